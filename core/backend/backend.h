@@ -1,0 +1,112 @@
+#pragma once
+// The Backend: one instance per device. It owns the device's memory, streams and library handles and
+// offers the operations the layers, losses, metrics and optimizers are written in. The CPU backend
+// (core/backend/cpu_backend.h) and the CUDA backend (gpu/) implement it, and both pass the same
+// conformance suite (tests/core/test_backend_conformance.cpp) against a double-precision reference.
+//
+// Conventions: matrices are row-major; every operation is asynchronous on the backend's stream unless
+// it returns a host value (those synchronize); views must belong to this backend.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/backend/views.h"
+
+namespace tb {
+
+enum class Transpose { no, yes };
+
+struct SgdHyperparameters {
+    float learning_rate = 0.1f;
+    float momentum = 0.0f;
+    float weight_decay = 0.0f;
+    bool nesterov = false;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    Backend() = default;
+    Backend(const Backend&) = delete;
+    Backend& operator=(const Backend&) = delete;
+
+    // "cpu" or "cuda:<index>" (with the partition when there is one).
+    virtual std::string name() const = 0;
+
+    // ---- memory ------------------------------------------------------------------------------
+    // Throws DeviceError naming `what` and the size when the device cannot hold it.
+    virtual void* allocate_bytes(std::size_t bytes, const char* what) = 0;
+    virtual void free_bytes(void* pointer) noexcept = 0;
+    virtual void copy_host_to_device(void* device_destination, const void* host_source, std::size_t bytes) = 0;
+    virtual void copy_device_to_host(void* host_destination, const void* device_source, std::size_t bytes) = 0;
+    virtual void copy_device_to_device(void* destination, const void* source, std::size_t bytes) = 0;
+    virtual void synchronize() = 0;
+
+    // ---- linear algebra -----------------------------------------------------------------------
+    // c = alpha * op(a) * op(b) + beta * c
+    virtual void gemm(Transpose transpose_a, Transpose transpose_b, float alpha, ConstMatrixView a,
+                      ConstMatrixView b, float beta, MatrixView c) = 0;
+    // c = alpha * a * b + beta * c, with a sparse (m x k) and b dense (k x n): the sparse input layer.
+    virtual void csr_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta, MatrixView c) = 0;
+    // c = alpha * transpose(a) * b + beta * c, with a sparse (m x k), b dense (m x n), c (k x n): the
+    // sparse layer's weight gradient, computed on a batch whose columns were compacted to the touched
+    // feature rows so that c holds only those rows.
+    virtual void csr_transpose_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta,
+                                           MatrixView c) = 0;
+
+    // ---- element-wise ---------------------------------------------------------------------------
+    virtual void fill(float* x, std::int64_t count, float value) = 0;
+    virtual void scale(float* x, std::int64_t count, float alpha) = 0;
+    // y = alpha * x + beta * y
+    virtual void axpby(float alpha, const float* x, float beta, float* y, std::int64_t count) = 0;
+    // m[r, :] += row_vector for every row r
+    virtual void add_row_vector(MatrixView m, const float* row_vector) = 0;
+    // out = alpha * (sum over rows of m) + beta * out; out has m.cols entries (the bias gradient)
+    virtual void column_sums(float alpha, ConstMatrixView m, float beta, float* out) = 0;
+    // out = max(in, 0); in and out may alias
+    virtual void relu_forward(ConstMatrixView in, MatrixView out) = 0;
+    // grad_in = grad_out where activation > 0, else 0; grad_out and grad_in may alias
+    virtual void relu_backward(ConstMatrixView activation, ConstMatrixView grad_out, MatrixView grad_in) = 0;
+    // Inverted dropout: keep each element with probability 1 - rate and scale it by 1 / (1 - rate).
+    // The mask is a pure function of (seed, stream_offset + element index), so every backend draws the
+    // same mask. mask receives the per-element factor (0 or 1 / (1 - rate)); in and out may alias.
+    virtual void dropout_forward(ConstMatrixView in, MatrixView out, float* mask, float rate, std::uint64_t seed,
+                                 std::uint64_t stream_offset) = 0;
+    // grad_in = grad_out * mask; they may alias
+    virtual void dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) = 0;
+
+    // ---- reductions (synchronize; accumulate in double) ---------------------------------------
+    virtual double sum(const float* x, std::int64_t count) = 0;
+    virtual double dot(const float* x, const float* y, std::int64_t count) = 0;
+    virtual double sum_of_squares(const float* x, std::int64_t count) = 0;
+
+    // ---- losses (synchronize; return the sum of the per-row losses) ---------------------------
+    // Softmax cross-entropy against the normalized label vector: a row with labels L has target 1/|L|
+    // on each label. Rows without labels add no loss and get a zero gradient. When grad.data is not
+    // null, grad = grad_scale * (softmax(logits) - target).
+    virtual double softmax_cross_entropy(ConstMatrixView logits, const CsrView& labels, MatrixView grad,
+                                         float grad_scale) = 0;
+    // Sigmoid binary cross-entropy, target 1 on each label and 0 elsewhere, summed over all columns.
+    // When grad.data is not null, grad = grad_scale * (sigmoid(logits) - target).
+    virtual double sigmoid_binary_cross_entropy(ConstMatrixView logits, const CsrView& labels, MatrixView grad,
+                                                float grad_scale) = 0;
+
+    // ---- ranking -------------------------------------------------------------------------------
+    // indices (rows x k, device memory) receives each row's k largest columns, largest first, ties to
+    // the lower column. Requires 1 <= k <= scores.cols.
+    virtual void top_k(ConstMatrixView scores, int k, std::int32_t* indices) = 0;
+
+    // ---- optimizer updates ----------------------------------------------------------------------
+    // Dense SGD with optional (Nesterov) momentum and L2 weight decay, over `count` parameters:
+    //   g' = g + wd * w;  v = mu * v + g';  w -= lr * (nesterov ? g' + mu * v : v)
+    // velocity may be null when momentum is 0.
+    virtual void sgd_update(float* weights, const float* gradient, float* velocity, std::int64_t count,
+                            const SgdHyperparameters& hyper) = 0;
+    // The same update applied only to the listed rows of a row-sparse parameter (lazy momentum: rows
+    // not in the batch keep their velocity). grad_rows row i is the gradient of weights row rows[i].
+    virtual void sgd_update_rows(MatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows,
+                                 float* velocity, const SgdHyperparameters& hyper) = 0;
+};
+
+}  // namespace tb

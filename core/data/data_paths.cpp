@@ -1,0 +1,47 @@
+#include "core/data/data_paths.h"
+
+#include <cstdlib>
+
+#include "core/errors.h"
+
+namespace tb {
+
+namespace fs = std::filesystem;
+
+std::optional<fs::path> shared_data_folder() {
+    if (const char* from_environment = std::getenv("TRAINBENCH_DATA"); from_environment && *from_environment) {
+        if (fs::is_directory(from_environment)) return fs::path(from_environment);
+    }
+    // The project's checkout sits beside the shared folder: <parent>/main and <parent>/shared/data.
+    const fs::path beside_project = fs::path(TB_SOURCE_DIR).parent_path() / "shared" / "data";
+    if (fs::is_directory(beside_project)) return beside_project;
+    return std::nullopt;
+}
+
+std::vector<fs::path> data_search_folders(const fs::path& config_folder) {
+    std::vector<fs::path> folders;
+    if (const char* from_environment = std::getenv("TRAINBENCH_DATA"); from_environment && *from_environment) {
+        folders.emplace_back(from_environment);
+    }
+    folders.push_back(fs::path(TB_SOURCE_DIR).parent_path() / "shared" / "data");
+    if (!config_folder.empty()) folders.push_back(config_folder);
+    return folders;
+}
+
+fs::path resolve_data_path(const std::string& name, const fs::path& config_folder) {
+    const fs::path requested(name);
+    if (requested.is_absolute()) {
+        if (fs::exists(requested)) return requested;
+        throw DataError("data file not found: " + requested.string());
+    }
+    std::string looked;
+    for (const fs::path& folder : data_search_folders(config_folder)) {
+        const fs::path candidate = folder / requested;
+        if (fs::exists(candidate)) return candidate;
+        looked += "\n  " + candidate.string();
+    }
+    throw DataError("data file '" + name + "' not found; looked in:" + looked +
+                    "\nSet TRAINBENCH_DATA to the folder that holds it, or give an absolute path.");
+}
+
+}  // namespace tb

@@ -1,0 +1,45 @@
+#pragma once
+// The `dataset` section of a run config, and loading the train and test sets it names.
+//   xmlc_text          {"train": "xmlc/bibtex_train.txt", "test": "xmlc/bibtex_test.txt"}
+//   libsvm             {"train": ..., "test": ..., "num_features": 0}          single-label
+//   multilabel_libsvm  {"train": ..., "test": ..., "num_features": 0}
+//   idx                {"train": images, "train_labels": ..., "test": ..., "test_labels": ...}
+//   synthetic_xmlc     {"shape": "small" | "delicious_200k" | "amazon_670k", "train_samples": 0,
+//                       "test_samples": 0, "seed": 1}   (0 samples: the shape's default)
+// Relative paths are resolved by resolve_data_path (core/data/data_paths.h).
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config_reader.h"
+#include "core/data/dataset.h"
+
+namespace tb {
+
+struct DatasetConfig {
+    std::string kind = "synthetic_xmlc";
+    std::string train;
+    std::string test;
+    std::string train_labels;  // idx only
+    std::string test_labels;   // idx only
+    std::int64_t num_features = 0;  // libsvm kinds: 0 infers it from the files
+    std::string shape = "small";    // synthetic_xmlc
+    std::int64_t train_samples = 0;
+    std::int64_t test_samples = 0;
+    std::uint64_t seed = 1;
+};
+
+DatasetConfig parse_dataset_config(ConfigReader reader);
+nlohmann::json to_json(const DatasetConfig& config);
+bool dataset_is_multi_label(const DatasetConfig& config);
+
+// Loads both sets; they share the feature and label spaces (the wider of the two). Throws DataError.
+DataSplit load_dataset(const DatasetConfig& config, const std::filesystem::path& config_folder = {});
+
+// One line for the log: sizes, features, labels, non-zeros.
+std::string describe_loaded_data(const DataSplit& data);
+
+}  // namespace tb

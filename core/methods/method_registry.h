@@ -1,0 +1,30 @@
+#pragma once
+// Every training method the engine knows, by config kind.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config_reader.h"
+#include "core/methods/method.h"
+
+namespace tb {
+
+struct MethodEntry {
+    std::string kind;
+    std::string description;
+    // Reads the method's knobs (the "kind" key is already read) and returns them with defaults filled
+    // in; calls reader.finish() so unknown keys are errors.
+    std::function<nlohmann::json(ConfigReader&)> normalize;
+    std::function<std::unique_ptr<Method>(const nlohmann::json& parameters)> create;
+};
+
+const std::vector<MethodEntry>& method_registry();
+const MethodEntry& find_method(const std::string& kind);  // throws ConfigError listing the kinds
+
+nlohmann::json normalize_method_parameters(const std::string& kind, ConfigReader& reader);
+
+}  // namespace tb

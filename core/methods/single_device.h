@@ -1,0 +1,23 @@
+#pragma once
+// single_device: plain mini-batch training on the fleet's first device. The reference point for every
+// multi-device method, and the method of the foundation presets.
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config_reader.h"
+#include "core/methods/method.h"
+
+namespace tb {
+
+class SingleDevice final : public Method {
+public:
+    explicit SingleDevice(const nlohmann::json& parameters);
+    static nlohmann::json normalize(ConfigReader& reader);
+
+    void run(TrainingSession& session) override;
+
+private:
+    std::int64_t batch_size_;
+};
+
+}  // namespace tb

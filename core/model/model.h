@@ -1,0 +1,37 @@
+#pragma once
+// A model: a parameter layout, its initial values, and explicit forward and backward passes over one
+// replica's parameters. A Model instance holds that replica's activation workspace, so each worker of
+// a fleet owns one.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/data/batch.h"
+#include "core/model/loss.h"
+#include "core/model/parameter_arena.h"
+
+namespace tb {
+
+class Model {
+public:
+    virtual ~Model() = default;
+
+    virtual const ArenaLayout& layout() const = 0;
+    virtual LossKind loss() const = 0;
+    // Initial parameter values in the layout, a pure function of the seed (the same on every backend).
+    virtual std::vector<float> initial_parameters(std::uint64_t seed) const = 0;
+    // Returns the logits (batch x outputs), valid until the next forward.
+    virtual ConstMatrixView forward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
+                                    bool training) = 0;
+    // Overwrites `gradients` with d(loss)/d(parameters) given d(loss)/d(logits) for the batch of the last
+    // forward.
+    virtual void backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
+                          ConstMatrixView grad_logits, Gradients& gradients) = 0;
+    // The model's hyperparameters as JSON (for logs and the run store).
+    virtual nlohmann::json describe() const = 0;
+};
+
+}  // namespace tb

@@ -1,0 +1,106 @@
+#include "core/model/multilayer_perceptron.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "core/model/layers/relu.h"
+#include "core/model/parameter_initializer.h"
+
+namespace tb {
+
+MultilayerPerceptron::MultilayerPerceptron(const MlpSpec& spec) : spec_(spec) {
+    if (spec_.input_features <= 0 || spec_.outputs <= 0) {
+        throw std::invalid_argument("an MLP needs at least one input feature and one output");
+    }
+    std::vector<std::int64_t> widths{spec_.input_features};
+    widths.insert(widths.end(), spec_.hidden.begin(), spec_.hidden.end());
+    widths.push_back(spec_.outputs);
+    const std::size_t layer_count = widths.size() - 1;
+    for (std::size_t i = 0; i < layer_count; ++i) {
+        const bool is_output = i + 1 == layer_count;
+        const std::string name = is_output ? "output" : "hidden" + std::to_string(i);
+        if (i == 0 && spec_.sparse_input) {
+            sparse_input_.emplace(name, widths[0], widths[1]);
+            sparse_input_->declare(layout_);
+        } else {
+            dense_layers_.emplace_back(name, widths[i], widths[i + 1]);
+            dense_layers_.back().declare(layout_);
+        }
+        if (!is_output) dropouts_.emplace_back(spec_.dropout, spec_.dropout_seed + i);
+    }
+    outputs_.resize(layer_count);
+}
+
+std::vector<float> MultilayerPerceptron::initial_parameters(std::uint64_t seed) const {
+    std::vector<float> values(static_cast<std::size_t>(layout_.total_size()), 0.0f);
+    ParameterInitializer initializer(seed);
+    for (const ParameterSegment& segment : layout_.segments()) {
+        // Glorot uniform for weights, zero biases: fan-in and fan-out are the segment's rows and cols.
+        if (!segment.is_vector()) initializer.glorot_uniform(values.data() + segment.offset, segment.rows, segment.cols);
+    }
+    return values;
+}
+
+ConstMatrixView MultilayerPerceptron::forward(Backend& backend, const ParameterArena& parameters,
+                                              const DeviceBatch& batch, bool training) {
+    const std::int64_t rows = batch.size;
+    const std::size_t layer_count = outputs_.size();
+    std::size_t dense_index = 0;
+    for (std::size_t i = 0; i < layer_count; ++i) {
+        const bool sparse_layer = i == 0 && sparse_input_.has_value();
+        const std::int64_t width = sparse_layer ? sparse_input_->out_features() : dense_layers_[dense_index].out_features();
+        outputs_[i].resize(backend, rows, width, "layer activations");
+        if (sparse_layer) {
+            sparse_input_->forward(backend, parameters, batch, outputs_[i].view());
+        } else {
+            const ConstMatrixView in = i == 0 ? batch.dense.view() : outputs_[i - 1].view();
+            dense_layers_[dense_index++].forward(backend, parameters, in, outputs_[i].view());
+        }
+        if (i + 1 < layer_count) {
+            Relu::forward(backend, outputs_[i].view());
+            dropouts_[i].forward(backend, outputs_[i].view(), training);
+        }
+    }
+    return outputs_.back().view();
+}
+
+void MultilayerPerceptron::backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
+                                    ConstMatrixView grad_logits, Gradients& gradients) {
+    const std::size_t layer_count = outputs_.size();
+    ConstMatrixView grad_out = grad_logits;
+    bool into_a = true;
+    std::size_t dense_index = dense_layers_.size();
+    for (std::size_t i = layer_count; i-- > 0;) {
+        const bool sparse_layer = i == 0 && sparse_input_.has_value();
+        if (sparse_layer) {
+            sparse_input_->backward(backend, batch, grad_out, gradients);
+            break;
+        }
+        const Linear& layer = dense_layers_[--dense_index];
+        const ConstMatrixView in = i == 0 ? batch.dense.view() : outputs_[i - 1].view();
+        MatrixView grad_in;
+        if (i > 0) {
+            DeviceMatrix& target = into_a ? gradient_a_ : gradient_b_;
+            target.resize(backend, in.rows, in.cols, "activation gradients");
+            grad_in = target.view();
+        }
+        layer.backward(backend, parameters, in, grad_out, gradients, grad_in);
+        if (i == 0) break;
+        dropouts_[i - 1].backward(backend, grad_in);
+        Relu::backward(backend, outputs_[i - 1].view(), grad_in);
+        grad_out = grad_in;
+        into_a = !into_a;
+    }
+}
+
+nlohmann::json MultilayerPerceptron::describe() const {
+    return {{"kind", spec_.sparse_input ? "sparse_mlp" : "dense_mlp"},
+            {"input_features", spec_.input_features},
+            {"hidden", spec_.hidden},
+            {"outputs", spec_.outputs},
+            {"loss", config_name(spec_.loss)},
+            {"dropout", spec_.dropout},
+            {"parameters", layout_.parameter_count()}};
+}
+
+}  // namespace tb

@@ -1,0 +1,84 @@
+#pragma once
+// Events: the one contract between the engine and everything that watches it (the run store, the
+// workbench, the CLI's progress line). Every event carries the run clock `t` (simulated or wall
+// seconds, paused during evaluation) and `wall_s`, the wall-clock seconds since the run started.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tb {
+
+enum class RunStatus { running, finished, stopped, failed, diverged };
+const char* to_string(RunStatus status);
+
+struct DeviceDescription {
+    std::string name;     // "A", "dev0"
+    std::string backend;  // "cpu" or "cuda"
+    int gpu_index = -1;
+    int sm_count = 0;     // 0: the whole device
+    double speed = 1.0;
+};
+
+struct RunStarted {
+    std::string run_name;
+    nlohmann::json config;  // the full config, defaults filled in
+    std::vector<DeviceDescription> devices;
+    double start_unix_s = 0;  // wall-clock time the run started, seconds since 1970
+    std::string host;         // machine name
+};
+
+struct DeviceSample {
+    int device = 0;
+    std::int64_t batch_size = 0;
+    double samples_per_s = 0;  // over the sampling interval
+    std::int64_t updates = 0;  // cumulative
+    double busy = 0;           // busy fraction over the interval, 0..1
+    std::int64_t memory_bytes = 0;
+};
+
+struct Merge {
+    std::int64_t index = 0;
+    std::vector<double> weights;  // one per device, summing to 1
+};
+
+struct Eval {
+    double epoch = 0;  // fractional epochs of training data consumed
+    std::int64_t samples_seen = 0;
+    std::map<std::string, double> metrics;  // "p@1", "accuracy", "loss", ...
+};
+
+enum class LogLevel { info, warning, error };
+
+struct Log {
+    LogLevel level = LogLevel::info;
+    std::string text;
+};
+
+struct RunFinished {
+    RunStatus status = RunStatus::finished;
+    nlohmann::json summary;  // see RunSummary::to_json
+    std::string error;       // empty unless failed or diverged
+};
+
+using EventPayload = std::variant<RunStarted, DeviceSample, Merge, Eval, Log, RunFinished>;
+
+struct Event {
+    double t = 0;
+    double wall_s = 0;
+    EventPayload payload;
+};
+
+// Receives events. on_event is called on the engine's thread, in order; sinks that hand work to another
+// thread (storage, GUI) copy what they need.
+class EventSink {
+public:
+    virtual ~EventSink() = default;
+    virtual void on_event(const Event& event) = 0;
+};
+
+}  // namespace tb

@@ -1,0 +1,64 @@
+#include "core/run/run_experiment.h"
+
+#include <chrono>
+#include <unistd.h>
+
+#include "core/data/dataset_config.h"
+#include "core/methods/method_registry.h"
+
+namespace tb {
+
+namespace {
+
+std::string host_name() {
+    char buffer[256] = {};
+    if (gethostname(buffer, sizeof(buffer) - 1) != 0) return "unknown";
+    return buffer;
+}
+
+std::vector<DeviceDescription> describe_devices(const FleetConfig& fleet) {
+    std::vector<DeviceDescription> devices;
+    for (const DeviceSpec& spec : fleet.devices) {
+        devices.push_back({spec.name, spec.backend, spec.backend == "cpu" ? -1 : spec.gpu_index, spec.sm_count, spec.speed});
+    }
+    return devices;
+}
+
+}  // namespace
+
+RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOptions& options) {
+    const auto wall_start = std::chrono::steady_clock::now();
+    const auto wall = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(); };
+    RunStarted started{config.name, to_json(config), describe_devices(config.fleet),
+                       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(),
+                       host_name()};
+    sink.on_event(Event{0, 0, std::move(started)});
+
+    RunSummary summary(config.stop.target);
+    double clock = 0;
+    try {
+        const DataSplit data = load_dataset(config.dataset, config.config_folder);
+        sink.on_event(Event{0, wall(), Log{LogLevel::info, describe_loaded_data(data)}});
+        TrainingSession session(config, data, sink, options.cancel, options.gpu_backend_factory);
+        std::unique_ptr<Method> method = find_method(config.method.kind).create(config.method.parameters);
+        try {
+            method->run(session);
+            session.summary().set_status(session.stop_reason() == StopReason::cancelled ? RunStatus::stopped
+                                                                                       : RunStatus::finished);
+        } catch (const RunDiverged& diverged) {
+            session.summary().set_status(RunStatus::diverged, diverged.what());
+        } catch (const std::exception& error) {
+            session.summary().set_status(RunStatus::failed, error.what());
+        }
+        clock = session.run_clock();
+        summary = session.summary();
+        summary.set_progress(clock, wall(), session.samples_seen(), session.epochs());
+    } catch (const std::exception& error) {
+        summary.set_status(RunStatus::failed, error.what());
+        summary.set_progress(0, wall(), 0, 0);
+    }
+    sink.on_event(Event{clock, wall(), RunFinished{summary.status(), summary.to_json(), summary.error()}});
+    return summary;
+}
+
+}  // namespace tb

@@ -1,0 +1,24 @@
+#pragma once
+// Runs one experiment from its config to its summary: RunStarted, data loading, the method's loop,
+// RunFinished. Every outcome ends in a RunFinished event (finished, stopped, failed or diverged), so a
+// sink always sees a complete run, and the summary says why it ended.
+
+#include <atomic>
+
+#include "core/run/events.h"
+#include "core/run/run_config.h"
+#include "core/run/run_summary.h"
+#include "core/run/training_session.h"
+
+namespace tb {
+
+struct RunOptions {
+    const std::atomic<bool>* cancel = nullptr;  // set to stop the run early (status stopped)
+    BackendFactory gpu_backend_factory;          // for devices whose backend is not cpu
+};
+
+// Never throws for problems of the run itself (data, device, divergence): those end the run with status
+// failed or diverged and the error in the summary. Throws only when the sink itself fails.
+RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOptions& options = {});
+
+}  // namespace tb

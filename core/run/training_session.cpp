@@ -1,0 +1,127 @@
+#include "core/run/training_session.h"
+
+#include <cmath>
+
+#include "core/backend/cpu_backend.h"
+#include "core/errors.h"
+#include "core/optim/optimizer_config.h"
+
+namespace tb {
+
+const char* to_string(StopReason reason) {
+    switch (reason) {
+        case StopReason::none: return "none";
+        case StopReason::max_time: return "max_time";
+        case StopReason::max_epochs: return "max_epochs";
+        case StopReason::target_reached: return "target_reached";
+        case StopReason::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
+
+TrainingSession::TrainingSession(const RunConfig& config, const DataSplit& data, EventSink& sink,
+                                 const std::atomic<bool>* cancel, BackendFactory gpu_backend_factory)
+    : config_(config),
+      data_(data),
+      sink_(sink),
+      cancel_(cancel),
+      gpu_backend_factory_(std::move(gpu_backend_factory)),
+      summary_(config.stop.target),
+      evaluator_(std::make_unique<Evaluator>(data.test, config.eval.metrics, config.eval.batch_size,
+                                             config.eval.max_samples)),
+      start_(Clock::now()) {}
+
+std::unique_ptr<Backend> TrainingSession::create_backend(const DeviceSpec& device) const {
+    if (device.backend == "cpu") return std::make_unique<CpuBackend>();
+    if (!gpu_backend_factory_) {
+        throw DeviceError("device '" + device.name + "' asks for the " + device.backend +
+                          " backend, but this build of Trainbench has none (build with TB_CUDA=ON where nvcc is "
+                          "installed, or set the device's backend to cpu)");
+    }
+    return gpu_backend_factory_(device);
+}
+
+std::unique_ptr<Model> TrainingSession::create_model() const {
+    return tb::create_model(config_.model, data_.train, config_.seed);
+}
+
+std::vector<float> TrainingSession::initial_parameters(const Model& model) const {
+    return model.initial_parameters(config_.seed);
+}
+
+std::unique_ptr<Optimizer> TrainingSession::create_optimizer(Backend& backend, const ArenaLayout& layout) const {
+    return tb::create_optimizer(config_.optimizer, backend, layout);
+}
+
+double TrainingSession::learning_rate() const { return scheduled_learning_rate(config_.optimizer, epochs()); }
+
+double TrainingSession::wall_seconds() const {
+    return std::chrono::duration<double>(Clock::now() - start_).count();
+}
+
+double TrainingSession::run_clock() const { return wall_seconds() - paused_seconds_; }
+
+double TrainingSession::epochs() const {
+    return static_cast<double>(samples_seen_) / static_cast<double>(std::max<std::int64_t>(data_.train.num_samples(), 1));
+}
+
+void TrainingSession::add_training_progress(std::int64_t samples, double loss_sum) {
+    if (!std::isfinite(loss_sum)) {
+        throw RunDiverged("the training loss became " + std::string(std::isnan(loss_sum) ? "NaN" : "infinite") +
+                          " after " + std::to_string(samples_seen_) + " samples (epoch " +
+                          std::to_string(epochs()) + "); lower optimizer.lr or add warm-up");
+    }
+    samples_seen_ += samples;
+    training_loss_sum_ += loss_sum;
+    training_loss_samples_ += samples;
+}
+
+bool TrainingSession::should_stop() {
+    if (stop_reason_ != StopReason::none) return true;
+    if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
+        stop_reason_ = StopReason::cancelled;
+    } else if (config_.stop.stop_at_target && summary_.target_reached()) {
+        stop_reason_ = StopReason::target_reached;
+    } else if (epochs() >= config_.stop.max_epochs) {
+        stop_reason_ = StopReason::max_epochs;
+    } else if (run_clock() >= config_.stop.max_time_s) {
+        stop_reason_ = StopReason::max_time;
+    }
+    return stop_reason_ != StopReason::none;
+}
+
+bool TrainingSession::evaluation_due() const {
+    if (!last_eval_clock_) return true;
+    if (run_clock() - *last_eval_clock_ >= config_.eval.every_s) return true;
+    return config_.eval.every_epochs > 0 && epochs() - last_eval_epochs_ >= config_.eval.every_epochs;
+}
+
+void TrainingSession::evaluate(Backend& backend, Model& model, const ParameterArena& parameters) {
+    const double clock_at_eval = run_clock();
+    const Clock::time_point pause_start = Clock::now();
+    std::map<std::string, double> metrics = evaluator_->evaluate(backend, model, parameters);
+    if (training_loss_samples_ > 0) {
+        metrics["train_loss"] = training_loss_sum_ / static_cast<double>(training_loss_samples_);
+        training_loss_sum_ = 0;
+        training_loss_samples_ = 0;
+    }
+    paused_seconds_ += std::chrono::duration<double>(Clock::now() - pause_start).count();
+    last_eval_clock_ = clock_at_eval;
+    last_eval_epochs_ = epochs();
+    samples_at_last_eval_ = samples_seen_;
+    summary_.record_eval(clock_at_eval, metrics);
+    summary_.set_progress(clock_at_eval, wall_seconds(), samples_seen_, epochs());
+    Event event{clock_at_eval, wall_seconds(), Eval{epochs(), samples_seen_, std::move(metrics)}};
+    sink_.on_event(event);
+}
+
+void TrainingSession::evaluate_final(Backend& backend, Model& model, const ParameterArena& parameters) {
+    if (last_eval_clock_ && samples_at_last_eval_ == samples_seen_) return;
+    evaluate(backend, model, parameters);
+}
+
+void TrainingSession::emit(EventPayload payload) { sink_.on_event(Event{run_clock(), wall_seconds(), std::move(payload)}); }
+
+void TrainingSession::log(LogLevel level, std::string text) { emit(Log{level, std::move(text)}); }
+
+}  // namespace tb

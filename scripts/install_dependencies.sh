@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Trainbench builds and tests with, only those missing; silent when
+# everything is already there. The CUDA toolkit is not a Debian package here: when nvcc is on the PATH
+# the CUDA backend is built too.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libopenblas-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
+  qt6-base-dev libqt6svg6-dev libqcustomplot-dev
+  xvfb xauth
+  dataset-fashion-mnist
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing missing packages: ${missing[*]}"
+run_as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "error: installing packages needs root or sudo" >&2; exit 1; }
+  run_as_root=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${run_as_root[@]}" apt-get update -qq
+"${run_as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,82 @@
+#include "storage/run_store.h"
+
+#include <algorithm>
+#include <string>
+#include <system_error>
+
+#include "storage/interrupted_runs.h"
+#include "storage/schema.h"
+#include "storage/storage_error.h"
+
+namespace tb::storage {
+namespace {
+
+// Resolves the path once, so that every process names the same file the same way (the writer lock
+// file sits next to it) whatever its working folder, and creates missing folders for a new store.
+std::filesystem::path prepare_location(const std::filesystem::path& path, ConnectionAccess access) {
+    std::error_code error;
+    std::filesystem::path resolved = std::filesystem::weakly_canonical(std::filesystem::absolute(path), error);
+    if (error) resolved = std::filesystem::absolute(path);
+    if (access == ConnectionAccess::read_write && resolved.has_parent_path()) {
+        std::filesystem::create_directories(resolved.parent_path(), error);
+        if (error) {
+            throw StorageError("Run store '" + resolved.string() + "': could not create the folder '" +
+                               resolved.parent_path().string() + "': " + error.message() +
+                               ". Choose a writable location with --db.");
+        }
+    }
+    return resolved;
+}
+
+}  // namespace
+
+RunStore::RunStore(const std::filesystem::path& path, RunStoreOptions options)
+    : path_(prepare_location(path, options.access)),
+      options_(options),
+      connection_(path_, options.access) {
+    const int version = check_store_file(connection_);
+    if (options_.access == ConnectionAccess::read_only) {
+        if (version < current_schema_version) {
+            throw StorageError("Run store '" + path_.string() + "': its schema (version " + std::to_string(version) +
+                               ") must be upgraded to version " + std::to_string(current_schema_version) +
+                               " before it can be read; open it once for writing.");
+        }
+        configure(connection_);
+        return;
+    }
+    // WAL lets readers go on while the writer commits, and a killed writer leaves every committed
+    // transaction readable. The mode is stored in the file, so later connections inherit it.
+    const std::string journal_mode = connection_.query_text("PRAGMA journal_mode = WAL", "switch to WAL mode");
+    if (journal_mode != "wal") {
+        throw StorageError("Run store '" + path_.string() + "': could not switch to write-ahead logging (the file "
+                           "system answered journal mode '" + journal_mode +
+                           "'). Put the store on a local disk with --db.");
+    }
+    configure(connection_);
+    migrate_schema(connection_);
+    mark_interrupted_runs();
+}
+
+SqliteConnection RunStore::open_connection() const {
+    SqliteConnection connection(path_, options_.access);
+    configure(connection);
+    return connection;
+}
+
+std::vector<std::int64_t> RunStore::mark_interrupted_runs() {
+    if (options_.access == ConnectionAccess::read_only) return {};
+    return mark_runs_without_writer_interrupted(connection_);
+}
+
+void RunStore::configure(SqliteConnection& connection) const {
+    // In WAL mode NORMAL syncs at checkpoints only: a committed transaction survives the process being
+    // killed (it is in the WAL file), and only a power cut can lose the last few.
+    connection.execute("PRAGMA synchronous = NORMAL", "configure the connection");
+    if (options_.size_limit_bytes) {
+        const std::int64_t page_size = connection.query_integer("PRAGMA page_size", "read the page size");
+        const std::int64_t pages = std::max<std::int64_t>(1, *options_.size_limit_bytes / page_size);
+        connection.query_integer("PRAGMA max_page_count = " + std::to_string(pages), "limit the store's size");
+    }
+}
+
+}  // namespace tb::storage
