@@ -1,0 +1,120 @@
+// Training throughput of the sparse MLP on the CPU backend, and the share of the machine's measured
+// OpenBLAS SGEMM peak that a whole training step reaches.
+//
+//   training_throughput [--steps N] [--skip-bibtex] [--skip-delicious]
+//
+// Bibtex (from ../shared/data or $TRAINBENCH_DATA, skipped when absent): sparse_mlp hidden 128, batch 256.
+// Delicious-200K shape (synthetic, 782,585 features, 205,443 labels): sparse_mlp hidden 128, batch 256,
+// softmax, SGD with momentum 0.9, as the engine trains it (Replica::train_step: batch upload, forward,
+// loss, backward, optimizer update). A step's useful work is counted as the three output-layer GEMMs
+// (forward, weight gradient, input gradient: 3 x 2 x 256 x 128 x 205,443 flops) plus the sparse layer's
+// two products (2 x 2 x nnz x 128); softmax, top-k and the updates are extra work that the share pays for.
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "core/backend/cpu_backend.h"
+#include "core/backend/sgemm_peak.h"
+#include "core/data/batch.h"
+#include "core/data/data_paths.h"
+#include "core/data/dataset_config.h"
+#include "core/data/shuffled_batcher.h"
+#include "core/data/synthetic_xmlc.h"
+#include "core/methods/replica.h"
+#include "core/model/model_config.h"
+
+using namespace tb;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct StepMeasurement {
+    double samples_per_s = 0;
+    double seconds_per_step = 0;
+    double flops_per_step = 0;
+};
+
+StepMeasurement measure(const Dataset& train, std::int64_t batch_size, int steps, int warmup_steps) {
+    CpuBackend backend;
+    ModelConfig model_config;
+    model_config.kind = "sparse_mlp";
+    model_config.hidden = {128};
+    OptimizerConfig optimizer;
+    optimizer.lr = 0.1;
+    optimizer.momentum = 0.9;
+    std::unique_ptr<Model> model = create_model(model_config, train, 7);
+    const std::vector<float> initial = model->initial_parameters(7);
+    Replica replica(backend, std::move(model), initial, optimizer);
+    ShuffledBatcher batcher(train.num_samples(), 7);
+
+    // Batches are gathered before timing: the step, not the data pipeline, is what is measured.
+    std::vector<HostBatch> batches;
+    std::int64_t nnz = 0;
+    for (int i = 0; i < warmup_steps + steps; ++i) {
+        batches.push_back(make_batch(train, batcher.next(batch_size)));
+        if (i >= warmup_steps) nnz += batches.back().sparse.nnz();
+    }
+    for (int i = 0; i < warmup_steps; ++i) replica.train_step(batches[static_cast<std::size_t>(i)], 0.1f);
+    std::int64_t samples = 0;
+    const auto start = Clock::now();
+    for (int i = warmup_steps; i < warmup_steps + steps; ++i) {
+        replica.train_step(batches[static_cast<std::size_t>(i)], 0.1f);
+        samples += batches[static_cast<std::size_t>(i)].size();
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double hidden = 128;
+    const double labels = static_cast<double>(train.num_labels());
+    const double output_gemms = 3.0 * 2.0 * static_cast<double>(batch_size) * hidden * labels;
+    const double sparse_products = 2.0 * 2.0 * (static_cast<double>(nnz) / steps) * hidden;
+    return {static_cast<double>(samples) / seconds, seconds / steps, output_gemms + sparse_products};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int steps = 30;
+    bool bibtex = true;
+    bool delicious = true;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = std::atoi(argv[++i]);
+        if (std::strcmp(argv[i], "--skip-bibtex") == 0) bibtex = false;
+        if (std::strcmp(argv[i], "--skip-delicious") == 0) delicious = false;
+    }
+    std::printf("machine: %u hardware threads\n", std::thread::hardware_concurrency());
+
+    if (bibtex) {
+        try {
+            DatasetConfig config;
+            config.kind = "xmlc_text";
+            config.train = "xmlc/bibtex_train.txt";
+            config.test = "xmlc/bibtex_test.txt";
+            const DataSplit data = load_dataset(config);
+            const StepMeasurement m = measure(data.train, 256, 200, 10);
+            std::printf("bibtex  sparse_mlp h128 batch 256: %.0f samples/s (%.3f ms/step)\n", m.samples_per_s,
+                        m.seconds_per_step * 1e3);
+        } catch (const std::exception& error) {
+            std::printf("bibtex: skipped (%s)\n", error.what());
+        }
+    }
+    if (delicious) {
+        const auto generation_start = Clock::now();
+        const DataSplit data = generate_synthetic_xmlc(delicious_200k_shape(256 * (steps + 3), 256));
+        std::printf("generated the Delicious-200K shape (%lld train samples) in %.1f s\n",
+                    static_cast<long long>(data.train.num_samples()),
+                    std::chrono::duration<double>(Clock::now() - generation_start).count());
+        const double square_peak = measure_sgemm_peak_gflops(2048, 2048, 2048, 2.0);
+        const double forward_shape = measure_sgemm_peak_gflops(256, 205443, 128, 2.0);
+        const StepMeasurement m = measure(data.train, 256, steps, 3);
+        const double achieved = m.flops_per_step / m.seconds_per_step / 1e9;
+        std::printf("SGEMM peak (OpenBLAS): %.1f GFLOP/s on 2048^3, %.1f GFLOP/s on 256 x 128 x 205443\n", square_peak,
+                    forward_shape);
+        std::printf("delicious-200k shape sparse_mlp h128 batch 256: %.1f samples/s, %.1f ms/step, %.2f GFLOP/step\n",
+                    m.samples_per_s, m.seconds_per_step * 1e3, m.flops_per_step / 1e9);
+        std::printf("whole training step: %.1f GFLOP/s = %.1f%% of the 2048^3 SGEMM peak, %.1f%% of the same-shape peak\n",
+                    achieved, 100.0 * achieved / square_peak, 100.0 * achieved / forward_shape);
+    }
+    return 0;
+}

@@ -1,0 +1,41 @@
+#pragma once
+// One model replica on one device: its parameters, gradients and optimizer state, and the training
+// step every method is built from (upload the batch, forward, loss, backward, optimizer update).
+
+#include <memory>
+#include <vector>
+
+#include "core/data/batch.h"
+#include "core/model/model.h"
+#include "core/optim/optimizer.h"
+#include "core/optim/optimizer_config.h"
+
+namespace tb {
+
+class Replica {
+public:
+    Replica(Backend& backend, std::unique_ptr<Model> model, const std::vector<float>& initial_parameters,
+            const OptimizerConfig& optimizer);
+
+    // Trains on one batch with the given learning rate and returns the summed loss of its rows (the
+    // update uses the mean). Waits for the device, so the caller can time the step.
+    double train_step(const HostBatch& batch, float learning_rate);
+
+    Backend& backend() { return backend_; }
+    Model& model() { return *model_; }
+    ParameterArena& parameters() { return parameters_; }
+    const ParameterArena& parameters() const { return parameters_; }
+    Optimizer& optimizer() { return *optimizer_; }
+    std::int64_t memory_bytes() const;
+
+private:
+    Backend& backend_;
+    std::unique_ptr<Model> model_;
+    ParameterArena parameters_;
+    Gradients gradients_;
+    std::unique_ptr<Optimizer> optimizer_;
+    DeviceBatch batch_;
+    DeviceMatrix grad_logits_;
+};
+
+}  // namespace tb

@@ -1,0 +1,135 @@
+#include "storage/run_comparison.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "storage/run_details.h"
+#include "storage/run_labels.h"
+#include "storage/run_store.h"
+#include "storage/series_loading.h"
+#include "storage/storage_error.h"
+
+namespace tb::storage {
+namespace {
+
+constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
+
+double x_of(const MetricPoint& point, ComparisonAxis axis) {
+    switch (axis) {
+        case ComparisonAxis::run_clock: return point.t;
+        case ComparisonAxis::wall_clock: return point.wall_s;
+        case ComparisonAxis::epoch: return point.epoch;
+        case ComparisonAxis::samples: return static_cast<double>(point.samples);
+    }
+    return point.t;
+}
+
+std::string choose_metric(const std::vector<RunDetails>& runs, const RunStore& store) {
+    for (const RunDetails& run : runs) {
+        if (const std::optional<StopTarget> target = stop_target(run.config)) return target->metric;
+    }
+    // Otherwise the first metric (by name) that every run recorded.
+    std::set<std::string> common;
+    for (std::size_t index = 0; index < runs.size(); ++index) {
+        std::set<std::string> keys;
+        for (const MetricSummary& summary : runs[index].metric_summaries) keys.insert(summary.key);
+        if (index == 0) {
+            common = std::move(keys);
+        } else {
+            std::erase_if(common, [&](const std::string& key) { return !keys.contains(key); });
+        }
+    }
+    if (common.empty()) {
+        throw StorageError("Run store '" + store.path().string() +
+                           "': the runs have no metric in common to compare; name one with --metric.");
+    }
+    return *common.begin();
+}
+
+std::optional<double> choose_target(const std::vector<RunDetails>& runs, const std::string& metric) {
+    for (const RunDetails& run : runs) {
+        const std::optional<StopTarget> target = stop_target(run.config);
+        if (target && target->metric == metric) return target->value;
+    }
+    return std::nullopt;
+}
+
+// Linear interpolation of one series at increasing xs; NaN outside the series' x range.
+std::vector<double> interpolate_at(const std::vector<MetricPoint>& points, ComparisonAxis axis,
+                                   const std::vector<double>& xs) {
+    std::vector<double> values(xs.size(), not_a_number);
+    if (points.empty()) return values;
+    std::size_t right = 0;
+    for (std::size_t index = 0; index < xs.size(); ++index) {
+        const double x = xs[index];
+        if (x < x_of(points.front(), axis) || x > x_of(points.back(), axis)) continue;
+        while (right < points.size() && x_of(points[right], axis) < x) ++right;
+        if (right == points.size()) break;
+        const MetricPoint& after = points[right];
+        if (right == 0 || x_of(after, axis) == x) {
+            values[index] = after.value;
+            continue;
+        }
+        const MetricPoint& before = points[right - 1];
+        const double span = x_of(after, axis) - x_of(before, axis);
+        const double fraction = span > 0 ? (x - x_of(before, axis)) / span : 1.0;
+        values[index] = before.value + fraction * (after.value - before.value);
+    }
+    return values;
+}
+
+AlignedSeries align(const std::vector<std::vector<MetricPoint>>& series, ComparisonAxis axis, std::size_t points) {
+    AlignedSeries aligned;
+    aligned.axis = axis;
+    double low = std::numeric_limits<double>::infinity();
+    double high = -std::numeric_limits<double>::infinity();
+    for (const auto& run_points : series) {
+        if (run_points.empty()) continue;
+        low = std::min(low, x_of(run_points.front(), axis));
+        high = std::max(high, x_of(run_points.back(), axis));
+    }
+    if (low <= high && points > 0) {
+        const std::size_t count = high > low ? std::max<std::size_t>(points, 2) : 1;
+        for (std::size_t index = 0; index < count; ++index) {
+            aligned.x.push_back(count == 1 ? low : low + (high - low) * static_cast<double>(index) /
+                                                             static_cast<double>(count - 1));
+        }
+    }
+    for (const auto& run_points : series) aligned.values.push_back(interpolate_at(run_points, axis, aligned.x));
+    return aligned;
+}
+
+}  // namespace
+
+RunComparison compare_runs(RunStore& store, const std::vector<std::int64_t>& run_ids, const ComparisonOptions& options) {
+    if (run_ids.empty()) {
+        throw StorageError("Run store '" + store.path().string() + "': no runs given to compare.");
+    }
+    std::vector<RunDetails> runs;
+    for (const std::int64_t run_id : run_ids) runs.push_back(load_run(store, run_id));
+
+    RunComparison comparison;
+    comparison.metric = options.metric.empty() ? choose_metric(runs, store) : options.metric;
+    comparison.target = options.target ? options.target : choose_target(runs, comparison.metric);
+    comparison.lower_is_better = lower_is_better(comparison.metric);
+
+    std::vector<std::vector<MetricPoint>> series;
+    std::vector<nlohmann::json> configs;
+    for (const RunDetails& run : runs) {
+        std::vector<MetricSeries> loaded = load_metric_series(store, run.record.id, 0, {comparison.metric});
+        std::vector<MetricPoint> points = loaded.empty() ? std::vector<MetricPoint>{} : std::move(loaded.front().points);
+        // The same accumulation the writer uses, so a comparison and the stored summaries agree.
+        MetricSummary summary = MetricSummary::for_metric(comparison.metric, comparison.target);
+        for (const MetricPoint& point : points) summary.add(point.t, point.value);
+        comparison.runs.push_back({run.record, std::move(summary)});
+        series.push_back(std::move(points));
+        configs.push_back(run.config);
+    }
+    comparison.aligned = align(series, options.axis, options.aligned_points);
+    comparison.config_differences = config_differences(configs);
+    return comparison;
+}
+
+}  // namespace tb::storage
