@@ -5,6 +5,7 @@
 // k-th point would lose it. NaN values never count as a minimum or maximum; a bucket of NaNs keeps its
 // first point.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <span>

@@ -26,15 +26,16 @@ double x_of(const MetricPoint& point, ComparisonAxis axis) {
     return point.t;
 }
 
-std::string choose_metric(const std::vector<RunDetails>& runs, const RunStore& store) {
-    for (const RunDetails& run : runs) {
-        if (const std::optional<StopTarget> target = stop_target(run.config)) return target->metric;
+std::string choose_metric(RunStore& store, const std::vector<std::int64_t>& run_ids,
+                          const std::vector<nlohmann::json>& configs) {
+    for (const nlohmann::json& config : configs) {
+        if (const std::optional<StopTarget> target = stop_target(config)) return target->metric;
     }
     // Otherwise the first metric (by name) that every run recorded.
     std::set<std::string> common;
-    for (std::size_t index = 0; index < runs.size(); ++index) {
-        std::set<std::string> keys;
-        for (const MetricSummary& summary : runs[index].metric_summaries) keys.insert(summary.key);
+    for (std::size_t index = 0; index < run_ids.size(); ++index) {
+        const std::vector<std::string> run_keys = metric_keys(store, run_ids[index]);
+        const std::set<std::string> keys(run_keys.begin(), run_keys.end());
         if (index == 0) {
             common = std::move(keys);
         } else {
@@ -48,9 +49,9 @@ std::string choose_metric(const std::vector<RunDetails>& runs, const RunStore& s
     return *common.begin();
 }
 
-std::optional<double> choose_target(const std::vector<RunDetails>& runs, const std::string& metric) {
-    for (const RunDetails& run : runs) {
-        const std::optional<StopTarget> target = stop_target(run.config);
+std::optional<double> choose_target(const std::vector<nlohmann::json>& configs, const std::string& metric) {
+    for (const nlohmann::json& config : configs) {
+        const std::optional<StopTarget> target = stop_target(config);
         if (target && target->metric == metric) return target->value;
     }
     return std::nullopt;
@@ -107,25 +108,27 @@ RunComparison compare_runs(RunStore& store, const std::vector<std::int64_t>& run
     if (run_ids.empty()) {
         throw StorageError("Run store '" + store.path().string() + "': no runs given to compare.");
     }
-    std::vector<RunDetails> runs;
-    for (const std::int64_t run_id : run_ids) runs.push_back(load_run(store, run_id));
+    std::vector<RunRecord> records;
+    std::vector<nlohmann::json> configs;
+    for (const std::int64_t run_id : run_ids) {
+        records.push_back(require_run(store, run_id));
+        configs.push_back(load_run_config(store, run_id));
+    }
 
     RunComparison comparison;
-    comparison.metric = options.metric.empty() ? choose_metric(runs, store) : options.metric;
-    comparison.target = options.target ? options.target : choose_target(runs, comparison.metric);
+    comparison.metric = options.metric.empty() ? choose_metric(store, run_ids, configs) : options.metric;
+    comparison.target = options.target ? options.target : choose_target(configs, comparison.metric);
     comparison.lower_is_better = lower_is_better(comparison.metric);
 
     std::vector<std::vector<MetricPoint>> series;
-    std::vector<nlohmann::json> configs;
-    for (const RunDetails& run : runs) {
-        std::vector<MetricSeries> loaded = load_metric_series(store, run.record.id, 0, {comparison.metric});
-        std::vector<MetricPoint> points = loaded.empty() ? std::vector<MetricPoint>{} : std::move(loaded.front().points);
+    for (RunRecord& record : records) {
+        std::vector<MetricSeries> loaded = load_metric_series(store, record.id, 0, {comparison.metric});
+        std::vector<MetricPoint> points = std::move(loaded.front().points);
         // The same accumulation the writer uses, so a comparison and the stored summaries agree.
         MetricSummary summary = MetricSummary::for_metric(comparison.metric, comparison.target);
         for (const MetricPoint& point : points) summary.add(point.t, point.value);
-        comparison.runs.push_back({run.record, std::move(summary)});
+        comparison.runs.push_back({std::move(record), std::move(summary)});
         series.push_back(std::move(points));
-        configs.push_back(run.config);
     }
     comparison.aligned = align(series, options.axis, options.aligned_points);
     comparison.config_differences = config_differences(configs);

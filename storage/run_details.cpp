@@ -89,6 +89,14 @@ RunDetails load_run(RunStore& store, std::int64_t run_id) {
     return details;
 }
 
+nlohmann::json load_run_config(RunStore& store, std::int64_t run_id) {
+    require_run(store, run_id);
+    SqliteStatement query(store.connection(), "SELECT config FROM runs WHERE id = ?", "read a run's config");
+    query.bind_integer(1, run_id);
+    query.step();
+    return parse_stored_json(query.column_text(0), store, run_id, "config");
+}
+
 std::vector<StoredLogLine> load_log_lines(RunStore& store, std::int64_t run_id) {
     SqliteStatement query(store.connection(), "SELECT t, wall, level, text FROM logs WHERE run = ? ORDER BY line",
                           "read a run's log");

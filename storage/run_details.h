@@ -32,6 +32,9 @@ struct RunDetails {
 // Throws StorageError when there is no such run.
 RunDetails load_run(RunStore& store, std::int64_t run_id);
 
+// Only the run's config, for callers that need nothing else (comparisons, export).
+nlohmann::json load_run_config(RunStore& store, std::int64_t run_id);
+
 struct StoredLogLine {
     double t = 0;
     double wall_s = 0;

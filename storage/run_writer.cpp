@@ -100,6 +100,12 @@ void RunWriter::write(std::span<const Event> events) {
 }
 
 void RunWriter::record(const Event& event) {
+    // The run's clocks advance with every event, its last one included.
+    if (state_.recording) {
+        state_.run_clock_s = std::max(state_.run_clock_s, event.t);
+        state_.wall_clock_s = std::max(state_.wall_clock_s, event.wall_s);
+        state_.progress_changed = true;
+    }
     std::visit(
         [&](const auto& payload) {
             using Payload = std::decay_t<decltype(payload)>;
@@ -111,11 +117,6 @@ void RunWriter::record(const Event& event) {
             if constexpr (std::is_same_v<Payload, RunFinished>) record_run_finished(event, payload);
         },
         event.payload);
-    if (state_.recording) {
-        state_.run_clock_s = std::max(state_.run_clock_s, event.t);
-        state_.wall_clock_s = std::max(state_.wall_clock_s, event.wall_s);
-        state_.progress_changed = true;
-    }
 }
 
 std::int64_t RunWriter::require_run(std::string_view event_name) const {
@@ -226,16 +227,16 @@ void RunWriter::record_log(const Event& event, const Log& log) {
 
 void RunWriter::record_run_finished(const Event& event, const RunFinished& finished) {
     const std::int64_t run_id = require_run("RunFinished");
+    // Summaries and progress of this last batch still belong to the run.
+    record_summaries_and_progress();
     finish_run_.bind_text(1, to_string(finished.status))
         .bind_real(2, state_.start_unix_s + event.wall_s)
         .bind_text(3, finished.error)
         .bind_text(4, to_json_text(finished.summary.is_null() ? nlohmann::json::object() : finished.summary))
-        .bind_real(5, std::max(state_.run_clock_s, event.t))
-        .bind_real(6, std::max(state_.wall_clock_s, event.wall_s))
+        .bind_real(5, state_.run_clock_s)
+        .bind_real(6, state_.wall_clock_s)
         .bind_integer(7, run_id)
         .run();
-    // Summaries and progress of this last batch still belong to the run.
-    record_summaries_and_progress();
     state_.recording = false;
 }
 

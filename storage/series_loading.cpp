@@ -1,6 +1,8 @@
 #include "storage/series_loading.h"
 
+#include <algorithm>
 #include <array>
+#include <limits>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -27,9 +29,9 @@ MetricSeries finish_metric_series(std::string key, const std::vector<MetricPoint
 }
 
 MetricPoint read_metric_point(const SqliteStatement& row) {
-    // Columns 1..6 of the metric queries below.
-    return {row.column_int64(1), row.column_real(2), row.column_real(3),
-            row.column_real(4), row.column_int64(5), row.column_real(6)};
+    // Columns 1..6 of the metric queries below; only the value may be NULL (a NaN).
+    return {row.column_int64(1), row.column_double(2), row.column_double(3),
+            row.column_double(4), row.column_int64(5), row.column_real(6)};
 }
 
 }  // namespace
@@ -116,10 +118,11 @@ std::vector<DeviceSeries> load_device_series(RunStore& store, std::int64_t run_i
     query.bind_integer(1, run_id);
     while (query.step()) {
         auto& quantities = raw[static_cast<int>(query.column_int64(0))];
-        const double t = query.column_real(1);
-        const double wall_s = query.column_real(2);
+        // Every column of device_samples is NOT NULL.
+        const double t = query.column_double(1);
+        const double wall_s = query.column_double(2);
         for (std::size_t quantity = 0; quantity < device_quantities.size(); ++quantity) {
-            quantities[quantity].push_back({t, wall_s, query.column_real(3 + static_cast<int>(quantity))});
+            quantities[quantity].push_back({t, wall_s, query.column_double(3 + static_cast<int>(quantity))});
         }
     }
 

@@ -88,6 +88,8 @@ double SqliteStatement::column_real(int index) const {
     return sqlite3_column_double(statement_, index);
 }
 
+double SqliteStatement::column_double(int index) const { return sqlite3_column_double(statement_, index); }
+
 std::int64_t SqliteStatement::column_int64(int index) const { return sqlite3_column_int64(statement_, index); }
 
 std::string SqliteStatement::column_text(int index) const {

@@ -36,8 +36,10 @@ public:
     // Makes the statement ready to run again with new bindings.
     void reset();
 
-    // Columns are numbered from 0. column_real answers NaN for NULL (a stored NaN).
+    // Columns are numbered from 0. column_real answers NaN for NULL (a stored NaN); column_double is for
+    // columns declared NOT NULL and skips that check, which is a measurable share of loading a series.
     double column_real(int index) const;
+    double column_double(int index) const;
     std::int64_t column_int64(int index) const;
     std::string column_text(int index) const;
     bool column_is_null(int index) const;

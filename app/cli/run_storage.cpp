@@ -1,6 +1,6 @@
 #include "app/cli/run_storage.h"
 
-#include "storage/database_location.h"
+#include "storage/default_database_path.h"
 #include "storage/run_store.h"
 #include "storage/storage_sink.h"
 

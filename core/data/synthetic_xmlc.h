@@ -9,8 +9,9 @@
 // that grows with the feature's background rarity, and each row is L2-normalized.
 //
 // Same spec and seed, same bits on every machine: the generator uses its own random stream and its own
-// distributions, decides every draw with integer arithmetic, and computes values with operations that
-// IEEE 754 rounds exactly (no std::*_distribution, no libm pow/exp/log).
+// distributions, decides every draw with integer arithmetic, and computes values only with operations
+// IEEE 754 rounds correctly (+, *, /, sqrt, explicit fma): no std::*_distribution, no libm pow/exp/log,
+// and nothing a compiler may fuse differently.
 
 #include <cstdint>
 #include <string>

@@ -60,7 +60,7 @@ void SingleDevice::run(TrainingSession& session) {
         const double now = session.run_clock();
         if (now - last_sample_clock >= device_sample_interval_s) {
             const double interval = now - last_sample_clock;
-            session.emit(DeviceSample{0, batch_size_, static_cast<double>(samples_since_sample) / interval, updates,
+            session.publish(DeviceSample{0, batch_size_, static_cast<double>(samples_since_sample) / interval, updates,
                                       std::min(1.0, busy_since_sample / interval), replica.memory_bytes()});
             samples_since_sample = 0;
             busy_since_sample = 0;

@@ -21,15 +21,17 @@ Evaluator::Evaluator(const Dataset& data, std::vector<std::string> metric_names,
 std::map<std::string, double> Evaluator::evaluate(Backend& backend, Model& model, const ParameterArena& parameters) {
     MetricAccumulator accumulator(metric_names_);
     std::vector<std::int32_t> host_top_k;
+    DeviceBatch device_batch;
+    DeviceBuffer<std::int32_t> top_k;
     for (const HostBatch& chunk : chunks_) {
-        device_batch_.upload(backend, chunk);
-        const ConstMatrixView logits = model.forward(backend, parameters, device_batch_, /*training=*/false);
+        device_batch.upload(backend, chunk);
+        const ConstMatrixView logits = model.forward(backend, parameters, device_batch, /*training=*/false);
         const int k = std::min<int>(accumulator.required_top_k(), static_cast<int>(logits.cols));
-        const double loss = loss_and_gradient(backend, model.loss(), logits, device_batch_.labels.view(), MatrixView{}, 1.0f);
-        ensure_capacity(top_k_, backend, logits.rows * k, "evaluation top-k");
-        backend.top_k(logits, k, top_k_.data());
+        const double loss = loss_and_gradient(backend, model.loss(), logits, device_batch.labels.view(), MatrixView{}, 1.0f);
+        ensure_capacity(top_k, backend, logits.rows * k, "evaluation top-k");
+        backend.top_k(logits, k, top_k.data());
         host_top_k.resize(static_cast<std::size_t>(logits.rows * k));
-        backend.copy_device_to_host(host_top_k.data(), top_k_.data(), host_top_k.size() * sizeof(std::int32_t));
+        backend.copy_device_to_host(host_top_k.data(), top_k.data(), host_top_k.size() * sizeof(std::int32_t));
         if (k < accumulator.required_top_k()) {
             // Fewer labels than the largest K: pad with an id no label has, which never counts as a hit.
             std::vector<std::int32_t> padded(static_cast<std::size_t>(logits.rows * accumulator.required_top_k()), -1);

@@ -1,6 +1,7 @@
 #pragma once
 // Evaluates a model replica on a held-out data set: forward passes in fixed chunks, top-k on the
-// device, metrics on the host. The chunks are gathered once and reused by every evaluation.
+// device, metrics on the host. The chunks are gathered once and reused by every evaluation; the device
+// scratch lives only for one evaluation, because the backend it lives on may be gone by the next one.
 
 #include <map>
 #include <string>
@@ -26,8 +27,6 @@ private:
     std::vector<std::string> metric_names_;
     std::vector<HostBatch> chunks_;
     std::int64_t sample_count_ = 0;
-    DeviceBatch device_batch_;
-    DeviceBuffer<std::int32_t> top_k_;
 };
 
 }  // namespace tb

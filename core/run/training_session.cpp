@@ -120,8 +120,8 @@ void TrainingSession::evaluate_final(Backend& backend, Model& model, const Param
     evaluate(backend, model, parameters);
 }
 
-void TrainingSession::emit(EventPayload payload) { sink_.on_event(Event{run_clock(), wall_seconds(), std::move(payload)}); }
+void TrainingSession::publish(EventPayload payload) { sink_.on_event(Event{run_clock(), wall_seconds(), std::move(payload)}); }
 
-void TrainingSession::log(LogLevel level, std::string text) { emit(Log{level, std::move(text)}); }
+void TrainingSession::log(LogLevel level, std::string text) { publish(Log{level, std::move(text)}); }
 
 }  // namespace tb

@@ -71,7 +71,7 @@ public:
     void evaluate_final(Backend& backend, Model& model, const ParameterArena& parameters);
 
     // ---- events -----------------------------------------------------------------------------------
-    void emit(EventPayload payload);
+    void publish(EventPayload payload);
     void log(LogLevel level, std::string text);
     RunSummary& summary() { return summary_; }
 

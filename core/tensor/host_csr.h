@@ -44,6 +44,8 @@ struct HostMatrix {
     HostMatrix() = default;
     HostMatrix(std::int64_t row_count, std::int64_t col_count)
         : rows(row_count), cols(col_count), values(static_cast<std::size_t>(row_count * col_count), 0.0f) {}
+    HostMatrix(std::int64_t row_count, std::int64_t col_count, std::vector<float> row_major_values)
+        : rows(row_count), cols(col_count), values(std::move(row_major_values)) {}
     float& at(std::int64_t r, std::int64_t c) { return values[static_cast<std::size_t>(r * cols + c)]; }
     float at(std::int64_t r, std::int64_t c) const { return values[static_cast<std::size_t>(r * cols + c)]; }
     HostMatrix gather_rows(std::span<const std::int64_t> selected_rows) const;

@@ -138,7 +138,7 @@ private slots:
         layer.backward(backend, batch, ConstMatrixView(projection.data(), 3, 4), gradients);
         const RowSparseGradient& sparse = gradients.row_sparse(layer.weight_segment());
         const std::vector<std::int32_t> touched = sparse.rows.download();
-        const std::vector<float> values = sparse.values.download();
+        const std::vector<float> values = sparse.values.download().values;
         const std::vector<float> dense = gradients.dense().download();
         const auto analytic = [&](std::size_t s, std::int64_t i) -> float {
             if (s == layer.bias_segment()) return dense[static_cast<std::size_t>(layout.segment(s).offset + i)];
@@ -267,7 +267,9 @@ private slots:
         spec.loss = parse_loss_kind(loss.toStdString());
         MultilayerPerceptron model(spec);
         ParameterArena parameters(backend, model.layout(), "test");
-        parameters.upload(model.initial_parameters(3));
+        // Random biases as well as weights: with the initial zero biases, a row whose hidden units are
+        // all inactive puts the next layer exactly on ReLU's kink, where differences are meaningless.
+        parameters.upload(random_vector(model.layout().total_size(), 3));
         Gradients gradients(backend, model.layout());
         const std::vector<std::int64_t> rows{0, 1, 2, 3, 4, 5};
         DeviceBatch batch;
@@ -288,7 +290,7 @@ private slots:
             if (!segment.row_sparse_gradient) return dense[static_cast<std::size_t>(segment.offset + i)];
             const RowSparseGradient& g = gradients.row_sparse(s);
             const std::vector<std::int32_t> touched = g.rows.download();
-            const std::vector<float> values = g.values.download();
+            const std::vector<float> values = g.values.download().values;
             for (std::int64_t k = 0; k < g.row_count; ++k) {
                 if (touched[static_cast<std::size_t>(k)] == i / segment.cols) {
                     return values[static_cast<std::size_t>(k * segment.cols + i % segment.cols)];

@@ -100,7 +100,9 @@ private slots:
         apply_override(document, R"(method={"kind":"single_device","batch_size":512})");
         QCOMPARE(document["method"].size(), std::size_t{2});
         apply_override(document, "stop.target.metric=p@1");
+        apply_override(document, "stop.target.value=0.5");
         QCOMPARE(document["stop"]["target"]["metric"].get<std::string>(), std::string("p@1"));
+        QCOMPARE(document["stop"]["target"]["value"].get<double>(), 0.5);
         // A whole method object swapped in: the knobs left out take their defaults.
         apply_override(document, R"(method={"kind":"single_device"})");
         QCOMPARE(parse_run_config(document).method.parameters["batch_size"].get<int>(), 256);

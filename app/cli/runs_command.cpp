@@ -1,0 +1,432 @@
+#include "app/cli/runs_command.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+
+#include "storage/default_database_path.h"
+#include "storage/run_comparison.h"
+#include "storage/run_csv_export.h"
+#include "storage/run_deletion.h"
+#include "storage/run_details.h"
+#include "storage/run_listing.h"
+#include "storage/run_status_names.h"
+#include "storage/run_store.h"
+#include "storage/storage_error.h"
+
+namespace tb::cli {
+namespace {
+
+constexpr const char* usage_text =
+    "Usage: trainbench-cli runs COMMAND [--db FILE]\n"
+    "  list [--method M] [--dataset D] [--status S] [--search TEXT] [--sort KEY] [--limit N]\n"
+    "                           the stored runs, newest first (KEY: created, name, method, dataset,\n"
+    "                           status, duration)\n"
+    "  show ID                  a run's details, devices, metric summaries and config\n"
+    "  compare ID ID... [--metric M] [--target V]\n"
+    "                           final and best values, time to target and duration of each run,\n"
+    "                           and the config keys that differ\n"
+    "  export ID --csv DIR      the run's tables as CSV files and its config as config.json\n"
+    "  delete ID                removes a run and all its rows\n"
+    "--db FILE chooses the run store (default: $XDG_DATA_HOME/trainbench/runs.sqlite).\n";
+
+// A command line the program cannot act on: exit status 2 and the usage.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// ---- the command line ----
+
+struct CommandLine {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> options;  // "--method" -> "sync_sgd"
+
+    std::optional<std::string> option(const std::string& name) const {
+        const auto found = options.find(name);
+        if (found == options.end()) return std::nullopt;
+        return found->second;
+    }
+};
+
+// Every option takes a value, as "--name VALUE" or "--name=VALUE"; options the command does not know
+// are errors that name them rather than being ignored.
+CommandLine parse_command_line(const std::vector<std::string>& words, const std::set<std::string>& known_options) {
+    CommandLine line;
+    for (std::size_t index = 0; index < words.size(); ++index) {
+        const std::string& word = words[index];
+        if (!word.starts_with("--")) {
+            line.positional.push_back(word);
+            continue;
+        }
+        std::string name = word;
+        std::optional<std::string> value;
+        if (const auto equals = word.find('='); equals != std::string::npos) {
+            name = word.substr(0, equals);
+            value = word.substr(equals + 1);
+        }
+        if (!known_options.contains(name)) throw UsageError("unknown option '" + name + "' for this command");
+        if (!value) {
+            if (index + 1 >= words.size()) throw UsageError("option '" + name + "' needs a value");
+            value = words[++index];
+        }
+        line.options[name] = *value;
+    }
+    return line;
+}
+
+std::int64_t parse_run_id(const std::string& text) {
+    std::int64_t id = 0;
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (result.ec != std::errc() || result.ptr != text.data() + text.size() || id <= 0) {
+        throw UsageError("'" + text + "' is not a run id (a whole number, as `runs list` shows)");
+    }
+    return id;
+}
+
+double parse_number(const std::string& text, const std::string& option) {
+    double value = 0;
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (result.ec != std::errc() || result.ptr != text.data() + text.size()) {
+        throw UsageError("option '" + option + "' needs a number, not '" + text + "'");
+    }
+    return value;
+}
+
+void require_positional_count(const CommandLine& line, std::size_t at_least, std::size_t at_most,
+                              const std::string& what) {
+    if (line.positional.size() < at_least || line.positional.size() > at_most) throw UsageError("expected " + what);
+}
+
+storage::RunStore open_store(const CommandLine& line) {
+    const std::optional<std::string> database = line.option("--db");
+    return storage::RunStore(database ? std::filesystem::path(*database) : storage::default_database_path());
+}
+
+// ---- how values read ----
+
+std::string format_value(double value) {
+    if (std::isnan(value)) return "nan";
+    char buffer[32];
+    const double magnitude = std::fabs(value);
+    const bool plain = magnitude == 0 || (magnitude >= 1e-3 && magnitude < 1e5);
+    std::snprintf(buffer, sizeof buffer, plain ? "%.4f" : "%.4g", value);
+    return buffer;
+}
+
+std::string format_duration(double seconds) {
+    if (std::isnan(seconds)) return "-";
+    char buffer[48];
+    if (seconds < 60) {
+        std::snprintf(buffer, sizeof buffer, "%.1f s", seconds);
+    } else if (seconds < 3600) {
+        const auto whole = static_cast<long>(seconds);
+        std::snprintf(buffer, sizeof buffer, "%ld min %02ld s", whole / 60, whole % 60);
+    } else {
+        const auto whole = static_cast<long>(seconds);
+        std::snprintf(buffer, sizeof buffer, "%ld h %02ld min", whole / 3600, (whole % 3600) / 60);
+    }
+    return buffer;
+}
+
+std::string format_local_time(double unix_seconds) {
+    const auto time = static_cast<std::time_t>(unix_seconds);
+    std::tm local{};
+    localtime_r(&time, &local);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S", &local);
+    return buffer;
+}
+
+std::string format_optional_time(const std::optional<double>& seconds) {
+    return seconds ? format_duration(*seconds) : "-";
+}
+
+// ---- aligned tables ----
+
+// Columns padded to their widest cell, two spaces apart; numeric columns are right-aligned so that
+// digits line up.
+class TextTable {
+public:
+    enum class Align { left, right };
+
+    TextTable(std::vector<std::string> headers, std::vector<Align> alignment)
+        : headers_(std::move(headers)), alignment_(std::move(alignment)) {}
+
+    void add_row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+
+    void print(std::ostream& out, const std::string& indent = "") const {
+        std::vector<std::size_t> widths(headers_.size(), 0);
+        for (std::size_t column = 0; column < headers_.size(); ++column) widths[column] = headers_[column].size();
+        for (const auto& row : rows_) {
+            for (std::size_t column = 0; column < row.size() && column < widths.size(); ++column) {
+                widths[column] = std::max(widths[column], row[column].size());
+            }
+        }
+        print_row(out, indent, headers_, widths);
+        for (const auto& row : rows_) print_row(out, indent, row, widths);
+    }
+
+private:
+    void print_row(std::ostream& out, const std::string& indent, const std::vector<std::string>& cells,
+                   const std::vector<std::size_t>& widths) const {
+        std::string line = indent;
+        for (std::size_t column = 0; column < widths.size(); ++column) {
+            const std::string& cell = column < cells.size() ? cells[column] : std::string();
+            const std::string padding(widths[column] - std::min(widths[column], cell.size()), ' ');
+            const bool last = column + 1 == widths.size();
+            if (alignment_[column] == Align::right) {
+                line += padding + cell;
+            } else {
+                line += cell;
+                if (!last) line += padding;
+            }
+            if (!last) line += "  ";
+        }
+        out << line << '\n';
+    }
+
+    std::vector<std::string> headers_;
+    std::vector<Align> alignment_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+using Align = TextTable::Align;
+
+// ---- the commands ----
+
+storage::RunSortKey parse_sort_key(const std::string& text) {
+    static const std::map<std::string, storage::RunSortKey> keys = {
+        {"created", storage::RunSortKey::created}, {"name", storage::RunSortKey::name},
+        {"method", storage::RunSortKey::method},   {"dataset", storage::RunSortKey::dataset},
+        {"status", storage::RunSortKey::status},   {"duration", storage::RunSortKey::duration}};
+    const auto found = keys.find(text);
+    if (found == keys.end()) {
+        throw UsageError("unknown sort key '" + text + "' (use created, name, method, dataset, status or duration)");
+    }
+    return found->second;
+}
+
+int list_command(const std::vector<std::string>& words, std::ostream& out) {
+    const CommandLine line =
+        parse_command_line(words, {"--db", "--method", "--dataset", "--status", "--search", "--sort", "--limit"});
+    require_positional_count(line, 0, 0, "no arguments besides options for `runs list`");
+    storage::RunFilter filter;
+    filter.method = line.option("--method").value_or("");
+    filter.dataset = line.option("--dataset").value_or("");
+    filter.status = line.option("--status").value_or("");
+    filter.name_contains = line.option("--search").value_or("");
+    if (!filter.status.empty() && !storage::is_stored_run_status(filter.status)) {
+        throw UsageError("unknown status '" + filter.status +
+                         "' (use running, finished, stopped, failed, diverged or interrupted)");
+    }
+    if (const auto sort = line.option("--sort")) {
+        filter.sort_by = parse_sort_key(*sort);
+        // Names and labels read best A to Z; times and durations newest or longest first.
+        filter.descending = filter.sort_by == storage::RunSortKey::created ||
+                            filter.sort_by == storage::RunSortKey::duration;
+    }
+    if (const auto limit = line.option("--limit")) filter.limit = parse_run_id(*limit);
+
+    storage::RunStore store = open_store(line);
+    const std::vector<storage::RunRecord> runs = storage::list_runs(store, filter);
+    if (runs.empty()) {
+        out << "No stored runs match in " << store.path().string() << ".\n";
+        return 0;
+    }
+    TextTable table({"ID", "NAME", "METHOD", "DATASET", "STATUS", "STARTED", "DURATION"},
+                    {Align::right, Align::left, Align::left, Align::left, Align::left, Align::left, Align::right});
+    for (const storage::RunRecord& run : runs) {
+        table.add_row({std::to_string(run.id), run.name, run.method, run.dataset, run.status,
+                       format_local_time(run.started_unix_s), format_duration(run.run_clock_s)});
+    }
+    table.print(out);
+    return 0;
+}
+
+int show_command(const std::vector<std::string>& words, std::ostream& out) {
+    const CommandLine line = parse_command_line(words, {"--db"});
+    require_positional_count(line, 1, 1, "one run id: `runs show ID`");
+    const std::int64_t run_id = parse_run_id(line.positional[0]);
+    storage::RunStore store = open_store(line);
+    const storage::RunDetails details = storage::load_run(store, run_id);
+    const storage::RunRecord& run = details.record;
+
+    out << "Run " << run.id << ": " << run.name << '\n';
+    TextTable facts({"", ""}, {Align::left, Align::left});
+    facts.add_row({"status", run.status});
+    facts.add_row({"method", run.method});
+    facts.add_row({"dataset", run.dataset});
+    facts.add_row({"host", run.host});
+    facts.add_row({"backend", run.backend});
+    facts.add_row({"started", format_local_time(run.started_unix_s)});
+    if (run.finished_unix_s) facts.add_row({"finished", format_local_time(*run.finished_unix_s)});
+    facts.add_row({"duration", format_duration(run.run_clock_s) + " run clock, " + format_duration(run.wall_clock_s) +
+                                   " wall"});
+    facts.add_row({"stored", std::to_string(details.evaluations) + " evaluations, " +
+                                 std::to_string(details.metric_points) + " metric points, " +
+                                 std::to_string(details.device_samples) + " device samples, " +
+                                 std::to_string(details.merges) + " merges, " + std::to_string(details.log_lines) +
+                                 " log lines"});
+    if (!run.error.empty()) facts.add_row({"error", run.error});
+    // The table's empty header row would print as a blank line; the facts read better without it.
+    std::ostringstream facts_text;
+    facts.print(facts_text, "  ");
+    out << facts_text.str().substr(facts_text.str().find('\n') + 1);
+
+    if (!details.devices.empty()) {
+        out << "\nDevices\n";
+        TextTable devices({"#", "NAME", "BACKEND", "GPU", "SMS", "SPEED"},
+                          {Align::right, Align::left, Align::left, Align::right, Align::right, Align::right});
+        for (std::size_t index = 0; index < details.devices.size(); ++index) {
+            const DeviceDescription& device = details.devices[index];
+            devices.add_row({std::to_string(index), device.name, device.backend,
+                             device.gpu_index >= 0 ? std::to_string(device.gpu_index) : "-",
+                             device.sm_count > 0 ? std::to_string(device.sm_count) : "all", format_value(device.speed)});
+        }
+        devices.print(out, "  ");
+    }
+
+    if (!details.metric_summaries.empty()) {
+        out << "\nMetrics\n";
+        TextTable metrics({"METRIC", "LAST", "BEST", "BEST AT", "TARGET", "TIME TO TARGET"},
+                          {Align::left, Align::right, Align::right, Align::right, Align::right, Align::right});
+        for (const storage::MetricSummary& summary : details.metric_summaries) {
+            metrics.add_row({summary.key, format_value(summary.last), format_value(summary.best),
+                             format_duration(summary.best_t),
+                             summary.target ? (summary.lower_is_better ? "<= " : ">= ") + format_value(*summary.target)
+                                            : "-",
+                             format_optional_time(summary.time_to_target)});
+        }
+        metrics.print(out, "  ");
+    }
+
+    std::vector<storage::StoredLogLine> notable;
+    for (storage::StoredLogLine& log_line : storage::load_log_lines(store, run_id)) {
+        if (log_line.level != "info") notable.push_back(std::move(log_line));
+    }
+    if (!notable.empty()) {
+        out << "\nWarnings and errors\n";
+        for (const storage::StoredLogLine& log_line : notable) {
+            out << "  [" << format_duration(log_line.t) << "] " << log_line.level << ": " << log_line.text << '\n';
+        }
+    }
+
+    out << "\nConfig\n" << details.config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    return 0;
+}
+
+int compare_command(const std::vector<std::string>& words, std::ostream& out) {
+    const CommandLine line = parse_command_line(words, {"--db", "--metric", "--target"});
+    require_positional_count(line, 2, 1000, "two or more run ids: `runs compare ID ID...`");
+    std::vector<std::int64_t> run_ids;
+    for (const std::string& word : line.positional) run_ids.push_back(parse_run_id(word));
+    storage::ComparisonOptions options;
+    options.metric = line.option("--metric").value_or("");
+    if (const auto target = line.option("--target")) options.target = parse_number(*target, "--target");
+
+    storage::RunStore store = open_store(line);
+    const storage::RunComparison comparison = storage::compare_runs(store, run_ids, options);
+
+    out << "Comparing " << comparison.metric << " (" << (comparison.lower_is_better ? "lower" : "higher")
+        << " is better)";
+    if (comparison.target) {
+        out << ", target " << (comparison.lower_is_better ? "<= " : ">= ") << format_value(*comparison.target);
+    }
+    out << "\n\n";
+    TextTable table({"RUN", "NAME", "METHOD", "FINAL", "BEST", "TIME TO TARGET", "DURATION"},
+                    {Align::right, Align::left, Align::left, Align::right, Align::right, Align::right, Align::right});
+    for (const storage::ComparedRun& compared : comparison.runs) {
+        const bool has_metric = compared.summary.points > 0;
+        table.add_row({std::to_string(compared.run.id), compared.run.name, compared.run.method,
+                       has_metric ? format_value(compared.summary.last) : "-",
+                       has_metric ? format_value(compared.summary.best) : "-",
+                       comparison.target ? format_optional_time(compared.summary.time_to_target) : "-",
+                       format_duration(compared.run.run_clock_s)});
+    }
+    table.print(out);
+
+    out << '\n';
+    if (comparison.config_differences.empty()) {
+        out << "The runs' configs are identical.\n";
+        return 0;
+    }
+    out << "Config keys that differ\n";
+    std::vector<std::string> headers = {"KEY"};
+    std::vector<Align> alignment = {Align::left};
+    for (const storage::ComparedRun& compared : comparison.runs) {
+        headers.push_back("RUN " + std::to_string(compared.run.id));
+        alignment.push_back(Align::left);
+    }
+    TextTable differences(headers, alignment);
+    for (const storage::ConfigDifference& difference : comparison.config_differences) {
+        std::vector<std::string> cells = {difference.path};
+        for (const auto& value : difference.values) cells.push_back(value.value_or("(absent)"));
+        differences.add_row(std::move(cells));
+    }
+    differences.print(out, "  ");
+    return 0;
+}
+
+int export_command(const std::vector<std::string>& words, std::ostream& out) {
+    const CommandLine line = parse_command_line(words, {"--db", "--csv"});
+    require_positional_count(line, 1, 1, "one run id: `runs export ID --csv DIR`");
+    const std::optional<std::string> folder = line.option("--csv");
+    if (!folder) throw UsageError("`runs export` needs --csv DIR, the folder to write the files to");
+    const std::int64_t run_id = parse_run_id(line.positional[0]);
+    storage::RunStore store = open_store(line);
+    const std::vector<std::filesystem::path> files = storage::export_run_csv(store, run_id, *folder);
+    out << "Exported run " << run_id << " to " << *folder << ":";
+    for (const std::filesystem::path& file : files) out << ' ' << file.filename().string();
+    out << '\n';
+    return 0;
+}
+
+int delete_command(const std::vector<std::string>& words, std::ostream& out) {
+    const CommandLine line = parse_command_line(words, {"--db"});
+    require_positional_count(line, 1, 1, "one run id: `runs delete ID`");
+    const std::int64_t run_id = parse_run_id(line.positional[0]);
+    storage::RunStore store = open_store(line);
+    const storage::RunRecord run = storage::require_run(store, run_id);
+    storage::delete_run(store, run_id);
+    out << "Deleted run " << run_id << " (" << run.name << ").\n";
+    return 0;
+}
+
+}  // namespace
+
+int run_runs_command(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
+    if (arguments.empty()) {
+        err << usage_text;
+        return 2;
+    }
+    const std::string& command = arguments.front();
+    if (command == "--help" || command == "-h" || command == "help") {
+        out << usage_text;
+        return 0;
+    }
+    const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
+    try {
+        if (command == "list") return list_command(rest, out);
+        if (command == "show") return show_command(rest, out);
+        if (command == "compare") return compare_command(rest, out);
+        if (command == "export") return export_command(rest, out);
+        if (command == "delete") return delete_command(rest, out);
+        throw UsageError("unknown command '" + command + "'");
+    } catch (const UsageError& error) {
+        err << "trainbench-cli runs " << command << ": " << error.what() << "\n\n" << usage_text;
+        return 2;
+    } catch (const std::exception& error) {
+        err << "trainbench-cli runs " << command << ": " << error.what() << '\n';
+        return 1;
+    }
+}
+
+}  // namespace tb::cli

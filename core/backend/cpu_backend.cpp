@@ -1,0 +1,416 @@
+#include "core/backend/cpu_backend.h"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "core/backend/cpu_vectorizable_math.h"
+#include "core/backend/dropout_mask.h"
+#include "core/backend/operation_shape_checks.h"
+#include "core/errors.h"
+
+namespace tb {
+namespace {
+
+// A 64-byte boundary is a cache line and a full AVX-512 register, so aligned loads never split lines.
+constexpr std::size_t allocation_alignment = 64;
+
+// Below about this many elements a loop finishes in a few microseconds, which is what waking the rest
+// of an OpenMP team costs; such loops stay on the calling thread.
+constexpr std::int64_t parallel_threshold = std::int64_t{1} << 15;
+
+// Reductions sum fixed-size chunks, each in a fixed order, then add the chunk sums in index order, so
+// the result does not depend on the thread count: a run gives the same bits on 1 or 16 cores.
+constexpr std::int64_t reduction_chunk = std::int64_t{1} << 14;
+constexpr std::int64_t stack_reduction_chunks = 4096;  // 64 Mi elements before the heap is needed
+
+// column_sums keeps one double accumulator per column of a block on the stack; 256 doubles is 2 KiB,
+// small enough for L1 next to the rows streaming through.
+constexpr std::int64_t column_sum_block = 256;
+
+// In the transpose product each thread owns whole cache lines of every output row, so threads never
+// write the same line.
+constexpr std::int64_t floats_per_cache_line = 16;
+
+std::string mebibytes(std::size_t bytes) {
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), "%.1f", static_cast<double>(bytes) / (1024.0 * 1024.0));
+    return text.data();
+}
+
+// BLAS takes dimensions as int (blasint in Debian's 32-bit-index OpenBLAS).
+int blas_dimension(std::int64_t value) {
+    if (value > INT_MAX) throw std::invalid_argument("gemm: dimension " + std::to_string(value) + " exceeds BLAS int");
+    return static_cast<int>(value);
+}
+
+CBLAS_TRANSPOSE blas_transpose(Transpose transpose) { return transpose == Transpose::yes ? CblasTrans : CblasNoTrans; }
+
+// y = beta * y with the BLAS reading of beta == 0: y is overwritten, never read, so stale NaNs vanish.
+void scale_or_clear(float* __restrict y, std::int64_t count, float beta) {
+    if (beta == 0.0f) {
+        std::fill(y, y + count, 0.0f);
+    } else if (beta != 1.0f) {
+        for (std::int64_t i = 0; i < count; ++i) y[i] *= beta;
+    }
+}
+
+// The part of c = alpha * transpose(a) * b + beta * c that lies in columns [first_column, end_column)
+// and in rows [first_c_row, end_c_row) of c. Callers hand disjoint blocks to threads, so no two threads
+// write the same element and no atomics are needed.
+void transpose_product_block(float alpha, const CsrView& a, ConstMatrixView b, float beta, MatrixView c,
+                             std::int64_t first_column, std::int64_t end_column, std::int64_t first_c_row,
+                             std::int64_t end_c_row) {
+    const std::int64_t n = c.cols;
+    const std::int64_t width = end_column - first_column;
+    for (std::int64_t row = first_c_row; row < end_c_row; ++row) {
+        scale_or_clear(c.data + row * n + first_column, width, beta);
+    }
+    for (std::int64_t a_row = 0; a_row < a.rows; ++a_row) {
+        const float* __restrict b_row = b.data + a_row * n + first_column;
+        for (std::int64_t p = a.row_offsets[a_row]; p < a.row_offsets[a_row + 1]; ++p) {
+            const std::int64_t c_row = a.column_indices[p];
+            if (c_row < first_c_row || c_row >= end_c_row) continue;
+            const float weight = alpha * a.values[p];
+            float* __restrict out = c.data + c_row * n + first_column;
+            for (std::int64_t j = 0; j < width; ++j) out[j] += weight * b_row[j];
+        }
+    }
+}
+
+// [begin, end) of `total` items for `part` of `parts`, boundaries rounded to multiples of `granule`.
+std::pair<std::int64_t, std::int64_t> share_of(std::int64_t total, int part, int parts, std::int64_t granule) {
+    const std::int64_t granules = (total + granule - 1) / granule;
+    const std::int64_t begin = std::min(total, granules * part / parts * granule);
+    const std::int64_t end = std::min(total, granules * (part + 1) / parts * granule);
+    return {begin, end};
+}
+
+// The SGD formula of backend.h on one contiguous span; the template flags lift the branches out of the
+// loop so that it vectorizes.
+template <bool has_velocity, bool nesterov>
+void sgd_span(float* __restrict weights, const float* __restrict gradient, float* __restrict velocity,
+              std::int64_t count, const SgdHyperparameters& hyper) {
+    const float learning_rate = hyper.learning_rate;
+    const float momentum = hyper.momentum;
+    const float weight_decay = hyper.weight_decay;
+    for (std::int64_t i = 0; i < count; ++i) {
+        const float decayed = gradient[i] + weight_decay * weights[i];
+        if constexpr (has_velocity) {
+            const float v = momentum * velocity[i] + decayed;
+            velocity[i] = v;
+            weights[i] -= learning_rate * (nesterov ? decayed + momentum * v : v);
+        } else {
+            weights[i] -= learning_rate * decayed;
+        }
+    }
+}
+
+using SgdSpan = void (*)(float*, const float*, float*, std::int64_t, const SgdHyperparameters&);
+
+SgdSpan choose_sgd_span(const float* velocity, const SgdHyperparameters& hyper) {
+    if (velocity == nullptr) return sgd_span<false, false>;
+    return hyper.nesterov ? sgd_span<true, true> : sgd_span<true, false>;
+}
+
+// The sum in double of term(i) over [0, count).
+template <typename Term>
+double chunked_sum(std::int64_t count, int threads, Term term) {
+    const std::int64_t chunks = (count + reduction_chunk - 1) / reduction_chunk;
+    std::array<double, stack_reduction_chunks> stack_partials;
+    std::vector<double> heap_partials;
+    double* partials = stack_partials.data();
+    if (chunks > stack_reduction_chunks) {
+        heap_partials.resize(static_cast<std::size_t>(chunks));
+        partials = heap_partials.data();
+    }
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
+        const std::int64_t begin = chunk * reduction_chunk;
+        partials[chunk] = lane_sum_in_double(begin, std::min(count, begin + reduction_chunk), term);
+    }
+    double total = 0.0;
+    for (std::int64_t chunk = 0; chunk < chunks; ++chunk) total += partials[chunk];
+    return total;
+}
+
+}  // namespace
+
+CpuBackend::CpuBackend(int thread_count) : thread_count_(thread_count > 0 ? thread_count : omp_get_max_threads()) {
+    top_k_scratch_.resize(static_cast<std::size_t>(thread_count_));
+}
+
+int CpuBackend::threads_for(std::int64_t work) const { return work >= parallel_threshold ? thread_count_ : 1; }
+
+// ---- memory ----------------------------------------------------------------------------------------
+
+void* CpuBackend::allocate_bytes(std::size_t bytes, const char* what) {
+    if (bytes == 0) return nullptr;
+    const std::size_t rounded = (bytes + allocation_alignment - 1) / allocation_alignment * allocation_alignment;
+    // The memory is deliberately not cleared: pages nobody touches are never committed, which is what
+    // lets a full-size row-sparse gradient cost only the rows a batch touches.
+    void* pointer = rounded >= bytes ? std::aligned_alloc(allocation_alignment, rounded) : nullptr;
+    if (pointer == nullptr) {
+        throw DeviceError("cpu: cannot allocate " + mebibytes(bytes) + " MiB for " + (what ? what : "a buffer") +
+                          " (out of host memory)");
+    }
+    return pointer;
+}
+
+void CpuBackend::free_bytes(void* pointer) noexcept { std::free(pointer); }
+
+void CpuBackend::copy_host_to_device(void* device_destination, const void* host_source, std::size_t bytes) {
+    if (bytes > 0) std::memcpy(device_destination, host_source, bytes);
+}
+
+void CpuBackend::copy_device_to_host(void* host_destination, const void* device_source, std::size_t bytes) {
+    if (bytes > 0) std::memcpy(host_destination, device_source, bytes);
+}
+
+void CpuBackend::copy_device_to_device(void* destination, const void* source, std::size_t bytes) {
+    if (bytes > 0) std::memcpy(destination, source, bytes);
+}
+
+// ---- linear algebra --------------------------------------------------------------------------------
+
+void CpuBackend::gemm(Transpose transpose_a, Transpose transpose_b, float alpha, ConstMatrixView a,
+                      ConstMatrixView b, float beta, MatrixView c) {
+    check_gemm_shapes(transpose_a, transpose_b, a, b, c);
+    const std::int64_t inner = transpose_a == Transpose::yes ? a.rows : a.cols;
+    if (c.size() == 0) return;
+    if (inner == 0) {
+        // BLAS rejects a zero leading dimension, and the product is empty anyway.
+        scale(c.data, c.size(), beta);
+        return;
+    }
+    // Row-major leading dimensions are the stored column counts, whatever the transposes.
+    cblas_sgemm(CblasRowMajor, blas_transpose(transpose_a), blas_transpose(transpose_b), blas_dimension(c.rows),
+                blas_dimension(c.cols), blas_dimension(inner), alpha, a.data, blas_dimension(a.cols), b.data,
+                blas_dimension(b.cols), beta, c.data, blas_dimension(c.cols));
+}
+
+void CpuBackend::csr_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta, MatrixView c) {
+    check_csr_times_dense_shapes(a, b, c);
+    const std::int64_t n = c.cols;
+    const int threads = threads_for(a.nnz * n + c.size());
+    // Rows differ in their non-zero counts; small dynamic chunks keep both cores busy to the end.
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(dynamic, 4)
+    for (std::int64_t row = 0; row < a.rows; ++row) {
+        float* __restrict out = c.data + row * n;
+        scale_or_clear(out, n, beta);
+        for (std::int64_t p = a.row_offsets[row]; p < a.row_offsets[row + 1]; ++p) {
+            const float weight = alpha * a.values[p];
+            const float* __restrict b_row = b.data + static_cast<std::int64_t>(a.column_indices[p]) * n;
+            for (std::int64_t j = 0; j < n; ++j) out[j] += weight * b_row[j];
+        }
+    }
+}
+
+void CpuBackend::csr_transpose_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta,
+                                           MatrixView c) {
+    check_csr_transpose_times_dense_shapes(a, b, c);
+    if (c.size() == 0) return;
+    const int threads = threads_for(a.nnz * c.cols + c.size());
+    if (threads == 1) {
+        transpose_product_block(alpha, a, b, beta, c, 0, c.cols, 0, c.rows);
+        return;
+    }
+    // Several rows of a usually share a column (a popular feature), so threads cannot split a's rows
+    // without racing on c. Wide outputs are split by columns: every thread walks all of a and updates
+    // its own cache lines of each c row, which balances perfectly. Narrow outputs are split by c rows:
+    // every thread walks all of a and skips the entries that land outside its rows.
+    const bool split_columns = c.cols >= floats_per_cache_line * threads;
+#pragma omp parallel num_threads(threads)
+    {
+        const int part = omp_get_thread_num();
+        const int parts = omp_get_num_threads();
+        if (split_columns) {
+            const auto [first, end] = share_of(c.cols, part, parts, floats_per_cache_line);
+            if (first < end) transpose_product_block(alpha, a, b, beta, c, first, end, 0, c.rows);
+        } else {
+            const auto [first, end] = share_of(c.rows, part, parts, 1);
+            if (first < end) transpose_product_block(alpha, a, b, beta, c, 0, c.cols, first, end);
+        }
+    }
+}
+
+// ---- element-wise ----------------------------------------------------------------------------------
+
+void CpuBackend::fill(float* x, std::int64_t count, float value) {
+    check_array("fill", "x", x, count);
+    const int threads = threads_for(count);
+#pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t i = 0; i < count; ++i) x[i] = value;
+}
+
+void CpuBackend::scale(float* x, std::int64_t count, float alpha) {
+    check_array("scale", "x", x, count);
+    if (alpha == 0.0f) {
+        fill(x, count, 0.0f);  // the BLAS convention: scaling by 0 clears NaN and infinities too
+        return;
+    }
+    const int threads = threads_for(count);
+#pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t i = 0; i < count; ++i) x[i] *= alpha;
+}
+
+void CpuBackend::axpby(float alpha, const float* x, float beta, float* y, std::int64_t count) {
+    check_array("axpby", "x", x, count);
+    check_array("axpby", "y", y, count);
+    const int threads = threads_for(count);
+    if (beta == 0.0f) {
+#pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
+        for (std::int64_t i = 0; i < count; ++i) y[i] = alpha * x[i];
+    } else {
+#pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
+        for (std::int64_t i = 0; i < count; ++i) y[i] = alpha * x[i] + beta * y[i];
+    }
+}
+
+void CpuBackend::add_row_vector(MatrixView m, const float* row_vector) {
+    check_add_row_vector_arguments(m, row_vector);
+    const std::int64_t n = m.cols;
+    const int threads = threads_for(m.size());
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t row = 0; row < m.rows; ++row) {
+        float* __restrict out = m.data + row * n;
+        for (std::int64_t j = 0; j < n; ++j) out[j] += row_vector[j];
+    }
+}
+
+void CpuBackend::column_sums(float alpha, ConstMatrixView m, float beta, float* out) {
+    check_column_sums_arguments(m, out);
+    const std::int64_t n = m.cols;
+    const std::int64_t blocks = (n + column_sum_block - 1) / column_sum_block;
+    const int threads = blocks > 1 ? threads_for(m.size()) : 1;
+    // Each thread sums whole column blocks over all rows: no shared accumulators, and every output
+    // is summed in row order, so the result does not depend on the thread count.
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t block = 0; block < blocks; ++block) {
+        const std::int64_t first = block * column_sum_block;
+        const std::int64_t width = std::min(column_sum_block, n - first);
+        std::array<double, column_sum_block> totals{};
+        for (std::int64_t row = 0; row < m.rows; ++row) {
+            const float* __restrict in = m.data + row * n + first;
+            for (std::int64_t j = 0; j < width; ++j) totals[j] += static_cast<double>(in[j]);
+        }
+        for (std::int64_t j = 0; j < width; ++j) {
+            const double scaled = static_cast<double>(alpha) * totals[j];
+            const double kept = beta == 0.0f ? 0.0 : static_cast<double>(beta) * out[first + j];
+            out[first + j] = static_cast<float>(scaled + kept);
+        }
+    }
+}
+
+void CpuBackend::relu_forward(ConstMatrixView in, MatrixView out) {
+    check_same_shape("relu_forward", in, out);
+    const float* x = in.data;
+    float* y = out.data;
+    const std::int64_t count = in.size();
+    const int threads = threads_for(count);
+    // std::max(x, 0) returns x when x is NaN, so a diverging run stays visibly NaN.
+#pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t i = 0; i < count; ++i) y[i] = std::max(x[i], 0.0f);
+}
+
+void CpuBackend::relu_backward(ConstMatrixView activation, ConstMatrixView grad_out, MatrixView grad_in) {
+    check_same_shape("relu_backward", activation, grad_out);
+    check_same_shape("relu_backward", activation, grad_in);
+    const float* a = activation.data;
+    const float* g = grad_out.data;
+    float* out = grad_in.data;
+    const std::int64_t count = activation.size();
+    const int threads = threads_for(count);
+#pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t i = 0; i < count; ++i) out[i] = a[i] > 0.0f ? g[i] : 0.0f;
+}
+
+void CpuBackend::dropout_forward(ConstMatrixView in, MatrixView out, float* mask, float rate, std::uint64_t seed,
+                                 std::uint64_t stream_offset) {
+    check_dropout_arguments(in, out, mask, rate);
+    const std::uint64_t key = dropout_stream_key(seed);
+    const float keep_scale = 1.0f / (1.0f - rate);
+    const float* x = in.data;
+    float* y = out.data;
+    const std::int64_t count = in.size();
+    const int threads = threads_for(count);
+#pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t i = 0; i < count; ++i) {
+        const float factor = dropout_factor(key, stream_offset + static_cast<std::uint64_t>(i), rate, keep_scale);
+        mask[i] = factor;
+        y[i] = x[i] * factor;
+    }
+}
+
+void CpuBackend::dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) {
+    check_same_shape("dropout_backward", grad_out, grad_in);
+    check_array("dropout_backward", "mask", mask, grad_out.size());
+    const float* g = grad_out.data;
+    float* out = grad_in.data;
+    const std::int64_t count = grad_out.size();
+    const int threads = threads_for(count);
+#pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t i = 0; i < count; ++i) out[i] = g[i] * mask[i];
+}
+
+// ---- reductions ------------------------------------------------------------------------------------
+
+double CpuBackend::sum(const float* x, std::int64_t count) {
+    check_array("sum", "x", x, count);
+    return chunked_sum(count, threads_for(count), [x](std::int64_t i) { return static_cast<double>(x[i]); });
+}
+
+double CpuBackend::dot(const float* x, const float* y, std::int64_t count) {
+    check_array("dot", "x", x, count);
+    check_array("dot", "y", y, count);
+    return chunked_sum(count, threads_for(count),
+                       [x, y](std::int64_t i) { return static_cast<double>(x[i]) * static_cast<double>(y[i]); });
+}
+
+double CpuBackend::sum_of_squares(const float* x, std::int64_t count) {
+    check_array("sum_of_squares", "x", x, count);
+    return chunked_sum(count, threads_for(count),
+                       [x](std::int64_t i) { return static_cast<double>(x[i]) * static_cast<double>(x[i]); });
+}
+
+// ---- optimizer updates -----------------------------------------------------------------------------
+
+void CpuBackend::sgd_update(float* weights, const float* gradient, float* velocity, std::int64_t count,
+                            const SgdHyperparameters& hyper) {
+    check_sgd_arguments(weights, gradient, velocity, count, hyper);
+    const SgdSpan update = choose_sgd_span(velocity, hyper);
+    // Whole cache lines per chunk, so neighbouring threads never share one.
+    constexpr std::int64_t chunk = 4096;
+    const std::int64_t chunks = (count + chunk - 1) / chunk;
+    const int threads = threads_for(count);
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t c = 0; c < chunks; ++c) {
+        const std::int64_t begin = c * chunk;
+        update(weights + begin, gradient + begin, velocity != nullptr ? velocity + begin : nullptr,
+               std::min(chunk, count - begin), hyper);
+    }
+}
+
+void CpuBackend::sgd_update_rows(MatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows,
+                                 float* velocity, const SgdHyperparameters& hyper) {
+    check_sgd_rows_arguments(weights, rows, grad_rows, velocity, hyper);
+    const SgdSpan update = choose_sgd_span(velocity, hyper);
+    const std::int64_t n = weights.cols;
+    const int threads = threads_for(grad_rows.size());
+    // The listed rows are distinct (they are the batch's touched features), so threads never collide.
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t i = 0; i < grad_rows.rows; ++i) {
+        const std::int64_t row = rows[i];
+        update(weights.data + row * n, grad_rows.data + i * n, velocity != nullptr ? velocity + row * n : nullptr, n,
+               hyper);
+    }
+}
+
+}  // namespace tb

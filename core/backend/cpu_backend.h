@@ -1,0 +1,88 @@
+#pragma once
+// The CPU backend: host memory, OpenBLAS for dense GEMM, and hand-written OpenMP loops for everything
+// else. The loops are written for the sparse-MLP training step, where the work outside the GEMMs is
+// memory-bound (a 256 x 205,443 softmax, a 205,443 x 128 optimizer update): each such loop reads and
+// writes every element once where it can, and runs in parallel once the work is big enough to pay for
+// waking the thread team.
+//
+// Operations are synchronous; synchronize() has nothing to wait for. Where beta is 0 the output is
+// written without being read (the BLAS convention), so it may hold garbage or NaN beforehand.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/backend/backend.h"
+
+namespace tb {
+
+class CpuBackend final : public Backend {
+public:
+    // thread_count 0 uses every core OpenMP reports. Several CPU workers training side by side (the
+    // wall-clock executor) each pass a share, so that their teams do not oversubscribe the cores.
+    // OpenBLAS keeps its own, process-wide thread count.
+    explicit CpuBackend(int thread_count = 0);
+
+    std::string name() const override { return "cpu"; }
+    int thread_count() const { return thread_count_; }
+
+    void* allocate_bytes(std::size_t bytes, const char* what) override;
+    void free_bytes(void* pointer) noexcept override;
+    void copy_host_to_device(void* device_destination, const void* host_source, std::size_t bytes) override;
+    void copy_device_to_host(void* host_destination, const void* device_source, std::size_t bytes) override;
+    void copy_device_to_device(void* destination, const void* source, std::size_t bytes) override;
+    void synchronize() override {}
+
+    void gemm(Transpose transpose_a, Transpose transpose_b, float alpha, ConstMatrixView a, ConstMatrixView b,
+              float beta, MatrixView c) override;
+    void csr_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta, MatrixView c) override;
+    void csr_transpose_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta,
+                                   MatrixView c) override;
+
+    void fill(float* x, std::int64_t count, float value) override;
+    void scale(float* x, std::int64_t count, float alpha) override;
+    void axpby(float alpha, const float* x, float beta, float* y, std::int64_t count) override;
+    void add_row_vector(MatrixView m, const float* row_vector) override;
+    void column_sums(float alpha, ConstMatrixView m, float beta, float* out) override;
+    void relu_forward(ConstMatrixView in, MatrixView out) override;
+    void relu_backward(ConstMatrixView activation, ConstMatrixView grad_out, MatrixView grad_in) override;
+    void dropout_forward(ConstMatrixView in, MatrixView out, float* mask, float rate, std::uint64_t seed,
+                         std::uint64_t stream_offset) override;
+    void dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) override;
+
+    double sum(const float* x, std::int64_t count) override;
+    double dot(const float* x, const float* y, std::int64_t count) override;
+    double sum_of_squares(const float* x, std::int64_t count) override;
+
+    // Defined in cpu_backend_losses.cpp. grad may alias logits: each row's loss is taken before its
+    // gradient overwrites it.
+    double softmax_cross_entropy(ConstMatrixView logits, const CsrView& labels, MatrixView grad,
+                                 float grad_scale) override;
+    double sigmoid_binary_cross_entropy(ConstMatrixView logits, const CsrView& labels, MatrixView grad,
+                                        float grad_scale) override;
+
+    // Defined in cpu_backend_top_k.cpp.
+    void top_k(ConstMatrixView scores, int k, std::int32_t* indices) override;
+
+    void sgd_update(float* weights, const float* gradient, float* velocity, std::int64_t count,
+                    const SgdHyperparameters& hyper) override;
+    void sgd_update_rows(MatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows, float* velocity,
+                         const SgdHyperparameters& hyper) override;
+
+private:
+    // The team size for a loop over `work` elements: 1 below the size where waking the other threads
+    // costs more than it saves.
+    int threads_for(std::int64_t work) const;
+
+    struct RankedColumn {
+        float score;
+        std::int32_t column;
+    };
+
+    int thread_count_;
+    // top_k's per-thread selection space, kept between calls so that evaluation allocates only on
+    // its first batch.
+    std::vector<std::vector<RankedColumn>> top_k_scratch_;
+};
+
+}  // namespace tb

@@ -1,0 +1,151 @@
+#include "core/backend/operation_shape_checks.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace tb {
+namespace {
+
+std::string shape_of(ConstMatrixView m) { return std::to_string(m.rows) + " x " + std::to_string(m.cols); }
+std::string shape_of(const CsrView& a) {
+    return std::to_string(a.rows) + " x " + std::to_string(a.cols) + " (" + std::to_string(a.nnz) + " non-zeros)";
+}
+
+[[noreturn]] void reject(const char* operation, const std::string& problem) {
+    throw std::invalid_argument(std::string(operation) + ": " + problem);
+}
+
+void check_matrix(const char* operation, const char* argument, ConstMatrixView m) {
+    if (m.rows < 0 || m.cols < 0) reject(operation, std::string(argument) + " has a negative shape " + shape_of(m));
+    if (m.size() > 0 && m.data == nullptr) {
+        reject(operation, std::string(argument) + " (" + shape_of(m) + ") has no data");
+    }
+}
+
+void check_csr(const char* operation, const char* argument, const CsrView& a) {
+    if (a.rows < 0 || a.cols < 0 || a.nnz < 0) {
+        reject(operation, std::string(argument) + " has a negative shape " + shape_of(a));
+    }
+    if (a.row_offsets == nullptr && a.rows > 0) reject(operation, std::string(argument) + " has no row offsets");
+    if (a.nnz > 0 && (a.column_indices == nullptr || a.values == nullptr)) {
+        reject(operation, std::string(argument) + " has non-zeros but no column indices or values");
+    }
+    if (a.nnz > 0 && a.cols == 0) reject(operation, std::string(argument) + " has non-zeros but no columns");
+}
+
+// An empty update touches no velocity, so it may come without one.
+void check_sgd_hyperparameters(const char* operation, const SgdHyperparameters& hyper, const float* velocity,
+                               bool updates_something) {
+    if (!std::isfinite(hyper.learning_rate) || !std::isfinite(hyper.momentum) || !std::isfinite(hyper.weight_decay)) {
+        reject(operation, "the hyperparameters must be finite");
+    }
+    if (updates_something && hyper.momentum != 0.0f && velocity == nullptr) {
+        reject(operation, "momentum needs a velocity buffer");
+    }
+}
+
+}  // namespace
+
+void check_gemm_shapes(Transpose transpose_a, Transpose transpose_b, ConstMatrixView a, ConstMatrixView b,
+                       ConstMatrixView c) {
+    check_matrix("gemm", "a", a);
+    check_matrix("gemm", "b", b);
+    check_matrix("gemm", "c", c);
+    const std::int64_t a_rows = transpose_a == Transpose::yes ? a.cols : a.rows;
+    const std::int64_t a_cols = transpose_a == Transpose::yes ? a.rows : a.cols;
+    const std::int64_t b_rows = transpose_b == Transpose::yes ? b.cols : b.rows;
+    const std::int64_t b_cols = transpose_b == Transpose::yes ? b.rows : b.cols;
+    if (a_cols != b_rows || c.rows != a_rows || c.cols != b_cols) {
+        reject("gemm", "op(a) is " + std::to_string(a_rows) + " x " + std::to_string(a_cols) + ", op(b) is " +
+                           std::to_string(b_rows) + " x " + std::to_string(b_cols) + ", c is " + shape_of(c));
+    }
+}
+
+void check_csr_times_dense_shapes(const CsrView& a, ConstMatrixView b, ConstMatrixView c) {
+    check_csr("csr_times_dense", "a", a);
+    check_matrix("csr_times_dense", "b", b);
+    check_matrix("csr_times_dense", "c", c);
+    if (b.rows != a.cols || c.rows != a.rows || c.cols != b.cols) {
+        reject("csr_times_dense", "a is " + shape_of(a) + ", b is " + shape_of(b) + ", c is " + shape_of(c));
+    }
+}
+
+void check_csr_transpose_times_dense_shapes(const CsrView& a, ConstMatrixView b, ConstMatrixView c) {
+    check_csr("csr_transpose_times_dense", "a", a);
+    check_matrix("csr_transpose_times_dense", "b", b);
+    check_matrix("csr_transpose_times_dense", "c", c);
+    if (b.rows != a.rows || c.rows != a.cols || c.cols != b.cols) {
+        reject("csr_transpose_times_dense", "a is " + shape_of(a) + ", b is " + shape_of(b) + ", c is " + shape_of(c));
+    }
+}
+
+void check_array(const char* operation, const char* argument, const void* data, std::int64_t count) {
+    if (count < 0) reject(operation, std::string(argument) + " has a negative count " + std::to_string(count));
+    if (count > 0 && data == nullptr) reject(operation, std::string(argument) + " has no data");
+}
+
+void check_same_shape(const char* operation, ConstMatrixView first, ConstMatrixView second) {
+    check_matrix(operation, "input", first);
+    check_matrix(operation, "output", second);
+    if (first.rows != second.rows || first.cols != second.cols) {
+        reject(operation, "shapes differ: " + shape_of(first) + " and " + shape_of(second));
+    }
+}
+
+void check_add_row_vector_arguments(ConstMatrixView m, const float* row_vector) {
+    check_matrix("add_row_vector", "m", m);
+    check_array("add_row_vector", "row_vector", row_vector, m.size() > 0 ? m.cols : 0);
+}
+
+void check_column_sums_arguments(ConstMatrixView m, const float* out) {
+    check_matrix("column_sums", "m", m);
+    check_array("column_sums", "out", out, m.cols);
+}
+
+void check_dropout_arguments(ConstMatrixView in, ConstMatrixView out, const float* mask, float rate) {
+    check_same_shape("dropout_forward", in, out);
+    check_array("dropout_forward", "mask", mask, in.size());
+    if (!(rate >= 0.0f && rate < 1.0f)) {
+        reject("dropout_forward", "rate must be in [0, 1), got " + std::to_string(rate));
+    }
+}
+
+void check_loss_shapes(const char* operation, ConstMatrixView logits, const CsrView& labels, ConstMatrixView grad) {
+    check_matrix(operation, "logits", logits);
+    check_csr(operation, "labels", labels);
+    if (labels.rows != logits.rows || labels.cols != logits.cols) {
+        reject(operation, "logits are " + shape_of(logits) + " but labels are " + shape_of(labels));
+    }
+    if (grad.data != nullptr && (grad.rows != logits.rows || grad.cols != logits.cols)) {
+        reject(operation, "logits are " + shape_of(logits) + " but grad is " + shape_of(grad));
+    }
+}
+
+void check_top_k_arguments(ConstMatrixView scores, int k, const std::int32_t* indices) {
+    check_matrix("top_k", "scores", scores);
+    if (k < 1 || k > scores.cols) {
+        reject("top_k", "k = " + std::to_string(k) + " is outside [1, " + std::to_string(scores.cols) + "]");
+    }
+    check_array("top_k", "indices", indices, scores.rows * k);
+}
+
+void check_sgd_arguments(const float* weights, const float* gradient, const float* velocity, std::int64_t count,
+                         const SgdHyperparameters& hyper) {
+    check_array("sgd_update", "weights", weights, count);
+    check_array("sgd_update", "gradient", gradient, count);
+    check_sgd_hyperparameters("sgd_update", hyper, velocity, count > 0);
+}
+
+void check_sgd_rows_arguments(ConstMatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows,
+                              const float* velocity, const SgdHyperparameters& hyper) {
+    check_matrix("sgd_update_rows", "weights", weights);
+    check_matrix("sgd_update_rows", "grad_rows", grad_rows);
+    check_array("sgd_update_rows", "rows", rows, grad_rows.rows);
+    if (grad_rows.rows > 0 && grad_rows.cols != weights.cols) {
+        reject("sgd_update_rows", "weights are " + shape_of(weights) + " but grad_rows are " + shape_of(grad_rows));
+    }
+    check_sgd_hyperparameters("sgd_update_rows", hyper, velocity, grad_rows.size() > 0);
+}
+
+}  // namespace tb

@@ -1,0 +1,35 @@
+#pragma once
+// The argument checks every Backend implementation runs before an operation, in one place so that the
+// CPU and CUDA backends reject exactly the same calls with the same messages. Each throws
+// std::invalid_argument naming the operation and the shapes it was given. Only shapes and pointers
+// are checked: the contents of index arrays live in device memory and are trusted.
+
+#include <cstdint>
+
+#include "core/backend/backend.h"
+
+namespace tb {
+
+void check_gemm_shapes(Transpose transpose_a, Transpose transpose_b, ConstMatrixView a, ConstMatrixView b,
+                       ConstMatrixView c);
+void check_csr_times_dense_shapes(const CsrView& a, ConstMatrixView b, ConstMatrixView c);
+void check_csr_transpose_times_dense_shapes(const CsrView& a, ConstMatrixView b, ConstMatrixView c);
+
+// A flat array of `count` elements: count >= 0 and a pointer when count > 0.
+void check_array(const char* operation, const char* argument, const void* data, std::int64_t count);
+// Two matrices that must have the same shape (in/out of the element-wise kernels).
+void check_same_shape(const char* operation, ConstMatrixView first, ConstMatrixView second);
+void check_add_row_vector_arguments(ConstMatrixView m, const float* row_vector);
+void check_column_sums_arguments(ConstMatrixView m, const float* out);
+void check_dropout_arguments(ConstMatrixView in, ConstMatrixView out, const float* mask, float rate);
+
+// logits (rows x cols), labels (rows x cols), grad either null or logits' shape.
+void check_loss_shapes(const char* operation, ConstMatrixView logits, const CsrView& labels, ConstMatrixView grad);
+void check_top_k_arguments(ConstMatrixView scores, int k, const std::int32_t* indices);
+
+void check_sgd_arguments(const float* weights, const float* gradient, const float* velocity, std::int64_t count,
+                         const SgdHyperparameters& hyper);
+void check_sgd_rows_arguments(ConstMatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows,
+                              const float* velocity, const SgdHyperparameters& hyper);
+
+}  // namespace tb

@@ -1,0 +1,140 @@
+#include "storage/run_csv_export.h"
+
+#include <fstream>
+#include <initializer_list>
+#include <string>
+#include <system_error>
+
+#include "storage/csv_file_writer.h"
+#include "storage/run_details.h"
+#include "storage/run_listing.h"
+#include "storage/run_store.h"
+#include "storage/series_loading.h"
+#include "storage/sqlite_statement.h"
+#include "storage/storage_error.h"
+
+namespace tb::storage {
+namespace {
+
+void write_header(CsvFileWriter& csv, std::initializer_list<std::string_view> columns) {
+    for (const std::string_view column : columns) csv.text(column);
+    csv.end_row();
+}
+
+// Streams rows straight from the store to the file: a long run's metrics need not fit in memory.
+void export_metrics(RunStore& store, std::int64_t run_id, const std::filesystem::path& path) {
+    CsvFileWriter csv(path);
+    write_header(csv, {"key", "step", "t", "wall_s", "epoch", "samples", "value"});
+    SqliteStatement rows(store.connection(),
+                         "SELECT key, step, t, wall, epoch, samples, value FROM metrics WHERE run = ? "
+                         "ORDER BY key, step",
+                         "export the run's metrics");
+    rows.bind_integer(1, run_id);
+    while (rows.step()) {
+        csv.text(rows.column_text(0)).integer(rows.column_int64(1)).number(rows.column_real(2));
+        csv.number(rows.column_real(3)).number(rows.column_real(4)).integer(rows.column_int64(5));
+        csv.number(rows.column_real(6)).end_row();
+    }
+    csv.finish();
+}
+
+void export_device_samples(RunStore& store, std::int64_t run_id, const std::filesystem::path& path) {
+    CsvFileWriter csv(path);
+    write_header(csv, {"device", "device_name", "sample", "t", "wall_s", "batch_size", "samples_per_s", "updates",
+                       "busy", "memory_bytes"});
+    SqliteStatement rows(store.connection(),
+                         "SELECT s.device, coalesce(d.name, ''), s.sample, s.t, s.wall, s.batch_size, "
+                         "s.samples_per_s, s.updates, s.busy, s.memory_bytes FROM device_samples s "
+                         "LEFT JOIN devices d ON d.run = s.run AND d.device = s.device "
+                         "WHERE s.run = ? ORDER BY s.device, s.sample",
+                         "export the run's device samples");
+    rows.bind_integer(1, run_id);
+    while (rows.step()) {
+        csv.integer(rows.column_int64(0)).text(rows.column_text(1)).integer(rows.column_int64(2));
+        csv.number(rows.column_real(3)).number(rows.column_real(4)).integer(rows.column_int64(5));
+        csv.number(rows.column_real(6)).integer(rows.column_int64(7)).number(rows.column_real(8));
+        csv.integer(rows.column_int64(9)).end_row();
+    }
+    csv.finish();
+}
+
+// One column per device, named after it, so that each row is one merge's weight vector.
+void export_merges(RunStore& store, std::int64_t run_id, const std::vector<DeviceDescription>& devices,
+                   const std::filesystem::path& path) {
+    const std::vector<MergeRecord> merges = load_merges(store, run_id);
+    std::size_t weight_columns = devices.size();
+    for (const MergeRecord& merge : merges) weight_columns = std::max(weight_columns, merge.weights.size());
+    CsvFileWriter csv(path);
+    csv.text("index").text("t").text("wall_s");
+    for (std::size_t device = 0; device < weight_columns; ++device) {
+        csv.text("weight_" + (device < devices.size() ? devices[device].name : std::to_string(device)));
+    }
+    csv.end_row();
+    for (const MergeRecord& merge : merges) {
+        csv.integer(merge.index).number(merge.t).number(merge.wall_s);
+        for (std::size_t device = 0; device < weight_columns; ++device) {
+            csv.number(device < merge.weights.size() ? merge.weights[device] : MetricSummary::not_a_number);
+        }
+        csv.end_row();
+    }
+    csv.finish();
+}
+
+void export_devices(const std::vector<DeviceDescription>& devices, const std::filesystem::path& path) {
+    CsvFileWriter csv(path);
+    write_header(csv, {"device", "name", "backend", "gpu_index", "sm_count", "speed"});
+    for (std::size_t index = 0; index < devices.size(); ++index) {
+        const DeviceDescription& device = devices[index];
+        csv.integer(static_cast<std::int64_t>(index)).text(device.name).text(device.backend);
+        csv.integer(device.gpu_index).integer(device.sm_count).number(device.speed).end_row();
+    }
+    csv.finish();
+}
+
+void export_summaries(const std::vector<MetricSummary>& summaries, const std::filesystem::path& path) {
+    CsvFileWriter csv(path);
+    write_header(csv, {"key", "lower_is_better", "points", "last", "last_t", "best", "best_t", "target",
+                       "time_to_target"});
+    for (const MetricSummary& summary : summaries) {
+        csv.text(summary.key).integer(summary.lower_is_better ? 1 : 0).integer(summary.points);
+        csv.number(summary.last).number(summary.last_t).number(summary.best).number(summary.best_t);
+        csv.number(summary.target.value_or(MetricSummary::not_a_number));
+        csv.number(summary.time_to_target.value_or(MetricSummary::not_a_number)).end_row();
+    }
+    csv.finish();
+}
+
+void export_config(const nlohmann::json& config, const std::filesystem::path& path) {
+    std::ofstream file(path, std::ios::binary);
+    file << config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    file.flush();
+    if (!file) {
+        throw StorageError("Could not write '" + path.string() + "': check that the folder can be written and the "
+                           "free disk space.");
+    }
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> export_run_csv(RunStore& store, std::int64_t run_id,
+                                                  const std::filesystem::path& folder) {
+    const RunDetails details = load_run(store, run_id);
+    std::error_code error;
+    std::filesystem::create_directories(folder, error);
+    if (error) {
+        throw StorageError("Could not create the folder '" + folder.string() + "' for the export: " + error.message() +
+                           ".");
+    }
+    const std::vector<std::filesystem::path> files = {folder / "metrics.csv", folder / "device_samples.csv",
+                                                      folder / "merges.csv",  folder / "devices.csv",
+                                                      folder / "summaries.csv", folder / "config.json"};
+    export_metrics(store, run_id, files[0]);
+    export_device_samples(store, run_id, files[1]);
+    export_merges(store, run_id, details.devices, files[2]);
+    export_devices(details.devices, files[3]);
+    export_summaries(details.metric_summaries, files[4]);
+    export_config(details.config, files[5]);
+    return files;
+}
+
+}  // namespace tb::storage

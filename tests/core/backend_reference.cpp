@@ -1,0 +1,369 @@
+#include "tests/core/backend_reference.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/backend/dropout_mask.h"
+
+namespace tb::reference {
+namespace {
+
+std::size_t index(std::int64_t row, std::int64_t col, std::int64_t cols) {
+    return static_cast<std::size_t>(row * cols + col);
+}
+
+Expected sized(std::size_t count) {
+    Expected out;
+    out.values.assign(count, 0.0);
+    out.error_scale.assign(count, 0.0);
+    return out;
+}
+
+// op(m)[row, col] for a stored row-major matrix.
+double element(const HostMatrix& m, Transpose transpose, std::int64_t row, std::int64_t col) {
+    return transpose == Transpose::yes ? m.at(col, row) : m.at(row, col);
+}
+
+// The BLAS reading of beta: with beta == 0 the old output is not read (it may be NaN).
+double kept_part(double beta, float old_value) { return beta == 0.0 ? 0.0 : beta * old_value; }
+
+std::int64_t label_count(const HostCsr& labels, std::int64_t row) { return labels.row_nnz(row); }
+
+double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); }
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+}  // namespace
+
+Expected gemm(Transpose transpose_a, Transpose transpose_b, double alpha, const HostMatrix& a, const HostMatrix& b,
+              double beta, const HostMatrix& c) {
+    const std::int64_t inner = transpose_a == Transpose::yes ? a.rows : a.cols;
+    Expected out = sized(c.values.size());
+    for (std::int64_t i = 0; i < c.rows; ++i) {
+        for (std::int64_t j = 0; j < c.cols; ++j) {
+            double total = 0.0;
+            double magnitude = 0.0;
+            for (std::int64_t p = 0; p < inner; ++p) {
+                const double product = element(a, transpose_a, i, p) * element(b, transpose_b, p, j);
+                total += product;
+                magnitude += std::fabs(product);
+            }
+            const double kept = kept_part(beta, c.at(i, j));
+            out.values[index(i, j, c.cols)] = alpha * total + kept;
+            out.error_scale[index(i, j, c.cols)] = std::fabs(alpha) * magnitude + std::fabs(kept);
+        }
+    }
+    return out;
+}
+
+Expected csr_times_dense(double alpha, const HostCsr& a, const HostMatrix& b, double beta, const HostMatrix& c) {
+    Expected out = sized(c.values.size());
+    for (std::int64_t i = 0; i < a.rows; ++i) {
+        for (std::int64_t j = 0; j < b.cols; ++j) {
+            double total = 0.0;
+            double magnitude = 0.0;
+            for (std::int64_t p = a.row_offsets[i]; p < a.row_offsets[i + 1]; ++p) {
+                const double product = static_cast<double>(a.values[p]) * b.at(a.column_indices[p], j);
+                total += product;
+                magnitude += std::fabs(product);
+            }
+            const double kept = kept_part(beta, c.at(i, j));
+            out.values[index(i, j, c.cols)] = alpha * total + kept;
+            out.error_scale[index(i, j, c.cols)] = std::fabs(alpha) * magnitude + std::fabs(kept);
+        }
+    }
+    return out;
+}
+
+Expected csr_transpose_times_dense(double alpha, const HostCsr& a, const HostMatrix& b, double beta,
+                                   const HostMatrix& c) {
+    std::vector<double> total(c.values.size(), 0.0);
+    std::vector<double> magnitude(c.values.size(), 0.0);
+    for (std::int64_t i = 0; i < a.rows; ++i) {
+        for (std::int64_t p = a.row_offsets[i]; p < a.row_offsets[i + 1]; ++p) {
+            const std::int64_t row = a.column_indices[p];
+            for (std::int64_t j = 0; j < b.cols; ++j) {
+                const double product = static_cast<double>(a.values[p]) * b.at(i, j);
+                total[index(row, j, c.cols)] += product;
+                magnitude[index(row, j, c.cols)] += std::fabs(product);
+            }
+        }
+    }
+    Expected out = sized(c.values.size());
+    for (std::size_t e = 0; e < c.values.size(); ++e) {
+        const double kept = kept_part(beta, c.values[e]);
+        out.values[e] = alpha * total[e] + kept;
+        out.error_scale[e] = std::fabs(alpha) * magnitude[e] + std::fabs(kept);
+    }
+    return out;
+}
+
+Expected scale(const std::vector<float>& x, double alpha) {
+    Expected out = sized(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        out.values[i] = alpha * x[i];
+        out.error_scale[i] = std::fabs(out.values[i]);
+    }
+    return out;
+}
+
+Expected axpby(double alpha, const std::vector<float>& x, double beta, const std::vector<float>& y) {
+    Expected out = sized(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const double kept = kept_part(beta, y[i]);
+        out.values[i] = alpha * x[i] + kept;
+        out.error_scale[i] = std::fabs(alpha * x[i]) + std::fabs(kept);
+    }
+    return out;
+}
+
+Expected add_row_vector(const HostMatrix& m, const std::vector<float>& row_vector) {
+    Expected out = sized(m.values.size());
+    for (std::int64_t i = 0; i < m.rows; ++i) {
+        for (std::int64_t j = 0; j < m.cols; ++j) {
+            out.values[index(i, j, m.cols)] = static_cast<double>(m.at(i, j)) + row_vector[j];
+            out.error_scale[index(i, j, m.cols)] = std::fabs(m.at(i, j)) + std::fabs(row_vector[j]);
+        }
+    }
+    return out;
+}
+
+Expected column_sums(double alpha, const HostMatrix& m, double beta, const std::vector<float>& out_before) {
+    Expected out = sized(out_before.size());
+    for (std::int64_t j = 0; j < m.cols; ++j) {
+        double total = 0.0;
+        double magnitude = 0.0;
+        for (std::int64_t i = 0; i < m.rows; ++i) {
+            total += m.at(i, j);
+            magnitude += std::fabs(m.at(i, j));
+        }
+        const double kept = kept_part(beta, out_before[j]);
+        out.values[j] = alpha * total + kept;
+        out.error_scale[j] = std::fabs(alpha) * magnitude + std::fabs(kept);
+    }
+    return out;
+}
+
+Expected relu_forward(const std::vector<float>& in) {
+    Expected out = sized(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        out.values[i] = std::max(static_cast<double>(in[i]), 0.0);
+        out.error_scale[i] = std::fabs(out.values[i]);
+    }
+    return out;
+}
+
+Expected relu_backward(const std::vector<float>& activation, const std::vector<float>& grad_out) {
+    Expected out = sized(activation.size());
+    for (std::size_t i = 0; i < activation.size(); ++i) {
+        out.values[i] = activation[i] > 0.0f ? grad_out[i] : 0.0;
+        out.error_scale[i] = std::fabs(out.values[i]);
+    }
+    return out;
+}
+
+Expected dropout_mask(std::int64_t count, float rate, std::uint64_t seed, std::uint64_t stream_offset) {
+    Expected out = sized(static_cast<std::size_t>(count));
+    const std::uint64_t key = dropout_stream_key(seed);
+    const float keep_scale = 1.0f / (1.0f - rate);
+    for (std::int64_t i = 0; i < count; ++i) {
+        out.values[i] = dropout_factor(key, stream_offset + static_cast<std::uint64_t>(i), rate, keep_scale);
+        out.error_scale[i] = std::fabs(out.values[i]);
+    }
+    return out;
+}
+
+Expected multiply(const std::vector<float>& x, const std::vector<float>& factors) {
+    Expected out = sized(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        out.values[i] = static_cast<double>(x[i]) * factors[i];
+        out.error_scale[i] = std::fabs(out.values[i]);
+    }
+    return out;
+}
+
+Expected sum(const std::vector<float>& x) {
+    Expected out = sized(1);
+    for (float v : x) {
+        out.values[0] += v;
+        out.error_scale[0] += std::fabs(v);
+    }
+    return out;
+}
+
+Expected dot(const std::vector<float>& x, const std::vector<float>& y) {
+    Expected out = sized(1);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        out.values[0] += static_cast<double>(x[i]) * y[i];
+        out.error_scale[0] += std::fabs(static_cast<double>(x[i]) * y[i]);
+    }
+    return out;
+}
+
+Expected sum_of_squares(const std::vector<float>& x) {
+    Expected out = sized(1);
+    for (float v : x) out.values[0] += static_cast<double>(v) * v;
+    out.error_scale[0] = out.values[0];
+    return out;
+}
+
+double softmax_cross_entropy_loss(const std::vector<double>& logits, std::int64_t rows, std::int64_t cols,
+                                  const HostCsr& labels) {
+    double loss = 0.0;
+    for (std::int64_t i = 0; i < rows; ++i) {
+        const std::int64_t count = label_count(labels, i);
+        if (count == 0) continue;
+        const double* x = logits.data() + i * cols;
+        const double maximum = *std::max_element(x, x + cols);
+        double exponential_sum = 0.0;
+        for (std::int64_t j = 0; j < cols; ++j) exponential_sum += std::exp(x[j] - maximum);
+        const double log_normalizer = maximum + std::log(exponential_sum);
+        for (std::int32_t label : labels.row_columns(i)) loss -= (x[label] - log_normalizer) / count;
+    }
+    return loss;
+}
+
+// A float implementation computes x - max with a rounding error of eps |x - max| / 2, which exp turns
+// into a relative error of the same size; the normalizing sum inherits the worst of those over the row
+// (at most eps * range / 2); exp itself, the division and the scaling add a few ulp. So p's error is
+// about eps (|x - max| + range + 8) p, and the loss's error per row about eps (range + 8).
+LossExpected softmax_cross_entropy(const HostMatrix& logits, const HostCsr& labels, double grad_scale) {
+    LossExpected out;
+    out.grad = sized(logits.values.size());
+    const std::vector<double> x(logits.values.begin(), logits.values.end());
+    out.loss = softmax_cross_entropy_loss(x, logits.rows, logits.cols, labels);
+    for (std::int64_t i = 0; i < logits.rows; ++i) {
+        const std::int64_t count = label_count(labels, i);
+        if (count == 0) continue;  // no loss and a zero gradient
+        const double* row = x.data() + i * logits.cols;
+        const double maximum = *std::max_element(row, row + logits.cols);
+        const double range = maximum - *std::min_element(row, row + logits.cols);
+        double exponential_sum = 0.0;
+        for (std::int64_t j = 0; j < logits.cols; ++j) exponential_sum += std::exp(row[j] - maximum);
+        out.loss_error_scale += range + 8.0;
+        for (std::int64_t j = 0; j < logits.cols; ++j) {
+            const double probability = std::exp(row[j] - maximum) / exponential_sum;
+            out.grad.values[index(i, j, logits.cols)] = grad_scale * probability;
+            out.grad.error_scale[index(i, j, logits.cols)] =
+                std::fabs(grad_scale) * probability * (maximum - row[j] + range + 8.0);
+        }
+        for (std::int32_t label : labels.row_columns(i)) {
+            out.grad.values[index(i, label, logits.cols)] -= grad_scale / count;
+            out.grad.error_scale[index(i, label, logits.cols)] += std::fabs(grad_scale) / count;
+        }
+    }
+    return out;
+}
+
+double sigmoid_binary_cross_entropy_loss(const std::vector<double>& logits, std::int64_t rows, std::int64_t cols,
+                                         const HostCsr& labels) {
+    double loss = 0.0;
+    for (std::int64_t i = 0; i < rows; ++i) {
+        for (std::int64_t j = 0; j < cols; ++j) loss += softplus(logits[index(i, j, cols)]);
+        for (std::int32_t label : labels.row_columns(i)) loss -= logits[index(i, label, cols)];
+    }
+    return loss;
+}
+
+// Per element a float implementation rounds softplus(x) = max(x, 0) + log(1 + exp(-|x|)) to a few ulp
+// of itself; the label terms are exact sums. sigmoid(x) comes out within a few ulp of itself.
+LossExpected sigmoid_binary_cross_entropy(const HostMatrix& logits, const HostCsr& labels, double grad_scale) {
+    LossExpected out;
+    out.grad = sized(logits.values.size());
+    const std::vector<double> x(logits.values.begin(), logits.values.end());
+    out.loss = sigmoid_binary_cross_entropy_loss(x, logits.rows, logits.cols, labels);
+    for (std::size_t e = 0; e < x.size(); ++e) {
+        out.loss_error_scale += softplus(x[e]);
+        out.grad.values[e] = grad_scale * sigmoid(x[e]);
+        out.grad.error_scale[e] = std::fabs(out.grad.values[e]);
+    }
+    for (std::int64_t i = 0; i < logits.rows; ++i) {
+        for (std::int32_t label : labels.row_columns(i)) {
+            out.grad.values[index(i, label, logits.cols)] -= grad_scale;
+            out.grad.error_scale[index(i, label, logits.cols)] += std::fabs(grad_scale);
+        }
+    }
+    return out;
+}
+
+std::vector<std::int32_t> top_k(const HostMatrix& scores, int k) {
+    std::vector<std::int32_t> out;
+    std::vector<std::int32_t> order(static_cast<std::size_t>(scores.cols));
+    for (std::int64_t i = 0; i < scores.rows; ++i) {
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::int32_t first, std::int32_t second) { return scores.at(i, first) > scores.at(i, second); });
+        out.insert(out.end(), order.begin(), order.begin() + k);
+    }
+    return out;
+}
+
+namespace {
+
+// One parameter through the formula of backend.h, with the error scales of its float evaluation:
+// every rounding is relative to one of |w|, |g|, |wd w|, |mu v|, and the step passes through lr and,
+// for Nesterov, through mu once more.
+void sgd_element(double w, double g, double v, bool has_velocity, const SgdHyperparameters& hyper, double& w_out,
+                 double& w_scale, double& v_out, double& v_scale) {
+    const double lr = hyper.learning_rate;
+    const double mu = hyper.momentum;
+    const double decayed = g + hyper.weight_decay * w;
+    const double terms = std::fabs(g) + std::fabs(hyper.weight_decay * w) + std::fabs(mu * v);
+    v_out = has_velocity ? mu * v + decayed : 0.0;
+    v_scale = has_velocity ? terms : 0.0;
+    const double step = !has_velocity ? decayed : (hyper.nesterov ? decayed + mu * v_out : v_out);
+    w_out = w - lr * step;
+    w_scale = std::fabs(w) + std::fabs(lr) * (1.0 + std::fabs(mu)) * terms;
+}
+
+}  // namespace
+
+SgdExpected sgd_update(const std::vector<float>& weights, const std::vector<float>& gradient,
+                       const std::vector<float>& velocity, const SgdHyperparameters& hyper) {
+    const bool has_velocity = !velocity.empty();
+    SgdExpected out{sized(weights.size()), has_velocity ? sized(weights.size()) : Expected{}};
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+        double v_out = 0.0;
+        double v_scale = 0.0;
+        sgd_element(weights[i], gradient[i], has_velocity ? velocity[i] : 0.0, has_velocity, hyper,
+                    out.weights.values[i], out.weights.error_scale[i], v_out, v_scale);
+        if (has_velocity) {
+            out.velocity.values[i] = v_out;
+            out.velocity.error_scale[i] = v_scale;
+        }
+    }
+    return out;
+}
+
+SgdExpected sgd_update_rows(const HostMatrix& weights, const std::vector<std::int32_t>& rows,
+                            const HostMatrix& grad_rows, const std::vector<float>& velocity,
+                            const SgdHyperparameters& hyper) {
+    const bool has_velocity = !velocity.empty();
+    SgdExpected out{sized(weights.values.size()), has_velocity ? sized(weights.values.size()) : Expected{}};
+    // Rows outside the batch keep their weights and (lazy momentum) their velocity.
+    for (std::size_t e = 0; e < weights.values.size(); ++e) {
+        out.weights.values[e] = weights.values[e];
+        out.weights.error_scale[e] = std::fabs(weights.values[e]);
+        if (has_velocity) {
+            out.velocity.values[e] = velocity[e];
+            out.velocity.error_scale[e] = std::fabs(velocity[e]);
+        }
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (std::int64_t j = 0; j < weights.cols; ++j) {
+            const std::size_t e = index(rows[i], j, weights.cols);
+            double v_out = 0.0;
+            double v_scale = 0.0;
+            sgd_element(weights.values[e], grad_rows.at(static_cast<std::int64_t>(i), j),
+                        has_velocity ? velocity[e] : 0.0, has_velocity, hyper, out.weights.values[e],
+                        out.weights.error_scale[e], v_out, v_scale);
+            if (has_velocity) {
+                out.velocity.values[e] = v_out;
+                out.velocity.error_scale[e] = v_scale;
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace tb::reference

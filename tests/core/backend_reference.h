@@ -1,0 +1,75 @@
+#pragma once
+// Plain double-precision reference implementations of the Backend operations, written for clarity and
+// nothing else: the conformance suite compares every backend against them. Inputs are the same float
+// values the backend sees, so the differences measure only the backend's own rounding.
+//
+// Each result carries, next to the value, an error scale: the quantity a correct float implementation's
+// rounding error is proportional to (for a sum of products, the sum of the products' magnitudes, which
+// is what bounds cancellation). The suite turns it into a tolerance per operation.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/backend/backend.h"
+#include "core/tensor/host_csr.h"
+
+namespace tb::reference {
+
+struct Expected {
+    std::vector<double> values;
+    std::vector<double> error_scale;
+};
+
+struct LossExpected {
+    double loss = 0.0;
+    double loss_error_scale = 0.0;
+    Expected grad;  // gradient as the backend must write it (already multiplied by grad_scale)
+};
+
+// ---- linear algebra ----
+Expected gemm(Transpose transpose_a, Transpose transpose_b, double alpha, const HostMatrix& a, const HostMatrix& b,
+              double beta, const HostMatrix& c);
+Expected csr_times_dense(double alpha, const HostCsr& a, const HostMatrix& b, double beta, const HostMatrix& c);
+Expected csr_transpose_times_dense(double alpha, const HostCsr& a, const HostMatrix& b, double beta,
+                                   const HostMatrix& c);
+
+// ---- element-wise ----
+Expected scale(const std::vector<float>& x, double alpha);
+Expected axpby(double alpha, const std::vector<float>& x, double beta, const std::vector<float>& y);
+Expected add_row_vector(const HostMatrix& m, const std::vector<float>& row_vector);
+Expected column_sums(double alpha, const HostMatrix& m, double beta, const std::vector<float>& out);
+Expected relu_forward(const std::vector<float>& in);
+Expected relu_backward(const std::vector<float>& activation, const std::vector<float>& grad_out);
+// The mask is the shared definition in core/backend/dropout_mask.h: it is the specification.
+Expected dropout_mask(std::int64_t count, float rate, std::uint64_t seed, std::uint64_t stream_offset);
+Expected multiply(const std::vector<float>& x, const std::vector<float>& factors);
+
+// ---- reductions ----
+Expected sum(const std::vector<float>& x);
+Expected dot(const std::vector<float>& x, const std::vector<float>& y);
+Expected sum_of_squares(const std::vector<float>& x);
+
+// ---- losses ----
+double softmax_cross_entropy_loss(const std::vector<double>& logits, std::int64_t rows, std::int64_t cols,
+                                  const HostCsr& labels);
+LossExpected softmax_cross_entropy(const HostMatrix& logits, const HostCsr& labels, double grad_scale);
+double sigmoid_binary_cross_entropy_loss(const std::vector<double>& logits, std::int64_t rows, std::int64_t cols,
+                                         const HostCsr& labels);
+LossExpected sigmoid_binary_cross_entropy(const HostMatrix& logits, const HostCsr& labels, double grad_scale);
+
+// ---- ranking ----
+// Each row's k best columns: larger score first, ties to the lower column (a stable sort).
+std::vector<std::int32_t> top_k(const HostMatrix& scores, int k);
+
+// ---- optimizer updates ----
+struct SgdExpected {
+    Expected weights;
+    Expected velocity;  // empty when there is no velocity
+};
+SgdExpected sgd_update(const std::vector<float>& weights, const std::vector<float>& gradient,
+                       const std::vector<float>& velocity, const SgdHyperparameters& hyper);
+SgdExpected sgd_update_rows(const HostMatrix& weights, const std::vector<std::int32_t>& rows,
+                            const HostMatrix& grad_rows, const std::vector<float>& velocity,
+                            const SgdHyperparameters& hyper);
+
+}  // namespace tb::reference

@@ -1,0 +1,174 @@
+// `trainbench-cli runs ...` as a user types it: aligned tables, filters, comparisons with the differing
+// config keys, CSV export, deletion, and exit statuses that tell usage errors (2) from store errors (1).
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sstream>
+
+#include "app/cli/runs_command.h"
+#include "storage/run_store.h"
+#include "storage/schema.h"
+#include "storage/storage_sink.h"
+#include "tests/storage/run_event_builders.h"
+
+using namespace tb;
+using namespace tb::storage;
+using namespace tb::storage::testing;
+
+namespace {
+
+struct CommandResult {
+    int status = 0;
+    std::string out;
+    std::string err;
+};
+
+class RunsCommandTest {
+public:
+    RunsCommandTest() : database_(std::filesystem::path(folder_.path().toStdString()) / "runs.sqlite") {}
+
+    const std::filesystem::path& database() const { return database_; }
+    std::filesystem::path folder() const { return folder_.path().toStdString(); }
+
+    std::int64_t store_run(const nlohmann::json& config, std::vector<double> precision) {
+        RunStore store(database_);
+        StorageSink sink(store);
+        sink.on_event(run_started(config));
+        for (std::size_t index = 0; index < precision.size(); ++index) {
+            sink.on_event(evaluation(static_cast<double>(index + 1), {{"p@1", precision[index]}}));
+        }
+        sink.on_event(run_finished(static_cast<double>(precision.size())));
+        sink.close();
+        return *sink.run_id();
+    }
+
+    CommandResult run(std::vector<std::string> arguments) const {
+        arguments.push_back("--db");
+        arguments.push_back(database_.string());
+        std::ostringstream out;
+        std::ostringstream err;
+        const int status = cli::run_runs_command(arguments, out, err);
+        return {status, out.str(), err.str()};
+    }
+
+private:
+    QTemporaryDir folder_;
+    std::filesystem::path database_;
+};
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+class TestRunsCommand : public QObject {
+    Q_OBJECT
+
+private slots:
+    void lists_runs_as_an_aligned_table() {
+        RunsCommandTest test;
+        test.store_run(example_config("sync run", "sync_sgd"), {0.3, 0.5});
+        test.store_run(example_config("adaptive run", "adaptive_sgd"), {0.4, 0.6});
+        const CommandResult all = test.run({"list"});
+        QCOMPARE(all.status, 0);
+        std::istringstream lines(all.out);
+        std::string header, first, second;
+        std::getline(lines, header);
+        std::getline(lines, first);
+        std::getline(lines, second);
+        QVERIFY2(header.starts_with("ID  NAME"), header.c_str());
+        QVERIFY(contains(first, "adaptive run"));  // newest first
+        QVERIFY(contains(second, "sync run"));
+        // Aligned: every row's STATUS column starts where the header's does.
+        QCOMPARE(first.find("finished"), header.find("STATUS"));
+        QCOMPARE(second.find("finished"), header.find("STATUS"));
+
+        const CommandResult filtered = test.run({"list", "--method", "sync_sgd"});
+        QVERIFY(contains(filtered.out, "sync run"));
+        QVERIFY(!contains(filtered.out, "adaptive run"));
+        QVERIFY(contains(test.run({"list", "--search", "nothing like it"}).out, "No stored runs match"));
+        QCOMPARE(test.run({"list", "--status", "exploded"}).status, 2);
+    }
+
+    void shows_a_run() {
+        RunsCommandTest test;
+        const std::int64_t run_id = test.store_run(example_config(), {0.3, 0.56});
+        const CommandResult shown = test.run({"show", std::to_string(run_id)});
+        QCOMPARE(shown.status, 0);
+        QVERIFY(contains(shown.out, "Run " + std::to_string(run_id) + ": adaptive-vs-sync"));
+        QVERIFY(contains(shown.out, "xmlc_text/bibtex_train.txt"));
+        QVERIFY(contains(shown.out, "METRIC"));
+        QVERIFY(contains(shown.out, ">= 0.5500"));
+        QVERIFY(contains(shown.out, "\"optimizer\""));
+    }
+
+    void compares_runs_with_their_differing_config_keys() {
+        RunsCommandTest test;
+        const std::int64_t sync = test.store_run(example_config("sync", "sync_sgd", 0.1), {0.3, 0.4, 0.56});
+        const std::int64_t adaptive = test.store_run(example_config("adaptive", "adaptive_sgd", 0.2), {0.4, 0.6});
+        const CommandResult compared = test.run({"compare", std::to_string(sync), std::to_string(adaptive)});
+        QCOMPARE(compared.status, 0);
+        QVERIFY2(contains(compared.out, "Comparing p@1 (higher is better), target >= 0.5500"), compared.out.c_str());
+        QVERIFY(contains(compared.out, "FINAL"));
+        QVERIFY(contains(compared.out, "TIME TO TARGET"));
+        QVERIFY(contains(compared.out, "0.5600"));
+        QVERIFY(contains(compared.out, "Config keys that differ"));
+        QVERIFY(contains(compared.out, "optimizer.lr"));
+        QVERIFY(contains(compared.out, "sync_sgd"));
+
+        const CommandResult with_target =
+            test.run({"compare", std::to_string(sync), std::to_string(adaptive), "--metric", "p@1", "--target", "0.35"});
+        QVERIFY(contains(with_target.out, "target >= 0.3500"));
+        QCOMPARE(test.run({"compare", std::to_string(sync)}).status, 2);
+    }
+
+    void exports_csv_files() {
+        RunsCommandTest test;
+        const std::int64_t run_id = test.store_run(example_config(), {0.3});
+        const std::filesystem::path out = test.folder() / "csv";
+        const CommandResult exported = test.run({"export", std::to_string(run_id), "--csv", out.string()});
+        QCOMPARE(exported.status, 0);
+        for (const char* file : {"metrics.csv", "device_samples.csv", "merges.csv", "config.json"}) {
+            QVERIFY2(std::filesystem::exists(out / file), file);
+        }
+        QCOMPARE(test.run({"export", std::to_string(run_id)}).status, 2);
+    }
+
+    void deletes_a_run() {
+        RunsCommandTest test;
+        const std::int64_t run_id = test.store_run(example_config(), {0.3});
+        const CommandResult deleted = test.run({"delete", std::to_string(run_id)});
+        QCOMPARE(deleted.status, 0);
+        QVERIFY(contains(deleted.out, "Deleted run"));
+        const CommandResult missing = test.run({"show", std::to_string(run_id)});
+        QCOMPARE(missing.status, 1);
+        QVERIFY2(contains(missing.err, "there is no run " + std::to_string(run_id)), missing.err.c_str());
+    }
+
+    void usage_errors_exit_with_2_and_say_what_is_wrong() {
+        RunsCommandTest test;
+        const CommandResult unknown = test.run({"frobnicate"});
+        QCOMPARE(unknown.status, 2);
+        QVERIFY(contains(unknown.err, "unknown command 'frobnicate'"));
+        QVERIFY(contains(unknown.err, "Usage:"));
+        QVERIFY(contains(test.run({"show", "abc"}).err, "'abc' is not a run id"));
+        QVERIFY(contains(test.run({"list", "--colour", "red"}).err, "unknown option '--colour'"));
+        std::ostringstream out, err;
+        QCOMPARE(cli::run_runs_command({}, out, err), 2);
+    }
+
+    void a_store_from_a_newer_build_exits_with_1_and_a_clear_message() {
+        RunsCommandTest test;
+        test.store_run(example_config(), {0.3});
+        {
+            RunStore store(test.database());
+            store.connection().execute("PRAGMA user_version = " + std::to_string(current_schema_version + 1), "test");
+        }
+        const CommandResult listed = test.run({"list"});
+        QCOMPARE(listed.status, 1);
+        QVERIFY2(contains(listed.err, "newer Trainbench"), listed.err.c_str());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunsCommand)
+#include "test_runs_command.moc"
