@@ -1,5 +1,7 @@
 #include "storage/run_store.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <string>
 #include <system_error>
@@ -44,6 +46,14 @@ RunStore::RunStore(const std::filesystem::path& path, RunStoreOptions options)
         configure(connection_);
         return;
     }
+    // Refused here, before a run starts, rather than at its first write: a run that cannot be recorded
+    // should not train for an hour first.
+    if (connection_.opened_read_only()) {
+        throw StorageError("Run store '" + path_.string() +
+                           "': the file cannot be written (it or its folder is read-only). It was left unchanged; "
+                           "check its permissions, or choose a writable location with --db.",
+                           SQLITE_READONLY);
+    }
     // WAL lets readers go on while the writer commits, and a killed writer leaves every committed
     // transaction readable. The mode is stored in the file, so later connections inherit it.
     const std::string journal_mode = connection_.query_text("PRAGMA journal_mode = WAL", "switch to WAL mode");
@@ -72,6 +82,9 @@ void RunStore::configure(SqliteConnection& connection) const {
     // In WAL mode NORMAL syncs at checkpoints only: a committed transaction survives the process being
     // killed (it is in the WAL file), and only a power cut can lose the last few.
     connection.execute("PRAGMA synchronous = NORMAL", "configure the connection");
+    // Reads through a memory map skip a copy per page; loading and comparing many long series is
+    // mostly page reads. Writes still go through the WAL, so a writer is unaffected.
+    connection.execute("PRAGMA mmap_size = 268435456", "configure the connection");
     if (options_.size_limit_bytes) {
         const std::int64_t page_size = connection.query_integer("PRAGMA page_size", "read the page size");
         const std::int64_t pages = std::max<std::int64_t>(1, *options_.size_limit_bytes / page_size);

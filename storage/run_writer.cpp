@@ -41,6 +41,9 @@ const char* level_name(LogLevel level) {
 
 constexpr const char* record_action = "record the run";
 
+template <class>
+inline constexpr bool always_false = false;
+
 }  // namespace
 
 RunWriter::RunWriter(SqliteConnection connection)
@@ -109,12 +112,23 @@ void RunWriter::record(const Event& event) {
     std::visit(
         [&](const auto& payload) {
             using Payload = std::decay_t<decltype(payload)>;
-            if constexpr (std::is_same_v<Payload, RunStarted>) record_run_started(payload);
-            if constexpr (std::is_same_v<Payload, Eval>) record_eval(event, payload);
-            if constexpr (std::is_same_v<Payload, DeviceSample>) record_device_sample(event, payload);
-            if constexpr (std::is_same_v<Payload, Merge>) record_merge(event, payload);
-            if constexpr (std::is_same_v<Payload, Log>) record_log(event, payload);
-            if constexpr (std::is_same_v<Payload, RunFinished>) record_run_finished(event, payload);
+            if constexpr (std::is_same_v<Payload, RunStarted>) {
+                record_run_started(payload);
+            } else if constexpr (std::is_same_v<Payload, Eval>) {
+                record_eval(event, payload);
+            } else if constexpr (std::is_same_v<Payload, DeviceSample>) {
+                record_device_sample(event, payload);
+            } else if constexpr (std::is_same_v<Payload, Merge>) {
+                record_merge(event, payload);
+            } else if constexpr (std::is_same_v<Payload, Log>) {
+                record_log(event, payload);
+            } else if constexpr (std::is_same_v<Payload, RunFinished>) {
+                record_run_finished(event, payload);
+            } else {
+                // A new event type must be given a table (or a reason not to store it) here, so that no
+                // kind of event is dropped without anyone having decided so.
+                static_assert(always_false<Payload>, "RunWriter::record does not know this event type");
+            }
         },
         event.payload);
 }

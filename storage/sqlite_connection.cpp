@@ -75,6 +75,8 @@ std::string SqliteConnection::query_text(const std::string& sql, std::string_vie
     return statement.column_text(0);
 }
 
+bool SqliteConnection::opened_read_only() const { return sqlite3_db_readonly(handle_, "main") == 1; }
+
 std::int64_t SqliteConnection::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 
 std::int64_t SqliteConnection::changes() const { return sqlite3_changes64(handle_); }

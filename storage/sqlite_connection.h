@@ -36,6 +36,10 @@ public:
     // Runs a statement that returns one text value (PRAGMA journal_mode=WAL answers the mode it is in).
     std::string query_text(const std::string& sql, std::string_view action);
 
+    // True when SQLite could only open the file for reading, although writing was asked for (the file or
+    // its folder cannot be written): SQLite then falls back to read-only without an error.
+    bool opened_read_only() const;
+
     std::int64_t last_insert_rowid() const;
     // Rows changed by the most recent INSERT, UPDATE or DELETE.
     std::int64_t changes() const;

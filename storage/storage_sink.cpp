@@ -91,6 +91,11 @@ std::optional<std::string> StorageSink::error() const {
     return std::string(failure_->what());
 }
 
+std::optional<StorageError> StorageSink::failure() const {
+    std::lock_guard lock(mutex_);
+    return failure_;
+}
+
 void StorageSink::drain_queue_on_storage_thread() {
     std::vector<Event> batch;
     std::unique_lock lock(mutex_);

@@ -44,8 +44,9 @@ public:
 
     // The stored run's id, once its RunStarted is committed (after flush(), if it was queued before).
     std::optional<std::int64_t> run_id() const;
-    // The first storage failure, if any.
+    // The first storage failure, if any: its message, or the error itself (with its SQLite code).
     std::optional<std::string> error() const;
+    std::optional<StorageError> failure() const;
 
 private:
     void drain_queue_on_storage_thread();

@@ -1,24 +1,45 @@
 #include "app/cli/run_storage.h"
 
+#include <variant>
+
 #include "storage/default_database_path.h"
-#include "storage/run_store.h"
 #include "storage/storage_sink.h"
 
 namespace tb::cli {
 
-struct RunStorage::State {
-    explicit State(const std::filesystem::path& path) : store(path), sink(store) {}
-    storage::RunStore store;
-    storage::StorageSink sink;
+// Passes events to the storage sink and throws its failure back into the engine, which ends the run.
+class RunStorage::StoppingSink final : public EventSink {
+public:
+    explicit StoppingSink(storage::StorageSink& sink) : sink_(sink) {}
+
+    void on_event(const Event& event) override {
+        // RunFinished passes: the engine sends it after catching the failure, and throwing again there
+        // would lose the engine's own summary of the run. finish() reports the failure.
+        if (!std::holds_alternative<RunFinished>(event.payload)) {
+            if (std::optional<StorageError> failure = sink_.failure()) throw *failure;
+        }
+        sink_.on_event(event);
+    }
+
+private:
+    storage::StorageSink& sink_;
 };
 
-RunStorage::RunStorage(const std::string& database_path)
+struct RunStorage::State {
+    State(const std::filesystem::path& path, storage::RunStoreOptions options)
+        : store(path, options), sink(store), stopping_sink(sink) {}
+    storage::RunStore store;
+    storage::StorageSink sink;
+    StoppingSink stopping_sink;
+};
+
+RunStorage::RunStorage(const std::string& database_path, storage::RunStoreOptions options)
     : path_(database_path.empty() ? storage::default_database_path() : std::filesystem::path(database_path)),
-      state_(std::make_unique<State>(path_)) {}
+      state_(std::make_unique<State>(path_, options)) {}
 
 RunStorage::~RunStorage() = default;
 
-EventSink& RunStorage::sink() { return state_->sink; }
+EventSink& RunStorage::sink() { return state_->stopping_sink; }
 
 void RunStorage::finish() { state_->sink.close(); }
 
