@@ -7,6 +7,7 @@
 
 #ifdef TB_HAVE_CUDA
 #include "gpu/cuda_device_list.h"
+#include "gpu/driver_api.h"
 #endif
 
 namespace tb::cli {
@@ -36,9 +37,15 @@ int run_devices_command() {
         std::printf("no GPU found: %s\n", list.reason.c_str());
         return 0;
     }
+    // Green contexts need a 12.4 driver and its partition entry points; say which one is missing.
+    const gpu::DriverApi& driver = gpu::driver_api();
+    const std::string green_contexts =
+        !list.green_contexts_available() ? std::string("not available (driver older than 12.4)")
+        : driver.green_contexts_available() ? std::string("available (device sm_count partitions a GPU)")
+                                            : "not available (" + driver.unavailable_reason + ")";
     std::printf("CUDA driver %d.%d, runtime %d.%d; green contexts %s\n", list.driver_version / 1000,
                 (list.driver_version % 1000) / 10, list.runtime_version / 1000, (list.runtime_version % 1000) / 10,
-                list.green_contexts_available() ? "available" : "not available (driver older than 12.4)");
+                green_contexts.c_str());
     for (const gpu::CudaDeviceInfo& device : list.devices) {
         std::printf("cuda:%d  %s  %d SMs  %.1f GiB  compute capability %d.%d\n", device.index, device.name.c_str(),
                     device.sm_count, static_cast<double>(device.memory_bytes) / (1024.0 * 1024.0 * 1024.0),

@@ -6,6 +6,8 @@
 
 namespace tb::cli {
 
+// Each call makes a fresh factory for one run: devices with an sm_count get disjoint green-context
+// partitions of their GPU, carved from one split of that GPU per factory.
 BackendFactory gpu_backend_factory();
 
 }  // namespace tb::cli

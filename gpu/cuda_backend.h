@@ -1,0 +1,123 @@
+#pragma once
+// The CUDA backend: core's Backend on one GPU, or on one green-context partition of a GPU. Device
+// memory comes from plain cudaMalloc (no managed memory) and is owned through core's DeviceBuffer;
+// every operation is enqueued on the backend's own stream: one stream per worker, so workers sharing a
+// GPU overlap. Dense products go to cuBLAS (FP32, or TF32 tensor cores when asked), the sparse input
+// layer and its transpose product to cuSPARSE SpMM, and everything else to the kernels in gpu/kernels/.
+//
+// Operations that return a host value (reductions, losses) and copies to the host synchronize the
+// stream; everything else is asynchronous. Argument checks are core's (operation_shape_checks.h), so
+// the CPU and CUDA backends reject the same calls with the same messages.
+//
+// Plain C++ header: callers need no CUDA headers.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/backend/backend.h"
+#include "gpu/green_context_partition.h"
+
+struct CUstream_st;
+struct cublasContext;
+struct cusparseContext;
+
+namespace tb::gpu {
+
+enum class ReducedTerm;  // gpu/kernels/reduction_and_loss_kernels.h
+
+struct CudaBackendOptions {
+    int gpu_index = 0;
+    // TF32 tensor cores for the GEMMs (10-bit mantissa products, FP32 accumulation).
+    bool allow_tf32 = false;
+    // A green-context partition to run on; null runs on the whole GPU.
+    std::unique_ptr<GreenContext> partition;
+};
+
+class CudaBackend final : public Backend {
+public:
+    // Throws DeviceError when the GPU does not exist or cannot be initialised.
+    explicit CudaBackend(CudaBackendOptions options);
+    ~CudaBackend() override;
+
+    std::string name() const override { return name_; }
+    int gpu_index() const { return gpu_index_; }
+    // SMs this backend's work runs on: the partition's, or the whole GPU's.
+    int sm_count() const { return sm_count_; }
+    bool allows_tf32() const { return allow_tf32_; }
+    // The stream every operation is enqueued on (a cudaStream_t).
+    CUstream_st* stream() const { return stream_; }
+
+    void* allocate_bytes(std::size_t bytes, const char* what) override;
+    void free_bytes(void* pointer) noexcept override;
+    void copy_host_to_device(void* device_destination, const void* host_source, std::size_t bytes) override;
+    void copy_device_to_host(void* host_destination, const void* device_source, std::size_t bytes) override;
+    void copy_device_to_device(void* destination, const void* source, std::size_t bytes) override;
+    void synchronize() override;
+
+    void gemm(Transpose transpose_a, Transpose transpose_b, float alpha, ConstMatrixView a, ConstMatrixView b,
+              float beta, MatrixView c) override;
+    void csr_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta, MatrixView c) override;
+    void csr_transpose_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta,
+                                   MatrixView c) override;
+
+    void fill(float* x, std::int64_t count, float value) override;
+    void scale(float* x, std::int64_t count, float alpha) override;
+    void axpby(float alpha, const float* x, float beta, float* y, std::int64_t count) override;
+    void add_row_vector(MatrixView m, const float* row_vector) override;
+    void column_sums(float alpha, ConstMatrixView m, float beta, float* out) override;
+    void relu_forward(ConstMatrixView in, MatrixView out) override;
+    void relu_backward(ConstMatrixView activation, ConstMatrixView grad_out, MatrixView grad_in) override;
+    void dropout_forward(ConstMatrixView in, MatrixView out, float* mask, float rate, std::uint64_t seed,
+                         std::uint64_t stream_offset) override;
+    void dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) override;
+
+    double sum(const float* x, std::int64_t count) override;
+    double dot(const float* x, const float* y, std::int64_t count) override;
+    double sum_of_squares(const float* x, std::int64_t count) override;
+
+    double softmax_cross_entropy(ConstMatrixView logits, const CsrView& labels, MatrixView grad,
+                                 float grad_scale) override;
+    double sigmoid_binary_cross_entropy(ConstMatrixView logits, const CsrView& labels, MatrixView grad,
+                                        float grad_scale) override;
+
+    void top_k(ConstMatrixView scores, int k, std::int32_t* indices) override;
+
+    void sgd_update(float* weights, const float* gradient, float* velocity, std::int64_t count,
+                    const SgdHyperparameters& hyper) override;
+    void sgd_update_rows(MatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows, float* velocity,
+                         const SgdHyperparameters& hyper) override;
+
+    // out = sum_i weights[i] * sources[i] over `count` floats, all in this GPU's memory; out may be one
+    // of the sources. The model merge of workers that share this GPU.
+    void weighted_sum(const float* const* sources, const float* weights, int source_count, float* out,
+                      std::int64_t count);
+
+private:
+    // Growable device scratch reused call after call, so steady-state training allocates nothing.
+    struct Scratch;
+
+    // Makes this backend's GPU current on the calling thread (workers may run on any thread).
+    void activate() const;
+    double read_result();
+    double reduce(ReducedTerm term, const float* x, const float* y, std::int64_t count);
+    // The sparse operand of an SpMM with 32-bit row offsets, narrowed into scratch.
+    const std::int32_t* narrowed_row_offsets(const CsrView& a);
+    void sparse_times_dense(bool transpose_a, float alpha, const CsrView& a, ConstMatrixView b, float beta,
+                            MatrixView c);
+
+    // Declared first, destroyed last: the handles and the stream live inside the partition's context.
+    std::unique_ptr<GreenContext> partition_;
+    int gpu_index_;
+    int sm_count_ = 0;
+    bool allow_tf32_;
+    std::string name_;
+    CUstream_st* stream_ = nullptr;
+    bool owns_stream_ = false;
+    cublasContext* cublas_ = nullptr;
+    cusparseContext* cusparse_ = nullptr;
+    std::unique_ptr<Scratch> scratch_;
+};
+
+}  // namespace tb::gpu
