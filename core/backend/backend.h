@@ -24,6 +24,26 @@ struct SgdHyperparameters {
     bool nesterov = false;
 };
 
+// What adaptive_direction computes for Adam, AdamW, LAMB and LARS (see there).
+struct AdaptiveDirectionParameters {
+    float gradient_scale = 1.0f;           // global-norm clipping folds in here
+    float l2_weight_decay = 0.0f;          // added to the gradient, before the moments (Adam's L2)
+    float decoupled_weight_decay = 0.0f;   // added to the direction (AdamW, LAMB, LARS)
+    bool moments = true;                   // false: no moments, the direction is the decayed gradient (LARS)
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float epsilon = 1e-6f;
+    float first_moment_correction = 1.0f;   // 1 / (1 - beta1^t) with bias correction, else 1
+    float second_moment_correction = 1.0f;  // 1 / (1 - beta2^t) with bias correction, else 1
+};
+
+// Squared Euclidean norms over the elements adaptive_direction touched.
+struct DirectionNorms {
+    double weights = 0;    // of w
+    double gradient = 0;   // of gradient_scale * g (before any weight decay)
+    double direction = 0;  // of d
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
@@ -107,6 +127,24 @@ public:
     // not in the batch keep their velocity). grad_rows row i is the gradient of weights row rows[i].
     virtual void sgd_update_rows(MatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows,
                                  float* velocity, const SgdHyperparameters& hyper) = 0;
+
+    // The direction an Adam-family or layer-wise optimizer moves one segment in, element by element, with
+    // g the gradient and w the weight it belongs to:
+    //   g' = gradient_scale * g + l2_weight_decay * w
+    //   with moments:  m = beta1 m + (1 - beta1) g';  v = beta2 v + (1 - beta2) g'^2
+    //                  d = m * first_moment_correction / (sqrt(v * second_moment_correction) + epsilon)
+    //                      + decoupled_weight_decay * w
+    //   without:       d = g' + decoupled_weight_decay * w   (first_moment and second_moment may be null)
+    // Dense when rows is null: weights, gradient, direction and the moments are the same shape. Row-sparse
+    // otherwise: gradient and direction hold gradient.rows compact rows, row i belonging to row rows[i]
+    // (device memory) of weights and of the moments, which have the weights' shape; other rows are not
+    // touched. Returns the squared norms of what it touched (the layer-wise trust ratios need them, and one
+    // pass computes all three). Synchronizes.
+    // The default stages the data through host memory (core/backend/adaptive_direction.cpp), so every
+    // backend has it; a backend overrides it with a fused kernel.
+    virtual DirectionNorms adaptive_direction(ConstMatrixView weights, const std::int32_t* rows,
+                                              ConstMatrixView gradient, float* first_moment, float* second_moment,
+                                              MatrixView direction, const AdaptiveDirectionParameters& parameters);
 };
 
 }  // namespace tb

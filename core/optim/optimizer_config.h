@@ -1,7 +1,18 @@
 #pragma once
-// The `optimizer` section of a run config and the factory for optimizers.
+// The `optimizer` section of a run config, the factory for optimizers, and the learning-rate schedule.
+//
+// kinds: sgd (momentum, nesterov, L2 weight_decay), adam (L2 weight_decay), adamw (decoupled), lars,
+// lamb. Keys that only some kinds read are rejected for the others, so that a config never carries a
+// setting that silently does nothing.
+//
+// state_at_merge says what a model-averaging method does with the optimizer state (the arenas of
+// Optimizer::state_arenas) when replicas merge: "keep" (each replica keeps its own, the default),
+// "reset" (zeroed, and Adam-family bias correction restarts), or "average" (merged with the same
+// weights as the parameters).
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,11 +24,43 @@ namespace tb {
 struct OptimizerConfig {
     std::string kind = "sgd";
     double lr = 0.1;
-    double momentum = 0.0;
-    bool nesterov = false;
+    double momentum = 0.0;  // sgd, lars
+    bool nesterov = false;  // sgd, lars
     double weight_decay = 0.0;
     // Linear warm-up of the learning rate over the first warmup_epochs of training data (0: none).
     double warmup_epochs = 0.0;
+
+    // ---- Adam, AdamW, LAMB -----------------------------------------------------------------------
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double epsilon = 0.0;  // 0: the kind's default, 1e-8 for Adam/AdamW and 1e-6 for LAMB (its authors')
+    bool bias_correction = true;
+    // ---- LARS ------------------------------------------------------------------------------------
+    double trust_coefficient = 0.001;  // eta
+    // ---- LAMB: clamp of the weight norm in the trust ratio (0: no bound on that side) --------------
+    double weight_norm_min = 0.0;
+    double weight_norm_max = 0.0;
+    // ---- every kind ------------------------------------------------------------------------------
+    double clip_global_norm = 0.0;  // 0: no clipping
+    // 1-D segments (biases) take neither weight decay nor layer adaptation; false includes them.
+    bool exclude_vectors = true;
+    std::vector<std::string> weight_decay_exclude;      // regular expressions searched in segment names
+    std::vector<std::string> layer_adaptation_exclude;  // (LARS, LAMB)
+    std::string state_at_merge = "keep";                // keep | reset | average
+    // Steps between OptimizerStats events of layer-wise optimizers (0: none).
+    std::int64_t stats_every_steps = 10;
+
+    // ---- learning-rate schedule (see scheduled_learning_rate) --------------------------------------
+    std::string schedule = "constant";   // constant | step | cosine | polynomial
+    double warmup_start_fraction = 0.1;  // the warm-up starts at this fraction of lr
+    std::vector<double> step_epochs;     // step: the epochs at which the rate is multiplied by step_factor
+    double step_factor = 0.1;
+    double decay_epochs = 0.0;        // cosine, polynomial: the epoch at which the decay reaches its end
+    double power = 1.0;               // polynomial
+    double final_lr_fraction = 0.0;   // cosine, polynomial: the rate at the end, as a fraction of lr
+    // Linear scaling with batch size (Goyal et al. 2017): when above 0, lr is the rate at this batch size
+    // and a batch of b samples trains at lr * b / lr_reference_batch.
+    std::int64_t lr_reference_batch = 0;
 };
 
 OptimizerConfig parse_optimizer_config(ConfigReader reader);
@@ -25,7 +68,11 @@ nlohmann::json to_json(const OptimizerConfig& config);
 
 std::unique_ptr<Optimizer> create_optimizer(const OptimizerConfig& config, Backend& backend, const ArenaLayout& layout);
 
-// The learning rate at `epoch` (fractional) of training: lr, ramped linearly during warm-up.
+// The learning rate at `epoch` (fractional) of training: lr, ramped linearly from warmup_start_fraction
+// during warm-up, then decayed by the schedule. Throws std::logic_error when lr_reference_batch is set,
+// since that needs the batch size: use the overload below.
 double scheduled_learning_rate(const OptimizerConfig& config, double epoch);
+// The same for a batch of batch_size samples, with linear scaling when lr_reference_batch is set.
+double scheduled_learning_rate(const OptimizerConfig& config, double epoch, std::int64_t batch_size);
 
 }  // namespace tb

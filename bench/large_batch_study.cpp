@@ -1,0 +1,102 @@
+// The large-batch study (resources/presets/large_batch_study.json) as a benchmark: runs the cells
+// optimizer x batch on Fashion-MNIST, prints each as it finishes and the table at the end, and can
+// write every cell to a JSON file. --lr-multipliers runs the grid once per multiplier of every
+// optimizer's base rate, which is how the rates in the preset were tuned (bench/RESULTS.md).
+//
+//   large_batch_study [--preset NAME_OR_FILE] [--optimizers a,b] [--batches 256,8192] [--epochs N]
+//                     [--lr-multipliers 0.5,1,2] [--json FILE] [--markdown]
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/config/preset_catalog.h"
+#include "core/optim/large_batch_study.h"
+#include "core/run/run_config.h"
+
+namespace {
+
+std::vector<std::string> split(const std::string& list) {
+    std::vector<std::string> items;
+    std::stringstream stream(list);
+    for (std::string item; std::getline(stream, item, ',');) {
+        if (!item.empty()) items.push_back(item);
+    }
+    return items;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string preset = "large_batch_study";
+    std::vector<std::string> optimizers;
+    std::vector<std::int64_t> batches;
+    std::vector<double> multipliers{1.0};
+    double epochs = 0;
+    std::string json_path;
+    bool markdown = false;
+    try {
+        for (int i = 1; i < argc; ++i) {
+            const std::string argument = argv[i];
+            const auto value = [&]() -> std::string {
+                if (i + 1 >= argc) throw std::runtime_error(argument + " needs a value");
+                return argv[++i];
+            };
+            if (argument == "--preset") {
+                preset = value();
+            } else if (argument == "--optimizers") {
+                optimizers = split(value());
+            } else if (argument == "--batches") {
+                batches.clear();
+                for (const std::string& batch : split(value())) batches.push_back(std::stoll(batch));
+            } else if (argument == "--epochs") {
+                epochs = std::stod(value());
+            } else if (argument == "--lr-multipliers") {
+                multipliers.clear();
+                for (const std::string& multiplier : split(value())) multipliers.push_back(std::stod(multiplier));
+            } else if (argument == "--json") {
+                json_path = value();
+            } else if (argument == "--markdown") {
+                markdown = true;
+            } else {
+                throw std::runtime_error("unknown argument " + argument);
+            }
+        }
+        nlohmann::json document = tb::read_json_file(tb::resolve_config_argument(preset));
+        if (epochs > 0) document["stop"]["max_epochs"] = epochs;
+        const tb::LargeBatchStudy study = tb::parse_large_batch_study(document);
+        const std::filesystem::path data = study.base_run.at("dataset").at("train").get<std::string>();
+        if (!std::filesystem::exists(data)) {
+            std::printf("skipped: %s is absent (apt-get install dataset-fashion-mnist)\n", data.c_str());
+            return 0;
+        }
+        std::printf("large-batch study '%s': %.0f epochs per cell, metric %s\n", preset.c_str(),
+                    document["stop"].value("max_epochs", 0.0), study.metric.c_str());
+        nlohmann::json all_cells = nlohmann::json::array();
+        for (double multiplier : multipliers) {
+            const std::vector<tb::StudyCell> cells = tb::run_large_batch_study(
+                study, optimizers, batches, multiplier, [&](const tb::StudyCell& cell) {
+                    std::printf("%-14s batch %6lld  lr %-10.4g x%-5g %-9s %s %.4f (best %.4f)  %.0f s\n",
+                                cell.optimizer.c_str(), static_cast<long long>(cell.batch), cell.learning_rate,
+                                multiplier, tb::to_string(cell.status), study.metric.c_str(), cell.final_metric,
+                                cell.best_metric, cell.wall_s);
+                    std::fflush(stdout);
+                    all_cells.push_back({{"optimizer", cell.optimizer}, {"batch", cell.batch},
+                                         {"lr_multiplier", multiplier}, {"lr", cell.learning_rate},
+                                         {"status", tb::to_string(cell.status)}, {"final", cell.final_metric},
+                                         {"best", cell.best_metric}, {"epochs", cell.epochs},
+                                         {"wall_s", cell.wall_s}, {"error", cell.error}});
+                    if (!json_path.empty()) std::ofstream(json_path) << all_cells.dump(1) << "\n";
+                });
+            std::printf("\nlr multiplier %g\n%s\n", multiplier,
+                        tb::format_study_table(cells, study.metric, markdown).c_str());
+        }
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "error: %s\n", error.what());
+        return 1;
+    }
+    return 0;
+}
