@@ -30,7 +30,7 @@ using BackendFactory = std::function<std::unique_ptr<Backend>()>;
 struct OperationReport {
     int cases = 0;
     double max_absolute_difference = 0.0;
-    double max_relative_difference = 0.0;  // |actual - expected| / |expected| over non-zero expected values
+    double max_relative_difference = 0.0;  // |actual - expected| / |expected| where |expected| is a normal float
     double max_nmse = 0.0;
     double worst_share_of_tolerance = 0.0;  // 1.0 would be exactly at the limit
 };

@@ -223,10 +223,14 @@ double softmax_cross_entropy_loss(const std::vector<double>& logits, std::int64_
     return loss;
 }
 
-// A float implementation computes x - max with a rounding error of eps |x - max| / 2, which exp turns
-// into a relative error of the same size; the normalizing sum inherits the worst of those over the row
-// (at most eps * range / 2); exp itself, the division and the scaling add a few ulp. So p's error is
-// about eps (|x - max| + range + 8) p, and the loss's error per row about eps (range + 8).
+// The error scales are magnitudes; the suite multiplies them by a number of unit roundoffs.
+// A float implementation computes x - max with a rounding error relative to |x - max|, which exp turns
+// into a relative error of p of that size. The normalizing sum S = sum_j exp(x_j - max) inherits those
+// errors weighted by its terms, so its relative error is bounded by the p-weighted mean shift
+// sum_j p_j (max - x_j): with extreme logits the far-off columns carry no weight (and the row's full
+// range would make the bound meaningless). exp, the division and the scaling add a few roundings of p
+// itself. So p's scale is p (|x - max| + mean shift + 1). The row's loss, max - mean of the label
+// logits + log S, rounds relative to (max - label mean) + mean shift + log S + 1.
 LossExpected softmax_cross_entropy(const HostMatrix& logits, const HostCsr& labels, double grad_scale) {
     LossExpected out;
     out.grad = sized(logits.values.size());
@@ -237,15 +241,20 @@ LossExpected softmax_cross_entropy(const HostMatrix& logits, const HostCsr& labe
         if (count == 0) continue;  // no loss and a zero gradient
         const double* row = x.data() + i * logits.cols;
         const double maximum = *std::max_element(row, row + logits.cols);
-        const double range = maximum - *std::min_element(row, row + logits.cols);
         double exponential_sum = 0.0;
         for (std::int64_t j = 0; j < logits.cols; ++j) exponential_sum += std::exp(row[j] - maximum);
-        out.loss_error_scale += range + 8.0;
+        double mean_shift = 0.0;
+        for (std::int64_t j = 0; j < logits.cols; ++j) {
+            mean_shift += std::exp(row[j] - maximum) / exponential_sum * (maximum - row[j]);
+        }
+        double label_mean = 0.0;
+        for (std::int32_t label : labels.row_columns(i)) label_mean += row[label] / count;
+        out.loss_error_scale += (maximum - label_mean) + mean_shift + std::log(exponential_sum) + 1.0;
         for (std::int64_t j = 0; j < logits.cols; ++j) {
             const double probability = std::exp(row[j] - maximum) / exponential_sum;
             out.grad.values[index(i, j, logits.cols)] = grad_scale * probability;
             out.grad.error_scale[index(i, j, logits.cols)] =
-                std::fabs(grad_scale) * probability * (maximum - row[j] + range + 8.0);
+                std::fabs(grad_scale) * probability * (maximum - row[j] + mean_shift + 1.0);
         }
         for (std::int32_t label : labels.row_columns(i)) {
             out.grad.values[index(i, label, logits.cols)] -= grad_scale / count;
@@ -266,7 +275,9 @@ double sigmoid_binary_cross_entropy_loss(const std::vector<double>& logits, std:
 }
 
 // Per element a float implementation rounds softplus(x) = max(x, 0) + log(1 + exp(-|x|)) to a few ulp
-// of itself; the label terms are exact sums. sigmoid(x) comes out within a few ulp of itself.
+// of itself. At a label it may also form softplus(x) - x in float, which rounds relative to |x|: for a
+// confident wrong answer (x very negative) that term is about |x| while softplus(x) is about 0, so |x|
+// joins the scale there. sigmoid(x) comes out within a few ulp of itself.
 LossExpected sigmoid_binary_cross_entropy(const HostMatrix& logits, const HostCsr& labels, double grad_scale) {
     LossExpected out;
     out.grad = sized(logits.values.size());
@@ -279,6 +290,7 @@ LossExpected sigmoid_binary_cross_entropy(const HostMatrix& logits, const HostCs
     }
     for (std::int64_t i = 0; i < logits.rows; ++i) {
         for (std::int32_t label : labels.row_columns(i)) {
+            out.loss_error_scale += std::fabs(x[index(i, label, logits.cols)]);
             out.grad.values[index(i, label, logits.cols)] -= grad_scale;
             out.grad.error_scale[index(i, label, logits.cols)] += std::fabs(grad_scale);
         }
@@ -291,8 +303,9 @@ std::vector<std::int32_t> top_k(const HostMatrix& scores, int k) {
     std::vector<std::int32_t> order(static_cast<std::size_t>(scores.cols));
     for (std::int64_t i = 0; i < scores.rows; ++i) {
         std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(),
-                         [&](std::int32_t first, std::int32_t second) { return scores.at(i, first) > scores.at(i, second); });
+        std::stable_sort(order.begin(), order.end(), [&](std::int32_t first, std::int32_t second) {
+            return scores.at(i, first) > scores.at(i, second);
+        });
         out.insert(out.end(), order.begin(), order.begin() + k);
     }
     return out;
