@@ -32,6 +32,12 @@ void check_csr(const char* operation, const char* argument, const CsrView& a) {
         reject(operation, std::string(argument) + " has non-zeros but no column indices or values");
     }
     if (a.nnz > 0 && a.cols == 0) reject(operation, std::string(argument) + " has non-zeros but no columns");
+    if (a.nnz > 0 && a.rows == 0) reject(operation, std::string(argument) + " has non-zeros but no rows");
+    // Columns are duplicate-free within a row, so there are at most rows x cols non-zeros (compared
+    // without forming the product, which could overflow).
+    if (a.rows > 0 && (a.nnz + a.rows - 1) / a.rows > a.cols) {
+        reject(operation, std::string(argument) + " " + shape_of(a) + " has more non-zeros than entries");
+    }
 }
 
 // An empty update touches no velocity, so it may come without one.
@@ -144,6 +150,11 @@ void check_sgd_rows_arguments(ConstMatrixView weights, const std::int32_t* rows,
     check_array("sgd_update_rows", "rows", rows, grad_rows.rows);
     if (grad_rows.rows > 0 && grad_rows.cols != weights.cols) {
         reject("sgd_update_rows", "weights are " + shape_of(weights) + " but grad_rows are " + shape_of(grad_rows));
+    }
+    // The listed rows are distinct, so there cannot be more of them than the weights have.
+    if (grad_rows.rows > weights.rows) {
+        reject("sgd_update_rows", "grad_rows list " + std::to_string(grad_rows.rows) +
+                                      " rows but the weights have only " + std::to_string(weights.rows));
     }
     check_sgd_hyperparameters("sgd_update_rows", hyper, velocity, grad_rows.size() > 0);
 }

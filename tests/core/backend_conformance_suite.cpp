@@ -564,7 +564,7 @@ void add_csr_transpose_times_dense_cases(CaseList& cases) {
     // a wide output is divided by columns, a narrow one by output rows.
     const CsrProductShape shapes[] = {
         {"9x17 with empty rows, n 5", 9, 17, 5, {0.3, 0.25, 0}, 1.0f, 0.0f},
-        {"wide output 300x128 from 400 rows", 400, 300, 128, {0.05, 0.05, 3}, 1.0f, 0.0f},
+        {"wide output 300x131 from 400 rows", 400, 300, 131, {0.05, 0.05, 3}, 1.0f, 0.0f},
         {"narrow output 3000x13 from 500 rows, beta 1.5", 500, 3000, 13, {0.01, 0.05, 1}, 0.5f, 1.5f},
         {"64x20 shared columns, n 33", 64, 20, 33, {0.1, 0.0, 2}, -1.0f, 0.0f},
         {"all rows empty", 8, 11, 4, {0.0, 0.0, 0}, 1.0f, 0.0f},
@@ -873,6 +873,7 @@ void add_loss_cases(CaseList& cases) {
         {"7x13 one label per row", {7, 13}, 4.0f, {}, true, true},
         {"40x29 multi-label with unlabelled rows", {40, 29}, 4.0f, {0.15, 0.3, 0}, false, true},
         {"300x129 multi-label", {300, 129}, 6.0f, {0.05, 0.1, 0}, false, true},
+        {"1100x31, more rows than the CPU backend's 1024-row slice", {1100, 31}, 4.0f, {0.1, 0.1, 0}, false, true},
         {"6x9 logits up to 1e4", {6, 9}, 1e4f, {0.2, 0.2, 0}, false, true},
         {"5x7 logits up to 1e30", {5, 7}, 1e30f, {0.3, 0.0, 0}, false, true},
         {"40x29 loss only", {40, 29}, 4.0f, {0.15, 0.3, 0}, false, false},
@@ -1428,7 +1429,7 @@ void BackendConformanceSuite::mismatched_shapes_are_rejected() {
         GuardedArray<float> mask(context, random_values(random, 16), "mask", Role::input);
         GuardedArray<float> vector(context, random_values(random, 16), "vector", Role::input);
         GuardedArray<std::int32_t> indices(context, std::vector<std::int32_t>(16, 0), "indices", Role::input);
-        const HostCsr host_csr = random_csr(random, 3, 5, {0.5, 0.0, 1});
+        const HostCsr host_csr = random_csr(random, 3, 5, {1.0, 0.0, 0});
         GuardedCsr csr(context, host_csr, "csr");
         const HostCsr host_labels = random_labels(random, 4, 4, {0.5, 0.0, 1});
         GuardedCsr labels(context, host_labels, "labels");
@@ -1451,6 +1452,11 @@ void BackendConformanceSuite::mismatched_shapes_are_rejected() {
         });
         reject("csr_times_dense", "c with the wrong width", [&] {
             backend.csr_times_dense(1.0f, csr.view(), {square.view().data, 5, 2}, 0.0f, {c.view().data, 3, 1});
+        });
+        reject("csr_times_dense", "more non-zeros than a has entries", [&] {
+            CsrView crowded = csr.view();
+            crowded.rows = 1;
+            backend.csr_times_dense(1.0f, crowded, {square.view().data, 5, 2}, 0.0f, {c.view().data, 1, 2});
         });
         reject("csr_transpose_times_dense", "c with a's row count instead of its column count", [&] {
             backend.csr_transpose_times_dense(1.0f, csr.view(), {b.view().data, 3, 2}, 0.0f, {c.view().data, 3, 2});
@@ -1516,6 +1522,10 @@ void BackendConformanceSuite::mismatched_shapes_are_rejected() {
         });
         reject("sgd_update_rows", "gradient rows narrower than the weights", [&] {
             backend.sgd_update_rows(square.view(), rows.data(), {mask.data(), 2, 3}, vector.data(), momentum);
+        });
+        reject("sgd_update_rows", "more listed rows than the weights have", [&] {
+            backend.sgd_update_rows({square.view().data, 1, 4}, rows.data(), {mask.data(), 2, 4}, vector.data(),
+                                    momentum);
         });
         reject("sgd_update_rows", "momentum without a velocity", [&] {
             backend.sgd_update_rows(square.view(), rows.data(), {mask.data(), 2, 4}, nullptr, momentum);
