@@ -130,6 +130,20 @@ RunComparison compare_runs(RunStore& store, const std::vector<std::int64_t>& run
         comparison.runs.push_back({std::move(record), std::move(summary)});
         series.push_back(std::move(points));
     }
+    const bool any_run_has_the_metric = std::any_of(comparison.runs.begin(), comparison.runs.end(),
+                                                    [](const ComparedRun& run) { return run.summary.points > 0; });
+    if (!any_run_has_the_metric) {
+        std::set<std::string> recorded;
+        for (const std::int64_t run_id : run_ids) {
+            for (std::string& key : metric_keys(store, run_id)) recorded.insert(std::move(key));
+        }
+        std::string names;
+        for (const std::string& key : recorded) names += (names.empty() ? "" : ", ") + key;
+        throw StorageError("Run store '" + store.path().string() + "': none of the runs recorded the metric '" +
+                           comparison.metric + "'" +
+                           (names.empty() ? std::string("; they recorded no metrics at all.")
+                                          : "; they recorded " + names + "."));
+    }
     comparison.aligned = align(series, options.axis, options.aligned_points);
     comparison.config_differences = config_differences(configs);
     return comparison;

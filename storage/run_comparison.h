@@ -52,7 +52,8 @@ struct RunComparison {
     std::vector<ConfigDifference> config_differences;  // values in the order of `runs`
 };
 
-// Throws StorageError when a run does not exist or no metric can be chosen.
+// Throws StorageError when a run does not exist, no metric can be chosen, or none of the runs recorded
+// the metric asked for (the message lists the metrics they did record).
 RunComparison compare_runs(RunStore& store, const std::vector<std::int64_t>& run_ids,
                            const ComparisonOptions& options = {});
 

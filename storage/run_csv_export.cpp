@@ -1,5 +1,6 @@
 #include "storage/run_csv_export.h"
 
+#include <algorithm>
 #include <fstream>
 #include <initializer_list>
 #include <string>
@@ -58,22 +59,36 @@ void export_device_samples(RunStore& store, std::int64_t run_id, const std::file
     csv.finish();
 }
 
-// One column per device, named after it, so that each row is one merge's weight vector.
+// One weight column and one update-count column per device, named after it, so that each row is one
+// merge's weight vector and the update counts behind it.
 void export_merges(RunStore& store, std::int64_t run_id, const std::vector<DeviceDescription>& devices,
                    const std::filesystem::path& path) {
     const std::vector<MergeRecord> merges = load_merges(store, run_id);
     std::size_t weight_columns = devices.size();
-    for (const MergeRecord& merge : merges) weight_columns = std::max(weight_columns, merge.weights.size());
+    for (const MergeRecord& merge : merges) {
+        weight_columns = std::max({weight_columns, merge.weights.size(), merge.updates.size()});
+    }
+    const auto device_name = [&](std::size_t device) {
+        return device < devices.size() ? devices[device].name : std::to_string(device);
+    };
     CsvFileWriter csv(path);
     csv.text("index").text("t").text("wall_s");
     for (std::size_t device = 0; device < weight_columns; ++device) {
-        csv.text("weight_" + (device < devices.size() ? devices[device].name : std::to_string(device)));
+        csv.text("weight_" + device_name(device));
     }
+    for (std::size_t device = 0; device < weight_columns; ++device) csv.text("updates_" + device_name(device));
     csv.end_row();
     for (const MergeRecord& merge : merges) {
         csv.integer(merge.index).number(merge.t).number(merge.wall_s);
         for (std::size_t device = 0; device < weight_columns; ++device) {
             csv.number(device < merge.weights.size() ? merge.weights[device] : MetricSummary::not_a_number);
+        }
+        for (std::size_t device = 0; device < weight_columns; ++device) {
+            if (device < merge.updates.size()) {
+                csv.integer(merge.updates[device]);
+            } else {
+                csv.text("");
+            }
         }
         csv.end_row();
     }

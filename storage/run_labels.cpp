@@ -25,6 +25,7 @@ std::string dataset_label(const nlohmann::json& config) {
     std::string label = string_at(config, "dataset", "kind");
     std::string detail = string_at(config, "dataset", "train");
     if (detail.empty()) detail = string_at(config, "dataset", "name");
+    if (detail.empty()) detail = string_at(config, "dataset", "shape");
     if (detail.empty()) return label;
     return label + "/" + std::filesystem::path(detail).filename().string();
 }

@@ -16,7 +16,8 @@ namespace tb::storage {
 std::string method_label(const nlohmann::json& config);
 
 // config.dataset.kind, then "/" and the file name of config.dataset.train ("xmlc_text/bibtex_train.txt"),
-// or of config.dataset.name for named synthetic shapes; the kind alone when neither is given.
+// else config.dataset.name or config.dataset.shape for synthetic sets ("synthetic_xmlc/small"); the kind
+// alone when none is given.
 std::string dataset_label(const nlohmann::json& config);
 
 // The distinct backends of the fleet in fleet order, joined with '+': "cpu", "cuda", "cpu+cuda".

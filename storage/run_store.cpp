@@ -67,6 +67,17 @@ RunStore::RunStore(const std::filesystem::path& path, RunStoreOptions options)
     mark_interrupted_runs();
 }
 
+RunStore RunStore::open_for_queries(const std::filesystem::path& path) {
+    try {
+        return RunStore(path);
+    } catch (const StorageError& error) {
+        if ((error.sqlite_code() & 0xff) != SQLITE_READONLY) throw;
+    }
+    RunStoreOptions read_only;
+    read_only.access = ConnectionAccess::read_only;
+    return RunStore(path, read_only);
+}
+
 SqliteConnection RunStore::open_connection() const {
     SqliteConnection connection(path_, options_.access);
     configure(connection);

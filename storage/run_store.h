@@ -29,6 +29,10 @@ public:
     // Opens or creates the store, creating missing folders. Throws StorageError naming the file.
     explicit RunStore(const std::filesystem::path& path, RunStoreOptions options = {});
 
+    // For programs that only read: opens for writing where the file allows it (so that migrations run
+    // and interrupted runs are marked), else read-only (a store on read-only media or of another user).
+    static RunStore open_for_queries(const std::filesystem::path& path);
+
     const std::filesystem::path& path() const { return path_; }
     const RunStoreOptions& options() const { return options_; }
 

@@ -65,7 +65,7 @@ RunWriter::RunWriter(SqliteConnection connection)
                             "updates, busy, memory_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             record_action),
       insert_merge_(connection_,
-                    "INSERT INTO merges (run, merge_index, t, wall, weights) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO merges (run, merge_index, t, wall, weights, updates) VALUES (?, ?, ?, ?, ?, ?)",
                     record_action),
       insert_log_(connection_, "INSERT INTO logs (run, line, t, wall, level, text) VALUES (?, ?, ?, ?, ?, ?)",
                   record_action),
@@ -124,6 +124,9 @@ void RunWriter::record(const Event& event) {
                 record_log(event, payload);
             } else if constexpr (std::is_same_v<Payload, RunFinished>) {
                 record_run_finished(event, payload);
+            } else if constexpr (std::is_same_v<Payload, OptimizerStats>) {
+                // Not stored: per-layer trust ratios are a live diagnostic for the workbench's plot, and
+                // the schema has no table for them yet.
             } else {
                 // A new event type must be given a table (or a reason not to store it) here, so that no
                 // kind of event is dropped without anyone having decided so.
@@ -225,6 +228,7 @@ void RunWriter::record_merge(const Event& event, const Merge& merge) {
         .bind_real(3, event.t)
         .bind_real(4, event.wall_s)
         .bind_text(5, to_json_text(nlohmann::json(merge.weights)))
+        .bind_text(6, to_json_text(nlohmann::json(merge.updates)))
         .run();
 }
 

@@ -114,6 +114,11 @@ CREATE TABLE summaries (
     PRIMARY KEY (run, key)
 ) WITHOUT ROWID;
 )sql"},
+    // Merge events carry each device's update count in the merge period (the numerators of the
+    // normalized merge weights). Runs stored before have none: '[]'.
+    {2, R"sql(
+ALTER TABLE merges ADD COLUMN updates TEXT NOT NULL DEFAULT '[]';  -- JSON array, one count per device
+)sql"},
 };
 
 static_assert(std::size(migrations) == current_schema_version, "one migration per schema version");

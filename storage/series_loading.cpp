@@ -145,12 +145,12 @@ std::vector<DeviceSeries> load_device_series(RunStore& store, std::int64_t run_i
 
 std::vector<MergeRecord> load_merges(RunStore& store, std::int64_t run_id) {
     SqliteStatement query(store.connection(),
-                          "SELECT merge_index, t, wall, weights FROM merges WHERE run = ? ORDER BY merge_index",
+                          "SELECT merge_index, t, wall, weights, updates FROM merges WHERE run = ? ORDER BY merge_index",
                           "read a run's merges");
     query.bind_integer(1, run_id);
     std::vector<MergeRecord> merges;
     while (query.step()) {
-        MergeRecord merge{query.column_int64(0), query.column_real(1), query.column_real(2), {}};
+        MergeRecord merge{query.column_int64(0), query.column_real(1), query.column_real(2), {}, {}};
         // Weights were written as a JSON array of numbers; a NaN weight was written as null.
         const nlohmann::json weights = nlohmann::json::parse(query.column_text(3), nullptr, false);
         if (weights.is_array()) {
@@ -158,6 +158,10 @@ std::vector<MergeRecord> load_merges(RunStore& store, std::int64_t run_id) {
                 merge.weights.push_back(weight.is_number() ? weight.get<double>()
                                                            : std::numeric_limits<double>::quiet_NaN());
             }
+        }
+        const nlohmann::json updates = nlohmann::json::parse(query.column_text(4), nullptr, false);
+        if (updates.is_array()) {
+            for (const nlohmann::json& count : updates) merge.updates.push_back(count.is_number() ? count.get<std::int64_t>() : 0);
         }
         merges.push_back(std::move(merge));
     }

@@ -51,6 +51,7 @@ struct MergeRecord {
     double t = 0;
     double wall_s = 0;
     std::vector<double> weights;  // one per device
+    std::vector<std::int64_t> updates;  // per device, updates made in the merge period; empty if not reported
 };
 
 // The names of the run's metrics, sorted.

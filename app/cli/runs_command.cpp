@@ -105,9 +105,39 @@ void require_positional_count(const CommandLine& line, std::size_t at_least, std
     if (line.positional.size() < at_least || line.positional.size() > at_most) throw UsageError("expected " + what);
 }
 
-storage::RunStore open_store(const CommandLine& line) {
+std::int64_t parse_count(const std::string& text, const std::string& option) {
+    std::int64_t count = 0;
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), count);
+    if (result.ec != std::errc() || result.ptr != text.data() + text.size() || count <= 0) {
+        throw UsageError("option '" + option + "' needs a whole number of 1 or more, not '" + text + "'");
+    }
+    return count;
+}
+
+std::filesystem::path database_path(const CommandLine& line) {
     const std::optional<std::string> database = line.option("--db");
-    return storage::RunStore(database ? std::filesystem::path(*database) : storage::default_database_path());
+    return database ? std::filesystem::path(*database) : storage::default_database_path();
+}
+
+// The runs commands only read and change existing stores: a mistyped --db must not leave a new, empty
+// store behind.
+void require_existing_store(const std::filesystem::path& path) {
+    if (!std::filesystem::exists(path)) {
+        throw StorageError("There is no run store at '" + path.string() +
+                           "'; `trainbench-cli run ... --db FILE` creates one, or check the path given with --db.");
+    }
+}
+
+enum class StoreUse { query, change };
+
+storage::RunStore open_store(const std::filesystem::path& path, StoreUse use) {
+    require_existing_store(path);
+    // A store on read-only media or of another user can still be listed, shown, compared and exported.
+    return use == StoreUse::query ? storage::RunStore::open_for_queries(path) : storage::RunStore(path);
+}
+
+std::string count_of(std::int64_t count, const std::string& singular, const std::string& plural) {
+    return std::to_string(count) + " " + (count == 1 ? singular : plural);
 }
 
 // ---- how values read ----
@@ -118,6 +148,13 @@ std::string format_value(double value) {
     const double magnitude = std::fabs(value);
     const bool plain = magnitude == 0 || (magnitude >= 1e-3 && magnitude < 1e5);
     std::snprintf(buffer, sizeof buffer, plain ? "%.4f" : "%.4g", value);
+    return buffer;
+}
+
+// A device's relative speed: 1, 0.4, 0.33.
+std::string format_speed(double speed) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.3g", speed);
     return buffer;
 }
 
@@ -145,8 +182,8 @@ std::string format_local_time(double unix_seconds) {
     return buffer;
 }
 
-std::string format_optional_time(const std::optional<double>& seconds) {
-    return seconds ? format_duration(*seconds) : "-";
+std::string format_optional_time(const std::optional<double>& seconds, const std::string& when_absent) {
+    return seconds ? format_duration(*seconds) : when_absent;
 }
 
 // ---- aligned tables ----
@@ -233,12 +270,20 @@ int list_command(const std::vector<std::string>& words, std::ostream& out) {
         filter.descending = filter.sort_by == storage::RunSortKey::created ||
                             filter.sort_by == storage::RunSortKey::duration;
     }
-    if (const auto limit = line.option("--limit")) filter.limit = parse_run_id(*limit);
+    if (const auto limit = line.option("--limit")) filter.limit = parse_count(*limit, "--limit");
 
-    storage::RunStore store = open_store(line);
+    const std::filesystem::path path = database_path(line);
+    if (!line.option("--db") && !std::filesystem::exists(path)) {
+        out << "No runs stored yet (" << path.string() << " does not exist; `trainbench-cli run` creates it).\n";
+        return 0;
+    }
+    storage::RunStore store = open_store(path, StoreUse::query);
     const std::vector<storage::RunRecord> runs = storage::list_runs(store, filter);
     if (runs.empty()) {
-        out << "No stored runs match in " << store.path().string() << ".\n";
+        const bool filtered = !filter.method.empty() || !filter.dataset.empty() || !filter.status.empty() ||
+                              !filter.name_contains.empty();
+        out << (filtered ? "No stored run matches these filters in " : "No runs stored yet in ")
+            << store.path().string() << ".\n";
         return 0;
     }
     TextTable table({"ID", "NAME", "METHOD", "DATASET", "STATUS", "STARTED", "DURATION"},
@@ -255,7 +300,7 @@ int show_command(const std::vector<std::string>& words, std::ostream& out) {
     const CommandLine line = parse_command_line(words, {"--db"});
     require_positional_count(line, 1, 1, "one run id: `runs show ID`");
     const std::int64_t run_id = parse_run_id(line.positional[0]);
-    storage::RunStore store = open_store(line);
+    storage::RunStore store = open_store(database_path(line), StoreUse::query);
     const storage::RunDetails details = storage::load_run(store, run_id);
     const storage::RunRecord& run = details.record;
 
@@ -270,11 +315,11 @@ int show_command(const std::vector<std::string>& words, std::ostream& out) {
     if (run.finished_unix_s) facts.add_row({"finished", format_local_time(*run.finished_unix_s)});
     facts.add_row({"duration", format_duration(run.run_clock_s) + " run clock, " + format_duration(run.wall_clock_s) +
                                    " wall"});
-    facts.add_row({"stored", std::to_string(details.evaluations) + " evaluations, " +
-                                 std::to_string(details.metric_points) + " metric points, " +
-                                 std::to_string(details.device_samples) + " device samples, " +
-                                 std::to_string(details.merges) + " merges, " + std::to_string(details.log_lines) +
-                                 " log lines"});
+    facts.add_row({"stored", count_of(details.evaluations, "evaluation", "evaluations") + ", " +
+                                 count_of(details.metric_points, "metric point", "metric points") + ", " +
+                                 count_of(details.device_samples, "device sample", "device samples") + ", " +
+                                 count_of(details.merges, "merge", "merges") + ", " +
+                                 count_of(details.log_lines, "log line", "log lines")});
     if (!run.error.empty()) facts.add_row({"error", run.error});
     // The table's empty header row would print as a blank line; the facts read better without it.
     std::ostringstream facts_text;
@@ -289,7 +334,7 @@ int show_command(const std::vector<std::string>& words, std::ostream& out) {
             const DeviceDescription& device = details.devices[index];
             devices.add_row({std::to_string(index), device.name, device.backend,
                              device.gpu_index >= 0 ? std::to_string(device.gpu_index) : "-",
-                             device.sm_count > 0 ? std::to_string(device.sm_count) : "all", format_value(device.speed)});
+                             device.sm_count > 0 ? std::to_string(device.sm_count) : "all", format_speed(device.speed)});
         }
         devices.print(out, "  ");
     }
@@ -303,7 +348,7 @@ int show_command(const std::vector<std::string>& words, std::ostream& out) {
                              format_duration(summary.best_t),
                              summary.target ? (summary.lower_is_better ? "<= " : ">= ") + format_value(*summary.target)
                                             : "-",
-                             format_optional_time(summary.time_to_target)});
+                             summary.target ? format_optional_time(summary.time_to_target, "not reached") : "-"});
         }
         metrics.print(out, "  ");
     }
@@ -332,7 +377,7 @@ int compare_command(const std::vector<std::string>& words, std::ostream& out) {
     options.metric = line.option("--metric").value_or("");
     if (const auto target = line.option("--target")) options.target = parse_number(*target, "--target");
 
-    storage::RunStore store = open_store(line);
+    storage::RunStore store = open_store(database_path(line), StoreUse::query);
     const storage::RunComparison comparison = storage::compare_runs(store, run_ids, options);
 
     out << "Comparing " << comparison.metric << " (" << (comparison.lower_is_better ? "lower" : "higher")
@@ -341,14 +386,19 @@ int compare_command(const std::vector<std::string>& words, std::ostream& out) {
         out << ", target " << (comparison.lower_is_better ? "<= " : ">= ") << format_value(*comparison.target);
     }
     out << "\n\n";
-    TextTable table({"RUN", "NAME", "METHOD", "FINAL", "BEST", "TIME TO TARGET", "DURATION"},
-                    {Align::right, Align::left, Align::left, Align::right, Align::right, Align::right, Align::right});
+    TextTable table({"RUN", "NAME", "METHOD", "STATUS", "FINAL", "BEST", "BEST AT", "TIME TO TARGET", "DURATION"},
+                    {Align::right, Align::left, Align::left, Align::left, Align::right, Align::right, Align::right,
+                     Align::right, Align::right});
     for (const storage::ComparedRun& compared : comparison.runs) {
         const bool has_metric = compared.summary.points > 0;
-        table.add_row({std::to_string(compared.run.id), compared.run.name, compared.run.method,
+        std::string time_to_target = "-";
+        if (comparison.target && has_metric) {
+            time_to_target = format_optional_time(compared.summary.time_to_target, "not reached");
+        }
+        table.add_row({std::to_string(compared.run.id), compared.run.name, compared.run.method, compared.run.status,
                        has_metric ? format_value(compared.summary.last) : "-",
                        has_metric ? format_value(compared.summary.best) : "-",
-                       comparison.target ? format_optional_time(compared.summary.time_to_target) : "-",
+                       has_metric ? format_duration(compared.summary.best_t) : "-", time_to_target,
                        format_duration(compared.run.run_clock_s)});
     }
     table.print(out);
@@ -381,7 +431,7 @@ int export_command(const std::vector<std::string>& words, std::ostream& out) {
     const std::optional<std::string> folder = line.option("--csv");
     if (!folder) throw UsageError("`runs export` needs --csv DIR, the folder to write the files to");
     const std::int64_t run_id = parse_run_id(line.positional[0]);
-    storage::RunStore store = open_store(line);
+    storage::RunStore store = open_store(database_path(line), StoreUse::query);
     const std::vector<std::filesystem::path> files = storage::export_run_csv(store, run_id, *folder);
     out << "Exported run " << run_id << " to " << *folder << ":";
     for (const std::filesystem::path& file : files) out << ' ' << file.filename().string();
@@ -393,7 +443,7 @@ int delete_command(const std::vector<std::string>& words, std::ostream& out) {
     const CommandLine line = parse_command_line(words, {"--db"});
     require_positional_count(line, 1, 1, "one run id: `runs delete ID`");
     const std::int64_t run_id = parse_run_id(line.positional[0]);
-    storage::RunStore store = open_store(line);
+    storage::RunStore store = open_store(database_path(line), StoreUse::change);
     const storage::RunRecord run = storage::require_run(store, run_id);
     storage::delete_run(store, run_id);
     out << "Deleted run " << run_id << " (" << run.name << ").\n";

@@ -45,8 +45,8 @@ inline Event device_sample(double t, int device, std::int64_t batch_size, double
     return {t, t + 0.5, DeviceSample{device, batch_size, samples_per_s, static_cast<std::int64_t>(t * 10), 0.9, 1 << 20}};
 }
 
-inline Event merge(double t, std::int64_t index, std::vector<double> weights) {
-    return {t, t + 0.5, Merge{index, std::move(weights)}};
+inline Event merge(double t, std::int64_t index, std::vector<double> weights, std::vector<std::int64_t> updates = {}) {
+    return {t, t + 0.5, Merge{index, std::move(weights), std::move(updates)}};
 }
 
 inline Event run_finished(double t, RunStatus status = RunStatus::finished, const std::string& error = "") {

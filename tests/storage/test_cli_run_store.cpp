@@ -200,6 +200,10 @@ private slots:
         const ProgramResult open_file = run_cli(with_database(long_synthetic_run, open_folder / "runs.sqlite"), true);
         // Refused when the store opened, not at the run's first write.
         QVERIFY2(contains(open_file.err, "left unchanged"), open_file.err.c_str());
+        // Reading a store needs no write access.
+        const ProgramResult listed = run_cli(with_database({"runs", "list"}, open_folder / "runs.sqlite"), true);
+        QCOMPARE(listed.status, 0);
+        QVERIFY2(contains(listed.out, "No runs stored yet"), listed.out.c_str());
 
         const std::filesystem::path in_new_folder = locked_folder / "new" / "runs.sqlite";
         const ProgramResult into_folder = run_cli(with_database(long_synthetic_run, in_new_folder), true);

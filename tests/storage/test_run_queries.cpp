@@ -95,6 +95,8 @@ private slots:
         QCOMPARE(dataset_label(config), std::string("xmlc_text/bibtex_train.txt"));
         QCOMPARE(dataset_label({{"dataset", {{"kind", "synthetic_xmlc"}, {"name", "amazon-670k"}}}}),
                  std::string("synthetic_xmlc/amazon-670k"));
+        QCOMPARE(dataset_label({{"dataset", {{"kind", "synthetic_xmlc"}, {"shape", "small"}, {"seed", 1}}}}),
+                 std::string("synthetic_xmlc/small"));
         QCOMPARE(dataset_label({{"dataset", {{"kind", "cora"}}}}), std::string("cora"));
         QCOMPARE(backend_label({{"A", "cpu"}, {"B", "cuda"}, {"C", "cpu"}}), std::string("cpu+cuda"));
         QCOMPARE(stop_target(config)->metric, std::string("p@1"));
@@ -278,7 +280,7 @@ private slots:
         QCOMPARE(metrics[0], std::string("key,step,t,wall_s,epoch,samples,value"));
         QCOMPARE(metrics[1], std::string("loss,0,1,1.5,0.5,1000,0.75"));
         QCOMPARE(lines_of(out / "device_samples.csv").size(), std::size_t(3));
-        QCOMPARE(lines_of(out / "merges.csv")[0], std::string("index,t,wall_s,weight_A,weight_B"));
+        QCOMPARE(lines_of(out / "merges.csv")[0], std::string("index,t,wall_s,weight_A,weight_B,updates_A,updates_B"));
         QCOMPARE(lines_of(out / "devices.csv")[2], std::string("1,B,cpu,-1,0,0.4"));
         QCOMPARE(lines_of(out / "summaries.csv").size(), std::size_t(3));
         std::ifstream config_file(out / "config.json");

@@ -13,6 +13,7 @@
 #include "storage/run_listing.h"
 #include "storage/run_store.h"
 #include "storage/schema.h"
+#include "storage/series_loading.h"
 #include "storage/storage_error.h"
 #include "storage/storage_sink.h"
 #include "tests/storage/file_snapshot.h"
@@ -112,6 +113,28 @@ private slots:
         RunStore reopened(path);
         QCOMPARE(reopened.connection().query_integer("PRAGMA user_version", "test"), current_schema_version);
         QCOMPARE(list_runs(reopened).size(), std::size_t(1));
+    }
+
+    void migrates_a_version_1_store_keeping_its_runs() {
+        QTemporaryDir folder;
+        const auto path = in(folder, "runs.sqlite");
+        {
+            RunStore store(path);
+            StorageSink sink(store);
+            sink.on_event(run_started());
+            sink.on_event(merge(1.0, 0, {0.6, 0.4}));
+            sink.on_event(run_finished(2.0));
+            sink.close();
+            // Back to the version 1 schema: merges had no update counts.
+            store.connection().execute("ALTER TABLE merges DROP COLUMN updates; PRAGMA user_version = 1", "test");
+        }
+        RunStore migrated(path);
+        QCOMPARE(migrated.connection().query_integer("PRAGMA user_version", "test"), current_schema_version);
+        QCOMPARE(list_runs(migrated).size(), std::size_t(1));
+        const std::vector<MergeRecord> merges = load_merges(migrated, list_runs(migrated).front().id);
+        QCOMPARE(merges.size(), std::size_t(1));
+        QCOMPARE(merges.front().weights, (std::vector<double>{0.6, 0.4}));
+        QVERIFY(merges.front().updates.empty());
     }
 
     void an_empty_file_becomes_a_new_store() {

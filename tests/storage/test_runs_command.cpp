@@ -86,8 +86,12 @@ private slots:
         const CommandResult filtered = test.run({"list", "--method", "sync_sgd"});
         QVERIFY(contains(filtered.out, "sync run"));
         QVERIFY(!contains(filtered.out, "adaptive run"));
-        QVERIFY(contains(test.run({"list", "--search", "nothing like it"}).out, "No stored runs match"));
+        QVERIFY(contains(test.run({"list", "--search", "nothing like it"}).out, "No stored run matches these filters"));
         QCOMPARE(test.run({"list", "--status", "exploded"}).status, 2);
+        const CommandResult no_limit = test.run({"list", "--limit", "0"});
+        QCOMPARE(no_limit.status, 2);
+        QVERIFY2(contains(no_limit.err, "'--limit' needs a whole number of 1 or more"), no_limit.err.c_str());
+        QCOMPARE(test.run({"list", "--limit", "1"}).out.find("sync run"), std::string::npos);
     }
 
     void shows_a_run() {
@@ -110,6 +114,7 @@ private slots:
         QCOMPARE(compared.status, 0);
         QVERIFY2(contains(compared.out, "Comparing p@1 (higher is better), target >= 0.5500"), compared.out.c_str());
         QVERIFY(contains(compared.out, "FINAL"));
+        QVERIFY(contains(compared.out, "STATUS"));
         QVERIFY(contains(compared.out, "TIME TO TARGET"));
         QVERIFY(contains(compared.out, "0.5600"));
         QVERIFY(contains(compared.out, "Config keys that differ"));
@@ -119,7 +124,17 @@ private slots:
         const CommandResult with_target =
             test.run({"compare", std::to_string(sync), std::to_string(adaptive), "--metric", "p@1", "--target", "0.35"});
         QVERIFY(contains(with_target.out, "target >= 0.3500"));
+        const CommandResult unreachable =
+            test.run({"compare", std::to_string(sync), std::to_string(adaptive), "--target", "0.99"});
+        QVERIFY2(contains(unreachable.out, "not reached"), unreachable.out.c_str());
         QCOMPARE(test.run({"compare", std::to_string(sync)}).status, 2);
+
+        // A metric no run recorded is an error that names the ones they did.
+        const CommandResult unknown_metric =
+            test.run({"compare", std::to_string(sync), std::to_string(adaptive), "--metric", "p@10"});
+        QCOMPARE(unknown_metric.status, 1);
+        QVERIFY2(contains(unknown_metric.err, "none of the runs recorded the metric 'p@10'; they recorded p@1"),
+                 unknown_metric.err.c_str());
     }
 
     void exports_csv_files() {
@@ -155,6 +170,19 @@ private slots:
         QVERIFY(contains(test.run({"list", "--colour", "red"}).err, "unknown option '--colour'"));
         std::ostringstream out, err;
         QCOMPARE(cli::run_runs_command({}, out, err), 2);
+    }
+
+    void a_missing_store_is_an_error_and_is_not_created() {
+        RunsCommandTest test;
+        for (const char* command : {"list", "show", "delete"}) {
+            std::vector<std::string> arguments = {command};
+            if (std::string(command) != "list") arguments.push_back("1");
+            const CommandResult result = test.run(arguments);
+            QCOMPARE(result.status, 1);
+            QVERIFY2(contains(result.err, "There is no run store at '" + test.database().string() + "'"),
+                     result.err.c_str());
+        }
+        QVERIFY(!std::filesystem::exists(test.database()));
     }
 
     void a_store_from_a_newer_build_exits_with_1_and_a_clear_message() {

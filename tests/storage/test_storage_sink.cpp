@@ -65,7 +65,7 @@ private slots:
         sink.on_event(device_sample(0.5, 0, 32, 1000));
         sink.on_event(device_sample(0.5, 1, 32, 400));
         sink.on_event(evaluation(1.0, {{"p@1", 0.30}, {"loss", 2.0}}, 0.5, 5000));
-        sink.on_event(merge(1.5, 0, {0.7, 0.3}));
+        sink.on_event(merge(1.5, 0, {0.7, 0.3}, {7, 3}));
         sink.on_event({1.6, 2.0, Log{LogLevel::warning, "device B is slow"}});
         sink.on_event(evaluation(2.0, {{"p@1", 0.56}, {"loss", 1.2}}, 1.0, 10000));
         sink.on_event(evaluation(3.0, {{"p@1", 0.52}, {"loss", 1.4}}, 1.5, 15000));
@@ -113,6 +113,7 @@ private slots:
         QCOMPARE(series.front().points[1].samples, std::int64_t(10000));
         QCOMPARE(series.front().points[1].wall_s, 2.5);
         QCOMPARE(load_merges(store, *sink.run_id()).front().weights, (std::vector<double>{0.7, 0.3}));
+        QCOMPARE(load_merges(store, *sink.run_id()).front().updates, (std::vector<std::int64_t>{7, 3}));
         QCOMPARE(load_log_lines(store, *sink.run_id()).front().text, std::string("device B is slow"));
     }
 
