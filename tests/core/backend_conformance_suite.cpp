@@ -1403,6 +1403,8 @@ void BackendConformanceSuite::allocation_failure_names_the_buffer() {
         const QString message = QString::fromUtf8(error.what());
         QVERIFY2(message.contains("conformance probe buffer"),
                  qPrintable("the message does not name the buffer: " + message));
+    } catch (const std::exception& error) {
+        QFAIL(qPrintable(QString("a failed allocation must throw DeviceError, it threw: ") + error.what()));
     }
     // The failure leaves the backend usable.
     void* pointer = backend_->allocate_bytes(1024, "after a failed allocation");
