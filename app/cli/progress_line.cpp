@@ -99,7 +99,16 @@ void ProgressLine::on_event(const Event& event) {
                 } else {
                     std::ostringstream metrics;
                     for (const auto& [name, value] : payload.metrics) metrics << " " << name << "=" << value;
-                    std::fprintf(out_, "t=%.1fs epoch=%.2f samples=%lld%s\n", event.t, payload.epoch,
+                    if (batch_size_.size() > 1) {
+                        metrics << " batch=";
+                        for (std::size_t i = 0; i < batch_size_.size(); ++i) metrics << (i ? "/" : "") << batch_size_[i];
+                    }
+                    if (!merge_weights_.empty()) {
+                        metrics.precision(3);
+                        metrics << " merge=";
+                        for (std::size_t i = 0; i < merge_weights_.size(); ++i) metrics << (i ? "/" : "") << merge_weights_[i];
+                    }
+                    std::fprintf(out_, "t=%.4gs epoch=%.2f samples=%lld%s\n", event.t, payload.epoch,
                                  static_cast<long long>(payload.samples_seen), metrics.str().c_str());
                 }
             } else if constexpr (std::is_same_v<T, Log>) {
@@ -113,7 +122,7 @@ void ProgressLine::on_event(const Event& event) {
                 if (interactive_ && last_width_ > 0 && !quiet_) std::fprintf(out_, "\n");
                 if (!payload.error.empty()) std::fprintf(stderr, "error: %s\n", payload.error.c_str());
                 if (!quiet_) {
-                    std::fprintf(out_, "%s after %.1f s of run clock (%.1f s wall)\n", to_string(payload.status),
+                    std::fprintf(out_, "%s after %.4g s of run clock (%.1f s wall)\n", to_string(payload.status),
                                  payload.summary.value("run_clock_s", 0.0), payload.summary.value("wall_s", 0.0));
                 }
             }

@@ -35,6 +35,8 @@ DeviceSpec parse_device(ConfigReader reader, std::size_t index) {
 FleetConfig parse_fleet_config(ConfigReader reader) {
     FleetConfig config;
     config.clock = reader.get_choice("clock", config.clock, {"wall", "simulated"});
+    config.sample_every_s = reader.get_number("sample_every_s", config.sample_every_s);
+    reader.require_range("sample_every_s", config.sample_every_s, 1e-6, 0.5);
     std::vector<ConfigReader> devices = reader.object_list("devices");
     for (std::size_t i = 0; i < devices.size(); ++i) config.devices.push_back(parse_device(devices[i], i));
     if (config.devices.empty()) config.devices.push_back(parse_device(ConfigReader(nlohmann::json::object(), ""), 0));
@@ -65,7 +67,7 @@ nlohmann::json to_json(const FleetConfig& config) {
                            {"link_latency_us", d.link_latency_us},
                            {"launch_overhead_us", d.launch_overhead_us}});
     }
-    return {{"clock", config.clock}, {"devices", devices}};
+    return {{"clock", config.clock}, {"sample_every_s", config.sample_every_s}, {"devices", devices}};
 }
 
 }  // namespace tb

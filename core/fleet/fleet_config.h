@@ -30,6 +30,9 @@ struct DeviceSpec {
 
 struct FleetConfig {
     std::string clock = "wall";  // wall | simulated
+    // Run-clock seconds between two DeviceSample events of a worker. A simulated fleet of V100-class
+    // devices finishes a small data set's epoch in milliseconds, so its presets sample far more often.
+    double sample_every_s = 0.5;
     std::vector<DeviceSpec> devices;  // at least one
 };
 

@@ -3,12 +3,14 @@
 // step every method is built from (upload the batch, forward, loss, backward, optimizer update).
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/data/batch.h"
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
 #include "core/optim/optimizer_config.h"
+#include "core/run/events.h"
 
 namespace tb {
 
@@ -20,12 +22,20 @@ public:
     // Trains on one batch with the given learning rate and returns the summed loss of its rows (the
     // update uses the mean). Waits for the device, so the caller can time the step.
     double train_step(const HostBatch& batch, float learning_rate);
+    // The two halves of a step, for methods that combine gradients across replicas before updating
+    // (sync_sgd): the gradient of grad_scale * (summed loss of the batch's rows), then the update.
+    double compute_gradients(const HostBatch& batch, float grad_scale);
+    void apply_update(float learning_rate);
 
     Backend& backend() { return backend_; }
     Model& model() { return *model_; }
     ParameterArena& parameters() { return parameters_; }
     const ParameterArena& parameters() const { return parameters_; }
     Optimizer& optimizer() { return *optimizer_; }
+    Gradients& gradients() { return gradients_; }
+    // The per-segment trust ratios of a layer-wise optimizer (LARS, LAMB), once every
+    // optimizer.stats_every_steps updates, for the caller to publish; empty otherwise. Taken once.
+    std::optional<OptimizerStats> take_optimizer_stats(int worker);
     std::int64_t memory_bytes() const;
 
 private:
@@ -36,6 +46,9 @@ private:
     std::unique_ptr<Optimizer> optimizer_;
     DeviceBatch batch_;
     DeviceMatrix grad_logits_;
+    std::int64_t optimizer_steps_ = 0;
+    std::int64_t stats_every_steps_ = 0;
+    std::optional<OptimizerStats> pending_stats_;
 };
 
 }  // namespace tb

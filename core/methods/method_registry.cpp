@@ -1,7 +1,12 @@
 #include "core/methods/method_registry.h"
 
 #include "core/errors.h"
+#include "core/methods/adaptive_sgd.h"
+#include "core/methods/crossbow_sma.h"
+#include "core/methods/easgd.h"
+#include "core/methods/model_averaging.h"
 #include "core/methods/single_device.h"
+#include "core/methods/sync_sgd.h"
 
 namespace tb {
 
@@ -9,6 +14,20 @@ const std::vector<MethodEntry>& method_registry() {
     static const std::vector<MethodEntry> entries = {
         {"single_device", "plain mini-batch SGD on the fleet's first device", &SingleDevice::normalize,
          [](const nlohmann::json& parameters) { return std::make_unique<SingleDevice>(parameters); }},
+        {"adaptive_sgd",
+         "Adaptive SGD: dynamic scheduling, batch size scaling and normalized model merging for heterogeneous fleets",
+         &AdaptiveSgd::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<AdaptiveSgd>(parameters); }},
+        {"sync_sgd", "synchronous data parallelism: equal shards of each global batch, gradients all-reduced every step",
+         &SyncSgd::normalize, [](const nlohmann::json& parameters) { return std::make_unique<SyncSgd>(parameters); }},
+        {"model_averaging", "local SGD with equal static batches, replicas averaged every mega-batch",
+         &ModelAveraging::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<ModelAveraging>(parameters); }},
+        {"crossbow_sma", "CROSSBOW synchronous model averaging: learners corrected towards a central average model",
+         &CrossbowSma::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<CrossbowSma>(parameters); }},
+        {"easgd", "elastic averaging SGD: workers and a center variable pull towards each other every tau steps",
+         &Easgd::normalize, [](const nlohmann::json& parameters) { return std::make_unique<Easgd>(parameters); }},
     };
     return entries;
 }

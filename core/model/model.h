@@ -12,6 +12,7 @@
 #include "core/data/batch.h"
 #include "core/model/loss.h"
 #include "core/model/parameter_arena.h"
+#include "core/model/step_cost.h"
 
 namespace tb {
 
@@ -30,6 +31,9 @@ public:
     // forward.
     virtual void backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                           ConstMatrixView grad_logits, Gradients& gradients) = 0;
+    // The work of one training step on `batch` (forward, backward, a plain SGD update): the simulated
+    // clock's cost model.
+    virtual StepCost training_cost(const HostBatch& batch) const = 0;
     // The model's hyperparameters as JSON (for logs and the run store).
     virtual nlohmann::json describe() const = 0;
 };

@@ -31,6 +31,39 @@ MultilayerPerceptron::MultilayerPerceptron(const MlpSpec& spec) : spec_(spec) {
     outputs_.resize(layer_count);
 }
 
+StepCost MultilayerPerceptron::training_cost(const HostBatch& batch) const {
+    // Counted the way the layers run: GEMMs at 2 flops per multiply-add, forward plus two backward
+    // products (weights and input) per dense layer, one sparse product each way for the sparse layer
+    // (it needs no input gradient), and for memory every weight read in forward and backward, written
+    // as a gradient, and read and written by the update (about 8 passes), plus each activation written,
+    // re-read and turned into a gradient (about 4 passes). Only the sparse layer's touched rows move.
+    constexpr double float_bytes = 4;
+    const double rows = static_cast<double>(batch.size());
+    StepCost cost;
+    std::vector<std::int64_t> widths{spec_.input_features};
+    widths.insert(widths.end(), spec_.hidden.begin(), spec_.hidden.end());
+    widths.push_back(spec_.outputs);
+    for (std::size_t i = 0; i + 1 < widths.size(); ++i) {
+        const double in = static_cast<double>(widths[i]);
+        const double out = static_cast<double>(widths[i + 1]);
+        if (i == 0 && spec_.sparse_input) {
+            const double nnz = static_cast<double>(batch.sparse.nnz());
+            const double touched = static_cast<double>(batch.touched_features.size());
+            cost.flops += 2 * 2 * nnz * out;
+            cost.memory_bytes += float_bytes * (8 * touched * out + 4 * rows * out) + 12 * nnz;
+            cost.host_bytes += 12 * nnz + 8 * (rows + 1);
+        } else {
+            cost.flops += 3 * 2 * rows * in * out;
+            cost.memory_bytes += float_bytes * (8 * in * out + 4 * rows * (in + out));
+            if (i == 0) cost.host_bytes += float_bytes * rows * in;
+        }
+    }
+    const double outputs = static_cast<double>(spec_.outputs);
+    cost.flops += 6 * rows * outputs;  // softmax or sigmoid loss and its gradient
+    cost.host_bytes += 8 * static_cast<double>(batch.labels.nnz()) + 8 * (rows + 1);
+    return cost;
+}
+
 std::vector<float> MultilayerPerceptron::initial_parameters(std::uint64_t seed) const {
     std::vector<float> values(static_cast<std::size_t>(layout_.total_size()), 0.0f);
     ParameterInitializer initializer(seed);

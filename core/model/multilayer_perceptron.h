@@ -34,6 +34,7 @@ public:
                             bool training) override;
     void backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                   ConstMatrixView grad_logits, Gradients& gradients) override;
+    StepCost training_cost(const HostBatch& batch) const override;
     nlohmann::json describe() const override;
 
 private:

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/optim/layer_adaptation.h"
+
 namespace tb {
 
 enum class RunStatus { running, finished, stopped, failed, diverged };
@@ -44,6 +46,9 @@ struct DeviceSample {
 struct Merge {
     std::int64_t index = 0;
     std::vector<double> weights;  // one per device, summing to 1
+    // Per device, the updates it made in the merge period (empty for methods whose weights do not come
+    // from update counts).
+    std::vector<std::int64_t> updates;
 };
 
 struct Eval {
@@ -59,13 +64,21 @@ struct Log {
     std::string text;
 };
 
+// The per-segment trust ratios of a layer-wise optimizer (LARS, LAMB) on one worker after one of its
+// steps, emitted every optimizer.stats_every_steps steps so that the workbench can plot them.
+struct OptimizerStats {
+    int worker = 0;
+    std::int64_t step = 0;  // the worker's optimizer steps so far
+    std::vector<LayerAdaptation> segments;
+};
+
 struct RunFinished {
     RunStatus status = RunStatus::finished;
     nlohmann::json summary;  // see RunSummary::to_json
     std::string error;       // empty unless failed or diverged
 };
 
-using EventPayload = std::variant<RunStarted, DeviceSample, Merge, Eval, Log, RunFinished>;
+using EventPayload = std::variant<RunStarted, DeviceSample, Merge, Eval, Log, RunFinished, OptimizerStats>;
 
 struct Event {
     double t = 0;

@@ -39,7 +39,7 @@ RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOpt
     try {
         const DataSplit data = load_dataset(config.dataset, config.config_folder);
         sink.on_event(Event{0, wall(), Log{LogLevel::info, describe_loaded_data(data)}});
-        TrainingSession session(config, data, sink, options.cancel, options.gpu_backend_factory);
+        TrainingSession session(config, data, sink, options.cancel, options.gpu_backend_factory, options.pause);
         std::unique_ptr<Method> method = find_method(config.method.kind).create(config.method.parameters);
         try {
             method->run(session);

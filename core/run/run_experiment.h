@@ -14,6 +14,7 @@ namespace tb {
 
 struct RunOptions {
     const std::atomic<bool>* cancel = nullptr;  // set to stop the run early (status stopped)
+    const std::atomic<bool>* pause = nullptr;   // while set, training waits and the run clock stands still
     BackendFactory gpu_backend_factory;          // for devices whose backend is not cpu
 };
 

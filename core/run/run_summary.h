@@ -33,6 +33,10 @@ public:
     const std::map<std::string, MetricRecord>& metrics() const { return metrics_; }
     RunStatus status() const { return status_; }
     const std::string& error() const { return error_; }
+    double run_clock_s() const { return run_clock_s_; }
+    double wall_s() const { return wall_s_; }
+    std::int64_t samples_seen() const { return samples_seen_; }
+    double epochs() const { return epochs_; }
 
     // {status, metrics, best, best_time_s, time_to_target_s, target, run_clock_s, wall_s, samples_seen,
     //  epochs, error}

@@ -1,6 +1,7 @@
 #include "core/run/training_session.h"
 
 #include <cmath>
+#include <thread>
 
 #include "core/backend/cpu_backend.h"
 #include "core/errors.h"
@@ -20,19 +21,29 @@ const char* to_string(StopReason reason) {
 }
 
 TrainingSession::TrainingSession(const RunConfig& config, const DataSplit& data, EventSink& sink,
-                                 const std::atomic<bool>* cancel, BackendFactory gpu_backend_factory)
+                                 const std::atomic<bool>* cancel, BackendFactory gpu_backend_factory,
+                                 const std::atomic<bool>* pause)
     : config_(config),
       data_(data),
       sink_(sink),
       cancel_(cancel),
+      pause_(pause),
       gpu_backend_factory_(std::move(gpu_backend_factory)),
       summary_(config.stop.target),
       evaluator_(std::make_unique<Evaluator>(data.test, config.eval.metrics, config.eval.batch_size,
                                              config.eval.max_samples)),
-      start_(Clock::now()) {}
+      wall_start_(Clock::now()) {
+    if (config.fleet.clock == "simulated") {
+        clock_ = std::make_unique<SimulatedRunClock>();
+    } else {
+        clock_ = std::make_unique<WallRunClock>();
+    }
+}
 
-std::unique_ptr<Backend> TrainingSession::create_backend(const DeviceSpec& device) const {
-    if (device.backend == "cpu") return std::make_unique<CpuBackend>();
+SimulatedRunClock* TrainingSession::simulated_clock() { return dynamic_cast<SimulatedRunClock*>(clock_.get()); }
+
+std::unique_ptr<Backend> TrainingSession::create_backend(const DeviceSpec& device, int cpu_threads) const {
+    if (device.backend == "cpu") return std::make_unique<CpuBackend>(cpu_threads);
     if (!gpu_backend_factory_) {
         throw DeviceError("device '" + device.name + "' asks for the " + device.backend +
                           " backend, but this build of Trainbench has none (build with TB_CUDA=ON where nvcc is "
@@ -56,10 +67,8 @@ std::unique_ptr<Optimizer> TrainingSession::create_optimizer(Backend& backend, c
 double TrainingSession::learning_rate() const { return scheduled_learning_rate(config_.optimizer, epochs()); }
 
 double TrainingSession::wall_seconds() const {
-    return std::chrono::duration<double>(Clock::now() - start_).count();
+    return std::chrono::duration<double>(Clock::now() - wall_start_).count();
 }
-
-double TrainingSession::run_clock() const { return wall_seconds() - paused_seconds_; }
 
 double TrainingSession::epochs() const {
     return static_cast<double>(samples_seen_) / static_cast<double>(std::max<std::int64_t>(data_.train.num_samples(), 1));
@@ -76,8 +85,18 @@ void TrainingSession::add_training_progress(std::int64_t samples, double loss_su
     training_loss_samples_ += samples;
 }
 
+void TrainingSession::wait_while_paused() {
+    if (pause_ == nullptr || !pause_->load(std::memory_order_relaxed)) return;
+    clock_->pause();
+    while (pause_->load(std::memory_order_relaxed) && !(cancel_ != nullptr && cancel_->load(std::memory_order_relaxed))) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    clock_->resume();
+}
+
 bool TrainingSession::should_stop() {
     if (stop_reason_ != StopReason::none) return true;
+    wait_while_paused();
     if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
         stop_reason_ = StopReason::cancelled;
     } else if (config_.stop.stop_at_target && summary_.target_reached()) {
@@ -98,14 +117,20 @@ bool TrainingSession::evaluation_due() const {
 
 void TrainingSession::evaluate(Backend& backend, Model& model, const ParameterArena& parameters) {
     const double clock_at_eval = run_clock();
-    const Clock::time_point pause_start = Clock::now();
-    std::map<std::string, double> metrics = evaluator_->evaluate(backend, model, parameters);
+    clock_->pause();
+    std::map<std::string, double> metrics;
+    try {
+        metrics = evaluator_->evaluate(backend, model, parameters);
+    } catch (...) {
+        clock_->resume();
+        throw;
+    }
+    clock_->resume();
     if (training_loss_samples_ > 0) {
         metrics["train_loss"] = training_loss_sum_ / static_cast<double>(training_loss_samples_);
         training_loss_sum_ = 0;
         training_loss_samples_ = 0;
     }
-    paused_seconds_ += std::chrono::duration<double>(Clock::now() - pause_start).count();
     last_eval_clock_ = clock_at_eval;
     last_eval_epochs_ = epochs();
     samples_at_last_eval_ = samples_seen_;

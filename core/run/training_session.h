@@ -16,6 +16,7 @@
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
 #include "core/run/events.h"
+#include "core/run/run_clock.h"
 #include "core/run/run_config.h"
 #include "core/run/run_summary.h"
 
@@ -36,14 +37,19 @@ const char* to_string(StopReason reason);
 
 class TrainingSession {
 public:
+    // cancel: set to stop the run (status stopped); pause: while set, training waits and the run clock
+    // stands still. Either may be null.
     TrainingSession(const RunConfig& config, const DataSplit& data, EventSink& sink,
-                    const std::atomic<bool>* cancel, BackendFactory gpu_backend_factory);
+                    const std::atomic<bool>* cancel, BackendFactory gpu_backend_factory,
+                    const std::atomic<bool>* pause = nullptr);
 
     const RunConfig& config() const { return config_; }
     const DataSplit& data() const { return data_; }
 
     // ---- building blocks -------------------------------------------------------------------------
-    std::unique_ptr<Backend> create_backend(const DeviceSpec& device) const;
+    // cpu_threads: the CPU backend's thread team (0: every core); CPU workers training side by side
+    // each get a share.
+    std::unique_ptr<Backend> create_backend(const DeviceSpec& device, int cpu_threads = 0) const;
     std::unique_ptr<Model> create_model() const;
     // The same initial parameters for every replica of the run (seeded by the run's seed).
     std::vector<float> initial_parameters(const Model& model) const;
@@ -52,14 +58,19 @@ public:
     double learning_rate() const;
 
     // ---- clock and progress -----------------------------------------------------------------------
-    // Seconds of training so far: wall seconds minus time spent evaluating.
-    double run_clock() const;
+    // Seconds of training so far on the run clock (config.fleet.clock): wall seconds minus evaluations
+    // and pauses, or the simulator's time.
+    double run_clock() const { return clock_->now(); }
+    RunClock& clock() { return *clock_; }
+    // The simulated clock, or null when the run is on the wall clock.
+    SimulatedRunClock* simulated_clock();
     double wall_seconds() const;
     // Adds a finished training step. Throws RunDiverged when the loss is not finite.
     void add_training_progress(std::int64_t samples, double loss_sum);
     std::int64_t samples_seen() const { return samples_seen_; }
     double epochs() const;
-    // Checks time, epochs, the target and cancellation; remembers why it stopped.
+    // Checks time, epochs, the target and cancellation; remembers why it stopped. While the run is
+    // paused it waits here, with the run clock stopped.
     bool should_stop();
     StopReason stop_reason() const { return stop_reason_; }
 
@@ -82,12 +93,13 @@ private:
     const DataSplit& data_;
     EventSink& sink_;
     const std::atomic<bool>* cancel_;
+    const std::atomic<bool>* pause_;
     BackendFactory gpu_backend_factory_;
     RunSummary summary_;
     std::unique_ptr<Evaluator> evaluator_;
 
-    Clock::time_point start_;
-    double paused_seconds_ = 0;
+    Clock::time_point wall_start_;
+    std::unique_ptr<RunClock> clock_;
     std::int64_t samples_seen_ = 0;
     double training_loss_sum_ = 0;
     std::int64_t training_loss_samples_ = 0;
@@ -95,6 +107,8 @@ private:
     double last_eval_epochs_ = 0;
     std::int64_t samples_at_last_eval_ = 0;
     StopReason stop_reason_ = StopReason::none;
+
+    void wait_while_paused();
 };
 
 }  // namespace tb

@@ -1,0 +1,15 @@
+#include "core/backend/blas_thread_limit.h"
+
+#include <algorithm>
+
+#include <cblas.h>
+
+namespace tb {
+
+BlasThreadLimit::BlasThreadLimit(int threads) : previous_(openblas_get_num_threads()) {
+    openblas_set_num_threads(std::max(1, threads));
+}
+
+BlasThreadLimit::~BlasThreadLimit() { openblas_set_num_threads(previous_); }
+
+}  // namespace tb

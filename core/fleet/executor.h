@@ -1,0 +1,92 @@
+#pragma once
+// The executor: how a method's steps run on the fleet. A method submits steps to idle workers and
+// receives their completions in run-clock order; it never knows which executor runs it.
+//   simulated (core/fleet/simulated_executor.h): deterministic discrete-event execution on one thread;
+//     each step's duration comes from the cost model (core/fleet/cost_model.h).
+//   wall (core/fleet/wall_executor.h): one thread per worker, real time; a CPU device with speed below 1
+//     idles (1/speed - 1) times its measured compute time after each step.
+// Both book every finished step with the session (samples seen, training loss, divergence) and emit
+// each worker's DeviceSample events on the fleet's sampling interval.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/data/dataset.h"
+#include "core/fleet/device_sampler.h"
+#include "core/fleet/worker.h"
+
+namespace tb {
+
+class TrainingSession;
+
+enum class StepKind {
+    update,    // forward, backward and the optimizer update with `learning_rate`
+    gradient,  // forward and backward only: the replica's gradients hold gradient_scale * d(summed loss)
+};
+
+struct StepOrder {
+    int worker = 0;
+    std::vector<std::int64_t> rows;  // training-set rows of the batch
+    StepKind kind = StepKind::update;
+    float learning_rate = 0;
+    float gradient_scale = 0;
+};
+
+struct StepDone {
+    int worker = 0;
+    std::int64_t samples = 0;
+    double loss_sum = 0;
+    double finished_at = 0;  // run clock
+};
+
+class Executor {
+public:
+    virtual ~Executor() = default;
+    Executor(const Executor&) = delete;
+    Executor& operator=(const Executor&) = delete;
+
+    int worker_count() const { return static_cast<int>(workers_.size()); }
+    Worker& worker(int index) { return workers_.at(static_cast<std::size_t>(index)); }
+    std::vector<Worker>& workers() { return workers_; }
+    bool idle(int worker) const { return !busy_.at(static_cast<std::size_t>(worker)); }
+    int in_flight() const { return in_flight_; }
+    // Updates (steps) each worker finished since the run started.
+    std::int64_t updates(int worker) const { return sampler_.updates(worker); }
+
+    // Starts a step on an idle worker (std::logic_error otherwise).
+    void submit(StepOrder order);
+    // Waits for the next step to finish and books it (throws RunDiverged on a non-finite loss). Requires
+    // a step in flight.
+    StepDone next_completion();
+    // Waits for every step in flight: a merge barrier.
+    std::vector<StepDone> drain();
+    // Time for a collective over all workers (all idle) moving `bytes` per device, such as an
+    // all-reduce or a merge: the simulated clock charges a ring all-reduce; on the wall clock the copy the
+    // method made already took its real time, so nothing is added.
+    virtual void communicate(double bytes) = 0;
+    virtual bool simulated() const = 0;
+
+protected:
+    Executor(TrainingSession& session, std::vector<Worker> workers);
+
+    // Starts the step; the worker is marked busy already.
+    virtual void start(const StepOrder& order) = 0;
+    // Blocks until some step finishes and returns it; advances the run clock where the executor owns it.
+    virtual StepDone wait_for_step() = 0;
+
+    TrainingSession& session_;
+    const Dataset& train_;
+    std::vector<Worker> workers_;
+
+private:
+    std::vector<bool> busy_;
+    int in_flight_ = 0;
+    DeviceSampler sampler_;
+};
+
+// The executor the fleet's clock asks for, with one worker per device (worker_limit > 0: only the first
+// worker_limit devices).
+std::unique_ptr<Executor> create_executor(TrainingSession& session, int worker_limit = 0);
+
+}  // namespace tb

@@ -1,0 +1,26 @@
+#include "core/fleet/worker.h"
+
+#include "core/run/training_session.h"
+
+namespace tb {
+
+std::vector<Worker> create_workers(TrainingSession& session, int cpu_threads_per_worker, int worker_limit) {
+    std::vector<DeviceSpec> devices = session.config().fleet.devices;
+    if (worker_limit > 0 && devices.size() > static_cast<std::size_t>(worker_limit)) devices.resize(static_cast<std::size_t>(worker_limit));
+    std::vector<Worker> workers;
+    workers.reserve(devices.size());
+    std::vector<float> initial;
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+        Worker worker;
+        worker.index = static_cast<int>(i);
+        worker.device = devices[i];
+        worker.backend = session.create_backend(devices[i], cpu_threads_per_worker);
+        std::unique_ptr<Model> model = session.create_model();
+        if (initial.empty()) initial = session.initial_parameters(*model);
+        worker.replica = std::make_unique<Replica>(*worker.backend, std::move(model), initial, session.config().optimizer);
+        workers.push_back(std::move(worker));
+    }
+    return workers;
+}
+
+}  // namespace tb

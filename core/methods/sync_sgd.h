@@ -1,0 +1,23 @@
+#pragma once
+// sync_sgd: synchronous data parallelism as TensorFlow's MirroredStrategy and Horovod do it. Each global
+// batch is split equally over the workers, their gradients are summed by an all-reduce, and every
+// replica takes the same update, so the replicas never differ. The slowest device gates every step.
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config_reader.h"
+#include "core/methods/method.h"
+
+namespace tb {
+
+class SyncSgd final : public Method {
+public:
+    explicit SyncSgd(const nlohmann::json& parameters);
+    static nlohmann::json normalize(ConfigReader& reader);
+    void run(TrainingSession& session) override;
+
+private:
+    std::int64_t batch_size_;  // global, over all workers
+};
+
+}  // namespace tb

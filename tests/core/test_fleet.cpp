@@ -1,0 +1,198 @@
+// The heterogeneous fleet: executors, Adaptive SGD and its baselines. Simulated runs are deterministic;
+// Adaptive SGD equalises update counts with larger batches on faster devices; merge weights are the
+// update shares; every method trains under both clocks; a wall-clock run's throughputs follow the
+// configured device speeds.
+
+#include <QtTest>
+
+#include <algorithm>
+#include <numeric>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "core/methods/adaptive_sgd.h"
+#include "core/methods/method_registry.h"
+#include "core/run/run_experiment.h"
+#include "tests/core/run_recorder.h"
+
+using namespace tb;
+using nlohmann::json;
+
+namespace {
+
+// A small synthetic task on four simulated devices of speeds 1, 0.7, 0.4 and 0.25. The devices are
+// modelled as CPU-class (100 GFLOP/s, 20 GB/s) so that a step's time grows with its batch, which is what
+// lets batch sizes trade against speed.
+json heterogeneous_config(const json& method) {
+    json devices = json::array();
+    const char* names[] = {"A", "B", "C", "D"};
+    const double speeds[] = {1.0, 0.7, 0.4, 0.25};
+    for (int i = 0; i < 4; ++i) {
+        devices.push_back({{"name", names[i]}, {"speed", speeds[i]}, {"peak_gflops", 100}, {"memory_gbs", 20}});
+    }
+    return {{"name", "fleet-test"},
+            {"method", method},
+            {"dataset", {{"kind", "synthetic_xmlc"}, {"shape", "small"}, {"train_samples", 4000}, {"test_samples", 500}}},
+            {"model", {{"kind", "sparse_mlp"}, {"hidden", {32}}, {"loss", "softmax"}}},
+            {"optimizer", {{"kind", "sgd"}, {"lr", 0.5}, {"momentum", 0.0}}},
+            {"fleet", {{"clock", "simulated"}, {"sample_every_s", 0.002}, {"devices", devices}}},
+            {"stop", {{"max_time_s", 1000}, {"max_epochs", 3}}},
+            {"eval", {{"every_s", 1000}, {"every_epochs", 1}, {"metrics", {"p@1", "loss"}}}},
+            {"seed", 11}};
+}
+
+// Everything an event says except the wall-clock fields, which no two runs share.
+std::string describe_without_wall_time(const Event& event) {
+    std::ostringstream out;
+    out.precision(17);
+    out << event.t << ' ';
+    std::visit(
+        [&](const auto& payload) {
+            using T = std::decay_t<decltype(payload)>;
+            if constexpr (std::is_same_v<T, DeviceSample>) {
+                out << "sample " << payload.device << ' ' << payload.batch_size << ' ' << payload.samples_per_s << ' '
+                    << payload.updates << ' ' << payload.busy << ' ' << payload.memory_bytes;
+            } else if constexpr (std::is_same_v<T, Merge>) {
+                out << "merge " << payload.index;
+                for (double w : payload.weights) out << ' ' << w;
+            } else if constexpr (std::is_same_v<T, Eval>) {
+                out << "eval " << payload.epoch << ' ' << payload.samples_seen;
+                for (const auto& [name, value] : payload.metrics) out << ' ' << name << '=' << value;
+            } else if constexpr (std::is_same_v<T, Log>) {
+                out << "log " << payload.text;
+            } else if constexpr (std::is_same_v<T, RunStarted>) {
+                out << "started " << payload.config.dump();
+            } else if constexpr (std::is_same_v<T, RunFinished>) {
+                out << "finished " << to_string(payload.status) << ' ' << payload.error;
+            } else {
+                out << "other";
+            }
+        },
+        event.payload);
+    return out.str();
+}
+
+RunSummary run(const json& document, RunRecorder& recorder) {
+    return run_experiment(parse_run_config(document), recorder);
+}
+
+}  // namespace
+
+class FleetTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void simulated_runs_are_identical_event_for_event() {
+        for (const char* kind : {"adaptive_sgd", "sync_sgd"}) {
+            json method = {{"kind", kind}};
+            if (std::string(kind) == "adaptive_sgd") method.update({{"mega_batch", 2048}, {"warmup_epochs", 1}, {"batch_after_warmup", 128}});
+            json document = heterogeneous_config(method);
+            document["stop"]["max_epochs"] = 2;
+            RunRecorder first;
+            RunRecorder second;
+            QCOMPARE(run(document, first).status(), RunStatus::finished);
+            QCOMPARE(run(document, second).status(), RunStatus::finished);
+            QCOMPARE(first.events.size(), second.events.size());
+            QVERIFY(first.all<DeviceSample>().size() >= 8);
+            for (std::size_t i = 0; i < first.events.size(); ++i) {
+                QCOMPARE(describe_without_wall_time(first.events[i]), describe_without_wall_time(second.events[i]));
+            }
+        }
+    }
+
+    void adaptive_sgd_equalises_updates_with_larger_batches_on_faster_devices() {
+        const json method = {{"kind", "adaptive_sgd"}, {"mega_batch", 2048}, {"batch_min", 32}, {"batch_max", 1024},
+                             {"batch_step", 8}, {"warmup_epochs", 0.5}, {"batch_after_warmup", 96}};
+        json document = heterogeneous_config(method);
+        document["stop"]["max_epochs"] = 15;
+        document["eval"]["every_epochs"] = 5;
+        RunRecorder recorder;
+        QCOMPARE(run(document, recorder).status(), RunStatus::finished);
+        const std::vector<Merge> merges = recorder.all<Merge>();
+        QVERIFY2(merges.size() >= 24, qPrintable(QString("only %1 merges").arg(merges.size())));
+
+        // Merge weights are the update shares and sum to 1.
+        for (const Merge& merge : merges) {
+            QCOMPARE(merge.weights.size(), std::size_t{4});
+            QCOMPARE(merge.updates.size(), std::size_t{4});
+            const double total = static_cast<double>(std::accumulate(merge.updates.begin(), merge.updates.end(), std::int64_t{0}));
+            QVERIFY(std::abs(std::accumulate(merge.weights.begin(), merge.weights.end(), 0.0) - 1.0) < 1e-12);
+            for (std::size_t i = 0; i < 4; ++i) QCOMPARE(merge.weights[i], static_cast<double>(merge.updates[i]) / total);
+        }
+
+        // Over the last third of the run, the mean updates per period are equal within 10%.
+        std::vector<double> mean_updates(4, 0.0);
+        const std::size_t first_late = merges.size() - merges.size() / 3;
+        for (std::size_t m = first_late; m < merges.size(); ++m) {
+            for (std::size_t i = 0; i < 4; ++i) mean_updates[i] += static_cast<double>(merges[m].updates[i]);
+        }
+        const auto [fewest, most] = std::minmax_element(mean_updates.begin(), mean_updates.end());
+        qInfo("mean updates per period, last %zu periods: %.1f %.1f %.1f %.1f", merges.size() - first_late,
+              mean_updates[0] / double(merges.size() - first_late), mean_updates[1] / double(merges.size() - first_late),
+              mean_updates[2] / double(merges.size() - first_late), mean_updates[3] / double(merges.size() - first_late));
+        QVERIFY2(*most <= 1.10 * *fewest, "update counts are not equal within 10%");
+
+        // The faster the device, the larger its batch.
+        std::vector<std::int64_t> last_batch(4, 0);
+        for (const DeviceSample& sample : recorder.all<DeviceSample>()) last_batch[static_cast<std::size_t>(sample.device)] = sample.batch_size;
+        qInfo("final batch sizes: %lld %lld %lld %lld", static_cast<long long>(last_batch[0]), static_cast<long long>(last_batch[1]),
+              static_cast<long long>(last_batch[2]), static_cast<long long>(last_batch[3]));
+        QVERIFY(last_batch[0] > last_batch[1]);
+        QVERIFY(last_batch[1] > last_batch[2]);
+        QVERIFY(last_batch[2] > last_batch[3]);
+    }
+
+    void batch_rule_moves_towards_equal_shares() {
+        AdaptiveSgdSettings settings;
+        const std::vector<std::int64_t> next =
+            AdaptiveSgd::rescaled_batches({1024, 512, 32, 64}, {0.4, 0.3, 0.1, 0.2}, settings);
+        QCOMPARE(next, (std::vector<std::int64_t>{1024, 544, 32, 32}));
+    }
+
+    void every_method_trains_with_its_defaults() {
+        for (const MethodEntry& entry : method_registry()) {
+            json document = heterogeneous_config({{"kind", entry.kind}});
+            document["stop"]["max_epochs"] = 1;
+            RunRecorder recorder;
+            const RunSummary summary = run(document, recorder);
+            QVERIFY2(summary.status() == RunStatus::finished, qPrintable(QString::fromStdString(entry.kind + ": " + summary.error())));
+            QVERIFY2(summary.samples_seen() >= 4000, entry.kind.c_str());
+            QVERIFY2(!recorder.all<DeviceSample>().empty(), entry.kind.c_str());
+            const double p_at_1 = summary.metrics().at("p@1").last;
+            qInfo("%s: P@1 %.3f after one epoch, %.4f s simulated", entry.kind.c_str(), p_at_1, summary.run_clock_s());
+        }
+    }
+
+    void wall_clock_throughputs_follow_device_speeds() {
+        // Timing on the wall clock means nothing on a machine that is busy with other work.
+        double load = 0;
+        const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        if (getloadavg(&load, 1) == 1 && load > 1.5 * cores) {
+            QSKIP(qPrintable(QString("the machine is busy (load %1 on %2 cores): wall-clock throughputs would measure the "
+                                     "other work, not the emulated speeds").arg(load).arg(cores)));
+        }
+        // All warm-up: every worker trains batch_min batches under dynamic scheduling, so a worker's
+        // throughput is its speed times that of the fastest.
+        const json method = {{"kind", "adaptive_sgd"}, {"mega_batch", 4096}, {"batch_min", 128}, {"warmup_epochs", 1000}};
+        json document = heterogeneous_config(method);
+        document["fleet"]["clock"] = "wall";
+        document["fleet"]["sample_every_s"] = 0.25;
+        document["stop"]["max_epochs"] = 1000;
+        document["stop"]["max_time_s"] = 6;
+        document["eval"]["every_s"] = 100;
+        RunRecorder recorder;
+        QCOMPARE(run(document, recorder).status(), RunStatus::finished);
+        std::vector<double> samples(4, 0.0);
+        const double speeds[] = {1.0, 0.7, 0.4, 0.25};
+        for (const DeviceSample& sample : recorder.all<DeviceSample>()) samples[static_cast<std::size_t>(sample.device)] += sample.samples_per_s;
+        for (std::size_t i = 1; i < 4; ++i) {
+            const double measured = samples[i] / samples[0];
+            qInfo("device %zu: throughput %.3f of device 0's, configured %.3f", i, measured, speeds[i]);
+            QVERIFY2(std::abs(measured / speeds[i] - 1.0) <= 0.25, qPrintable(QString("device %1: %2 vs %3").arg(i).arg(measured).arg(speeds[i])));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(FleetTest)
+#include "test_fleet.moc"
