@@ -11,6 +11,7 @@
 #include "app/cli/devices_command.h"
 #include "app/cli/run_command.h"
 #include "app/cli/runs_command.h"
+#include "app/cli/study_command.h"
 #include "core/config/preset_catalog.h"
 
 namespace {
@@ -19,6 +20,7 @@ const char* const usage =
     "usage: trainbench-cli COMMAND [ARGS]\n"
     "commands:\n"
     "  run PRESET_OR_FILE [--set k=v]... [--summary-json F] [--db F]   run an experiment headless\n"
+    "  study PRESET_OR_FILE [--set k=v]... [--markdown]                final accuracy of optimizers against batch size\n"
     "  presets                                                        list the built-in experiment presets\n"
     "  runs list|show|compare|export|delete [--db F] ...              query the run store\n"
     "  devices                                                        list the CPU and GPUs\n"
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (command == "run") return tb::cli::run_run_command(arguments);
+    if (command == "study") return tb::cli::run_study_command(arguments);
     if (command == "presets") return list_presets_command();
     if (command == "runs") return tb::cli::run_runs_command(arguments, std::cout, std::cerr);
     if (command == "devices") return tb::cli::run_devices_command();

@@ -10,12 +10,16 @@
 #include <set>
 
 #include "core/backend/cpu_backend.h"
+#include "core/config/preset_catalog.h"
 #include "core/errors.h"
 #include "core/optim/gradient_clipping.h"
 #include "core/optim/lamb_optimizer.h"
+#include "core/optim/large_batch_study.h"
 #include "core/optim/optimizer_config.h"
 #include "core/optim/segment_treatment.h"
 #include "core/optim/trust_ratio.h"
+#include "core/run/run_experiment.h"
+#include "tests/core/run_recorder.h"
 
 using namespace tb;
 using Real = long double;
@@ -463,6 +467,73 @@ private slots:
         QCOMPARE(lamb.epsilon, 1e-6);
         const OptimizerConfig round_trip = parse_optimizer_config(ConfigReader(to_json(lamb), "optimizer"));
         QCOMPARE(to_json(round_trip), to_json(lamb));
+    }
+
+    // A LAMB run on the synthetic sparse data: the sparse input layer and the output layer both report
+    // their trust ratios through OptimizerStats events, and the model still learns with the lazy update.
+    void lamb_run_emits_trust_ratios() {
+        const auto path = find_preset("sparse_mlp_synthetic");
+        QVERIFY(path.has_value());
+        nlohmann::json document = read_json_file(*path);
+        document.erase("description");
+        document["optimizer"] = {{"kind", "lamb"}, {"lr", 0.05}, {"stats_every_steps", 5}};
+        document["stop"]["max_epochs"] = 2;
+        RunRecorder recorder;
+        const RunSummary summary = run_experiment(parse_run_config(document), recorder);
+        QCOMPARE(summary.status(), RunStatus::finished);
+        const std::vector<OptimizerStats> stats = recorder.all<OptimizerStats>();
+        QVERIFY(!stats.empty());
+        std::set<std::string> segments;
+        for (const OptimizerStats& event : stats) {
+            QCOMPARE(event.step % 5, std::int64_t{0});
+            for (const LayerAdaptation& layer : event.segments) {
+                segments.insert(layer.segment);
+                QVERIFY2(std::isfinite(layer.trust_ratio) && layer.trust_ratio > 0, layer.segment.c_str());
+                QVERIFY(layer.segment.find("bias") == std::string::npos);  // 1-D segments are not adapted
+            }
+        }
+        QVERIFY2(segments.size() >= 2, qPrintable(QString::number(segments.size())));
+        const double p_at_1 = summary.metrics().at("p@1").last;
+        qInfo("LAMB on synthetic XMLC: %zu OptimizerStats events, segments adapted %zu, P@1 %.3f after 2 epochs",
+              stats.size(), segments.size(), p_at_1);
+        QVERIFY2(p_at_1 > 0.5, qPrintable(QString::number(p_at_1)));
+    }
+
+    void large_batch_study_scales_rates_and_tabulates() {
+        const auto path = find_preset("large_batch_study");
+        QVERIFY(path.has_value());
+        const LargeBatchStudy study = parse_large_batch_study(read_json_file(*path));
+        QCOMPARE(study.batch_sizes.front(), std::int64_t{128});
+        QCOMPARE(study.batch_sizes.back(), std::int64_t{16384});
+        std::set<std::string> kinds;
+        for (const StudyOptimizer& optimizer : study.optimizers) {
+            kinds.insert(optimizer.optimizer.at("kind").get<std::string>());
+            // Every cell is a valid run config.
+            const nlohmann::json cell = study_cell_config(study, optimizer, 8192);
+            const RunConfig config = parse_run_config(cell);
+            QCOMPARE(cell["method"]["batch_size"].get<std::int64_t>(), std::int64_t{8192});
+            const double base = optimizer.optimizer.at("lr").get<double>();
+            const double factor = optimizer.lr_scaling == "linear" ? 32.0 : optimizer.lr_scaling == "sqrt" ? std::sqrt(32.0) : 1.0;
+            QVERIFY(std::fabs(config.optimizer.lr - base * factor) <= 1e-12 * base * factor);
+        }
+        QCOMPARE(kinds, (std::set<std::string>{"sgd", "adam", "lars", "lamb"}));
+
+        std::vector<StudyCell> cells(3);
+        cells[0] = {"lamb", 256, 0.01, RunStatus::finished, 0.875, 0.88, 30, 10, {}};
+        cells[1] = {"lamb", 8192, 0.05, RunStatus::finished, 0.86, 0.86, 30, 10, {}};
+        cells[2] = {"sgd", 8192, 1.6, RunStatus::diverged, 0, 0, 3, 1, "loss became NaN"};
+        const QString table = QString::fromStdString(format_study_table(cells, "accuracy", true));
+        QVERIFY2(table.contains("| lamb | 0.8750 | 0.8600 |") && table.contains("| sgd | - | diverged |"),
+                 qPrintable(table));
+
+        nlohmann::json broken = read_json_file(*path);
+        broken["study"]["optimizers"][0]["lr_scaling"] = "cubic";
+        try {
+            parse_large_batch_study(broken);
+            QFAIL("an unknown scaling rule was accepted");
+        } catch (const ConfigError& error) {
+            QVERIFY2(QString(error.what()).contains("study.optimizers[0].lr_scaling"), error.what());
+        }
     }
 
     void adaptive_direction_rejects_mismatched_shapes() {
