@@ -30,7 +30,7 @@ void SingleDevice::run(TrainingSession& session) {
     while (!session.should_stop()) {
         const std::span<const std::int64_t> rows = batcher.next(batch_size_);
         executor->submit(StepOrder{0, {rows.begin(), rows.end()}, StepKind::update,
-                                   static_cast<float>(session.learning_rate()), 0.0f});
+                                   static_cast<float>(session.learning_rate(batch_size_)), 0.0f});
         executor->next_completion();
         if (session.evaluation_due()) session.evaluate(*worker.backend, worker.replica->model(), worker.replica->parameters());
     }

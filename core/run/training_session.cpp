@@ -66,6 +66,10 @@ std::unique_ptr<Optimizer> TrainingSession::create_optimizer(Backend& backend, c
 
 double TrainingSession::learning_rate() const { return scheduled_learning_rate(config_.optimizer, epochs()); }
 
+double TrainingSession::learning_rate(std::int64_t batch_size) const {
+    return scheduled_learning_rate(config_.optimizer, epochs(), batch_size);
+}
+
 double TrainingSession::wall_seconds() const {
     return std::chrono::duration<double>(Clock::now() - wall_start_).count();
 }

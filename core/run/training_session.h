@@ -56,6 +56,9 @@ public:
     std::unique_ptr<Optimizer> create_optimizer(Backend& backend, const ArenaLayout& layout) const;
     // The optimizer's scheduled learning rate at the current epoch.
     double learning_rate() const;
+    // The same for a step on batch_size samples: with optimizer.lr_reference_batch set, the rate scales
+    // linearly with the batch (the other overload then throws, since it cannot).
+    double learning_rate(std::int64_t batch_size) const;
 
     // ---- clock and progress -----------------------------------------------------------------------
     // Seconds of training so far on the run clock (config.fleet.clock): wall seconds minus evaluations
