@@ -8,7 +8,7 @@
 // state_at_merge says what a model-averaging method does with the optimizer state (the arenas of
 // Optimizer::state_arenas) when replicas merge: "keep" (each replica keeps its own, the default),
 // "reset" (zeroed, and Adam-family bias correction restarts), or "average" (merged with the same
-// weights as the parameters).
+// weights as the parameters); merge_optimizer_states (core/optim/optimizer_state_merge.h) applies it.
 
 #include <memory>
 #include <string>

@@ -16,6 +16,7 @@
 #include "core/optim/lamb_optimizer.h"
 #include "core/optim/large_batch_study.h"
 #include "core/optim/optimizer_config.h"
+#include "core/optim/optimizer_state_merge.h"
 #include "core/optim/segment_treatment.h"
 #include "core/optim/trust_ratio.h"
 #include "core/run/run_experiment.h"
@@ -396,6 +397,32 @@ private slots:
         fresh->step(b, gradients, 0.01f);
         QCOMPARE(a.download(), b.download());
         QCOMPARE(used->state_bytes(), 2 * layout.total_size() * std::int64_t{4});
+    }
+
+    void state_at_merge_keeps_resets_or_averages() {
+        CpuBackend backend(1);
+        const ArenaLayout layout = two_layer_layout(false);
+        OptimizerConfig config;
+        config.kind = "lars";
+        config.momentum = 0.9;
+        std::vector<std::unique_ptr<Optimizer>> optimizers;
+        for (float fill : {1.0f, 3.0f}) {
+            optimizers.push_back(create_optimizer(config, backend, layout));
+            ParameterArena& velocity = *optimizers.back()->state_arenas().at(0).arena;
+            velocity.upload(std::vector<float>(static_cast<std::size_t>(velocity.size()), fill));
+        }
+        std::vector<Optimizer*> pointers{optimizers[0].get(), optimizers[1].get()};
+        const std::vector<double> weights{0.25, 0.75};
+        const auto velocity_of = [&](std::size_t i) { return optimizers[i]->state_arenas().at(0).arena->download(); };
+        merge_optimizer_states(pointers, weights, "keep");
+        QCOMPARE(velocity_of(0).front(), 1.0f);
+        merge_optimizer_states(pointers, weights, "average");
+        for (std::size_t i = 0; i < 2; ++i) {
+            for (float v : velocity_of(i)) QCOMPARE(v, 2.5f);
+        }
+        merge_optimizer_states(pointers, weights, "reset");
+        for (float v : velocity_of(1)) QCOMPARE(v, 0.0f);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, merge_optimizer_states(pointers, weights, "sum"));
     }
 
     void segments_are_excluded_by_shape_and_by_name() {
