@@ -23,7 +23,7 @@
 #include "core/data/dataset_config.h"
 #include "core/data/shuffled_batcher.h"
 #include "core/data/synthetic_xmlc.h"
-#include "core/methods/replica.h"
+#include "core/fleet/replica.h"
 #include "core/model/model_config.h"
 
 using namespace tb;
