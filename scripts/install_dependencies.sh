@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libopenblas-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
-  qt6-base-dev libqt6svg6-dev libqcustomplot-dev
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev
   xvfb xauth
   dataset-fashion-mnist
 )
