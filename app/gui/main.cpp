@@ -1,0 +1,92 @@
+// trainbench: the workbench. Opens the experiment editor on the default experiment (or the one given
+// with --open), ready to launch; see command_line.h for scripted use.
+
+#include <QApplication>
+#include <QMessageBox>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "app/cli/gpu_backend_factory.h"
+#include "app/gui/command_line.h"
+#include "app/gui/window_screenshot.h"
+#include "core/config/preset_catalog.h"
+#include "storage/default_database_path.h"
+#include "widgets/experiment_editor.h"
+#include "widgets/run_launcher.h"
+#include "widgets/workbench_window.h"
+
+namespace {
+
+// The experiment the workbench opens with: it trains in seconds on any machine.
+constexpr const char* default_experiment = "sparse_mlp_synthetic";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QApplication application(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Trainbench"));
+    QApplication::setApplicationVersion(QStringLiteral(TB_VERSION));
+
+    tb::gui::CommandLine command_line;
+    try {
+        command_line = tb::gui::parse_command_line(QApplication::arguments());
+    } catch (const std::invalid_argument& error) {
+        std::fprintf(stderr, "%s", error.what());
+        return 2;
+    }
+
+    std::unique_ptr<tb::widgets::WorkbenchWindow> window;
+    try {
+        const std::filesystem::path database = command_line.database.isEmpty()
+                                                   ? tb::storage::default_database_path()
+                                                   : std::filesystem::path(command_line.database.toStdString());
+        window = std::make_unique<tb::widgets::WorkbenchWindow>(database);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "error: %s\n", error.what());
+        QMessageBox::critical(nullptr, QStringLiteral("Trainbench cannot open its run store"), QString::fromStdString(error.what()));
+        return 3;
+    }
+
+    window->launcher().set_backend_factory_maker(&tb::cli::gpu_backend_factory);
+
+    const std::string experiment = command_line.open.isEmpty() ? default_experiment : command_line.open.toStdString();
+    try {
+        window->editor().load_preset_or_file(experiment);
+    } catch (const std::exception& error) {
+        if (!command_line.open.isEmpty()) {
+            std::fprintf(stderr, "error: %s\n", error.what());
+            return 2;
+        }
+        // Without the presets (an unusual install) the editor keeps the built-in defaults.
+    }
+
+    window->resize(command_line.size);
+    window->show();
+    if (command_line.show == QLatin1String("browser")) window->show_view(tb::widgets::WorkbenchWindow::View::browser);
+    if (command_line.show == QLatin1String("compare")) window->show_view(tb::widgets::WorkbenchWindow::View::compare);
+    if (!command_line.compare.empty()) window->compare_runs(command_line.compare);
+    if (command_line.launch && !window->launch()) {
+        std::fprintf(stderr, "error: the experiment is not valid: %s\n",
+                     window->editor().validation_message().toStdString().c_str());
+        return 2;
+    }
+
+    int exit_code = 0;
+    if (command_line.exit_after_s) {
+        QTimer::singleShot(static_cast<int>(*command_line.exit_after_s * 1000), window.get(), [&] {
+            if (!command_line.screenshot.isEmpty()) {
+                try {
+                    tb::gui::save_window_screenshot(*window, command_line.screenshot);
+                } catch (const std::exception& error) {
+                    std::fprintf(stderr, "error: %s\n", error.what());
+                    exit_code = 3;
+                }
+            }
+            window->close();
+            QApplication::quit();
+        });
+    }
+    const int event_loop_code = QApplication::exec();
+    return exit_code != 0 ? exit_code : event_loop_code;
+}

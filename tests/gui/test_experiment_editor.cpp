@@ -1,0 +1,191 @@
+// The experiment editor: every edit, in the form or the JSON, is validated by the engine's parser; the
+// error names the key and the field it names is marked; the fleet table edits fleet.devices; picking a
+// data file detects its format; presets load and save.
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <fstream>
+
+#include "core/run/run_config.h"
+#include "widgets/experiment_editor.h"
+#include "widgets/fleet_table.h"
+
+using tb::widgets::ExperimentEditor;
+using tb::widgets::FleetTable;
+
+class ExperimentEditorTest : public QObject {
+    Q_OBJECT
+private:
+    static void type_into(ExperimentEditor& editor, const std::string& key_path, const QString& text) {
+        auto* line = qobject_cast<QLineEdit*>(editor.field(key_path));
+        QVERIFY2(line != nullptr, key_path.c_str());
+        line->selectAll();
+        QTest::keyClick(line, Qt::Key_Backspace);
+        QTest::keyClicks(line, text);
+    }
+
+private slots:
+    void starts_valid_with_defaults() {
+        ExperimentEditor editor;
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        // The form shows the defaults the engine fills in.
+        auto* lr = qobject_cast<QLineEdit*>(editor.field("optimizer.lr"));
+        QCOMPARE(lr->text().toDouble(), tb::OptimizerConfig{}.lr);
+    }
+
+    void field_errors_name_the_key_and_mark_the_field_data() {
+        QTest::addColumn<QString>("key_path");
+        QTest::addColumn<QString>("typed");
+        QTest::addColumn<QString>("expected_in_message");
+        QTest::newRow("lr not a number") << "optimizer.lr" << "fast" << "optimizer.lr must be a number";
+        QTest::newRow("negative time") << "stop.max_time_s" << "-3" << "stop.max_time_s";
+        QTest::newRow("unknown metric") << "eval.metrics" << "p@1, precision" << "eval.metrics[1]";
+        QTest::newRow("hidden not integers") << "model.hidden" << "128, wide" << "model.hidden";
+        QTest::newRow("method knob") << "method.batch_size" << "0" << "method.batch_size";
+    }
+
+    void field_errors_name_the_key_and_mark_the_field() {
+        QFETCH(QString, key_path);
+        QFETCH(QString, typed);
+        QFETCH(QString, expected_in_message);
+        ExperimentEditor editor;
+        editor.load_document({{"method", {{"kind", "single_device"}}}});
+        QVERIFY(editor.valid());
+        QSignalSpy validity(&editor, &ExperimentEditor::validityChanged);
+        type_into(editor, key_path.toStdString(), typed);
+        QVERIFY(!editor.valid());
+        QVERIFY2(editor.validation_message().contains(expected_in_message), qPrintable(editor.validation_message()));
+        QVERIFY(ExperimentEditor::marked_invalid(editor.field(key_path.toStdString())));
+        QVERIFY(!validity.isEmpty());
+        QCOMPARE(validity.last().at(0).toBool(), false);
+        // The JSON beside the form shows what was typed.
+        QVERIFY(editor.json_text().toPlainText().contains(typed.split(',').first()));
+    }
+
+    void fixing_the_field_clears_the_error() {
+        ExperimentEditor editor;
+        type_into(editor, "optimizer.lr", QStringLiteral("0.x"));
+        QVERIFY(!editor.valid());
+        type_into(editor, "optimizer.lr", QStringLiteral("0.25"));
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        QVERIFY(!ExperimentEditor::marked_invalid(editor.field("optimizer.lr")));
+        QCOMPARE(editor.check().config->optimizer.lr, 0.25);
+    }
+
+    void json_edits_update_the_form_and_unknown_keys_are_errors() {
+        ExperimentEditor editor;
+        editor.json_text().setPlainText(QStringLiteral(R"({"optimizer": {"lr": 0.03, "momentum": 0.5}})"));
+        QTRY_COMPARE(qobject_cast<QLineEdit*>(editor.field("optimizer.lr"))->text(), QStringLiteral("0.03"));
+        QVERIFY(editor.valid());
+        editor.json_text().setPlainText(QStringLiteral(R"({"optimizer": {"lr": 0.03, "momentun": 0.5}})"));
+        QTRY_VERIFY(!editor.valid());
+        QVERIFY2(editor.validation_message().contains("unknown key optimizer.momentun"), qPrintable(editor.validation_message()));
+        editor.json_text().setPlainText(QStringLiteral(R"({"optimizer": )"));
+        QTRY_VERIFY(editor.validation_message().startsWith("config JSON"));
+    }
+
+    void fleet_table_adds_edits_and_removes_devices() {
+        ExperimentEditor editor;
+        editor.load_document({{"fleet", {{"devices", {{{"name", "A"}}}}}}});
+        FleetTable& table = editor.fleet_table();
+        QCOMPARE(table.rowCount(), 1);
+        auto* add = editor.findChild<QPushButton*>(QStringLiteral("addDevice"));
+        for (int i = 0; i < 15; ++i) QTest::mouseClick(add, Qt::LeftButton);
+        QCOMPARE(table.rowCount(), 16);
+        QCOMPARE(editor.document()["fleet"]["devices"].size(), 16u);
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        QCOMPARE(editor.check().config->fleet.devices.size(), 16u);
+
+        table.item(3, FleetTable::speed)->setText(QStringLiteral("-1"));
+        QVERIFY(!editor.valid());
+        QVERIFY2(editor.validation_message().contains("fleet.devices[3].speed"), qPrintable(editor.validation_message()));
+        QCOMPARE(table.item(3, FleetTable::speed)->background().color(), QColor(0xff, 0xd6, 0xd6));
+        table.item(3, FleetTable::speed)->setText(QStringLiteral("0.25"));
+        QVERIFY(editor.valid());
+        QCOMPARE(editor.check().config->fleet.devices[3].speed, 0.25);
+
+        table.item(2, FleetTable::name)->setText(QStringLiteral("A"));
+        QVERIFY(!editor.valid());
+        QVERIFY(editor.validation_message().contains("repeats the name"));
+        table.item(2, FleetTable::name)->setText(QStringLiteral("C"));
+
+        table.selectRow(1);
+        auto* remove = editor.findChild<QPushButton*>(QStringLiteral("removeDevice"));
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QCOMPARE(table.rowCount(), 15);
+        QCOMPARE(editor.check().config->fleet.devices.size(), 15u);
+    }
+
+    void changing_the_method_starts_from_its_defaults() {
+        ExperimentEditor editor;
+        auto* kind = qobject_cast<QComboBox*>(editor.field("method.kind"));
+        QVERIFY(kind->count() >= 1);
+        for (int i = 0; i < kind->count(); ++i) {
+            kind->setCurrentIndex(i);
+            QVERIFY2(editor.valid(), qPrintable(kind->currentText() + ": " + editor.validation_message()));
+            QCOMPARE(QString::fromStdString(editor.check().config->method.kind), kind->currentText());
+            // Its knobs appear in the form.
+            for (const auto& [key, value] : editor.check().config->method.parameters.items()) {
+                QVERIFY2(editor.field("method." + key) != nullptr, key.c_str());
+            }
+        }
+    }
+
+    void dataset_kind_and_detected_file_format() {
+        QTemporaryDir folder;
+        const QString file = folder.filePath(QStringLiteral("tiny_train.txt"));
+        {
+            std::ofstream out(file.toStdString());
+            out << "2 4 3\n0,2 0:1.0 3:0.5\n1 1:2.0\n";
+        }
+        ExperimentEditor editor;
+        auto* kind = qobject_cast<QComboBox*>(editor.field("dataset.kind"));
+        QCOMPARE(kind->currentText(), QStringLiteral("synthetic_xmlc"));
+        // Synthetic knobs show; file pickers do not.
+        QVERIFY(!editor.field("dataset.shape")->isHidden());
+        QVERIFY(editor.field("dataset.train")->parentWidget()->isHidden());
+        kind->setCurrentText(QStringLiteral("xmlc_text"));
+        QVERIFY(!editor.valid());  // train and test are required
+        QVERIFY2(editor.validation_message().contains("dataset.train"), qPrintable(editor.validation_message()));
+        QVERIFY(!editor.field("dataset.train")->parentWidget()->isHidden());
+        type_into(editor, "dataset.train", file);
+        type_into(editor, "dataset.test", file);
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        QCOMPARE(QString::fromStdString(editor.check().config->dataset.train), file);
+
+        // Picking a file detects its format and chooses the reader for it.
+        ExperimentEditor picked;
+        picked.use_data_file("dataset.train", file);
+        QCOMPARE(qobject_cast<QComboBox*>(picked.field("dataset.kind"))->currentText(), QStringLiteral("xmlc_text"));
+        QVERIFY2(picked.detected_format_note().contains("detected xmlc_text"), qPrintable(picked.detected_format_note()));
+        picked.use_data_file("dataset.test", file);
+        QVERIFY2(picked.valid(), qPrintable(picked.validation_message()));
+    }
+
+    void presets_load_and_save_round_trip() {
+        ExperimentEditor editor;
+        editor.load_preset_or_file("sparse_mlp_synthetic");
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        QCOMPARE(QString::fromStdString(editor.check().config->name), QStringLiteral("sparse-mlp-synthetic"));
+        QVERIFY(!editor.document().contains("description"));
+        type_into(editor, "name", QStringLiteral("my-variant"));
+        QTemporaryDir folder;
+        const std::string path = folder.filePath(QStringLiteral("my_variant.json")).toStdString();
+        editor.save_to(path);
+        ExperimentEditor reopened;
+        reopened.load_preset_or_file(path);
+        QVERIFY(reopened.document() == editor.document());
+        QCOMPARE(QString::fromStdString(reopened.check().config->name), QStringLiteral("my-variant"));
+        QVERIFY_THROWS_EXCEPTION(std::exception, reopened.load_preset_or_file("no_such_preset_anywhere"));
+    }
+};
+
+QTEST_MAIN(ExperimentEditorTest)
+#include "test_experiment_editor.moc"

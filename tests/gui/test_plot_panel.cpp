@@ -1,0 +1,169 @@
+// One plot of the workbench: export to PNG, SVG and PDF; legend clicks hide and show series; zooming
+// turns Follow off and a double click turns it back on; the hover readout names the nearest series;
+// stacked plots read out each band's own share; EMA smoothing of compare curves.
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <qcustomplot.h>
+
+#include <cmath>
+
+#include "widgets/ema_smoothing.h"
+#include "widgets/plot_panel.h"
+
+using tb::widgets::PlotPanel;
+
+namespace {
+
+QByteArray head_of(const QString& path, int bytes) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    return file.read(bytes);
+}
+
+// A pointer moving over the plot with no button held (what a person hovering does).
+void hover(QCustomPlot& plot, QPoint position) {
+    QMouseEvent move(QEvent::MouseMove, position, plot.mapToGlobal(position), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+    QApplication::sendEvent(&plot, &move);
+}
+
+void fill_two_lines(PlotPanel& panel) {
+    QCPGraph* rising = panel.add_series(QStringLiteral("rising"), Qt::blue);
+    QCPGraph* flat = panel.add_series(QStringLiteral("flat"), Qt::red);
+    for (int i = 0; i <= 100; ++i) {
+        rising->addData(i, i);
+        flat->addData(i, 10);
+    }
+}
+
+}  // namespace
+
+class PlotPanelTest : public QObject {
+    Q_OBJECT
+private slots:
+    void exports_png_svg_and_pdf() {
+        PlotPanel panel(QStringLiteral("Throughput"), QStringLiteral("samples/s"));
+        panel.resize(600, 400);
+        fill_two_lines(panel);
+        panel.redraw_now();
+        QTemporaryDir folder;
+        const QString png = folder.filePath("plot.png");
+        const QString svg = folder.filePath("plot.svg");
+        const QString pdf = folder.filePath("plot.pdf");
+        panel.export_to(png);
+        panel.export_to(svg);
+        panel.export_to(pdf);
+        QCOMPARE(head_of(png, 8), QByteArray("\x89PNG\r\n\x1a\n"));
+        QVERIFY(head_of(svg, 400).contains("<svg"));
+        // The SVG is vector: the series are paths, not an embedded picture.
+        QVERIFY(head_of(svg, 1 << 20).contains("<path") || head_of(svg, 1 << 20).contains("<polyline"));
+        QCOMPARE(head_of(pdf, 5), QByteArray("%PDF-"));
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, panel.export_to(folder.filePath("plot.bmp")));
+    }
+
+    void legend_click_hides_and_shows_a_series() {
+        PlotPanel panel(QStringLiteral("Batch size"), QStringLiteral("samples"));
+        panel.resize(600, 400);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        fill_two_lines(panel);
+        panel.redraw_now();
+        QCustomPlot& plot = panel.plot();
+        QCPAbstractLegendItem* item = plot.legend->itemWithPlottable(panel.series(1));
+        QVERIFY(item != nullptr);
+        const QPoint centre = item->outerRect().center();
+        QTest::mouseClick(&plot, Qt::LeftButton, Qt::NoModifier, centre);
+        QVERIFY(!panel.series(1)->visible());
+        QVERIFY(panel.series(0)->visible());
+        QTest::mouseClick(&plot, Qt::LeftButton, Qt::NoModifier, centre);
+        QVERIFY(panel.series(1)->visible());
+    }
+
+    void zoom_turns_follow_off_and_double_click_back_on() {
+        PlotPanel panel(QStringLiteral("Evaluation"), QStringLiteral("p@1"));
+        panel.resize(600, 400);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        fill_two_lines(panel);
+        panel.redraw_now();
+        QCOMPARE(panel.plot().xAxis->range().upper, 100.0);
+        QSignalSpy follow(&panel, &PlotPanel::followChanged);
+        QCustomPlot& plot = panel.plot();
+        const QPoint inside = plot.axisRect()->rect().center();
+        QWheelEvent wheel(inside, plot.mapToGlobal(inside), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(&plot, &wheel);
+        QVERIFY(!panel.follow());
+        QCOMPARE(follow.count(), 1);
+        const QCPRange zoomed = plot.xAxis->range();
+        QVERIFY(zoomed.size() < 100.0);
+        // New data does not move a view the user chose.
+        panel.series(0)->addData(200, 200);
+        panel.mark_dirty();
+        panel.redraw_now();
+        QCOMPARE(plot.xAxis->range(), zoomed);
+        QTest::mouseDClick(&plot, Qt::LeftButton, Qt::NoModifier, inside);
+        QVERIFY(panel.follow());
+        panel.redraw_now();
+        QCOMPARE(plot.xAxis->range().upper, 200.0);
+    }
+
+    void hover_readout_names_the_nearest_series() {
+        PlotPanel panel(QStringLiteral("Throughput"), QStringLiteral("samples/s"));
+        panel.resize(600, 400);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        fill_two_lines(panel);
+        panel.redraw_now();
+        QCustomPlot& plot = panel.plot();
+        const QPoint on_rising(static_cast<int>(plot.xAxis->coordToPixel(80)), static_cast<int>(plot.yAxis->coordToPixel(80)));
+        hover(plot, on_rising);
+        QTRY_VERIFY2(panel.readout().startsWith("rising = 80"), qPrintable(panel.readout()));
+        const QPoint on_flat(static_cast<int>(plot.xAxis->coordToPixel(50)), static_cast<int>(plot.yAxis->coordToPixel(11)));
+        hover(plot, on_flat);
+        QTRY_VERIFY2(panel.readout().startsWith("flat = 10"), qPrintable(panel.readout()));
+    }
+
+    void stacked_readout_shows_each_share() {
+        PlotPanel panel(QStringLiteral("Merge weights"), QStringLiteral("share"));
+        panel.set_stacked(true);
+        panel.resize(600, 400);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        // Shares 0.5, 0.3, 0.2 stacked: 0.5, 0.8, 1.0.
+        const double shares[] = {0.5, 0.3, 0.2};
+        double running = 0;
+        for (int device = 0; device < 3; ++device) {
+            running += shares[device];
+            QCPGraph* graph = panel.add_series(QStringLiteral("dev%1").arg(device), Qt::darkGreen);
+            for (int i = 0; i <= 10; ++i) graph->addData(i, running);
+        }
+        panel.redraw_now();
+        QCOMPARE(panel.plot().yAxis->range(), QCPRange(0, 1));
+        QCustomPlot& plot = panel.plot();
+        const QPoint in_middle_band(static_cast<int>(plot.xAxis->coordToPixel(5)), static_cast<int>(plot.yAxis->coordToPixel(0.65)));
+        hover(plot, in_middle_band);
+        QTRY_VERIFY2(panel.readout().startsWith("dev1 = 0.3"), qPrintable(panel.readout()));
+    }
+
+    void ema_smoothing_is_bias_corrected() {
+        const std::vector<double> constant(20, 3.0);
+        for (double value : tb::widgets::ema_smooth(constant, 0.9)) QCOMPARE(value, 3.0);
+        const std::vector<double> raw{0, 10, 0, 10};
+        QCOMPARE(tb::widgets::ema_smooth(raw, 0.0), raw);
+        const std::vector<double> smoothed = tb::widgets::ema_smooth(raw, 0.5);
+        // By hand: averages 0, 5, 2.5, 6.25 over weights 0.5, 0.75, 0.875, 0.9375.
+        QCOMPARE(smoothed[0], 0.0);
+        QVERIFY(std::abs(smoothed[1] - 5.0 / 0.75) < 1e-12);
+        QVERIFY(std::abs(smoothed[2] - 2.5 / 0.875) < 1e-12);
+        QVERIFY(std::abs(smoothed[3] - 6.25 / 0.9375) < 1e-12);
+        const std::vector<double> with_gap = tb::widgets::ema_smooth({1.0, std::nan(""), 1.0}, 0.5);
+        QVERIFY(std::isnan(with_gap[1]));
+        QCOMPARE(with_gap[2], 1.0);
+    }
+};
+
+QTEST_MAIN(PlotPanelTest)
+#include "test_plot_panel.moc"

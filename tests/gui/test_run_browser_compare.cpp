@@ -1,0 +1,197 @@
+// The run browser lists stored runs with their summaries, filters, sorts, opens and deletes them; the
+// compare view overlays their curves and shows a table of final and best values and time to target,
+// a bar chart of time to target, and only the config keys that differ.
+
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <qcustomplot.h>
+
+#include "storage/run_store.h"
+#include "storage/storage_sink.h"
+#include "widgets/compare_view.h"
+#include "widgets/plot_panel.h"
+#include "widgets/run_browser.h"
+#include "widgets/run_table_model.h"
+
+using tb::Event;
+
+namespace {
+
+nlohmann::json config_with(const std::string& name, const std::string& method, double lr) {
+    return {{"name", name},
+            {"method", {{"kind", method}, {"mega_batch", 4096}}},
+            {"dataset", {{"kind", "synthetic_xmlc"}, {"shape", "small"}}},
+            {"model", {{"kind", "sparse_mlp"}, {"hidden", {64}}}},
+            {"optimizer", {{"kind", "sgd"}, {"lr", lr}}},
+            {"fleet", {{"clock", "simulated"}, {"devices", {{{"name", "A"}, {"speed", 1.0}}, {{"name", "B"}, {"speed", 0.5}}}}}},
+            {"stop", {{"max_time_s", 10}, {"target", {{"metric", "p@1"}, {"value", 0.5}}}}},
+            {"seed", 7}};
+}
+
+// Records one run: p@1 at t = 1, 2, 3 s (and a loss), two devices sampling, a merge per second.
+std::int64_t record_run(tb::storage::RunStore& store, const nlohmann::json& config, std::vector<double> precision,
+                        tb::RunStatus status = tb::RunStatus::finished, const std::string& error = "") {
+    tb::storage::StorageSink sink(store);
+    tb::RunStarted started;
+    started.run_name = config["name"];
+    started.config = config;
+    started.devices = {{"A", "cpu", -1, 0, 1.0}, {"B", "cpu", -1, 0, 0.5}};
+    started.host = "test";
+    sink.on_event({0, 0, started});
+    for (std::size_t i = 0; i < precision.size(); ++i) {
+        const double t = static_cast<double>(i + 1);
+        for (int device = 0; device < 2; ++device) {
+            sink.on_event({t - 0.5, t, tb::DeviceSample{device, 64 * (device + 1), 1000.0 / (device + 1), static_cast<std::int64_t>(t * 10), 0.9, 0}});
+        }
+        sink.on_event({t - 0.1, t, tb::Merge{static_cast<std::int64_t>(i), {0.6, 0.4}, {6, 4}}});
+        sink.on_event({t, t + 0.2, tb::Eval{t / 3, static_cast<std::int64_t>(t * 1000), {{"p@1", precision[i]}, {"loss", 2.0 - t / 2}}}});
+    }
+    sink.on_event({3, 3.5, tb::RunFinished{status, nlohmann::json::object(), error}});
+    sink.close();
+    return *sink.run_id();
+}
+
+QString cell_text(QTableWidget& table, int row, int column) {
+    QTableWidgetItem* item = table.item(row, column);
+    return item == nullptr ? QString() : item->text();
+}
+
+}  // namespace
+
+class RunBrowserCompareTest : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir folder_;
+    std::unique_ptr<tb::storage::RunStore> store_;
+    std::int64_t slow_ = 0;
+    std::int64_t fast_ = 0;
+    std::int64_t failed_ = 0;
+
+private slots:
+    void init() {
+        store_.reset();
+        QFile::remove(folder_.filePath("runs.sqlite"));
+        store_ = std::make_unique<tb::storage::RunStore>(folder_.filePath("runs.sqlite").toStdString());
+        slow_ = record_run(*store_, config_with("slow-lr", "adaptive_sgd", 0.1), {0.2, 0.4, 0.6});
+        fast_ = record_run(*store_, config_with("fast-lr", "adaptive_sgd", 0.2), {0.3, 0.55, 0.58});
+        failed_ = record_run(*store_, config_with("broken", "sync_sgd", 0.3), {}, tb::RunStatus::failed,
+                             "cannot open /data/missing.txt");
+    }
+
+    void browser_lists_filters_and_sorts_runs() {
+        tb::widgets::RunBrowser browser(*store_);
+        QCOMPARE(browser.visible_runs(), 3);
+        const auto& runs = browser.model().runs();
+        const auto find = [&](std::int64_t id) {
+            return *std::find_if(runs.begin(), runs.end(), [&](const auto& run) { return run.record.id == id; });
+        };
+        const tb::widgets::BrowsedRun fast = find(fast_);
+        QCOMPARE(fast.fleet, QStringLiteral("2 cpu, speed 0.5–1"));
+        QCOMPARE(fast.best_metric, QStringLiteral("p@1"));
+        QCOMPARE(fast.best_value, 0.58);
+        QCOMPARE(fast.time_to_target, std::optional<double>(2.0));
+        QCOMPARE(find(slow_).time_to_target, std::optional<double>(3.0));
+        QVERIFY(!find(failed_).time_to_target);
+        QCOMPARE(QString::fromStdString(find(failed_).record.status), QStringLiteral("failed"));
+
+        browser.set_filter_text(QStringLiteral("sync"));
+        QCOMPARE(browser.visible_run_ids(), std::vector<std::int64_t>{failed_});
+        browser.set_filter_text(QStringLiteral("LR"));  // any case, in the name
+        QCOMPARE(browser.visible_runs(), 2);
+        browser.set_filter_text({});
+        browser.set_status_filter(QStringLiteral("failed"));
+        QCOMPARE(browser.visible_run_ids(), std::vector<std::int64_t>{failed_});
+        browser.set_status_filter({});
+
+        browser.sort_by(tb::widgets::RunTableModel::time_to_target, Qt::AscendingOrder);
+        QCOMPARE(browser.visible_run_ids(), (std::vector<std::int64_t>{fast_, slow_, failed_}));
+        browser.sort_by(tb::widgets::RunTableModel::best, Qt::DescendingOrder);
+        QCOMPARE(browser.visible_run_ids(), (std::vector<std::int64_t>{slow_, fast_, failed_}));
+    }
+
+    void browser_opens_compares_and_deletes() {
+        tb::widgets::RunBrowser browser(*store_);
+        browser.resize(1200, 600);
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        QSignalSpy open(&browser, &tb::widgets::RunBrowser::openRequested);
+        QSignalSpy compare(&browser, &tb::widgets::RunBrowser::compareRequested);
+        browser.select_runs({fast_});
+        QTest::mouseClick(browser.findChild<QPushButton*>(QStringLiteral("openRun")), Qt::LeftButton);
+        QCOMPARE(open.count(), 1);
+        QCOMPARE(open.at(0).at(0).value<std::int64_t>(), fast_);
+        browser.select_runs({slow_, fast_});
+        QCOMPARE(browser.selected_run_ids().size(), 2u);
+        QTest::mouseClick(browser.findChild<QPushButton*>(QStringLiteral("compareRuns")), Qt::LeftButton);
+        QCOMPARE(compare.count(), 1);
+        auto compared = compare.at(0).at(0).value<std::vector<std::int64_t>>();
+        std::sort(compared.begin(), compared.end());
+        QCOMPARE(compared, (std::vector<std::int64_t>{slow_, fast_}));
+
+        QCOMPARE(browser.delete_runs({failed_}), QString());
+        QCOMPARE(browser.visible_runs(), 2);
+        QVERIFY(!browser.delete_runs({failed_}).isEmpty());  // gone already: the error says so
+    }
+
+    void compare_view_table_bars_curves_and_differences() {
+        tb::widgets::CompareView view(*store_);
+        view.resize(1400, 900);
+        view.set_runs({slow_, fast_});
+        QVERIFY2(view.comparison().has_value(), qPrintable(view.message()));
+        QCOMPARE(view.metric(), QStringLiteral("p@1"));
+
+        QTableWidget& table = view.summary_table();
+        QCOMPARE(table.rowCount(), 2);
+        QVERIFY(cell_text(table, 0, 0).startsWith(QStringLiteral("#%1").arg(slow_)));
+        QCOMPARE(cell_text(table, 0, 2), QStringLiteral("0.6000"));  // final
+        QCOMPARE(cell_text(table, 0, 3), QStringLiteral("0.6000"));  // best
+        QCOMPARE(cell_text(table, 0, 5), QStringLiteral("3.00"));    // time to target
+        QCOMPARE(cell_text(table, 1, 2), QStringLiteral("0.5800"));
+        QCOMPARE(cell_text(table, 1, 4), QStringLiteral("3.00"));    // best reached at t = 3
+        QCOMPARE(cell_text(table, 1, 5), QStringLiteral("2.00"));
+
+        // Only the keys that differ: the name and the learning rate.
+        QTableWidget& differences = view.difference_table();
+        QCOMPARE(differences.rowCount(), 2);
+        QCOMPARE(differences.columnCount(), 3);
+        QStringList keys{cell_text(differences, 0, 0), cell_text(differences, 1, 0)};
+        keys.sort();
+        QCOMPARE(keys, (QStringList{QStringLiteral("name"), QStringLiteral("optimizer.lr")}));
+        const int lr_row = cell_text(differences, 0, 0) == QLatin1String("optimizer.lr") ? 0 : 1;
+        QCOMPARE(cell_text(differences, lr_row, 1).toDouble(), 0.1);
+        QCOMPARE(cell_text(differences, lr_row, 2).toDouble(), 0.2);
+
+        // One bar per run that reached the target, at its time to target.
+        QCustomPlot& bars = view.time_to_target_bars().plot();
+        QCOMPARE(bars.plottableCount(), 1);
+        auto* bar_data = qobject_cast<QCPBars*>(bars.plottable(0));
+        QCOMPARE(bar_data->data()->size(), 2);
+        QCOMPARE(bar_data->data()->at(0)->value, 3.0);
+        QCOMPARE(bar_data->data()->at(1)->value, 2.0);
+
+        // The curves: one per run, raw or smoothed, against any axis.
+        tb::widgets::PlotPanel& curves = view.curves();
+        QCOMPARE(curves.series_count(), 2);
+        QCOMPARE(curves.series(1)->data()->size(), 3);
+        QCOMPARE(curves.series(1)->data()->at(1)->value, 0.55);
+        view.set_smoothing(0.5);
+        QVERIFY(std::abs(curves.series(1)->data()->at(1)->value - (0.5 * 0.5 * 0.3 + 0.5 * 0.55) / 0.75) < 1e-12);
+        view.set_smoothing(0.0);
+        view.set_x_axis(tb::widgets::XAxisMode::samples);
+        QCOMPARE(curves.series(0)->data()->at(2)->key, 3000.0);
+        view.set_x_axis(tb::widgets::XAxisMode::epochs);
+        QCOMPARE(curves.series(0)->data()->at(2)->key, 1.0);
+
+        // Another metric: the loss, where lower is better and there is no target.
+        view.set_metric(QStringLiteral("loss"));
+        QCOMPARE(view.metric(), QStringLiteral("loss"));
+        QCOMPARE(cell_text(view.summary_table(), 0, 3), QStringLiteral("0.5000"));
+    }
+};
+
+QTEST_MAIN(RunBrowserCompareTest)
+#include "test_run_browser_compare.moc"

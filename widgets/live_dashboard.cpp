@@ -1,0 +1,257 @@
+#include "widgets/live_dashboard.h"
+
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <type_traits>
+
+#include "storage/metric_summary.h"
+#include "widgets/device_table_model.h"
+#include "widgets/plot_panel.h"
+#include "widgets/series_palette.h"
+
+namespace tb::widgets {
+
+LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
+    header_ = new QLabel(QStringLiteral("No run yet: launch the experiment, or open a stored run from the browser."), this);
+    header_->setObjectName(QStringLiteral("runHeader"));
+    axis_chooser_ = new QComboBox(this);
+    axis_chooser_->setObjectName(QStringLiteral("xAxisChooser"));
+    for (XAxisMode mode : all_x_axis_modes) axis_chooser_->addItem(x_axis_name(mode), static_cast<int>(mode));
+    auto* top = new QHBoxLayout;
+    top->addWidget(header_, 1);
+    top->addWidget(new QLabel(QStringLiteral("x axis:"), this));
+    top->addWidget(axis_chooser_);
+
+    throughput_ = new PlotPanel(QStringLiteral("Throughput"), QStringLiteral("samples/s per device"), this);
+    batch_ = new PlotPanel(QStringLiteral("Batch size"), QStringLiteral("batch size (samples)"), this);
+    merges_ = new PlotPanel(QStringLiteral("Merge weights"), QStringLiteral("merge weight (share, stacked)"), this);
+    merges_->set_stacked(true);
+    merges_->set_empty_text(QStringLiteral("no merges yet (single-replica methods never merge)"));
+    metrics_ = new PlotPanel(QStringLiteral("Evaluation"), QStringLiteral("metric value (fraction)"), this);
+    metrics_->set_right_axis_label(QStringLiteral("loss (cross-entropy, nats)"));
+    for (PlotPanel* plot : plots()) plot->set_x_label(x_axis_label(x_axis_));
+
+    auto* grid_host = new QWidget(this);
+    auto* grid = new QGridLayout(grid_host);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->addWidget(throughput_, 0, 0);
+    grid->addWidget(batch_, 0, 1);
+    grid->addWidget(merges_, 1, 0);
+    grid->addWidget(metrics_, 1, 1);
+
+    device_model_ = new DeviceTableModel(this);
+    device_view_ = new QTableView(this);
+    device_view_->setObjectName(QStringLiteral("deviceTable"));
+    device_view_->setModel(device_model_);
+    device_view_->verticalHeader()->setVisible(false);
+    device_view_->verticalHeader()->setDefaultSectionSize(20);
+    device_view_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    device_view_->setSelectionMode(QAbstractItemView::NoSelection);
+    device_view_->setAlternatingRowColors(true);
+
+    auto* splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(grid_host);
+    splitter->addWidget(device_view_);
+    splitter->setStretchFactor(0, 4);
+    splitter->setStretchFactor(1, 1);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(splitter, 1);
+
+    connect(axis_chooser_, &QComboBox::currentIndexChanged, this,
+            [this](int index) { set_x_axis(static_cast<XAxisMode>(axis_chooser_->itemData(index).toInt())); });
+    frame_timer_.setInterval(40);
+    connect(&frame_timer_, &QTimer::timeout, this, &LiveDashboard::redraw);
+    frame_timer_.start();
+}
+
+void LiveDashboard::add_events(const std::vector<Event>& events) {
+    for (const Event& event : events) {
+        const bool started = std::holds_alternative<RunStarted>(event.payload);
+        const bool x_meaning_changed = data_.add(event);
+        if (started) {
+            title_ = QString::fromStdString(data_.run_name());
+            rebuild_plots();
+        } else if (x_meaning_changed && x_axis_ == XAxisMode::epochs) {
+            rebuild_plots();
+        } else {
+            append_to_plots(event);
+        }
+    }
+    table_dirty_ = true;
+}
+
+void LiveDashboard::show_events(const std::vector<Event>& events, const QString& title) {
+    data_.clear();
+    for (const Event& event : events) data_.add(event);
+    title_ = title;
+    rebuild_plots();
+    table_dirty_ = true;
+}
+
+void LiveDashboard::set_x_axis(XAxisMode mode) {
+    if (axis_chooser_->currentIndex() != static_cast<int>(mode)) axis_chooser_->setCurrentIndex(static_cast<int>(mode));
+    if (mode == x_axis_) return;
+    x_axis_ = mode;
+    for (PlotPanel* plot : plots()) {
+        plot->set_x_label(x_axis_label(mode));
+        plot->set_follow(true);
+    }
+    rebuild_plots();
+}
+
+std::optional<double> LiveDashboard::eval_x(const EvalPoint& point) const {
+    if (x_axis_ == XAxisMode::epochs) return point.epoch;  // exact from the engine
+    return data_.x_of(point.time, x_axis_);
+}
+
+void LiveDashboard::ensure_device_series(std::size_t devices) {
+    while (static_cast<std::size_t>(throughput_->series_count()) < devices) {
+        const int index = throughput_->series_count();
+        const QString name = QString::fromStdString(data_.devices()[static_cast<std::size_t>(index)].name);
+        throughput_->add_series(name, series_color(index));
+        QCPGraph* batch = batch_->add_series(name, series_color(index));
+        batch->setLineStyle(QCPGraph::lsStepLeft);  // a batch size holds until the next change
+    }
+}
+
+void LiveDashboard::ensure_merge_series(std::size_t devices) {
+    while (static_cast<std::size_t>(merges_->series_count()) < devices) {
+        const auto index = static_cast<std::size_t>(merges_->series_count());
+        const QString name = index < data_.devices().size() ? QString::fromStdString(data_.devices()[index].name)
+                                                            : QStringLiteral("dev%1").arg(index);
+        merges_->add_series(name, series_color(static_cast<int>(index)));
+    }
+}
+
+QCPGraph* LiveDashboard::metric_series(const std::string& name) {
+    for (std::size_t i = 0; i < plotted_metrics_.size(); ++i) {
+        if (plotted_metrics_[i] == name) return metrics_->series(static_cast<int>(i));
+    }
+    plotted_metrics_.push_back(name);
+    const bool loss = storage::lower_is_better(name);
+    return metrics_->add_series(QString::fromStdString(name), series_color(static_cast<int>(plotted_metrics_.size()) - 1),
+                                loss);
+}
+
+void LiveDashboard::append_to_plots(const Event& event) {
+    if (const auto* sample = std::get_if<DeviceSample>(&event.payload)) {
+        if (sample->device < 0) return;
+        ensure_device_series(data_.devices().size());
+        const auto& points = data_.device_points()[static_cast<std::size_t>(sample->device)];
+        const DevicePoint& point = points.back();
+        const std::optional<double> x = data_.x_of(point.time, x_axis_);
+        if (!x) return;
+        throughput_->series(sample->device)->addData(*x, point.samples_per_s);
+        batch_->series(sample->device)->addData(*x, point.batch_size);
+        throughput_->mark_dirty();
+        batch_->mark_dirty();
+    } else if (std::holds_alternative<Merge>(event.payload)) {
+        const MergePoint& merge = data_.merges().back();
+        ensure_merge_series(merge.weights.size());
+        const std::optional<double> x = data_.x_of(merge.time, x_axis_);
+        if (!x) return;
+        double running_sum = 0;
+        for (std::size_t i = 0; i < merge.weights.size(); ++i) {
+            running_sum += merge.weights[i];
+            merges_->series(static_cast<int>(i))->addData(*x, running_sum);
+        }
+        merges_->mark_dirty();
+    } else if (std::holds_alternative<Eval>(event.payload)) {
+        const EvalPoint& evaluation = data_.evaluations().back();
+        const std::optional<double> x = eval_x(evaluation);
+        if (!x) return;
+        for (const auto& [name, value] : evaluation.metrics) metric_series(name)->addData(*x, value);
+        metrics_->mark_dirty();
+    }
+    if (std::holds_alternative<RunFinished>(event.payload) || std::holds_alternative<Eval>(event.payload)) {
+        update_header();
+    }
+}
+
+void LiveDashboard::rebuild_plots() {
+    for (PlotPanel* plot : plots()) plot->remove_all_series();
+    plotted_metrics_.clear();
+    ensure_device_series(data_.devices().size());
+    for (std::size_t device = 0; device < data_.device_points().size(); ++device) {
+        QVector<double> keys;
+        QVector<double> throughput;
+        QVector<double> batch;
+        for (const DevicePoint& point : data_.device_points()[device]) {
+            const std::optional<double> x = data_.x_of(point.time, x_axis_);
+            if (!x) continue;
+            keys.push_back(*x);
+            throughput.push_back(point.samples_per_s);
+            batch.push_back(point.batch_size);
+        }
+        throughput_->series(static_cast<int>(device))->setData(keys, throughput, true);
+        batch_->series(static_cast<int>(device))->setData(keys, batch, true);
+    }
+    for (const MergePoint& merge : data_.merges()) {
+        ensure_merge_series(merge.weights.size());
+        const std::optional<double> x = data_.x_of(merge.time, x_axis_);
+        if (!x) continue;
+        double running_sum = 0;
+        for (std::size_t i = 0; i < merge.weights.size(); ++i) {
+            running_sum += merge.weights[i];
+            merges_->series(static_cast<int>(i))->addData(*x, running_sum);
+        }
+    }
+    for (const std::string& name : data_.metric_names()) metric_series(name);
+    for (const EvalPoint& evaluation : data_.evaluations()) {
+        const std::optional<double> x = eval_x(evaluation);
+        if (!x) continue;
+        for (const auto& [name, value] : evaluation.metrics) metric_series(name)->addData(*x, value);
+    }
+    for (PlotPanel* plot : plots()) {
+        plot->set_follow(true);
+        plot->mark_dirty();
+    }
+    update_header();
+}
+
+void LiveDashboard::update_header() {
+    QString status = QStringLiteral("running");
+    if (data_.finished_status()) status = QString::fromUtf8(to_string(*data_.finished_status()));
+    QString text = QStringLiteral("<b>%1</b> &nbsp; %2 &nbsp; %3 devices &nbsp; run clock %4 s")
+                       .arg(title_.toHtmlEscaped(), status)
+                       .arg(data_.devices().size())
+                       .arg(data_.last_t(), 0, 'f', 2);
+    if (!data_.evaluations().empty()) {
+        const EvalPoint& last = data_.evaluations().back();
+        text += QStringLiteral(" &nbsp; epoch %1").arg(last.epoch, 0, 'f', 2);
+        for (const auto& [name, value] : last.metrics) {
+            text += QStringLiteral(" &nbsp; %1 %2").arg(QString::fromStdString(name).toHtmlEscaped()).arg(value, 0, 'g', 4);
+        }
+    }
+    header_->setText(text);
+}
+
+void LiveDashboard::redraw() {
+    bool drew = false;
+    for (PlotPanel* plot : plots()) {
+        if (!plot->dirty()) continue;
+        plot->redraw();
+        drew = true;
+    }
+    if (table_dirty_) {
+        device_model_->refresh(data_);
+        table_dirty_ = false;
+    }
+    if (drew) {
+        ++frames_;
+        emit framePresented();
+    }
+}
+
+}  // namespace tb::widgets

@@ -1,0 +1,83 @@
+#pragma once
+// The live dashboard: four plots fed by a run's events (per-device throughput, per-device batch size,
+// merge weights stacked to 1, evaluation metrics), a chooser for their shared x axis (run clock, wall
+// time, epochs, samples) and the live device table. Events are appended as they arrive (addData, never
+// setData); a frame timer redraws what changed at most every `frame_interval_ms` (40 ms: at most 25
+// redraws a second), however many events came in between.
+
+#include <QTimer>
+#include <QWidget>
+
+#include <vector>
+
+#include "core/run/events.h"
+#include "widgets/live_run_data.h"
+#include "widgets/x_axis_mode.h"
+
+class QComboBox;
+class QCPGraph;
+class QLabel;
+class QTableView;
+
+namespace tb::widgets {
+
+class DeviceTableModel;
+class PlotPanel;
+
+class LiveDashboard final : public QWidget {
+    Q_OBJECT
+public:
+    explicit LiveDashboard(QWidget* parent = nullptr);
+
+    // Appends a batch of events (a RunStarted clears what was shown before).
+    void add_events(const std::vector<Event>& events);
+    // Shows a stored run: its rebuilt events replace what is shown.
+    void show_events(const std::vector<Event>& events, const QString& title);
+
+    XAxisMode x_axis() const { return x_axis_; }
+    void set_x_axis(XAxisMode mode);
+
+    const LiveRunData& data() const { return data_; }
+    PlotPanel& throughput_plot() { return *throughput_; }
+    PlotPanel& batch_plot() { return *batch_; }
+    PlotPanel& merge_plot() { return *merges_; }
+    PlotPanel& metric_plot() { return *metrics_; }
+    std::vector<PlotPanel*> plots() const { return {throughput_, batch_, merges_, metrics_}; }
+    DeviceTableModel& device_table() { return *device_model_; }
+
+    void set_frame_interval_ms(int interval) { frame_timer_.setInterval(interval); }
+    // Redraws every plot that changed; the frame timer calls it.
+    void redraw();
+    long long frames() const { return frames_; }
+
+signals:
+    // After a frame that drew new data.
+    void framePresented();
+
+private:
+    void rebuild_plots();
+    void append_to_plots(const Event& event);
+    void ensure_device_series(std::size_t devices);
+    void ensure_merge_series(std::size_t devices);
+    QCPGraph* metric_series(const std::string& name);
+    std::optional<double> eval_x(const EvalPoint& point) const;
+    void update_header();
+
+    LiveRunData data_;
+    XAxisMode x_axis_ = XAxisMode::run_clock;
+    QString title_;
+    QLabel* header_;
+    QComboBox* axis_chooser_;
+    PlotPanel* throughput_;
+    PlotPanel* batch_;
+    PlotPanel* merges_;
+    PlotPanel* metrics_;
+    DeviceTableModel* device_model_;
+    QTableView* device_view_;
+    std::vector<std::string> plotted_metrics_;
+    QTimer frame_timer_;
+    bool table_dirty_ = false;
+    long long frames_ = 0;
+};
+
+}  // namespace tb::widgets

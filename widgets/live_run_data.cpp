@@ -1,0 +1,90 @@
+#include "widgets/live_run_data.h"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace tb::widgets {
+
+void LiveRunData::clear() { *this = LiveRunData(); }
+
+void LiveRunData::ensure_device(int device) {
+    if (device < 0) return;
+    const auto needed = static_cast<std::size_t>(device) + 1;
+    if (devices_.size() < needed) {
+        const std::size_t old_size = devices_.size();
+        devices_.resize(needed);
+        for (std::size_t i = old_size; i < needed; ++i) devices_[i].name = "dev" + std::to_string(i);
+    }
+    if (device_points_.size() < needed) device_points_.resize(needed);
+    if (device_last_t_.size() < needed) device_last_t_.resize(needed, 0.0);
+}
+
+bool LiveRunData::add(const Event& event) {
+    last_t_ = std::max(last_t_, event.t);
+    bool x_meaning_changed = false;
+    std::visit(
+        [&](const auto& payload) {
+            using Payload = std::decay_t<decltype(payload)>;
+            if constexpr (std::is_same_v<Payload, RunStarted>) {
+                clear();
+                started_ = true;
+                run_name_ = payload.run_name;
+                for (const DeviceDescription& description : payload.devices) {
+                    devices_.push_back({description.name, description.backend, description.speed, std::nullopt});
+                }
+                device_points_.resize(devices_.size());
+                device_last_t_.assign(devices_.size(), 0.0);
+            } else if constexpr (std::is_same_v<Payload, DeviceSample>) {
+                ensure_device(payload.device);
+                if (payload.device < 0) return;
+                const auto device = static_cast<std::size_t>(payload.device);
+                const double interval = std::max(0.0, event.t - device_last_t_[device]);
+                counted_samples_ += payload.samples_per_s * interval;
+                device_last_t_[device] = event.t;
+                DevicePoint point{{event.t, event.wall_s, counted_samples_},
+                                  static_cast<double>(payload.batch_size),
+                                  payload.samples_per_s,
+                                  static_cast<double>(payload.updates),
+                                  payload.busy};
+                device_points_[device].push_back(point);
+                devices_[device].last = point;
+            } else if constexpr (std::is_same_v<Payload, Merge>) {
+                merges_.push_back({{event.t, event.wall_s, counted_samples_}, payload.index, payload.weights});
+            } else if constexpr (std::is_same_v<Payload, Eval>) {
+                const double samples = static_cast<double>(payload.samples_seen);
+                // The evaluation's count is exact: later counted points continue from it.
+                counted_samples_ = std::max(counted_samples_, samples);
+                if (!training_set_size_ && payload.epoch > 0 && payload.samples_seen > 0) {
+                    training_set_size_ = samples / payload.epoch;
+                    x_meaning_changed = true;
+                }
+                evaluations_.push_back({{event.t, event.wall_s, samples}, payload.epoch, payload.metrics});
+                for (const auto& [name, value] : payload.metrics) {
+                    if (std::find(metric_names_.begin(), metric_names_.end(), name) == metric_names_.end()) {
+                        metric_names_.push_back(name);
+                    }
+                }
+            } else if constexpr (std::is_same_v<Payload, Log>) {
+                log_.emplace_back(payload.level, payload.text);
+            } else if constexpr (std::is_same_v<Payload, RunFinished>) {
+                finished_status_ = payload.status;
+                error_ = payload.error;
+            }
+        },
+        event.payload);
+    return x_meaning_changed;
+}
+
+std::optional<double> LiveRunData::x_of(const PointTime& time, XAxisMode mode) const {
+    switch (mode) {
+        case XAxisMode::run_clock: return time.t;
+        case XAxisMode::wall_time: return time.wall_s;
+        case XAxisMode::samples: return time.samples;
+        case XAxisMode::epochs:
+            if (!training_set_size_ || *training_set_size_ <= 0) return std::nullopt;
+            return time.samples / *training_set_size_;
+    }
+    return std::nullopt;
+}
+
+}  // namespace tb::widgets

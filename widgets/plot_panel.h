@@ -1,0 +1,89 @@
+#pragma once
+// One plot of the workbench: a QCustomPlot with a title bar (hover readout, Follow toggle, Export),
+// zoom and pan with the mouse (wheel zooms, drag pans; either turns Follow off, a double click turns it
+// back on), legend entries that hide and show their series when clicked, and a readout of the series
+// nearest the pointer. Redraws are requested with mark_dirty() and done by redraw(), which the owner
+// calls from its frame timer, so a burst of data costs one redraw.
+
+#include <QString>
+#include <QWidget>
+
+#include <functional>
+#include <vector>
+
+class QCustomPlot;
+class QCPGraph;
+class QCPAxis;
+class QCPItemTracer;
+class QCPItemText;
+class QCPAbstractLegendItem;
+class QCPLegend;
+class QLabel;
+class QToolButton;
+class QMouseEvent;
+
+namespace tb::widgets {
+
+class PlotPanel final : public QWidget {
+    Q_OBJECT
+public:
+    PlotPanel(const QString& title, const QString& y_label, QWidget* parent = nullptr);
+
+    QCustomPlot& plot() { return *plot_; }
+    const QString& title() const { return title_; }
+
+    // A series drawn against the left axis, or the right one (shown on first use) when `right_axis`.
+    QCPGraph* add_series(const QString& name, const QColor& color, bool right_axis = false);
+    int series_count() const { return static_cast<int>(series_.size()); }
+    QCPGraph* series(int index) const { return series_[static_cast<std::size_t>(index)]; }
+    void remove_all_series();
+    void set_x_label(const QString& label);
+    void set_right_axis_label(const QString& label);
+    // Stacked series: each series holds the running sum, drawn filled down to the one below, and the
+    // readout shows each series' own share. The y range is then fixed at [0, 1].
+    void set_stacked(bool stacked) { stacked_ = stacked; }
+    // Text shown in the plot while it has no data ("waiting for the first merge").
+    void set_empty_text(const QString& text);
+
+    bool follow() const { return follow_; }
+    void set_follow(bool follow);
+
+    void mark_dirty() { dirty_ = true; }
+    bool dirty() const { return dirty_; }
+    // Rescales (when following) and queues a repaint, if anything changed since the last redraw.
+    void redraw();
+    // Rescales and repaints now (the replot benchmark times this).
+    void redraw_now();
+    long long redraw_count() const { return redraws_; }
+    // Points held by all series together.
+    long long point_count() const;
+
+    // By file extension: .png, .svg or .pdf. Throws std::runtime_error with the reason.
+    void export_to(const QString& path);
+    QString readout() const;
+
+signals:
+    void followChanged(bool follow);
+
+private:
+    void rescale();
+    void update_empty_text();
+    void on_mouse_move(QMouseEvent* event);
+    void on_legend_click(QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent* event);
+    void choose_export_file();
+
+    QString title_;
+    QCustomPlot* plot_;
+    QLabel* readout_;
+    QToolButton* follow_button_;
+    QCPItemTracer* tracer_;
+    QCPItemText* empty_label_;
+    QString empty_text_;
+    std::vector<QCPGraph*> series_;
+    bool stacked_ = false;
+    bool follow_ = true;
+    bool dirty_ = false;
+    long long redraws_ = 0;
+};
+
+}  // namespace tb::widgets

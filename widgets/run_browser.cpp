@@ -1,0 +1,187 @@
+#include "widgets/run_browser.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <set>
+
+#include "storage/run_deletion.h"
+#include "storage/run_status_names.h"
+#include "storage/run_store.h"
+#include "widgets/run_table_model.h"
+
+namespace tb::widgets {
+
+// Text matches name, method or data set (any case); status matches exactly.
+class RunFilterProxy final : public QSortFilterProxyModel {
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    void set_filter(const QString& text, const QString& status) {
+        text_ = text.trimmed();
+        status_ = status;
+        invalidateFilter();
+    }
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex& parent) const override {
+        const auto text_of = [&](int column) { return sourceModel()->index(row, column, parent).data().toString(); };
+        if (!status_.isEmpty() && text_of(RunTableModel::status) != status_) return false;
+        if (text_.isEmpty()) return true;
+        for (int column : {RunTableModel::name, RunTableModel::method, RunTableModel::dataset}) {
+            if (text_of(column).contains(text_, Qt::CaseInsensitive)) return true;
+        }
+        return false;
+    }
+
+private:
+    QString text_;
+    QString status_;
+};
+
+RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(parent), store_(store) {
+    model_ = new RunTableModel(this);
+    proxy_ = new RunFilterProxy(this);
+    proxy_->setSourceModel(model_);
+    proxy_->setSortRole(RunTableModel::sort_role);
+    view_ = new QTableView(this);
+    view_->setObjectName(QStringLiteral("runTable"));
+    view_->setModel(proxy_);
+    view_->setSortingEnabled(true);
+    view_->sortByColumn(RunTableModel::id, Qt::DescendingOrder);
+    view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    view_->verticalHeader()->setVisible(false);
+    view_->verticalHeader()->setDefaultSectionSize(22);
+    view_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    view_->horizontalHeader()->setSectionResizeMode(RunTableModel::name, QHeaderView::Stretch);
+    view_->setAlternatingRowColors(true);
+
+    filter_text_ = new QLineEdit(this);
+    filter_text_->setPlaceholderText(QStringLiteral("filter by name, method or data set"));
+    filter_text_->setClearButtonEnabled(true);
+    status_filter_ = new QComboBox(this);
+    status_filter_->addItem(QStringLiteral("any status"), QString());
+    for (std::string_view status : storage::stored_run_statuses) {
+        const QString name = QString::fromUtf8(status.data(), static_cast<int>(status.size()));
+        status_filter_->addItem(name, name);
+    }
+    auto* refresh_button = new QPushButton(QStringLiteral("Refresh"), this);
+    auto* open_button = new QPushButton(QStringLiteral("Open in dashboard"), this);
+    open_button->setToolTip(QStringLiteral("Replay the selected run's plots (or double-click a row)"));
+    open_button->setObjectName(QStringLiteral("openRun"));
+    auto* compare_button = new QPushButton(QStringLiteral("Compare selected"), this);
+    compare_button->setObjectName(QStringLiteral("compareRuns"));
+    auto* delete_button = new QPushButton(QStringLiteral("Delete…"), this);
+    auto* top = new QHBoxLayout;
+    top->addWidget(filter_text_, 1);
+    top->addWidget(status_filter_);
+    top->addWidget(refresh_button);
+    auto* bottom = new QHBoxLayout;
+    bottom->addWidget(open_button);
+    bottom->addWidget(compare_button);
+    bottom->addStretch(1);
+    bottom->addWidget(delete_button);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(view_, 1);
+    layout->addLayout(bottom);
+
+    connect(filter_text_, &QLineEdit::textChanged, this, &RunBrowser::apply_filter);
+    connect(status_filter_, &QComboBox::currentIndexChanged, this, &RunBrowser::apply_filter);
+    connect(refresh_button, &QPushButton::clicked, this, &RunBrowser::refresh);
+    connect(open_button, &QPushButton::clicked, this, [this] {
+        const std::vector<std::int64_t> ids = selected_run_ids();
+        if (!ids.empty()) emit openRequested(ids.front());
+    });
+    connect(view_, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
+        emit openRequested(index.data(RunTableModel::run_id_role).toLongLong());
+    });
+    connect(compare_button, &QPushButton::clicked, this, [this] {
+        const std::vector<std::int64_t> ids = selected_run_ids();
+        if (!ids.empty()) emit compareRequested(ids);
+    });
+    connect(delete_button, &QPushButton::clicked, this, [this] {
+        const std::vector<std::int64_t> ids = selected_run_ids();
+        if (ids.empty()) return;
+        const auto answer = QMessageBox::question(
+            this, QStringLiteral("Delete runs"),
+            QStringLiteral("Delete %1 run(s) and all their recorded data? This cannot be undone.").arg(ids.size()));
+        if (answer != QMessageBox::Yes) return;
+        const QString errors = delete_runs(ids);
+        if (!errors.isEmpty()) QMessageBox::warning(this, QStringLiteral("Some runs were not deleted"), errors);
+    });
+    refresh();
+}
+
+void RunBrowser::refresh() {
+    const std::vector<std::int64_t> selected = selected_run_ids();
+    store_.mark_interrupted_runs();
+    model_->set_runs(browse_runs(store_));
+    select_runs(selected);
+}
+
+void RunBrowser::apply_filter() {
+    proxy_->set_filter(filter_text_->text(), status_filter_->currentData().toString());
+}
+
+int RunBrowser::visible_runs() const { return proxy_->rowCount(); }
+
+std::vector<std::int64_t> RunBrowser::visible_run_ids() const {
+    std::vector<std::int64_t> ids;
+    for (int row = 0; row < proxy_->rowCount(); ++row) {
+        ids.push_back(proxy_->index(row, 0).data(RunTableModel::run_id_role).toLongLong());
+    }
+    return ids;
+}
+
+std::vector<std::int64_t> RunBrowser::selected_run_ids() const {
+    std::vector<std::int64_t> ids;
+    if (view_->selectionModel() == nullptr) return ids;
+    for (const QModelIndex& index : view_->selectionModel()->selectedRows()) {
+        ids.push_back(index.data(RunTableModel::run_id_role).toLongLong());
+    }
+    return ids;
+}
+
+void RunBrowser::select_runs(const std::vector<std::int64_t>& run_ids) {
+    view_->clearSelection();
+    const std::set<std::int64_t> wanted(run_ids.begin(), run_ids.end());
+    for (int row = 0; row < proxy_->rowCount(); ++row) {
+        const QModelIndex index = proxy_->index(row, 0);
+        if (wanted.count(index.data(RunTableModel::run_id_role).toLongLong()) != 0) {
+            view_->selectionModel()->select(index, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        }
+    }
+}
+
+void RunBrowser::set_filter_text(const QString& text) { filter_text_->setText(text); }
+
+void RunBrowser::set_status_filter(const QString& status) {
+    const int index = status_filter_->findData(status);
+    status_filter_->setCurrentIndex(index < 0 ? 0 : index);
+}
+
+void RunBrowser::sort_by(int column, Qt::SortOrder order) { view_->sortByColumn(column, order); }
+
+QString RunBrowser::delete_runs(const std::vector<std::int64_t>& run_ids) {
+    QStringList errors;
+    for (std::int64_t id : run_ids) {
+        try {
+            storage::delete_run(store_, id);
+        } catch (const std::exception& error) {
+            errors << QStringLiteral("run %1: %2").arg(id).arg(QString::fromStdString(error.what()));
+        }
+    }
+    refresh();
+    return errors.join(QLatin1Char('\n'));
+}
+
+}  // namespace tb::widgets

@@ -1,0 +1,60 @@
+#pragma once
+// The run browser: every stored run in a sortable table, filtered by text (name, method, data set)
+// and status; a run opens in the dashboard for replay, several go to the compare view, and runs can be
+// deleted.
+
+#include <QWidget>
+
+#include <cstdint>
+#include <vector>
+
+class QComboBox;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QTableView;
+
+namespace tb::storage {
+class RunStore;
+}
+
+namespace tb::widgets {
+
+class RunFilterProxy;
+class RunTableModel;
+
+class RunBrowser final : public QWidget {
+    Q_OBJECT
+public:
+    explicit RunBrowser(storage::RunStore& store, QWidget* parent = nullptr);
+
+    void refresh();
+    // Rows shown after filtering.
+    int visible_runs() const;
+    std::vector<std::int64_t> visible_run_ids() const;
+    std::vector<std::int64_t> selected_run_ids() const;
+    void select_runs(const std::vector<std::int64_t>& run_ids);
+    void set_filter_text(const QString& text);
+    void set_status_filter(const QString& status);  // empty: any
+    void sort_by(int column, Qt::SortOrder order);
+    // Deletes without asking (the Delete button asks first). Answers the errors, one line per run.
+    QString delete_runs(const std::vector<std::int64_t>& run_ids);
+
+    QTableView& table() { return *view_; }
+    RunTableModel& model() { return *model_; }
+
+signals:
+    void openRequested(std::int64_t run_id);
+    void compareRequested(const std::vector<std::int64_t>& run_ids);
+
+private:
+    void apply_filter();
+
+    storage::RunStore& store_;
+    RunTableModel* model_;
+    RunFilterProxy* proxy_;
+    QTableView* view_;
+    QLineEdit* filter_text_;
+    QComboBox* status_filter_;
+};
+
+}  // namespace tb::widgets

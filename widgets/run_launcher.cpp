@@ -1,0 +1,84 @@
+#include "widgets/run_launcher.h"
+
+#include "core/run/event_fanout.h"
+#include "storage/run_store.h"
+#include "storage/storage_sink.h"
+
+namespace tb::widgets {
+
+RunLauncher::RunLauncher(std::filesystem::path database, QObject* parent)
+    : QObject(parent), database_(std::move(database)), bridge_(this) {}
+
+RunLauncher::~RunLauncher() {
+    stop();
+    if (thread_ != nullptr) {
+        thread_->wait();
+        delete thread_;
+        thread_ = nullptr;
+    }
+}
+
+bool RunLauncher::launch(const RunConfig& config) {
+    if (thread_ != nullptr) return false;
+    cancel_ = false;
+    pause_ = false;
+    stored_run_id_.reset();
+    store_error_.clear();
+    BackendFactory backend_factory = backend_factory_maker_ ? backend_factory_maker_() : BackendFactory();
+    thread_ = QThread::create([this, config, backend_factory] {
+        RunOptions options;
+        options.cancel = &cancel_;
+        options.pause = &pause_;
+        options.gpu_backend_factory = backend_factory;
+        EventFanout sinks;
+        sinks.add(bridge_);
+        // The store is opened on this thread: a store connection belongs to the thread that made it.
+        std::unique_ptr<storage::RunStore> store;
+        std::unique_ptr<storage::StorageSink> storage_sink;
+        if (!database_.empty()) {
+            try {
+                store = std::make_unique<storage::RunStore>(database_);
+                storage_sink = std::make_unique<storage::StorageSink>(*store);
+                sinks.add(*storage_sink);
+            } catch (const std::exception& error) {
+                store_error_ = QString::fromStdString(error.what());
+            }
+        }
+        run_experiment(config, sinks, options);
+        if (storage_sink) {
+            try {
+                storage_sink->close();
+                stored_run_id_ = storage_sink->run_id();
+            } catch (const std::exception& error) {
+                store_error_ = QString::fromStdString(error.what());
+            }
+        }
+    });
+    thread_->setObjectName(QStringLiteral("engine"));
+    connect(thread_, &QThread::finished, this, &RunLauncher::on_thread_finished);
+    thread_->start();
+    emit runLaunched();
+    return true;
+}
+
+void RunLauncher::set_paused(bool paused) {
+    if (pause_.exchange(paused) != paused) emit pausedChanged(paused);
+}
+
+void RunLauncher::stop() {
+    cancel_ = true;
+    set_paused(false);
+}
+
+void RunLauncher::wait() {
+    if (thread_ != nullptr) thread_->wait();
+}
+
+void RunLauncher::on_thread_finished() {
+    if (thread_ == nullptr) return;
+    thread_->deleteLater();
+    thread_ = nullptr;
+    emit runEnded(stored_run_id_, store_error_);
+}
+
+}  // namespace tb::widgets

@@ -1,0 +1,188 @@
+#include "widgets/workbench_window.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QLabel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "storage/run_store.h"
+#include "storage/storage_error.h"
+#include "widgets/compare_view.h"
+#include "widgets/error_banner.h"
+#include "widgets/experiment_editor.h"
+#include "widgets/live_dashboard.h"
+#include "widgets/run_browser.h"
+#include "widgets/run_launcher.h"
+#include "widgets/stored_run_replay.h"
+
+namespace tb::widgets {
+
+WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget* parent)
+    : QMainWindow(parent), store_(std::make_unique<storage::RunStore>(database)) {
+    setWindowTitle(QStringLiteral("Trainbench"));
+    editor_ = new ExperimentEditor(this);
+    dashboard_ = new LiveDashboard(this);
+    browser_ = new RunBrowser(*store_, this);
+    compare_ = new CompareView(*store_, this);
+    banner_ = new ErrorBanner(this);
+    launcher_ = new RunLauncher(database, this);
+
+    tabs_ = new QTabWidget(this);
+    tabs_->setObjectName(QStringLiteral("views"));
+    tabs_->addTab(dashboard_, QStringLiteral("Dashboard"));
+    tabs_->addTab(browser_, QStringLiteral("Run browser"));
+    tabs_->addTab(compare_, QStringLiteral("Compare"));
+
+    auto* right = new QWidget(this);
+    auto* right_layout = new QVBoxLayout(right);
+    right_layout->setContentsMargins(0, 0, 0, 0);
+    right_layout->setSpacing(2);
+    right_layout->addWidget(banner_);
+    right_layout->addWidget(tabs_, 1);
+
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(editor_);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 5);
+    splitter->setSizes({560, 1240});
+    setCentralWidget(splitter);
+
+    auto* tools = addToolBar(QStringLiteral("Run"));
+    tools->setObjectName(QStringLiteral("runToolBar"));
+    tools->setMovable(false);
+    tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    launch_action_ = tools->addAction(style()->standardIcon(QStyle::SP_MediaPlay), QStringLiteral("Launch"));
+    launch_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    launch_action_->setToolTip(QStringLiteral("Run the experiment (Ctrl+R)"));
+    pause_action_ = tools->addAction(style()->standardIcon(QStyle::SP_MediaPause), QStringLiteral("Pause"));
+    pause_action_->setCheckable(true);
+    pause_action_->setToolTip(QStringLiteral("Pause training; the run clock stands still while paused"));
+    stop_action_ = tools->addAction(style()->standardIcon(QStyle::SP_MediaStop), QStringLiteral("Stop"));
+    stop_action_->setToolTip(QStringLiteral("Stop the run; it is stored with status stopped"));
+    tools->addSeparator();
+    run_state_ = new QLabel(this);
+    run_state_->setObjectName(QStringLiteral("runState"));
+    tools->addWidget(run_state_);
+    statusBar()->showMessage(QStringLiteral("Run store: %1").arg(QString::fromStdString(database.string())));
+
+    connect(launch_action_, &QAction::triggered, this, &WorkbenchWindow::launch);
+    connect(pause_action_, &QAction::toggled, this, &WorkbenchWindow::set_paused);
+    connect(stop_action_, &QAction::triggered, this, &WorkbenchWindow::stop);
+    connect(editor_, &ExperimentEditor::validityChanged, this, &WorkbenchWindow::update_actions);
+    connect(&launcher_->bridge(), &RunEventBridge::eventsArrived, this, &WorkbenchWindow::on_events);
+    connect(launcher_, &RunLauncher::pausedChanged, this, [this](bool paused) {
+        pause_action_->setChecked(paused);
+        update_actions();
+    });
+    connect(launcher_, &RunLauncher::runEnded, this,
+            [this](std::optional<std::int64_t> run_id, const QString& store_error) {
+                if (!store_error.isEmpty()) {
+                    banner_->show_error(QStringLiteral("The run could not be recorded in the run store"), store_error);
+                }
+                browser_->refresh();
+                compare_->refresh_runs();
+                update_actions();
+                emit runEnded(run_id ? static_cast<qint64>(*run_id) : -1);
+            });
+    connect(browser_, &RunBrowser::openRequested, this, &WorkbenchWindow::open_stored_run);
+    connect(browser_, &RunBrowser::compareRequested, this, &WorkbenchWindow::compare_runs);
+    update_actions();
+}
+
+WorkbenchWindow::~WorkbenchWindow() {
+    // The engine thread sends to the dashboard: end it before the widgets go.
+    delete launcher_;
+    launcher_ = nullptr;
+}
+
+bool WorkbenchWindow::launch() {
+    if (launcher_->running()) return false;
+    if (!editor_->valid()) {
+        banner_->show_error(QStringLiteral("The experiment is not valid; fix it in the editor before launching"),
+                            editor_->validation_message());
+        return false;
+    }
+    banner_->dismiss();
+    show_view(View::dashboard);
+    const bool launched = launcher_->launch(*editor_->check().config);
+    update_actions();
+    return launched;
+}
+
+void WorkbenchWindow::set_paused(bool paused) {
+    if (launcher_->running()) launcher_->set_paused(paused);
+    update_actions();
+}
+
+void WorkbenchWindow::stop() {
+    if (launcher_->running()) launcher_->stop();
+    update_actions();
+}
+
+void WorkbenchWindow::open_stored_run(std::int64_t run_id) {
+    try {
+        dashboard_->show_events(stored_run_events(*store_, run_id), QStringLiteral("run #%1").arg(run_id));
+        show_view(View::dashboard);
+    } catch (const std::exception& error) {
+        banner_->show_error(QStringLiteral("Cannot open run #%1").arg(run_id), QString::fromStdString(error.what()));
+    }
+}
+
+void WorkbenchWindow::compare_runs(const std::vector<std::int64_t>& run_ids) {
+    compare_->set_runs(run_ids);
+    show_view(View::compare);
+}
+
+void WorkbenchWindow::show_view(View view) {
+    switch (view) {
+        case View::dashboard: tabs_->setCurrentWidget(dashboard_); break;
+        case View::browser: tabs_->setCurrentWidget(browser_); break;
+        case View::compare: tabs_->setCurrentWidget(compare_); break;
+    }
+}
+
+void WorkbenchWindow::on_events(const std::vector<Event>& events) {
+    dashboard_->add_events(events);
+    for (const Event& event : events) {
+        if (const auto* finished = std::get_if<RunFinished>(&event.payload)) {
+            if (finished->status == RunStatus::failed || finished->status == RunStatus::diverged) {
+                banner_->show_error(QStringLiteral("The run %1 (it is stored as %1)").arg(QString::fromUtf8(to_string(finished->status))),
+                                    QString::fromStdString(finished->error));
+            }
+        } else if (const auto* log = std::get_if<Log>(&event.payload)) {
+            if (log->level == LogLevel::warning || log->level == LogLevel::error) {
+                statusBar()->showMessage(QString::fromStdString(log->text), 15000);
+            }
+        }
+    }
+}
+
+void WorkbenchWindow::update_actions() {
+    const bool running = launcher_ != nullptr && launcher_->running();
+    launch_action_->setEnabled(!running && editor_->valid());
+    pause_action_->setEnabled(running);
+    stop_action_->setEnabled(running);
+    if (!running && pause_action_->isChecked()) {
+        const QSignalBlocker block(pause_action_);
+        pause_action_->setChecked(false);
+    }
+    run_state_->setText(running ? (launcher_->paused() ? QStringLiteral("paused") : QStringLiteral("running"))
+                                : (editor_->valid() ? QStringLiteral("ready") : QStringLiteral("experiment not valid")));
+}
+
+void WorkbenchWindow::closeEvent(QCloseEvent* event) {
+    // Stopping stores the run as stopped; the engine notices within one training step.
+    if (launcher_->running()) {
+        launcher_->stop();
+        launcher_->wait();
+    }
+    event->accept();
+}
+
+}  // namespace tb::widgets

@@ -1,0 +1,84 @@
+#pragma once
+// The workbench's main window: the experiment editor on the left; on the right the live dashboard,
+// the run browser and the compare view as tabs, under an error banner that shows engine errors
+// whichever tab is open. Launch, Pause and Stop sit in the tool bar.
+
+#include <QMainWindow>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include "core/run/events.h"
+
+class QAction;
+class QLabel;
+class QTabWidget;
+
+namespace tb::storage {
+class RunStore;
+}
+
+namespace tb::widgets {
+
+class CompareView;
+class ErrorBanner;
+class ExperimentEditor;
+class LiveDashboard;
+class RunBrowser;
+class RunLauncher;
+
+class WorkbenchWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    // Opens (or creates) the run store. Throws StorageError when it cannot be opened.
+    explicit WorkbenchWindow(const std::filesystem::path& database, QWidget* parent = nullptr);
+    ~WorkbenchWindow() override;
+
+    ExperimentEditor& editor() { return *editor_; }
+    LiveDashboard& dashboard() { return *dashboard_; }
+    RunBrowser& browser() { return *browser_; }
+    CompareView& compare_view() { return *compare_; }
+    RunLauncher& launcher() { return *launcher_; }
+    ErrorBanner& error_banner() { return *banner_; }
+    QTabWidget& tabs() { return *tabs_; }
+    QAction& launch_action() { return *launch_action_; }
+    QAction& pause_action() { return *pause_action_; }
+    QAction& stop_action() { return *stop_action_; }
+
+    // Launches the edited experiment; false (with the reason in the banner) when it is not valid or a
+    // run is going.
+    bool launch();
+    void set_paused(bool paused);
+    void stop();
+    void open_stored_run(std::int64_t run_id);
+    void compare_runs(const std::vector<std::int64_t>& run_ids);
+    enum class View { dashboard, browser, compare };
+    void show_view(View view);
+
+signals:
+    // The engine thread ended and the run is in the store (its id, or -1 when it was not recorded).
+    void runEnded(qint64 run_id);
+
+protected:
+    void closeEvent(class QCloseEvent* event) override;
+
+private:
+    void on_events(const std::vector<Event>& events);
+    void update_actions();
+
+    std::unique_ptr<storage::RunStore> store_;
+    ExperimentEditor* editor_;
+    LiveDashboard* dashboard_;
+    RunBrowser* browser_;
+    CompareView* compare_;
+    ErrorBanner* banner_;
+    QTabWidget* tabs_;
+    RunLauncher* launcher_;
+    QAction* launch_action_;
+    QAction* pause_action_;
+    QAction* stop_action_;
+    QLabel* run_state_;
+};
+
+}  // namespace tb::widgets
