@@ -69,6 +69,10 @@ RunWriter::RunWriter(SqliteConnection connection)
                     record_action),
       insert_log_(connection_, "INSERT INTO logs (run, line, t, wall, level, text) VALUES (?, ?, ?, ?, ?, ?)",
                   record_action),
+      insert_optimizer_stats_(connection_,
+                              "INSERT INTO optimizer_stats (run, worker, step, segment, t, wall, trust_ratio, "
+                              "weight_norm, update_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              record_action),
       upsert_summary_(connection_,
                       "INSERT INTO summaries (run, key, lower_is_better, points, last, last_t, best, best_t, "
                       "target, time_to_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -125,8 +129,7 @@ void RunWriter::record(const Event& event) {
             } else if constexpr (std::is_same_v<Payload, RunFinished>) {
                 record_run_finished(event, payload);
             } else if constexpr (std::is_same_v<Payload, OptimizerStats>) {
-                // Not stored: per-layer trust ratios are a live diagnostic for the workbench's plot, and
-                // the schema has no table for them yet.
+                record_optimizer_stats(event, payload);
             } else {
                 // A new event type must be given a table (or a reason not to store it) here, so that no
                 // kind of event is dropped without anyone having decided so.
@@ -241,6 +244,22 @@ void RunWriter::record_log(const Event& event, const Log& log) {
         .bind_text(5, level_name(log.level))
         .bind_text(6, log.text)
         .run();
+}
+
+void RunWriter::record_optimizer_stats(const Event& event, const OptimizerStats& stats) {
+    const std::int64_t run_id = require_run("OptimizerStats");
+    for (const LayerAdaptation& segment : stats.segments) {
+        insert_optimizer_stats_.bind_integer(1, run_id)
+            .bind_integer(2, stats.worker)
+            .bind_integer(3, stats.step)
+            .bind_text(4, segment.segment)
+            .bind_real(5, event.t)
+            .bind_real(6, event.wall_s)
+            .bind_real(7, segment.trust_ratio)
+            .bind_real(8, segment.weight_norm)
+            .bind_real(9, segment.update_norm)
+            .run();
+    }
 }
 
 void RunWriter::record_run_finished(const Event& event, const RunFinished& finished) {

@@ -70,6 +70,7 @@ private:
     void record_device_sample(const Event& event, const DeviceSample& sample);
     void record_merge(const Event& event, const Merge& merge);
     void record_log(const Event& event, const Log& log);
+    void record_optimizer_stats(const Event& event, const OptimizerStats& stats);
     void record_run_finished(const Event& event, const RunFinished& finished);
     void record_summaries_and_progress();
     std::int64_t require_run(std::string_view event_name) const;
@@ -81,6 +82,7 @@ private:
     SqliteStatement insert_device_sample_;
     SqliteStatement insert_merge_;
     SqliteStatement insert_log_;
+    SqliteStatement insert_optimizer_stats_;
     SqliteStatement upsert_summary_;
     SqliteStatement update_progress_;
     SqliteStatement finish_run_;

@@ -119,6 +119,21 @@ CREATE TABLE summaries (
     {2, R"sql(
 ALTER TABLE merges ADD COLUMN updates TEXT NOT NULL DEFAULT '[]';  -- JSON array, one count per device
 )sql"},
+    // Layer-wise optimizers (LARS, LAMB) report each segment's trust ratio every few steps.
+    {3, R"sql(
+CREATE TABLE optimizer_stats (
+    run INTEGER NOT NULL,
+    worker INTEGER NOT NULL,
+    step INTEGER NOT NULL,                 -- the worker's optimizer steps so far
+    segment TEXT NOT NULL,                 -- parameter segment, e.g. 'hidden.weight'
+    t REAL NOT NULL,
+    wall REAL NOT NULL,
+    trust_ratio REAL,
+    weight_norm REAL,
+    update_norm REAL,
+    PRIMARY KEY (run, worker, step, segment)
+) WITHOUT ROWID;
+)sql"},
 };
 
 static_assert(std::size(migrations) == current_schema_version, "one migration per schema version");

@@ -44,6 +44,7 @@ std::int64_t store_run(RunStore& store, const StoredRunShape& shape) {
                                  0.5 * t, static_cast<std::int64_t>(1000 * t)));
         sink.on_event(device_sample(t, 0, 32 + static_cast<std::int64_t>(index), 1000));
     }
+    sink.on_event({1.0, 1.5, OptimizerStats{0, 10, {{"hidden.weight", 0.9, 2.0, 2.2}}}});
     sink.on_event(run_finished(static_cast<double>(shape.precision.size()), shape.status));
     sink.close();
     return *sink.run_id();
@@ -296,12 +297,14 @@ private slots:
         delete_run(store, deleted);
         QCOMPARE(names_of(list_runs(store)).size(), std::size_t(1));
         QCOMPARE(list_runs(store).front().id, kept);
-        for (const char* table : {"metrics", "device_samples", "merges", "logs", "summaries", "devices"}) {
+        for (const char* table :
+             {"metrics", "device_samples", "merges", "logs", "summaries", "devices", "optimizer_stats"}) {
             QCOMPARE(store.connection().query_integer(
                          std::string("SELECT count(*) FROM ") + table + " WHERE run = " + std::to_string(deleted), "test"),
                      std::int64_t(0));
         }
         QVERIFY(store.connection().query_integer("SELECT count(*) FROM metrics", "test") > 0);
+        QCOMPARE(load_optimizer_stats(store, kept).size(), std::size_t(1));
         QVERIFY_THROWS_EXCEPTION(StorageError, delete_run(store, deleted));
     }
 

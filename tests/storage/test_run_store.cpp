@@ -94,7 +94,8 @@ private slots:
         QCOMPARE(store.connection().query_integer("PRAGMA user_version", "test"), current_schema_version);
         QCOMPARE(store.connection().query_integer("PRAGMA application_id", "test"), trainbench_application_id);
         QCOMPARE(store.connection().query_text("PRAGMA journal_mode", "test"), std::string("wal"));
-        for (const char* table : {"runs", "devices", "metrics", "device_samples", "merges", "logs", "summaries"}) {
+        for (const char* table :
+             {"runs", "devices", "metrics", "device_samples", "merges", "logs", "summaries", "optimizer_stats"}) {
             QCOMPARE(store.connection().query_integer(
                          std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") + table +
                              "'",
@@ -125,8 +126,9 @@ private slots:
             sink.on_event(merge(1.0, 0, {0.6, 0.4}));
             sink.on_event(run_finished(2.0));
             sink.close();
-            // Back to the version 1 schema: merges had no update counts.
-            store.connection().execute("ALTER TABLE merges DROP COLUMN updates; PRAGMA user_version = 1", "test");
+            // Back to the version 1 schema: merges had no update counts, optimizer statistics no table.
+            store.connection().execute(
+                "ALTER TABLE merges DROP COLUMN updates; DROP TABLE optimizer_stats; PRAGMA user_version = 1", "test");
         }
         RunStore migrated(path);
         QCOMPARE(migrated.connection().query_integer("PRAGMA user_version", "test"), current_schema_version);
@@ -135,6 +137,7 @@ private slots:
         QCOMPARE(merges.size(), std::size_t(1));
         QCOMPARE(merges.front().weights, (std::vector<double>{0.6, 0.4}));
         QVERIFY(merges.front().updates.empty());
+        QVERIFY(load_optimizer_stats(migrated, list_runs(migrated).front().id).empty());
     }
 
     void an_empty_file_becomes_a_new_store() {

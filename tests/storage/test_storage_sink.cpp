@@ -67,6 +67,7 @@ private slots:
         sink.on_event(evaluation(1.0, {{"p@1", 0.30}, {"loss", 2.0}}, 0.5, 5000));
         sink.on_event(merge(1.5, 0, {0.7, 0.3}, {7, 3}));
         sink.on_event({1.6, 2.0, Log{LogLevel::warning, "device B is slow"}});
+        sink.on_event({1.7, 2.1, OptimizerStats{1, 40, {{"hidden.weight", 0.8, 2.0, 2.5}, {"output.weight", 1.2, 3.0, 2.5}}}});
         sink.on_event(evaluation(2.0, {{"p@1", 0.56}, {"loss", 1.2}}, 1.0, 10000));
         sink.on_event(evaluation(3.0, {{"p@1", 0.52}, {"loss", 1.4}}, 1.5, 15000));
         sink.on_event(run_finished(3.5));
@@ -115,6 +116,13 @@ private slots:
         QCOMPARE(load_merges(store, *sink.run_id()).front().weights, (std::vector<double>{0.7, 0.3}));
         QCOMPARE(load_merges(store, *sink.run_id()).front().updates, (std::vector<std::int64_t>{7, 3}));
         QCOMPARE(load_log_lines(store, *sink.run_id()).front().text, std::string("device B is slow"));
+        const std::vector<OptimizerStatsRecord> stats = load_optimizer_stats(store, *sink.run_id());
+        QCOMPARE(stats.size(), std::size_t(2));
+        QCOMPARE(stats[1].segment, std::string("output.weight"));
+        QCOMPARE(stats[1].worker, 1);
+        QCOMPARE(stats[1].step, std::int64_t(40));
+        QCOMPARE(stats[1].trust_ratio, 1.2);
+        QCOMPARE(stats[1].t, 1.7);
     }
 
     void summaries_are_current_while_the_run_progresses() {
