@@ -6,6 +6,6 @@ cd "$(dirname "$0")"
 ./scripts/install_dependencies.sh
 ./scripts/build.sh
 if [ -x build/app/trainbench ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  exec build/app/trainbench --open sparse_mlp_synthetic "$@"
+  exec build/app/trainbench "$@"
 fi
-exec build/app/trainbench-cli run sparse_mlp_synthetic "$@"
+exec build/app/trainbench-cli run heterogeneity_sweep_synthetic "$@"

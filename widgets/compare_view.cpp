@@ -280,16 +280,16 @@ void CompareView::plot_curves() {
             const storage::RunRecord& run = comparison_->runs[r].run;
             const std::vector<storage::MetricSeries> series =
                 storage::load_metric_series(store_, run.id, curve_points, {comparison_->metric});
-            QCPGraph* graph = curves_->add_series(run_label(run), series_color(static_cast<int>(r)));
+            curves_->add_series(run_label(run), series_color(static_cast<int>(r)));
             if (series.empty()) continue;
             std::vector<double> values;
-            QVector<double> keys;
+            std::vector<double> keys;
             for (const storage::MetricPoint& point : series.front().points) {
                 keys.push_back(x_of(point, x_axis_));
                 values.push_back(point.value);
             }
             const std::vector<double> smoothed = ema_smooth(values, smoothing_);
-            graph->setData(keys, QVector<double>(smoothed.begin(), smoothed.end()));
+            curves_->set_series_data(static_cast<int>(r), keys, smoothed);
         }
     }
     curves_->set_follow(true);

@@ -134,14 +134,15 @@ void LiveDashboard::ensure_merge_series(std::size_t devices) {
     }
 }
 
-QCPGraph* LiveDashboard::metric_series(const std::string& name) {
+int LiveDashboard::metric_series(const std::string& name) {
     for (std::size_t i = 0; i < plotted_metrics_.size(); ++i) {
-        if (plotted_metrics_[i] == name) return metrics_->series(static_cast<int>(i));
+        if (plotted_metrics_[i] == name) return static_cast<int>(i);
     }
     plotted_metrics_.push_back(name);
     const bool loss = storage::lower_is_better(name);
-    return metrics_->add_series(QString::fromStdString(name), series_color(static_cast<int>(plotted_metrics_.size()) - 1),
-                                loss);
+    const int index = static_cast<int>(plotted_metrics_.size()) - 1;
+    metrics_->add_series(QString::fromStdString(name), series_color(index), loss);
+    return index;
 }
 
 void LiveDashboard::append_to_plots(const Event& event) {
@@ -152,10 +153,8 @@ void LiveDashboard::append_to_plots(const Event& event) {
         const DevicePoint& point = points.back();
         const std::optional<double> x = data_.x_of(point.time, x_axis_);
         if (!x) return;
-        throughput_->series(sample->device)->addData(*x, point.samples_per_s);
-        batch_->series(sample->device)->addData(*x, point.batch_size);
-        throughput_->mark_dirty();
-        batch_->mark_dirty();
+        throughput_->append(sample->device, *x, point.samples_per_s);
+        batch_->append(sample->device, *x, point.batch_size);
     } else if (std::holds_alternative<Merge>(event.payload)) {
         const MergePoint& merge = data_.merges().back();
         ensure_merge_series(merge.weights.size());
@@ -164,15 +163,13 @@ void LiveDashboard::append_to_plots(const Event& event) {
         double running_sum = 0;
         for (std::size_t i = 0; i < merge.weights.size(); ++i) {
             running_sum += merge.weights[i];
-            merges_->series(static_cast<int>(i))->addData(*x, running_sum);
+            merges_->append(static_cast<int>(i), *x, running_sum);
         }
-        merges_->mark_dirty();
     } else if (std::holds_alternative<Eval>(event.payload)) {
         const EvalPoint& evaluation = data_.evaluations().back();
         const std::optional<double> x = eval_x(evaluation);
         if (!x) return;
-        for (const auto& [name, value] : evaluation.metrics) metric_series(name)->addData(*x, value);
-        metrics_->mark_dirty();
+        for (const auto& [name, value] : evaluation.metrics) metrics_->append(metric_series(name), *x, value);
     }
     if (std::holds_alternative<RunFinished>(event.payload) || std::holds_alternative<Eval>(event.payload)) {
         update_header();
@@ -184,9 +181,9 @@ void LiveDashboard::rebuild_plots() {
     plotted_metrics_.clear();
     ensure_device_series(data_.devices().size());
     for (std::size_t device = 0; device < data_.device_points().size(); ++device) {
-        QVector<double> keys;
-        QVector<double> throughput;
-        QVector<double> batch;
+        std::vector<double> keys;
+        std::vector<double> throughput;
+        std::vector<double> batch;
         for (const DevicePoint& point : data_.device_points()[device]) {
             const std::optional<double> x = data_.x_of(point.time, x_axis_);
             if (!x) continue;
@@ -194,8 +191,8 @@ void LiveDashboard::rebuild_plots() {
             throughput.push_back(point.samples_per_s);
             batch.push_back(point.batch_size);
         }
-        throughput_->series(static_cast<int>(device))->setData(keys, throughput, true);
-        batch_->series(static_cast<int>(device))->setData(keys, batch, true);
+        throughput_->set_series_data(static_cast<int>(device), keys, throughput);
+        batch_->set_series_data(static_cast<int>(device), keys, batch);
     }
     for (const MergePoint& merge : data_.merges()) {
         ensure_merge_series(merge.weights.size());
@@ -204,14 +201,14 @@ void LiveDashboard::rebuild_plots() {
         double running_sum = 0;
         for (std::size_t i = 0; i < merge.weights.size(); ++i) {
             running_sum += merge.weights[i];
-            merges_->series(static_cast<int>(i))->addData(*x, running_sum);
+            merges_->append(static_cast<int>(i), *x, running_sum);
         }
     }
     for (const std::string& name : data_.metric_names()) metric_series(name);
     for (const EvalPoint& evaluation : data_.evaluations()) {
         const std::optional<double> x = eval_x(evaluation);
         if (!x) continue;
-        for (const auto& [name, value] : evaluation.metrics) metric_series(name)->addData(*x, value);
+        for (const auto& [name, value] : evaluation.metrics) metrics_->append(metric_series(name), *x, value);
     }
     for (PlotPanel* plot : plots()) {
         plot->set_follow(true);

@@ -59,7 +59,8 @@ private:
     void append_to_plots(const Event& event);
     void ensure_device_series(std::size_t devices);
     void ensure_merge_series(std::size_t devices);
-    QCPGraph* metric_series(const std::string& name);
+    // The metric plot's series index for a metric, added on first use.
+    int metric_series(const std::string& name);
     std::optional<double> eval_x(const EvalPoint& point) const;
     void update_header();
 

@@ -32,20 +32,7 @@ void style_axis(QCPAxis* axis) {
     axis->setSubTickPen(QPen(Qt::black, 0));
 }
 
-// The value of `graph` at the data point nearest `key`, and that point's key.
-bool nearest_point(const QCPGraph& graph, double key, double* found_key, double* value) {
-    const QSharedPointer<QCPGraphDataContainer> data = graph.data();
-    if (data->isEmpty()) return false;
-    auto it = data->findBegin(key, false);
-    if (it == data->constEnd()) it = data->constEnd() - 1;
-    if (it != data->constBegin()) {
-        auto before = it - 1;
-        if (std::abs(before->key - key) < std::abs(it->key - key)) it = before;
-    }
-    *found_key = it->key;
-    *value = it->value;
-    return true;
-}
+constexpr qsizetype sparse_series_points = 40;
 
 }  // namespace
 
@@ -127,6 +114,10 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
         if (plot_->axisRect()->rect().contains(event->pos())) set_follow(false);
     });
     connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this] { set_follow(true); });
+    // A pan or zoom shows another x range: reduce the series for it before QCustomPlot draws.
+    connect(plot_->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
+        if (!setting_range_) update_drawn_points();
+    });
 }
 
 QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool right_axis) {
@@ -137,12 +128,18 @@ QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool r
     graph->setPen(QPen(color, 1));  // width 1: QCustomPlot's fast path for long series
     graph->setAdaptiveSampling(true);
     if (stacked_) {
-        QColor fill = color;
-        fill.setAlpha(150);
-        graph->setBrush(fill);
-        if (!series_.empty()) graph->setChannelFillGraph(series_.back());
+        // Each band is filled down to zero and drawn under the bands below it, so what shows of it is
+        // the strip between its sum and the previous one. Filling to zero is a plain polygon, where a
+        // channel fill between two graphs costs QCustomPlot several times more.
+        // Opaque and not antialiased: sixteen full-height fills stay cheap to paint.
+        const auto lighten = [](int channel) { return channel + (255 - channel) * 2 / 5; };
+        graph->setBrush(QColor(lighten(color.red()), lighten(color.green()), lighten(color.blue())));
+        graph->setAntialiasedFill(false);
+        graph->setAntialiased(false);
+        for (auto lower = series_.rbegin(); lower != series_.rend(); ++lower) (*lower)->setLayer(graph->layer());
     }
     series_.push_back(graph);
+    data_.emplace_back();
     mark_dirty();
     return graph;
 }
@@ -150,10 +147,26 @@ QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool r
 void PlotPanel::remove_all_series() {
     plot_->clearGraphs();
     series_.clear();
+    data_.clear();
     tracer_->setGraph(nullptr);
     tracer_->setVisible(false);
     readout_->clear();
     mark_dirty();
+}
+
+void PlotPanel::set_stacked(bool stacked) {
+    stacked_ = stacked;
+    if (stacked) plot_->yAxis->setRange(0, 1);
+}
+
+void PlotPanel::append(int series, double x, double y) {
+    data_[static_cast<std::size_t>(series)].append(x, y);
+    dirty_ = true;
+}
+
+void PlotPanel::set_series_data(int series, const std::vector<double>& x, const std::vector<double>& y) {
+    data_[static_cast<std::size_t>(series)].assign(x, y);
+    dirty_ = true;
 }
 
 void PlotPanel::set_x_label(const QString& label) {
@@ -184,46 +197,62 @@ void PlotPanel::set_follow(bool follow) {
 
 long long PlotPanel::point_count() const {
     long long points = 0;
-    for (const QCPGraph* graph : series_) points += graph->data()->size();
+    for (const DecimatedSeries& series : data_) points += static_cast<long long>(series.size());
     return points;
 }
 
 void PlotPanel::rescale() {
+    // From the series' cached ranges: a rescale costs nothing however long the series.
     bool any = false;
     double low = std::numeric_limits<double>::infinity();
     double high = -std::numeric_limits<double>::infinity();
-    for (QCPGraph* graph : series_) {
-        bool found = false;
-        const QCPRange keys = graph->getKeyRange(found);
-        if (!found) continue;
+    for (const DecimatedSeries& series : data_) {
+        if (series.empty()) continue;
         any = true;
-        low = std::min(low, keys.lower);
-        high = std::max(high, keys.upper);
+        low = std::min(low, series.first_x());
+        high = std::max(high, series.last_x());
     }
     if (!any) return;
     if (high <= low) high = low + 1;
+    setting_range_ = true;
     plot_->xAxis->setRange(low, high);
+    setting_range_ = false;
     if (stacked_) {
         plot_->yAxis->setRange(0, 1);
         return;
     }
     for (QCPAxis* axis : {plot_->yAxis, plot_->yAxis2}) {
-        if (!axis->visible() && axis != plot_->yAxis) continue;
         bool found_any = false;
-        QCPRange values;
-        for (QCPGraph* graph : series_) {
-            if (graph->valueAxis() != axis || !graph->visible()) continue;
-            bool found = false;
-            const QCPRange range = graph->getValueRange(found, QCP::sdBoth);
-            if (!found) continue;
-            values = found_any ? QCPRange(std::min(values.lower, range.lower), std::max(values.upper, range.upper)) : range;
+        double lowest = 0;
+        double highest = 0;
+        for (std::size_t i = 0; i < series_.size(); ++i) {
+            if (series_[i]->valueAxis() != axis || !series_[i]->visible()) continue;
+            const std::optional<std::pair<double, double>> range = data_[i].value_range();
+            if (!range) continue;
+            lowest = found_any ? std::min(lowest, range->first) : range->first;
+            highest = found_any ? std::max(highest, range->second) : range->second;
             found_any = true;
         }
         if (!found_any) continue;
         // Curves start from zero where they can (rates, sizes, accuracy), with a little head room.
-        const double lower = values.lower >= 0 ? 0.0 : values.lower;
-        const double span = std::max(values.upper - lower, 1e-9);
-        axis->setRange(lower, values.upper + 0.06 * span);
+        const double lower = lowest >= 0 ? 0.0 : lowest;
+        const double span = std::max(highest - lower, 1e-9);
+        axis->setRange(lower, highest + 0.06 * span);
+    }
+}
+
+void PlotPanel::update_drawn_points() {
+    const QCPRange range = plot_->xAxis->range();
+    const int columns = std::max(plot_->axisRect()->width(), 200);
+    const auto reduction = stacked_ ? DecimatedSeries::Reduction::mean : DecimatedSeries::Reduction::extremes;
+    QVector<double> keys;
+    QVector<double> values;
+    for (std::size_t i = 0; i < series_.size(); ++i) {
+        data_[i].view(range.lower, range.upper, columns, reduction, keys, values);
+        // A short series also shows its points: a run's first sample is a dot before it is a line.
+        const bool sparse = keys.size() < sparse_series_points && !stacked_;
+        series_[i]->setScatterStyle(sparse ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5) : QCPScatterStyle());
+        series_[i]->setData(keys, values, true);
     }
 }
 
@@ -231,6 +260,7 @@ void PlotPanel::redraw() {
     if (!dirty_) return;
     dirty_ = false;
     if (follow_) rescale();
+    update_drawn_points();
     update_empty_text();
     ++redraws_;
     plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -239,6 +269,7 @@ void PlotPanel::redraw() {
 void PlotPanel::redraw_now() {
     dirty_ = false;
     if (follow_) rescale();
+    update_drawn_points();
     update_empty_text();
     ++redraws_;
     plot_->replot(QCustomPlot::rpImmediateRefresh);
@@ -265,12 +296,13 @@ void PlotPanel::on_mouse_move(QMouseEvent* event) {
     double nearest_value = 0;
     double below_value = 0;
     double previous_value = 0;
-    for (QCPGraph* graph : series_) {
-        double point_key = 0;
-        double value = 0;
-        if (!graph->visible() || !nearest_point(*graph, key, &point_key, &value)) {
-            continue;
-        }
+    for (std::size_t i = 0; i < series_.size(); ++i) {
+        QCPGraph* graph = series_[i];
+        // From the full series, not the reduced points drawn.
+        const std::optional<std::pair<double, double>> point = data_[i].nearest(key);
+        if (!graph->visible() || !point) continue;
+        const double point_key = point->first;
+        const double value = point->second;
         const double distance = std::abs(graph->valueAxis()->coordToPixel(value) - position.y()) +
                                 std::abs(graph->keyAxis()->coordToPixel(point_key) - position.x());
         // In a stacked plot the pointer is inside a band: the band whose top is the first above it.
@@ -289,8 +321,9 @@ void PlotPanel::on_mouse_move(QMouseEvent* event) {
         tracer_->setVisible(false);
         readout_->clear();
     } else {
-        tracer_->setGraph(nearest);
-        tracer_->setGraphKey(nearest_key);
+        tracer_->setGraph(nullptr);
+        tracer_->position->setAxes(plot_->xAxis, nearest->valueAxis());
+        tracer_->position->setCoords(nearest_key, nearest_value);
         tracer_->setVisible(true);
         const double shown = stacked_ ? nearest_value - below_value : nearest_value;
         readout_->setText(QStringLiteral("%1 = %2 at x = %3")

@@ -11,6 +11,8 @@
 #include <functional>
 #include <vector>
 
+#include "widgets/decimated_series.h"
+
 class QCustomPlot;
 class QCPGraph;
 class QCPAxis;
@@ -33,15 +35,20 @@ public:
     const QString& title() const { return title_; }
 
     // A series drawn against the left axis, or the right one (shown on first use) when `right_axis`.
+    // The graph is for styling; data goes in through append() and set_series_data(), and the graph
+    // holds only what is drawn (see decimated_series.h).
     QCPGraph* add_series(const QString& name, const QColor& color, bool right_axis = false);
     int series_count() const { return static_cast<int>(series_.size()); }
     QCPGraph* series(int index) const { return series_[static_cast<std::size_t>(index)]; }
+    const DecimatedSeries& series_data(int index) const { return data_[static_cast<std::size_t>(index)]; }
+    void append(int series, double x, double y);
+    void set_series_data(int series, const std::vector<double>& x, const std::vector<double>& y);
     void remove_all_series();
     void set_x_label(const QString& label);
     void set_right_axis_label(const QString& label);
     // Stacked series: each series holds the running sum, drawn filled down to the one below, and the
     // readout shows each series' own share. The y range is then fixed at [0, 1].
-    void set_stacked(bool stacked) { stacked_ = stacked; }
+    void set_stacked(bool stacked);
     // Text shown in the plot while it has no data ("waiting for the first merge").
     void set_empty_text(const QString& text);
 
@@ -55,7 +62,7 @@ public:
     // Rescales and repaints now (the replot benchmark times this).
     void redraw_now();
     long long redraw_count() const { return redraws_; }
-    // Points held by all series together.
+    // Points held by all series together (not only those drawn).
     long long point_count() const;
 
     // By file extension: .png, .svg or .pdf. Throws std::runtime_error with the reason.
@@ -67,6 +74,8 @@ signals:
 
 private:
     void rescale();
+    // Fills the graphs with the reduced points of the visible x range.
+    void update_drawn_points();
     void update_empty_text();
     void on_mouse_move(QMouseEvent* event);
     void on_legend_click(QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent* event);
@@ -80,6 +89,8 @@ private:
     QCPItemText* empty_label_;
     QString empty_text_;
     std::vector<QCPGraph*> series_;
+    std::vector<DecimatedSeries> data_;
+    bool setting_range_ = false;
     bool stacked_ = false;
     bool follow_ = true;
     bool dirty_ = false;

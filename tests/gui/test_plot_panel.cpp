@@ -8,8 +8,10 @@
 #include <QTest>
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "widgets/decimated_series.h"
 #include "widgets/ema_smoothing.h"
 #include "widgets/plot_panel.h"
 
@@ -30,11 +32,11 @@ void hover(QCustomPlot& plot, QPoint position) {
 }
 
 void fill_two_lines(PlotPanel& panel) {
-    QCPGraph* rising = panel.add_series(QStringLiteral("rising"), Qt::blue);
-    QCPGraph* flat = panel.add_series(QStringLiteral("flat"), Qt::red);
+    panel.add_series(QStringLiteral("rising"), Qt::blue);
+    panel.add_series(QStringLiteral("flat"), Qt::red);
     for (int i = 0; i <= 100; ++i) {
-        rising->addData(i, i);
-        flat->addData(i, 10);
+        panel.append(0, i, i);
+        panel.append(1, i, 10);
     }
 }
 
@@ -100,7 +102,7 @@ private slots:
         const QCPRange zoomed = plot.xAxis->range();
         QVERIFY(zoomed.size() < 100.0);
         // New data does not move a view the user chose.
-        panel.series(0)->addData(200, 200);
+        panel.append(0, 200, 200);
         panel.mark_dirty();
         panel.redraw_now();
         QCOMPARE(plot.xAxis->range(), zoomed);
@@ -137,8 +139,8 @@ private slots:
         double running = 0;
         for (int device = 0; device < 3; ++device) {
             running += shares[device];
-            QCPGraph* graph = panel.add_series(QStringLiteral("dev%1").arg(device), Qt::darkGreen);
-            for (int i = 0; i <= 10; ++i) graph->addData(i, running);
+            panel.add_series(QStringLiteral("dev%1").arg(device), Qt::darkGreen);
+            for (int i = 0; i <= 10; ++i) panel.append(device, i, running);
         }
         panel.redraw_now();
         QCOMPARE(panel.plot().yAxis->range(), QCPRange(0, 1));
@@ -146,6 +148,51 @@ private slots:
         const QPoint in_middle_band(static_cast<int>(plot.xAxis->coordToPixel(5)), static_cast<int>(plot.yAxis->coordToPixel(0.65)));
         hover(plot, in_middle_band);
         QTRY_VERIFY2(panel.readout().startsWith("dev1 = 0.3"), qPrintable(panel.readout()));
+    }
+
+    void decimated_series_keeps_spikes_and_bounds_what_is_drawn() {
+        tb::widgets::DecimatedSeries series;
+        for (int i = 0; i < 100000; ++i) series.append(i, i == 54321 ? 1000.0 : std::sin(i * 0.001));
+        QCOMPARE(series.size(), 100000u);
+        QCOMPARE(series.value_range()->second, 1000.0);
+        QVector<double> keys;
+        QVector<double> values;
+        // The whole series on 500 columns: about two points per column, the spike among them.
+        series.view(0, 99999, 500, tb::widgets::DecimatedSeries::Reduction::extremes, keys, values);
+        QVERIFY2(keys.size() <= 2 * 500 + 4, qPrintable(QString::number(keys.size())));
+        QVERIFY(keys.size() >= 500);
+        QVERIFY(std::is_sorted(keys.begin(), keys.end()));
+        QVERIFY(values.contains(1000.0));
+        QCOMPARE(keys[values.indexOf(1000.0)], 54321.0);
+        // Zoomed in to 200 points: every point, plus one beyond each edge.
+        series.view(1000, 1199, 500, tb::widgets::DecimatedSeries::Reduction::extremes, keys, values);
+        QCOMPARE(keys.size(), 202);
+        QCOMPARE(keys.front(), 999.0);
+        QCOMPARE(keys.back(), 1200.0);
+        // Between bucket and point sizes: groups of raw points, still with the spike.
+        series.view(50000, 59999, 500, tb::widgets::DecimatedSeries::Reduction::extremes, keys, values);
+        QVERIFY(keys.size() <= 2 * 500 + 4);
+        QVERIFY(values.contains(1000.0));
+        QCOMPARE(*series.nearest(54321.4), std::pair(54321.0, 1000.0));
+    }
+
+    void stacked_series_reduce_to_aligned_means() {
+        // Two stacked shares alternating 0.2/0.8 and 0.6/0.4: their running sums reduce to means that
+        // still stack to one, on the same x for both bands.
+        tb::widgets::DecimatedSeries lower;
+        tb::widgets::DecimatedSeries upper;
+        for (int i = 0; i < 20000; ++i) {
+            const double share = i % 2 == 0 ? 0.2 : 0.6;
+            lower.append(i, share);
+            upper.append(i, 1.0);
+        }
+        QVector<double> lower_keys, lower_values, upper_keys, upper_values;
+        const auto mean = tb::widgets::DecimatedSeries::Reduction::mean;
+        lower.view(0, 19999, 300, mean, lower_keys, lower_values);
+        upper.view(0, 19999, 300, mean, upper_keys, upper_values);
+        QCOMPARE(lower_keys, upper_keys);
+        for (double value : lower_values) QVERIFY(std::abs(value - 0.4) < 1e-9);
+        for (double value : upper_values) QCOMPARE(value, 1.0);
     }
 
     void ema_smoothing_is_bias_corrected() {
