@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "core/optim/optimizer_state_merge.h"
+
 namespace tb {
 
 std::vector<float> download_parameters(Worker& worker) { return worker.replica->parameters().download(); }
@@ -19,6 +21,13 @@ std::vector<float> weighted_average(std::vector<Worker>& workers, std::span<cons
 
 void load_parameters(std::vector<Worker>& workers, const std::vector<float>& parameters) {
     for (Worker& worker : workers) worker.replica->parameters().upload(parameters);
+}
+
+void merge_optimizer_states(std::vector<Worker>& workers, std::span<const double> weights,
+                            const std::string& state_at_merge) {
+    std::vector<Optimizer*> optimizers;
+    for (Worker& worker : workers) optimizers.push_back(&worker.replica->optimizer());
+    merge_optimizer_states(std::span<Optimizer* const>(optimizers), weights, state_at_merge);
 }
 
 double parameter_bytes(const Worker& worker) {

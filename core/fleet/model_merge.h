@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,10 @@ std::vector<float> download_parameters(Worker& worker);
 // sum_i weights[i] * parameters of worker i
 std::vector<float> weighted_average(std::vector<Worker>& workers, std::span<const double> weights);
 void load_parameters(std::vector<Worker>& workers, const std::vector<float>& parameters);
+// Applies optimizer.state_at_merge to the workers' optimizer state after load_parameters: keep it,
+// reset it, or average it with the merge's weights (core/optim/optimizer_state_merge.h).
+void merge_optimizer_states(std::vector<Worker>& workers, std::span<const double> weights,
+                            const std::string& state_at_merge);
 // Bytes of one replica's parameters: what a merge moves per device.
 double parameter_bytes(const Worker& worker);
 

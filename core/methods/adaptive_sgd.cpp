@@ -117,6 +117,7 @@ void AdaptiveSgd::run(TrainingSession& session) {
         std::vector<float> merged = weighted_average(workers, shares);
         momentum.apply(merged);
         load_parameters(workers, merged);
+        merge_optimizer_states(workers, shares, session.config().optimizer.state_at_merge);
         executor->communicate(merge_bytes);
         session.publish(Merge{merge_index++, shares, updates});
 

@@ -36,6 +36,7 @@ void ModelAveraging::run(TrainingSession& session) {
     while (!session.should_stop()) {
         run_equal_local_steps(session, *executor, batcher, batch_size_, steps_per_period);
         load_parameters(workers, weighted_average(workers, equal));
+        merge_optimizer_states(workers, equal, session.config().optimizer.state_at_merge);
         executor->communicate(merge_bytes);
         session.publish(Merge{merge_index++, equal, {}});
         if (session.evaluation_due()) {
