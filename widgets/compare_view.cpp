@@ -136,6 +136,7 @@ CompareView::CompareView(storage::RunStore& store, QWidget* parent) : QWidget(pa
     lower->addWidget(summary_host);
     lower->addWidget(bars_);
     lower->addWidget(difference_host);
+    lower->setSizes({520, 330, 520});
     auto* right = new QSplitter(Qt::Vertical, this);
     right->addWidget(curves_);
     right->addWidget(lower);
@@ -347,9 +348,11 @@ void CompareView::fill_bars() {
             ticker->addTick(position, label);
         }
         plot.xAxis->setRange(0.4, static_cast<double>(comparison_->runs.size()) + 0.6);
-        bool found = false;
-        const QCPRange values = bars->getValueRange(found);
-        plot.yAxis->setRange(0, found ? values.upper * 1.1 + 1e-9 : 1.0);
+        // Bars always include their zero base in their value range: ask whether any bar exists instead.
+        const bool found = !bars->data()->isEmpty();
+        bool any_range = false;
+        const QCPRange values = bars->getValueRange(any_range);
+        plot.yAxis->setRange(0, found ? values.upper * 1.1 : 1.0);
         bars_->set_empty_text(found ? QString() : QStringLiteral("no run reached the target"));
     }
     plot.xAxis->setTicker(ticker);
