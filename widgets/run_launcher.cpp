@@ -70,7 +70,12 @@ bool RunLauncher::launch(const RunConfig& config) {
                 store_error_ = QString::fromStdString(error.what());
             }
         }
-        run_experiment(config, sinks, options);
+        try {
+            run_experiment(config, sinks, options);
+        } catch (const std::exception& error) {
+            // run_experiment throws only when a sink fails; the run's end is then unknown to the window.
+            store_error_ = QString::fromStdString(error.what());
+        }
         if (storage_sink) {
             try {
                 storage_sink->close();

@@ -126,6 +126,13 @@ void WorkbenchWindow::stop() {
 }
 
 void WorkbenchWindow::open_stored_run(std::int64_t run_id) {
+    if (launcher_->running()) {
+        // The dashboard shows one run at a time, and the live one keeps streaming into it.
+        banner_->show_error(QStringLiteral("Cannot open run #%1 while an experiment is running").arg(run_id),
+                            QStringLiteral("Stop the running experiment, or wait for it to finish, then open the run "
+                                           "again; the Compare view can show stored runs meanwhile."));
+        return;
+    }
     try {
         dashboard_->show_events(stored_run_events(*store_, run_id), QStringLiteral("run #%1").arg(run_id));
         show_view(View::dashboard);
