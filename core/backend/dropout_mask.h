@@ -6,16 +6,12 @@
 
 #include <cstdint>
 
+#include "core/random/splitmix64.h"
+
 namespace tb {
 
-// The splitmix64 finalizer: a bijection of 64-bit integers whose output bits each depend on every
-// input bit, which is what a counter-based generator needs from its mixing function.
-constexpr std::uint64_t splitmix64(std::uint64_t z) {
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+// splitmix64's output for state z (core/random/splitmix64.h): the counter-based generator's draw.
+constexpr std::uint64_t splitmix64(std::uint64_t z) { return splitmix64_mix(z + splitmix64_gamma); }
 
 // Mixing the seed first makes nearby seeds (7, 8, ...) give unrelated masks instead of the same
 // stream shifted by a few elements, which `seed ^ element` alone would.

@@ -6,31 +6,22 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/random/splitmix64.h"
+
 namespace tb {
 namespace {
-
-constexpr std::uint64_t golden_gamma = 0x9E3779B97F4A7C15ull;
-
-// splitmix64 (Steele, Lea, Flood, OOPSLA 2014): the same sequence on every platform, unlike the
-// standard library's distributions.
-std::uint64_t mix64(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 class EpochRandom {
 public:
     EpochRandom(std::uint64_t seed, std::int64_t epoch)
-        : state_(mix64(mix64(seed) + static_cast<std::uint64_t>(epoch) * golden_gamma)) {}
+        : state_(splitmix64_mix(splitmix64_mix(seed) + static_cast<std::uint64_t>(epoch) * splitmix64_gamma)) {}
 
     // Uniform in [0, bound], exactly (masked rejection).
     std::uint64_t up_to(std::uint64_t bound) {
         const int bits = std::bit_width(bound);
         if (bits == 0) return 0;
         for (;;) {
-            state_ += golden_gamma;
-            const std::uint64_t candidate = mix64(state_) >> (64 - bits);
+            const std::uint64_t candidate = splitmix64_next(state_) >> (64 - bits);
             if (candidate <= bound) return candidate;
         }
     }

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/errors.h"
+#include "core/random/splitmix64.h"
 
 namespace tb {
 namespace {
@@ -18,27 +19,18 @@ namespace {
 // Random streams: splitmix64 (Steele, Lea, Flood, OOPSLA 2014). Every sample gets its own stream keyed
 // by (seed, split, row), so a sample does not depend on how many came before it.
 
-constexpr std::uint64_t golden_gamma = 0x9E3779B97F4A7C15ull;
-
-std::uint64_t mix64(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 enum class StreamPurpose : std::uint64_t { label_ids = 1, feature_ids, signatures, train_samples, test_samples };
 
 std::uint64_t stream_key(std::uint64_t seed, StreamPurpose purpose, std::uint64_t index) {
-    return mix64(mix64(seed + static_cast<std::uint64_t>(purpose) * golden_gamma) + index);
+    return splitmix64_mix(splitmix64_mix(seed + static_cast<std::uint64_t>(purpose) * splitmix64_gamma) + index);
 }
 
 class RandomStream {
 public:
-    explicit RandomStream(std::uint64_t key) : state_(mix64(key)) {}
+    explicit RandomStream(std::uint64_t key) : state_(splitmix64_mix(key)) {}
 
     std::uint64_t next() {
-        state_ += golden_gamma;
-        return mix64(state_);
+        return splitmix64_next(state_);
     }
 
     // Uniform in [0, bound), bound >= 1, exactly (masked rejection: fewer than two draws on average).
@@ -220,7 +212,7 @@ private:
 // pure function of (seed, label, slot), so no labels x features table is ever stored.
 std::int64_t signature_feature_rank(const SyntheticXmlcSpec& spec, std::int32_t label, std::int64_t slot) {
     const std::uint64_t key = stream_key(spec.seed, StreamPurpose::signatures, static_cast<std::uint64_t>(label));
-    const std::uint64_t hashed = mix64(key + static_cast<std::uint64_t>(slot) * golden_gamma);
+    const std::uint64_t hashed = splitmix64_mix(key + static_cast<std::uint64_t>(slot) * splitmix64_gamma);
     return static_cast<std::int64_t>(hashed % static_cast<std::uint64_t>(spec.num_features));
 }
 

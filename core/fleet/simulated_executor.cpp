@@ -20,9 +20,7 @@ SimulatedRunClock& require_simulated_clock(TrainingSession& session) {
 
 // Steps run one after another here, so each may use every core.
 SimulatedExecutor::SimulatedExecutor(TrainingSession& session, int worker_limit)
-    : Executor(session, create_workers(session, 0, worker_limit)), clock_(require_simulated_clock(session)) {
-    for (const Worker& worker : workers_) devices_.push_back(worker.device);
-}
+    : Executor(session, create_workers(session, 0, worker_limit)), clock_(require_simulated_clock(session)) {}
 
 void SimulatedExecutor::start(const StepOrder& order) {
     Worker& worker = workers_.at(static_cast<std::size_t>(order.worker));
@@ -42,7 +40,9 @@ StepDone SimulatedExecutor::wait_for_step() {
 
 void SimulatedExecutor::communicate(double bytes) {
     if (in_flight() > 0) throw std::logic_error("communication while steps are in flight");
-    clock_.advance_to(clock_.now() + simulated_all_reduce_seconds(devices_, bytes));
+    std::vector<DeviceSpec> devices;
+    for (const Worker& worker : workers_) devices.push_back(worker.device);
+    clock_.advance_to(clock_.now() + simulated_all_reduce_seconds(devices, bytes));
 }
 
 }  // namespace tb

@@ -32,7 +32,6 @@ private:
     };
 
     SimulatedRunClock& clock_;
-    std::vector<DeviceSpec> devices_;
     std::priority_queue<StepDone, std::vector<StepDone>, LaterFirst> pending_;
 };
 

@@ -2,14 +2,11 @@
 
 #include <cmath>
 
+#include "core/random/splitmix64.h"
+
 namespace tb {
 
-std::uint64_t ParameterInitializer::next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+std::uint64_t ParameterInitializer::next() { return splitmix64_next(state_); }
 
 void ParameterInitializer::uniform(float* values, std::int64_t count, float limit) {
     for (std::int64_t i = 0; i < count; ++i) {
