@@ -119,6 +119,18 @@ void export_summaries(const std::vector<MetricSummary>& summaries, const std::fi
     csv.finish();
 }
 
+// One row per worker, step and segment of a layer-wise optimizer (LARS, LAMB); only the header for others.
+void export_optimizer_stats(RunStore& store, std::int64_t run_id, const std::filesystem::path& path) {
+    CsvFileWriter csv(path);
+    write_header(csv, {"worker", "step", "segment", "t", "wall_s", "trust_ratio", "weight_norm", "update_norm"});
+    for (const OptimizerStatsRecord& record : load_optimizer_stats(store, run_id)) {
+        csv.integer(record.worker).integer(record.step).text(record.segment).number(record.t);
+        csv.number(record.wall_s).number(record.trust_ratio).number(record.weight_norm);
+        csv.number(record.update_norm).end_row();
+    }
+    csv.finish();
+}
+
 void export_config(const nlohmann::json& config, const std::filesystem::path& path) {
     std::ofstream file(path, std::ios::binary);
     file << config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
@@ -142,13 +154,15 @@ std::vector<std::filesystem::path> export_run_csv(RunStore& store, std::int64_t 
     }
     const std::vector<std::filesystem::path> files = {folder / "metrics.csv", folder / "device_samples.csv",
                                                       folder / "merges.csv",  folder / "devices.csv",
-                                                      folder / "summaries.csv", folder / "config.json"};
+                                                      folder / "summaries.csv", folder / "optimizer_stats.csv",
+                                                      folder / "config.json"};
     export_metrics(store, run_id, files[0]);
     export_device_samples(store, run_id, files[1]);
     export_merges(store, run_id, details.devices, files[2]);
     export_devices(details.devices, files[3]);
     export_summaries(details.metric_summaries, files[4]);
-    export_config(details.config, files[5]);
+    export_optimizer_stats(store, run_id, files[5]);
+    export_config(details.config, files[6]);
     return files;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Exports one stored run for other tools: one CSV per table (metrics.csv, device_samples.csv, merges.csv,
-// devices.csv, summaries.csv) and the run's config as config.json, into a folder.
+// devices.csv, summaries.csv, optimizer_stats.csv) and the run's config as config.json, into a folder.
 
 #include <cstdint>
 #include <filesystem>

@@ -274,7 +274,7 @@ private slots:
         const std::int64_t run_id = store_run(store, {config, {0.25, 0.5}});
         const std::filesystem::path out = std::filesystem::path(folder.path().toStdString()) / "export";
         const auto files = export_run_csv(store, run_id, out);
-        QCOMPARE(files.size(), std::size_t(6));
+        QCOMPARE(files.size(), std::size_t(7));
 
         const auto metrics = lines_of(out / "metrics.csv");
         QCOMPARE(metrics.size(), std::size_t(1 + 4));
@@ -284,6 +284,10 @@ private slots:
         QCOMPARE(lines_of(out / "merges.csv")[0], std::string("index,t,wall_s,weight_A,weight_B,updates_A,updates_B"));
         QCOMPARE(lines_of(out / "devices.csv")[2], std::string("1,B,cpu,-1,0,0.4"));
         QCOMPARE(lines_of(out / "summaries.csv").size(), std::size_t(3));
+        const auto trust_ratios = lines_of(out / "optimizer_stats.csv");
+        QCOMPARE(trust_ratios.size(), std::size_t(1 + 1));
+        QCOMPARE(trust_ratios[0], std::string("worker,step,segment,t,wall_s,trust_ratio,weight_norm,update_norm"));
+        QCOMPARE(trust_ratios[1], std::string("0,10,hidden.weight,1,1.5,0.9,2,2.2"));
         std::ifstream config_file(out / "config.json");
         // QCOMPARE cannot take JSON documents (Qt's comparison overloads trip over json's converting constructors).
         QVERIFY(nlohmann::json::parse(config_file) == config);
