@@ -45,7 +45,6 @@ private:
     Gradients gradients_;
     std::unique_ptr<Optimizer> optimizer_;
     DeviceBatch batch_;
-    DeviceMatrix grad_logits_;
     std::int64_t optimizer_steps_ = 0;
     std::int64_t stats_every_steps_ = 0;
     std::optional<OptimizerStats> pending_stats_;

@@ -24,8 +24,9 @@ public:
     virtual LossKind loss() const = 0;
     // Initial parameter values in the layout, a pure function of the seed (the same on every backend).
     virtual std::vector<float> initial_parameters(std::uint64_t seed) const = 0;
-    // Returns the logits (batch x outputs), valid until the next forward.
-    virtual ConstMatrixView forward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
+    // Returns the logits (batch x outputs), valid until the next forward. They are the model's own
+    // scratch: training overwrites them with their gradient, which backward never needs them for.
+    virtual MatrixView forward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                                     bool training) = 0;
     // Overwrites `gradients` with d(loss)/d(parameters) given d(loss)/d(logits) for the batch of the last
     // forward.

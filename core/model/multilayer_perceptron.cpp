@@ -74,7 +74,7 @@ std::vector<float> MultilayerPerceptron::initial_parameters(std::uint64_t seed) 
     return values;
 }
 
-ConstMatrixView MultilayerPerceptron::forward(Backend& backend, const ParameterArena& parameters,
+MatrixView MultilayerPerceptron::forward(Backend& backend, const ParameterArena& parameters,
                                               const DeviceBatch& batch, bool training) {
     const std::int64_t rows = batch.size;
     const std::size_t layer_count = outputs_.size();

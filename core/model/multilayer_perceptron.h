@@ -30,7 +30,7 @@ public:
     const ArenaLayout& layout() const override { return layout_; }
     LossKind loss() const override { return spec_.loss; }
     std::vector<float> initial_parameters(std::uint64_t seed) const override;
-    ConstMatrixView forward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
+    MatrixView forward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                             bool training) override;
     void backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                   ConstMatrixView grad_logits, Gradients& gradients) override;

@@ -922,6 +922,31 @@ void add_loss_cases(CaseList& cases) {
                 }
             }});
         }
+        // A training step writes the gradient over the logits (Replica::compute_gradients), so every
+        // backend must read what it needs of a row, the label logits included, before overwriting it.
+        cases.push_back({operation, "300x129 multi-label, gradient written over the logits", false,
+                         [=](CaseContext& context) {
+            Random& random = context.random();
+            const HostMatrix logits = random_matrix(random, 300, 129, -6.0f, 6.0f);
+            const HostCsr labels = random_labels(random, 300, 129, {0.05, 0.1, 0});
+            const float grad_scale = 1.0f / 300.0f;
+            GuardedMatrix device_logits(context, logits, "logits and grad", Role::output);
+            GuardedCsr device_labels(context, labels, "labels");
+            const bool softmax = kind == LossKind::softmax;
+            const double loss =
+                softmax ? context.backend().softmax_cross_entropy(device_logits.const_view(), device_labels.view(),
+                                                                  device_logits.view(), grad_scale)
+                        : context.backend().sigmoid_binary_cross_entropy(device_logits.const_view(),
+                                                                         device_labels.view(), device_logits.view(),
+                                                                         grad_scale);
+            const reference::LossExpected expected =
+                softmax ? reference::softmax_cross_entropy(logits, labels, grad_scale)
+                        : reference::sigmoid_binary_cross_entropy(logits, labels, grad_scale);
+            context.compare_scalar("loss", loss, expected.loss, expected.loss_error_scale, tolerance::loss_value,
+                                   129.0 + 300.0);
+            context.compare("grad", device_logits.download(), expected.grad,
+                            softmax ? tolerance::softmax_gradient : tolerance::sigmoid_gradient, softmax ? 129.0 : 0.0);
+        }});
     }
 }
 
