@@ -81,6 +81,7 @@ void LiveDashboard::add_events(const std::vector<Event>& events) {
         const bool x_meaning_changed = data_.add(event);
         if (started) {
             title_ = QString::fromStdString(data_.run_name());
+            stored_status_.clear();
             rebuild_plots();
         } else if (x_meaning_changed && x_axis_ == XAxisMode::epochs) {
             rebuild_plots();
@@ -91,10 +92,12 @@ void LiveDashboard::add_events(const std::vector<Event>& events) {
     table_dirty_ = true;
 }
 
-void LiveDashboard::show_events(const std::vector<Event>& events, const QString& title) {
+void LiveDashboard::show_events(const std::vector<Event>& events, const QString& title,
+                                const QString& stored_status) {
     data_.clear();
     for (const Event& event : events) data_.add(event);
     title_ = title;
+    stored_status_ = stored_status;
     rebuild_plots();
     table_dirty_ = true;
 }
@@ -220,6 +223,7 @@ void LiveDashboard::rebuild_plots() {
 void LiveDashboard::update_header() {
     QString status = QStringLiteral("running");
     if (data_.finished_status()) status = QString::fromUtf8(to_string(*data_.finished_status()));
+    if (!stored_status_.isEmpty()) status = stored_status_;
     QString text = QStringLiteral("<b>%1</b> &nbsp; %2 &nbsp; %3 devices &nbsp; run clock %4 s")
                        .arg(title_.toHtmlEscaped(), status)
                        .arg(data_.devices().size())

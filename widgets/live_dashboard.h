@@ -32,7 +32,9 @@ public:
     // Appends a batch of events (a RunStarted clears what was shown before).
     void add_events(const std::vector<Event>& events);
     // Shows a stored run: its rebuilt events replace what is shown.
-    void show_events(const std::vector<Event>& events, const QString& title);
+    // Replaces the dashboard's content with a stored run's events. stored_status, when not empty, is
+    // shown in the header in place of the status the events end with.
+    void show_events(const std::vector<Event>& events, const QString& title, const QString& stored_status = {});
 
     XAxisMode x_axis() const { return x_axis_; }
     void set_x_axis(XAxisMode mode);
@@ -67,6 +69,7 @@ private:
     LiveRunData data_;
     XAxisMode x_axis_ = XAxisMode::run_clock;
     QString title_;
+    QString stored_status_;
     QLabel* header_;
     QComboBox* axis_chooser_;
     PlotPanel* throughput_;

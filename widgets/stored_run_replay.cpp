@@ -8,7 +8,7 @@
 
 namespace tb::widgets {
 
-std::vector<Event> stored_run_events(storage::RunStore& store, std::int64_t run_id) {
+StoredRunReplay replay_stored_run(storage::RunStore& store, std::int64_t run_id) {
     const storage::RunDetails details = storage::load_run(store, run_id);
     std::vector<Event> events;
     RunStarted started;
@@ -67,7 +67,7 @@ std::vector<Event> stored_run_events(storage::RunStore& store, std::int64_t run_
 
     if (details.record.status != "running") {
         RunFinished finished;
-        // An interrupted run (its program died) shows as stopped: it ended without finishing.
+        // An interrupted run (its program died) replays as stopped: it ended without finishing.
         finished.status = RunStatus::stopped;
         for (RunStatus status : {RunStatus::finished, RunStatus::failed, RunStatus::diverged}) {
             if (details.record.status == to_string(status)) finished.status = status;
@@ -76,7 +76,7 @@ std::vector<Event> stored_run_events(storage::RunStore& store, std::int64_t run_
         finished.error = details.record.error;
         events.push_back({details.record.run_clock_s, details.record.wall_clock_s, std::move(finished)});
     }
-    return events;
+    return {std::move(events), details.record.name, details.record.status};
 }
 
 }  // namespace tb::widgets

@@ -4,6 +4,7 @@
 // run-clock order with their wall times; the run's start carries its config and fleet.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/run/events.h"
@@ -14,7 +15,15 @@ class RunStore;
 
 namespace tb::widgets {
 
+struct StoredRunReplay {
+    std::vector<Event> events;
+    std::string name;
+    // The status as stored, which can say more than the engine's RunStatus in the replayed RunFinished:
+    // "interrupted" (its program died mid-run) replays as stopped but is shown as what it is.
+    std::string status;
+};
+
 // Throws StorageError when the run does not exist.
-std::vector<Event> stored_run_events(storage::RunStore& store, std::int64_t run_id);
+StoredRunReplay replay_stored_run(storage::RunStore& store, std::int64_t run_id);
 
 }  // namespace tb::widgets

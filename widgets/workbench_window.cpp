@@ -134,7 +134,10 @@ void WorkbenchWindow::open_stored_run(std::int64_t run_id) {
         return;
     }
     try {
-        dashboard_->show_events(stored_run_events(*store_, run_id), QStringLiteral("run #%1").arg(run_id));
+        const StoredRunReplay replay = replay_stored_run(*store_, run_id);
+        dashboard_->show_events(replay.events,
+                                QStringLiteral("run #%1 %2").arg(run_id).arg(QString::fromStdString(replay.name)),
+                                QString::fromStdString(replay.status));
         show_view(View::dashboard);
     } catch (const std::exception& error) {
         banner_->show_error(QStringLiteral("Cannot open run #%1").arg(run_id), QString::fromStdString(error.what()));

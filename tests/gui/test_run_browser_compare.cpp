@@ -2,6 +2,7 @@
 // compare view overlays their curves and shows a table of final and best values and time to target,
 // a bar chart of time to target, and only the config keys that differ.
 
+#include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
@@ -13,9 +14,11 @@
 #include "storage/run_store.h"
 #include "storage/storage_sink.h"
 #include "widgets/compare_view.h"
+#include "widgets/live_dashboard.h"
 #include "widgets/plot_panel.h"
 #include "widgets/run_browser.h"
 #include "widgets/run_table_model.h"
+#include "widgets/stored_run_replay.h"
 
 using tb::Event;
 
@@ -135,6 +138,29 @@ private slots:
         QCOMPARE(browser.delete_runs({failed_}), QString());
         QCOMPARE(browser.visible_runs(), 2);
         QVERIFY(!browser.delete_runs({failed_}).isEmpty());  // gone already: the error says so
+    }
+
+    void replay_shows_the_stored_run_and_its_stored_status() {
+        // A run whose program died is stored as interrupted; its replay must not pass for a clean stop.
+        store_->connection().execute("UPDATE runs SET status = 'interrupted' WHERE id = " + std::to_string(slow_),
+                                     "mark the run interrupted");
+        const tb::widgets::StoredRunReplay replay = tb::widgets::replay_stored_run(*store_, slow_);
+        QCOMPARE(QString::fromStdString(replay.status), QStringLiteral("interrupted"));
+        QCOMPARE(QString::fromStdString(replay.name), QStringLiteral("slow-lr"));
+        const auto evaluations = std::count_if(replay.events.begin(), replay.events.end(),
+                                               [](const Event& e) { return std::holds_alternative<tb::Eval>(e.payload); });
+        QCOMPARE(evaluations, 3);
+        tb::widgets::LiveDashboard dashboard;
+        dashboard.show_events(replay.events, QStringLiteral("run #%1 slow-lr").arg(slow_),
+                              QString::fromStdString(replay.status));
+        const QString header = dashboard.findChild<QLabel*>(QStringLiteral("runHeader"))->text();
+        QVERIFY2(header.contains(QStringLiteral("interrupted")), qPrintable(header));
+        QVERIFY2(header.contains(QStringLiteral("slow-lr")), qPrintable(header));
+        QVERIFY2(!header.contains(QStringLiteral("stopped")), qPrintable(header));
+
+        const tb::widgets::StoredRunReplay finished = tb::widgets::replay_stored_run(*store_, fast_);
+        dashboard.show_events(finished.events, QStringLiteral("run #%1").arg(fast_), QString::fromStdString(finished.status));
+        QVERIFY(dashboard.findChild<QLabel*>(QStringLiteral("runHeader"))->text().contains(QStringLiteral("finished")));
     }
 
     void compare_view_table_bars_curves_and_differences() {
