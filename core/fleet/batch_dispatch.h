@@ -18,7 +18,7 @@ std::int64_t dispatch_update(Executor& executor, ShuffledBatcher& batcher, int w
                              double learning_rate);
 
 // Every worker runs `steps_per_worker` update steps of `batch_size` rows at the session's scheduled
-// learning rate, taking its next batch as soon as it finishes one; returns once all have finished. Stops
+// learning rate for that batch (scaled with it when optimizer.lr_reference_batch is set), taking its next batch as soon as it finishes one; returns once all have finished. Stops
 // handing out batches early when the session says stop.
 void run_equal_local_steps(TrainingSession& session, Executor& executor, ShuffledBatcher& batcher,
                            std::int64_t batch_size, std::int64_t steps_per_worker);

@@ -93,9 +93,11 @@ void AdaptiveSgd::run(TrainingSession& session) {
     const auto dispatch = [&](int worker) {
         const std::int64_t batch = batches[static_cast<std::size_t>(worker)];
         const std::span<const std::int64_t> rows = batcher.next(batch);
-        const double rate = session.learning_rate() * learning_rate_factor(session.epochs(), batch, settings_);
+        // The last batch of an epoch may be short; the linear rule scales its rate with the rows it has.
+        const auto rows_handed_out = static_cast<std::int64_t>(rows.size());
+        const double rate = session.learning_rate() * learning_rate_factor(session.epochs(), rows_handed_out, settings_);
         executor->submit(StepOrder{worker, {rows.begin(), rows.end()}, StepKind::update, static_cast<float>(rate), 0.0f});
-        return static_cast<std::int64_t>(rows.size());
+        return rows_handed_out;
     };
 
     session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());

@@ -47,7 +47,8 @@ void SyncSgd::run(TrainingSession& session) {
         executor->drain();
         const double bytes = all_reduce_gradients(workers, contributes);
         executor->communicate(bytes);
-        const auto rate = static_cast<float>(session.learning_rate());
+        // The rate belongs to the global batch: with optimizer.lr_reference_batch it scales with it.
+        const auto rate = static_cast<float>(session.learning_rate(global));
         for (Worker& worker : workers) worker.replica->apply_update(rate);
         if (session.evaluation_due()) {
             session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
