@@ -132,11 +132,15 @@ CompareView::CompareView(storage::RunStore& store, QWidget* parent) : QWidget(pa
     summary_layout->addWidget(new QLabel(QStringLiteral("<b>Summary</b>"), summary_host));
     summary_layout->addWidget(summary_table_, 1);
 
+    // The two tables share one column, each as wide as the view less the bar chart: side by side, the
+    // summary's six columns and the differences' one column per run were cut off at common widths.
+    auto* tables = new QSplitter(Qt::Vertical, this);
+    tables->addWidget(summary_host);
+    tables->addWidget(difference_host);
     auto* lower = new QSplitter(Qt::Horizontal, this);
-    lower->addWidget(summary_host);
+    lower->addWidget(tables);
     lower->addWidget(bars_);
-    lower->addWidget(difference_host);
-    lower->setSizes({520, 330, 520});
+    lower->setSizes({900, 340});
     auto* right = new QSplitter(Qt::Vertical, this);
     right->addWidget(curves_);
     right->addWidget(lower);
@@ -162,7 +166,7 @@ CompareView::CompareView(storage::RunStore& store, QWidget* parent) : QWidget(pa
         update_metric_choices();
         compare();
     });
-    connect(metric_chooser_, &QComboBox::currentTextChanged, this, [this] {
+    connect(metric_chooser_, &QComboBox::currentIndexChanged, this, [this] {
         if (!updating_) compare();
     });
     connect(axis_chooser_, &QComboBox::currentIndexChanged, this,
@@ -213,8 +217,10 @@ std::vector<std::int64_t> CompareView::checked_runs() const {
 }
 
 void CompareView::set_metric(const QString& metric) {
-    if (metric_chooser_->findText(metric) < 0) metric_chooser_->addItem(metric);
-    metric_chooser_->setCurrentText(metric);
+    updating_ = true;
+    if (metric_chooser_->findData(metric) < 0) metric_chooser_->addItem(metric, metric);
+    metric_chooser_->setCurrentIndex(metric_chooser_->findData(metric));
+    updating_ = false;
     compare();
 }
 
@@ -242,13 +248,16 @@ void CompareView::update_metric_choices() {
     for (std::int64_t id : checked_runs()) {
         for (const std::string& key : storage::metric_keys(store_, id)) keys.insert(key);
     }
-    const QString current = metric_chooser_->currentText();
+    const QString current = metric_chooser_->currentData().toString();
     updating_ = true;
     metric_chooser_->clear();
-    metric_chooser_->addItem(QString());  // empty: the runs' target metric
-    metric_chooser_->setItemData(0, QStringLiteral("the target metric of the runs"), Qt::ToolTipRole);
-    for (const std::string& key : keys) metric_chooser_->addItem(QString::fromStdString(key));
-    const int keep = metric_chooser_->findText(current);
+    // The first choice carries an empty key: compare_runs then takes the runs' target metric.
+    metric_chooser_->addItem(QStringLiteral("target metric"), QString());
+    metric_chooser_->setItemData(0, QStringLiteral("the metric of the runs' stop target"), Qt::ToolTipRole);
+    for (const std::string& key : keys) {
+        metric_chooser_->addItem(QString::fromStdString(key), QString::fromStdString(key));
+    }
+    const int keep = metric_chooser_->findData(current);
     metric_chooser_->setCurrentIndex(keep < 0 ? 0 : keep);
     updating_ = false;
 }
@@ -259,7 +268,7 @@ void CompareView::compare() {
     message_->clear();
     if (!ids.empty()) {
         storage::ComparisonOptions options;
-        options.metric = metric_chooser_->currentText().toStdString();
+        options.metric = metric_chooser_->currentData().toString().toStdString();
         options.axis = comparison_axis(x_axis_);
         try {
             comparison_ = storage::compare_runs(store_, ids, options);

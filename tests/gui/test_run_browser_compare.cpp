@@ -2,6 +2,9 @@
 // compare view overlays their curves and shows a table of final and best values and time to target,
 // a bar chart of time to target, and only the config keys that differ.
 
+#include <QApplication>
+#include <QComboBox>
+#include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -216,6 +219,30 @@ private slots:
         view.set_metric(QStringLiteral("loss"));
         QCOMPARE(view.metric(), QStringLiteral("loss"));
         QCOMPARE(cell_text(view.summary_table(), 0, 3), QStringLiteral("0.5000"));
+
+        // The chooser as a user sees it: the first entry names what it does, and picking entries compares.
+        auto* chooser = view.findChild<QComboBox*>(QStringLiteral("compareMetric"));
+        QCOMPARE(chooser->itemText(0), QStringLiteral("target metric"));
+        chooser->setCurrentIndex(0);
+        QCOMPARE(view.metric(), QStringLiteral("p@1"));
+        chooser->setCurrentIndex(chooser->findText(QStringLiteral("loss")));
+        QCOMPARE(view.metric(), QStringLiteral("loss"));
+    }
+
+    void compare_view_shows_whole_tables_at_a_common_window_size() {
+        tb::widgets::CompareView view(*store_);
+        view.resize(1240, 980);  // the compare tab of an 1800 x 1050 window beside the experiment editor
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.set_runs({slow_, fast_, failed_});
+        QApplication::processEvents();
+        for (QTableWidget* table : {&view.summary_table(), &view.difference_table()}) {
+            QVERIFY2(table->horizontalHeader()->length() <= table->viewport()->width(),
+                     qPrintable(QStringLiteral("%1: columns need %2 px, the table shows %3")
+                                    .arg(table->objectName())
+                                    .arg(table->horizontalHeader()->length())
+                                    .arg(table->viewport()->width())));
+        }
     }
 };
 
