@@ -68,6 +68,10 @@ public:
                     const SgdHyperparameters& hyper) override;
     void sgd_update_rows(MatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows, float* velocity,
                          const SgdHyperparameters& hyper) override;
+    // Defined in cpu_backend_adaptive_direction.cpp: in place, on the team, norms independent of its size.
+    DirectionNorms adaptive_direction(ConstMatrixView weights, const std::int32_t* rows, ConstMatrixView gradient,
+                                      float* first_moment, float* second_moment, MatrixView direction,
+                                      const AdaptiveDirectionParameters& parameters) override;
 
 private:
     // The team size for a loop over `work` elements: 1 below the size where waking the other threads

@@ -379,4 +379,104 @@ SgdExpected sgd_update_rows(const HostMatrix& weights, const std::vector<std::in
     return out;
 }
 
+// Each error scale is a first-order bound, in units of the float roundoff u, on the error of evaluating
+// the formula in float: every operation's rounding contributes the magnitude of its result, and errors
+// carried in from its operands are propagated through it. A backend that computes in double (both of
+// ours do) lies far inside it; the suite's tolerance allows a factor for the second-order terms and for
+// other, equally short evaluation orders.
+AdaptiveDirectionExpected adaptive_direction(const HostMatrix& weights, const std::vector<std::int32_t>* rows,
+                                             const HostMatrix& gradient, const std::vector<float>& first_moment,
+                                             const std::vector<float>& second_moment,
+                                             const AdaptiveDirectionParameters& p) {
+    const bool moments = p.moments;
+    AdaptiveDirectionExpected out;
+    out.direction = sized(gradient.values.size());
+    if (moments) {
+        out.first_moment = sized(weights.values.size());
+        out.second_moment = sized(weights.values.size());
+        // Untouched elements keep their moments.
+        for (std::size_t e = 0; e < weights.values.size(); ++e) {
+            out.first_moment.values[e] = first_moment[e];
+            out.first_moment.error_scale[e] = std::fabs(first_moment[e]);
+            out.second_moment.values[e] = second_moment[e];
+            out.second_moment.error_scale[e] = std::fabs(second_moment[e]);
+        }
+    }
+    const double s = p.gradient_scale;
+    const double l2 = p.l2_weight_decay;
+    const double decoupled = p.decoupled_weight_decay;
+    const double beta1 = p.beta1;
+    const double beta2 = p.beta2;
+    const double c1 = p.first_moment_correction;
+    const double c2 = p.second_moment_correction;
+    const double epsilon = p.epsilon;
+    // A sum of n squares in double, in any order, is off by at most n roundings of 2^-53 = 2^-29 u of
+    // the sum (all terms are positive, so the sum is its own magnitude).
+    const double summation = static_cast<double>(gradient.values.size()) * 0x1p-29;
+    double direction_squared_error = 0.0;
+    for (std::int64_t i = 0; i < gradient.rows; ++i) {
+        const std::int64_t row = rows != nullptr ? (*rows)[static_cast<std::size_t>(i)] : i;
+        for (std::int64_t j = 0; j < gradient.cols; ++j) {
+            const std::size_t e = index(row, j, weights.cols);       // weights and moments
+            const std::size_t compact = index(i, j, gradient.cols);  // gradient and direction
+            const double w = weights.values[e];
+            const double g = s * gradient.values[compact];
+            const double decayed = g + l2 * w;
+            // s g and l2 w, then their sum.
+            const double decayed_magnitude = std::fabs(g) + std::fabs(l2 * w);
+            const double decayed_error = 2.0 * decayed_magnitude;
+            const double decay_term = std::fabs(decoupled * w);
+            double d = 0.0;
+            double d_error = 0.0;
+            if (moments) {
+                const double m0 = first_moment[e];
+                const double v0 = second_moment[e];
+                const double m = beta1 * m0 + (1.0 - beta1) * decayed;
+                const double v = beta2 * v0 + (1.0 - beta2) * decayed * decayed;
+                // beta1 m0, 1 - beta1 (exact for beta >= 0.5, counted anyway), its product, the sum.
+                const double m_error =
+                    (1.0 - beta1) * decayed_error + beta1 * std::fabs(m0) + 2.0 * (1.0 - beta1) * std::fabs(decayed) +
+                    std::fabs(m);
+                // g'^2, 1 - beta2, its product, beta2 v0, the sum; all terms are positive.
+                const double v_error = 2.0 * (1.0 - beta2) * std::fabs(decayed) * decayed_error + beta2 * v0 +
+                                       3.0 * (1.0 - beta2) * decayed * decayed + v;
+                const double root = std::sqrt(v * c2);
+                // sqrt halves the relative error of v c2 (v's own and the product's rounding), then rounds.
+                // Where v is 0 the float v is at most (1 - beta2) (u decayed_error)^2, whose root is what
+                // the bound then needs; (1 - beta2) |g'| / sqrt(v) never exceeds sqrt(1 - beta2) anyway.
+                const double root_error = v > 0.0 ? std::sqrt(c2) * v_error / (2.0 * std::sqrt(v)) + 1.5 * root
+                                                   : std::sqrt(c2 * (1.0 - beta2)) * decayed_error;
+                const double denominator = root + epsilon;
+                const double denominator_error = root_error + denominator;
+                const double numerator = m * c1;
+                const double numerator_error = c1 * m_error + std::fabs(numerator);
+                const double quotient = numerator / denominator;
+                const double quotient_error = numerator_error / denominator +
+                                              std::fabs(quotient) * denominator_error / denominator +
+                                              std::fabs(quotient);
+                d = quotient + decoupled * w;
+                d_error = quotient_error + decay_term + std::fabs(d);
+                out.first_moment.values[e] = m;
+                out.first_moment.error_scale[e] = m_error;
+                out.second_moment.values[e] = v;
+                out.second_moment.error_scale[e] = v_error;
+            } else {
+                d = decayed + decoupled * w;
+                d_error = decayed_error + decay_term + std::fabs(d);
+            }
+            out.direction.values[compact] = d;
+            out.direction.error_scale[compact] = d_error;
+            out.norms.weights += w * w;
+            out.norms.gradient += g * g;
+            out.norms.direction += d * d;
+            direction_squared_error += 2.0 * std::fabs(d) * d_error;
+        }
+    }
+    out.norm_error_scale.weights = summation * out.norms.weights;
+    // s g may be formed in float (two roundings in its square) or in double.
+    out.norm_error_scale.gradient = (2.0 + summation) * out.norms.gradient;
+    out.norm_error_scale.direction = direction_squared_error + summation * out.norms.direction;
+    return out;
+}
+
 }  // namespace tb::reference

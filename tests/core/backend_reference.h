@@ -72,4 +72,20 @@ SgdExpected sgd_update_rows(const HostMatrix& weights, const std::vector<std::in
                             const HostMatrix& grad_rows, const std::vector<float>& velocity,
                             const SgdHyperparameters& hyper);
 
+// Backend::adaptive_direction. rows null: a dense segment; otherwise gradient row i belongs to weights row
+// (*rows)[i]. Without moments the moment vectors are ignored and the moment results are left empty.
+struct AdaptiveDirectionExpected {
+    Expected direction;      // the gradient's shape
+    Expected first_moment;   // the weights' shape: untouched rows keep their values
+    Expected second_moment;
+    DirectionNorms norms;
+    // What a correct implementation's error in each norm is proportional to, in units of the float
+    // roundoff, the summation in double included (backend_reference.cpp derives them).
+    DirectionNorms norm_error_scale;
+};
+AdaptiveDirectionExpected adaptive_direction(const HostMatrix& weights, const std::vector<std::int32_t>* rows,
+                                             const HostMatrix& gradient, const std::vector<float>& first_moment,
+                                             const std::vector<float>& second_moment,
+                                             const AdaptiveDirectionParameters& parameters);
+
 }  // namespace tb::reference
