@@ -37,6 +37,7 @@ DatasetConfig parse_dataset_config(ConfigReader reader) {
             reader.require_non_negative("num_features", static_cast<double>(config.num_features));
         }
     }
+    if (reader.has("partition")) config.partition = parse_partition_config(reader.object("partition"));
     reader.finish();
     return config;
 }
@@ -48,15 +49,20 @@ nlohmann::json to_json(const DatasetConfig& config) {
         json["train_samples"] = config.train_samples;
         json["test_samples"] = config.test_samples;
         json["seed"] = config.seed;
-        return json;
+    } else {
+        json["train"] = config.train;
+        json["test"] = config.test;
     }
-    json["train"] = config.train;
-    json["test"] = config.test;
     if (config.kind == "idx") {
         json["train_labels"] = config.train_labels;
         json["test_labels"] = config.test_labels;
     }
     if (config.kind == "libsvm" || config.kind == "multilabel_libsvm") json["num_features"] = config.num_features;
+    // Written only when it says more than the default, so configs without one read as before.
+    const PartitionConfig default_partition;
+    if (config.partition.kind != default_partition.kind || config.partition.seed != default_partition.seed) {
+        json["partition"] = to_json(config.partition);
+    }
     return json;
 }
 

@@ -6,6 +6,8 @@
 //   idx                {"train": images, "train_labels": ..., "test": ..., "test_labels": ...}
 //   synthetic_xmlc     {"shape": "small" | "delicious_200k" | "amazon_670k", "train_samples": 0,
 //                       "test_samples": 0, "seed": 1}   (0 samples: the shape's default)
+// Every kind also takes "partition" (core/data/partition_config.h): how a decentralized fleet splits the
+// training set across its workers.
 // Relative paths are resolved by resolve_data_path (core/data/data_paths.h).
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 
 #include "core/config/config_reader.h"
 #include "core/data/dataset.h"
+#include "core/data/partition_config.h"
 
 namespace tb {
 
@@ -30,6 +33,7 @@ struct DatasetConfig {
     std::int64_t train_samples = 0;
     std::int64_t test_samples = 0;
     std::uint64_t seed = 1;
+    PartitionConfig partition;
 };
 
 DatasetConfig parse_dataset_config(ConfigReader reader);

@@ -3,8 +3,11 @@
 #include "core/errors.h"
 #include "core/methods/adaptive_sgd.h"
 #include "core/methods/crossbow_sma.h"
+#include "core/methods/dsgd.h"
 #include "core/methods/easgd.h"
+#include "core/methods/gradient_tracking.h"
 #include "core/methods/model_averaging.h"
+#include "core/methods/qg_dsgdm.h"
 #include "core/methods/single_device.h"
 #include "core/methods/sync_sgd.h"
 
@@ -28,6 +31,17 @@ const std::vector<MethodEntry>& method_registry() {
          [](const nlohmann::json& parameters) { return std::make_unique<CrossbowSma>(parameters); }},
         {"easgd", "elastic averaging SGD: workers and a center variable pull towards each other every tau steps",
          &Easgd::normalize, [](const nlohmann::json& parameters) { return std::make_unique<Easgd>(parameters); }},
+        {"dsgd", "decentralized SGD: a local SGD step on each worker's own data, then gossip with its neighbours",
+         &Dsgd::normalize, [](const nlohmann::json& parameters) { return std::make_unique<Dsgd>(parameters, false); }},
+        {"dsgdm", "decentralized SGD with local heavy-ball or Nesterov momentum (DSGDm-N), then gossip",
+         &Dsgd::normalize, [](const nlohmann::json& parameters) { return std::make_unique<Dsgd>(parameters, true); }},
+        {"qg_dsgdm", "decentralized SGD with quasi-global momentum (QG-DSGDm-N): the momentum tracks the model's "
+                     "displacement over whole gossip rounds",
+         &QgDsgdm::normalize, [](const nlohmann::json& parameters) { return std::make_unique<QgDsgdm>(parameters); }},
+        {"gradient_tracking", "decentralized SGD with gradient tracking: each worker gossips a tracker of the average "
+                              "gradient alongside its model",
+         &GradientTracking::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<GradientTracking>(parameters); }},
     };
     return entries;
 }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/backend/cpu_backend.h"
+#include "core/backend/device_memory_limit.h"
 #include "core/errors.h"
 #include "core/optim/optimizer_config.h"
 
@@ -43,7 +44,9 @@ TrainingSession::TrainingSession(const RunConfig& config, const DataSplit& data,
 SimulatedRunClock* TrainingSession::simulated_clock() { return dynamic_cast<SimulatedRunClock*>(clock_.get()); }
 
 std::unique_ptr<Backend> TrainingSession::create_backend(const DeviceSpec& device, int cpu_threads) const {
-    if (device.backend == "cpu") return std::make_unique<CpuBackend>(cpu_threads);
+    if (device.backend == "cpu") {
+        return std::make_unique<CpuBackend>(cpu_threads, memory_limit_bytes_of(device.memory_limit_gb));
+    }
     if (!gpu_backend_factory_) {
         throw DeviceError("device '" + device.name + "' asks for the " + device.backend +
                           " backend, but this build of Trainbench has none (build with TB_CUDA=ON where nvcc is "
@@ -119,12 +122,14 @@ bool TrainingSession::evaluation_due() const {
     return config_.eval.every_epochs > 0 && epochs() - last_eval_epochs_ >= config_.eval.every_epochs;
 }
 
-void TrainingSession::evaluate(Backend& backend, Model& model, const ParameterArena& parameters) {
+void TrainingSession::evaluate(Backend& backend, Model& model, const ParameterArena& parameters,
+                               const ExtraMetrics& extra) {
     const double clock_at_eval = run_clock();
     clock_->pause();
     std::map<std::string, double> metrics;
     try {
         metrics = evaluator_->evaluate(backend, model, parameters);
+        if (extra) metrics.merge(extra());
     } catch (...) {
         clock_->resume();
         throw;
@@ -144,9 +149,10 @@ void TrainingSession::evaluate(Backend& backend, Model& model, const ParameterAr
     sink_.on_event(event);
 }
 
-void TrainingSession::evaluate_final(Backend& backend, Model& model, const ParameterArena& parameters) {
+void TrainingSession::evaluate_final(Backend& backend, Model& model, const ParameterArena& parameters,
+                                     const ExtraMetrics& extra) {
     if (last_eval_clock_ && samples_at_last_eval_ == samples_seen_) return;
-    evaluate(backend, model, parameters);
+    evaluate(backend, model, parameters, extra);
 }
 
 void TrainingSession::publish(EventPayload payload) { sink_.on_event(Event{run_clock(), wall_seconds(), std::move(payload)}); }

@@ -78,11 +78,15 @@ public:
     StopReason stop_reason() const { return stop_reason_; }
 
     // ---- evaluation -------------------------------------------------------------------------------
+    // Metrics a method adds to an evaluation beyond the test-set metrics of the evaluated model (each
+    // worker's accuracy, consensus distance); computed while the run clock is paused.
+    using ExtraMetrics = std::function<std::map<std::string, double>()>;
     bool evaluation_due() const;
     // Evaluates the replica on the test set with the clock paused, emits Eval and updates the summary.
-    void evaluate(Backend& backend, Model& model, const ParameterArena& parameters);
+    void evaluate(Backend& backend, Model& model, const ParameterArena& parameters, const ExtraMetrics& extra = {});
     // Evaluates once more unless the last evaluation was at the current clock (the run's final point).
-    void evaluate_final(Backend& backend, Model& model, const ParameterArena& parameters);
+    void evaluate_final(Backend& backend, Model& model, const ParameterArena& parameters,
+                        const ExtraMetrics& extra = {});
 
     // ---- events -----------------------------------------------------------------------------------
     void publish(EventPayload payload);

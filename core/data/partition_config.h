@@ -1,0 +1,27 @@
+#pragma once
+// The `dataset.partition` section of a run config: how the training set is split across the workers of
+// a decentralized fleet, each worker then drawing its batches only from its own part.
+//   {"kind": "iid"}                                    a shuffled, equal split (the default)
+//   {"kind": "dirichlet", "alpha": 0.1, "seed": 1}     per-class Dirichlet(alpha) shares (non-IID): small
+//                                                      alpha gives each worker few classes
+// Methods whose workers share one cursor over the whole training set do not read it.
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config_reader.h"
+
+namespace tb {
+
+struct PartitionConfig {
+    std::string kind = "iid";
+    double alpha = 1.0;      // dirichlet
+    std::uint64_t seed = 1;  // both: which shuffle and which draws
+};
+
+PartitionConfig parse_partition_config(ConfigReader reader);
+nlohmann::json to_json(const PartitionConfig& config);
+
+}  // namespace tb
