@@ -143,7 +143,8 @@ double chunked_sum(std::int64_t count, int threads, Term term) {
 
 }  // namespace
 
-CpuBackend::CpuBackend(int thread_count) : thread_count_(thread_count > 0 ? thread_count : omp_get_max_threads()) {
+CpuBackend::CpuBackend(int thread_count, std::size_t memory_limit_bytes)
+    : thread_count_(thread_count > 0 ? thread_count : omp_get_max_threads()), memory_limit_(memory_limit_bytes) {
     top_k_scratch_.resize(static_cast<std::size_t>(thread_count_));
 }
 
@@ -153,6 +154,7 @@ int CpuBackend::threads_for(std::int64_t work) const { return work >= parallel_t
 
 void* CpuBackend::allocate_bytes(std::size_t bytes, const char* what) {
     if (bytes == 0) return nullptr;
+    memory_limit_.check(bytes, what, "cpu");
     const std::size_t rounded = (bytes + allocation_alignment - 1) / allocation_alignment * allocation_alignment;
     // The memory is deliberately not cleared: pages nobody touches are never committed, which is what
     // lets a full-size row-sparse gradient cost only the rows a batch touches.
@@ -161,10 +163,14 @@ void* CpuBackend::allocate_bytes(std::size_t bytes, const char* what) {
         throw DeviceError("cpu: cannot allocate " + mebibytes(bytes) + " MiB for " + (what ? what : "a buffer") +
                           " (out of host memory)");
     }
+    memory_limit_.record(pointer, bytes);
     return pointer;
 }
 
-void CpuBackend::free_bytes(void* pointer) noexcept { std::free(pointer); }
+void CpuBackend::free_bytes(void* pointer) noexcept {
+    memory_limit_.release(pointer);
+    std::free(pointer);
+}
 
 void CpuBackend::copy_host_to_device(void* device_destination, const void* host_source, std::size_t bytes) {
     if (bytes > 0) std::memcpy(device_destination, host_source, bytes);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/backend/backend.h"
+#include "core/backend/device_memory_limit.h"
 
 namespace tb {
 
@@ -21,10 +22,12 @@ public:
     // thread_count 0 uses every core OpenMP reports. Several CPU workers training side by side (the
     // wall-clock executor) each pass a share, so that their teams do not oversubscribe the cores.
     // OpenBLAS keeps its own, process-wide thread count.
-    explicit CpuBackend(int thread_count = 0);
+    // memory_limit_bytes > 0 makes allocations past it fail as a full device would (DeviceMemoryLimit).
+    explicit CpuBackend(int thread_count = 0, std::size_t memory_limit_bytes = 0);
 
     std::string name() const override { return "cpu"; }
     int thread_count() const { return thread_count_; }
+    const DeviceMemoryLimit& memory_limit() const { return memory_limit_; }
 
     void* allocate_bytes(std::size_t bytes, const char* what) override;
     void free_bytes(void* pointer) noexcept override;
@@ -84,6 +87,7 @@ private:
     };
 
     int thread_count_;
+    DeviceMemoryLimit memory_limit_;
     // top_k's per-thread selection space, kept between calls so that evaluation allocates only on
     // its first batch.
     std::vector<std::vector<RankedColumn>> top_k_scratch_;

@@ -1,20 +1,49 @@
 #include "core/fleet/replica.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
+#include "core/errors.h"
 #include "core/model/replica_memory.h"
 
 namespace tb {
 
+namespace {
+
+// "sparse_mlp 782585-128-205443, 26,296,704 parameters": what an out-of-memory message needs to say
+// about the model for the user to see what to shrink.
+std::string model_size_text(const Model& model) {
+    const nlohmann::json description = model.describe();
+    std::string text = description.value("kind", std::string("model"));
+    if (description.contains("input_features") && description.contains("outputs")) {
+        text += " " + std::to_string(description["input_features"].get<std::int64_t>());
+        for (const auto& width : description.value("hidden", nlohmann::json::array())) {
+            text += "-" + std::to_string(width.get<std::int64_t>());
+        }
+        text += "-" + std::to_string(description["outputs"].get<std::int64_t>());
+    }
+    return text + ", " + std::to_string(model.layout().parameter_count()) + " parameters";
+}
+
+std::string mebibytes_text(std::int64_t bytes) {
+    return std::to_string((bytes + (1 << 19)) >> 20) + " MiB";
+}
+
+}  // namespace
+
 Replica::Replica(Backend& backend, std::unique_ptr<Model> model, const std::vector<float>& initial_parameters,
                  const OptimizerConfig& optimizer)
-    : backend_(backend),
-      model_(std::move(model)),
-      parameters_(backend, model_->layout(), "model parameters"),
-      gradients_(backend, model_->layout()),
-      optimizer_(create_optimizer(optimizer, backend, model_->layout())),
-      stats_every_steps_(optimizer.stats_every_steps) {
+    : backend_(backend), model_(std::move(model)), stats_every_steps_(optimizer.stats_every_steps) {
+    try {
+        parameters_ = ParameterArena(backend, model_->layout(), "model parameters");
+        gradients_ = Gradients(backend, model_->layout());
+        optimizer_ = create_optimizer(optimizer, backend, model_->layout());
+    } catch (const DeviceError& error) {
+        throw DeviceError(std::string(error.what()) + "; while placing a replica of the model (" +
+                          model_size_text(*model_) + ") with its gradients and " + optimizer.kind +
+                          " state on the device");
+    }
     parameters_.upload(initial_parameters);
 }
 
@@ -25,6 +54,18 @@ double Replica::train_step(const HostBatch& batch, float learning_rate) {
 }
 
 double Replica::compute_gradients(const HostBatch& batch, float grad_scale) {
+    try {
+        return forward_and_backward(batch, grad_scale);
+    } catch (const DeviceError& error) {
+        // Activations grow with the batch: say which batch, on which model, next to what the replica
+        // already holds, so the user can tell whether to shrink the batch or the model.
+        throw DeviceError(std::string(error.what()) + "; while training on a batch of " +
+                          std::to_string(batch.size()) + " samples with the model " + model_size_text(*model_) +
+                          " (parameters, gradients and optimizer state: " + mebibytes_text(memory_bytes()) + ")");
+    }
+}
+
+double Replica::forward_and_backward(const HostBatch& batch, float grad_scale) {
     batch_.upload(backend_, batch);
     // The gradient is written over the logits: on a 205,443-label output layer a separate buffer would
     // add 822 KB per sample to every replica and a cold stream of that size to every step.

@@ -39,6 +39,8 @@ public:
     std::int64_t memory_bytes() const;
 
 private:
+    double forward_and_backward(const HostBatch& batch, float grad_scale);
+
     Backend& backend_;
     std::unique_ptr<Model> model_;
     ParameterArena parameters_;

@@ -1,0 +1,38 @@
+#pragma once
+// A cap on the memory one backend may hold, from a fleet device's `memory_limit_gb`. It lets a machine
+// act as a smaller device (a 16 GB GPU on an 80 GB one, a laptop's RAM on a server) and makes running
+// out of device memory something a run can meet, report and be tested on anywhere.
+
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace tb {
+
+class DeviceMemoryLimit {
+public:
+    // limit_bytes 0: no limit, and nothing is tracked.
+    explicit DeviceMemoryLimit(std::size_t limit_bytes = 0) : limit_bytes_(limit_bytes) {}
+
+    bool active() const { return limit_bytes_ > 0; }
+    std::size_t limit_bytes() const { return limit_bytes_; }
+    std::size_t bytes_in_use() const;
+
+    // Throws DeviceError, naming `device`, `what` and the sizes, when `bytes` more would pass the limit.
+    void check(std::size_t bytes, const char* what, const std::string& device) const;
+    // Counts an allocation that check() allowed and the device then made; release() uncounts it.
+    void record(const void* pointer, std::size_t bytes);
+    void release(const void* pointer) noexcept;
+
+private:
+    std::size_t limit_bytes_;
+    mutable std::mutex mutex_;  // buffers may be freed on another thread than the one that made them
+    std::unordered_map<const void*, std::size_t> sizes_;
+    std::size_t in_use_ = 0;
+};
+
+// The limit of a device spec's memory_limit_gb (decimal gigabytes, as device data sheets count them).
+std::size_t memory_limit_bytes_of(double memory_limit_gb);
+
+}  // namespace tb
