@@ -40,6 +40,7 @@ public:
         }
         gpu::CudaBackendOptions options;
         options.gpu_index = device.gpu_index;
+        options.allow_tf32 = device.allow_tf32;
         if (device.sm_count > 0) {
             auto& partition = partitions_[device.gpu_index];
             if (partition == nullptr) partition = std::make_unique<gpu::GreenContextPartition>(device.gpu_index);

@@ -16,6 +16,10 @@ DeviceSpec parse_device(ConfigReader reader, std::size_t index) {
     reader.require_range("speed", device.speed, 0.001, 1000.0);
     device.memory_limit_gb = reader.get_number("memory_limit_gb", device.memory_limit_gb);
     reader.require_non_negative("memory_limit_gb", device.memory_limit_gb);
+    device.allow_tf32 = reader.get_bool("allow_tf32", device.allow_tf32);
+    if (device.allow_tf32 && device.backend != "cuda") {
+        reader.fail("allow_tf32", "is a mode of NVIDIA tensor cores; it applies to cuda devices only");
+    }
     device.peak_gflops = reader.get_number("peak_gflops", device.peak_gflops);
     reader.require_positive("peak_gflops", device.peak_gflops);
     device.memory_gbs = reader.get_number("memory_gbs", device.memory_gbs);
@@ -61,6 +65,7 @@ nlohmann::json to_json(const FleetConfig& config) {
                            {"sm_count", d.sm_count},
                            {"speed", d.speed},
                            {"memory_limit_gb", d.memory_limit_gb},
+                           {"allow_tf32", d.allow_tf32},
                            {"peak_gflops", d.peak_gflops},
                            {"memory_gbs", d.memory_gbs},
                            {"link_gbs", d.link_gbs},

@@ -19,6 +19,8 @@ struct DeviceSpec {
     int sm_count = 0;  // 0: the whole GPU; otherwise a green-context partition of that many SMs
     double speed = 1.0;  // relative to full speed
     double memory_limit_gb = 0;  // 0: no limit
+    // cuda devices: TF32 tensor cores for the GEMMs (10-bit mantissa products, FP32 accumulation).
+    bool allow_tf32 = false;
     // Simulated clock cost model (NVIDIA V100 PCIe data sheet: 14 TFLOP/s FP32, 900 GB/s HBM2; PCIe 3.0
     // x16 about 12 GB/s in practice).
     double peak_gflops = 14000;

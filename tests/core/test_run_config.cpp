@@ -59,6 +59,10 @@ private slots:
         QCOMPARE(config.fleet.devices[1].speed, 0.4);
         QCOMPARE(config.fleet.devices[1].speed, 0.4);
         QVERIFY(config.fleet.devices[1].peak_gflops > 0);
+        QVERIFY(!config.fleet.devices[0].allow_tf32);
+        const RunConfig tf32 = parse_run_config(
+            {{"fleet", {{"devices", json::array({{{"backend", "cuda"}, {"allow_tf32", true}}})}}}});
+        QVERIFY(tf32.fleet.devices[0].allow_tf32);
     }
 
     void errors_name_the_key_path_data() {
@@ -74,6 +78,8 @@ private slots:
         QTest::newRow("device key") << R"({"fleet": {"devices": [{"name": "A"}, {"sped": 1}]}})"
                                     << "unknown key fleet.devices[1].sped";
         QTest::newRow("device range") << R"({"fleet": {"devices": [{"speed": 0}]}})" << "fleet.devices[0].speed must be between";
+        QTest::newRow("tf32 on a cpu") << R"({"fleet": {"devices": [{"backend": "cpu", "allow_tf32": true}]}})"
+                                       << "fleet.devices[0].allow_tf32 is a mode of NVIDIA tensor cores";
         QTest::newRow("duplicate device") << R"({"fleet": {"devices": [{"name": "A"}, {"name": "A"}]}})"
                                           << "repeats the name 'A'";
         QTest::newRow("metric") << R"({"eval": {"metrics": ["p@1", "recall"]}})" << "eval.metrics[1]";
