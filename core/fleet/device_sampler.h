@@ -3,6 +3,10 @@
 // the batch size, samples per second, cumulative updates and the busy fraction. Busy time is counted
 // exactly from step start and finish times, including the part of a step still running when the
 // interval closes, so a slow device shows as busy, and a waiting one (at a merge barrier) as idle.
+// Samples are spread the same way, evenly over the step that processed them: when the interval is
+// shorter than a step (a simulated fleet sampled every half millisecond), a device that trains without
+// pause shows a steady rate, not its whole batch in one interval and nothing in the next. The part of
+// a running step is estimated at the pace of the worker's previous step and settled when it finishes.
 
 #include <cstdint>
 #include <vector>
@@ -26,10 +30,12 @@ private:
     struct WorkerState {
         std::int64_t batch_size = 0;
         std::int64_t updates = 0;
-        std::int64_t samples_in_interval = 0;
+        double samples_in_interval = 0;
         double busy_in_interval = 0;
         bool running = false;
         double step_start = 0;
+        double previous_step_s = 0;          // 0 until a step has finished
+        double credited_to_running_step = 0;  // its samples already counted in earlier intervals
     };
 
     double interval_s_;
