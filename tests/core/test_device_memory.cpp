@@ -16,6 +16,7 @@
 #include "core/fleet/replica.h"
 #include "core/model/model_config.h"
 #include "core/run/run_experiment.h"
+#include "tests/core/preset_document.h"
 #include "tests/core/run_recorder.h"
 
 using namespace tb;
@@ -24,14 +25,6 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kibibyte = 1024;
-
-json preset(const std::string& name) {
-    const auto path = find_preset(name);
-    if (!path) throw std::runtime_error("preset " + name + " not found");
-    json document = read_json_file(*path);
-    document.erase("description");
-    return document;
-}
 
 // The message of the DeviceError that `action` throws; fails the test when it throws nothing.
 template <typename Action>
@@ -122,7 +115,7 @@ private slots:
     }
 
     void a_run_that_runs_out_of_device_memory_ends_failed_with_the_message() {
-        json document = preset("sparse_mlp_synthetic");
+        json document = preset_document("sparse_mlp_synthetic");
         document["fleet"]["devices"][0]["memory_limit_gb"] = 0.0001;  // 100 kB
         RunRecorder recorder;
         const RunSummary summary = run_experiment(parse_run_config(document), recorder);

@@ -11,20 +11,13 @@
 #include "core/config/preset_catalog.h"
 #include "core/data/dataset_config.h"
 #include "core/run/run_experiment.h"
+#include "tests/core/preset_document.h"
 #include "tests/core/run_recorder.h"
 
 using namespace tb;
 using nlohmann::json;
 
 namespace {
-
-json preset(const std::string& name) {
-    const auto path = find_preset(name);
-    if (!path) throw std::runtime_error("preset " + name + " not found");
-    json document = read_json_file(*path);
-    document.erase("description");
-    return document;
-}
 
 // P@1 of always predicting the most frequent training label.
 double frequency_baseline_p_at_1(const DataSplit& data) {
@@ -47,7 +40,7 @@ class TrainingTest : public QObject {
 
 private slots:
     void synthetic_xmlc_learns() {
-        json document = preset("sparse_mlp_synthetic");
+        json document = preset_document("sparse_mlp_synthetic");
         document["stop"]["max_epochs"] = 4;
         const RunConfig config = parse_run_config(document);
         RunRecorder recorder;
@@ -65,7 +58,7 @@ private slots:
     }
 
     void event_stream_is_complete_and_ordered() {
-        json document = preset("sparse_mlp_synthetic");
+        json document = preset_document("sparse_mlp_synthetic");
         document["stop"]["max_epochs"] = 1;
         document["eval"]["every_s"] = 0.2;
         RunRecorder recorder;
@@ -88,7 +81,7 @@ private slots:
     }
 
     void reaching_the_target_stops_the_run() {
-        json document = preset("sparse_mlp_synthetic");
+        json document = preset_document("sparse_mlp_synthetic");
         document["stop"]["target"] = {{"metric", "p@1"}, {"value", 0.2}};
         document["eval"]["every_s"] = 0.1;
         RunRecorder recorder;
@@ -100,7 +93,7 @@ private slots:
     }
 
     void divergence_ends_the_run_as_diverged() {
-        json document = preset("sparse_mlp_synthetic");
+        json document = preset_document("sparse_mlp_synthetic");
         document["optimizer"] = {{"kind", "sgd"}, {"lr", 1e30}};
         RunRecorder recorder;
         const RunSummary summary = run_experiment(parse_run_config(document), recorder);
@@ -110,7 +103,7 @@ private slots:
     }
 
     void missing_data_file_fails_with_where_it_looked() {
-        json document = preset("sparse_mlp_synthetic");
+        json document = preset_document("sparse_mlp_synthetic");
         document["dataset"] = {{"kind", "xmlc_text"}, {"train", "no/such_train.txt"}, {"test", "no/such_test.txt"}};
         RunRecorder recorder;
         const RunSummary summary = run_experiment(parse_run_config(document), recorder);
@@ -122,7 +115,7 @@ private slots:
     }
 
     void cuda_device_without_cuda_backend_fails_clearly() {
-        json document = preset("sparse_mlp_synthetic");
+        json document = preset_document("sparse_mlp_synthetic");
         document["fleet"]["devices"] = json::array({{{"name", "gpu0"}, {"backend", "cuda"}}});
         RunRecorder recorder;
         const RunSummary summary = run_experiment(parse_run_config(document), recorder);
@@ -132,7 +125,7 @@ private slots:
     }
 
     void cancellation_stops_the_run() {
-        json document = preset("sparse_mlp_synthetic");
+        json document = preset_document("sparse_mlp_synthetic");
         document["stop"]["max_epochs"] = 1000;
         std::atomic<bool> cancel{false};
         RunRecorder recorder;
@@ -150,7 +143,7 @@ private slots:
 
     void same_seed_same_model() {
         // Deterministic data, initialisation and batch order: two runs bounded by epochs agree exactly.
-        json document = preset("sparse_mlp_synthetic");
+        json document = preset_document("sparse_mlp_synthetic");
         document["stop"]["max_epochs"] = 0.5;
         document["eval"]["every_s"] = 1000;
         RunRecorder first;
