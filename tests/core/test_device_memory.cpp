@@ -26,7 +26,7 @@ namespace {
 
 constexpr std::size_t kibibyte = 1024;
 
-// The message of the DeviceError that `action` throws; fails the test when it throws nothing.
+// The message of the DeviceError that `action` throws; empty when it throws none, which no check accepts.
 template <typename Action>
 QString device_error_of(Action action) {
     try {
