@@ -88,6 +88,11 @@ public:
                     const SgdHyperparameters& hyper) override;
     void sgd_update_rows(MatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows, float* velocity,
                          const SgdHyperparameters& hyper) override;
+    // Defined in cuda_backend_adaptive_direction.cpp: one fused kernel, the norms summed in double on the
+    // device in a fixed order.
+    DirectionNorms adaptive_direction(ConstMatrixView weights, const std::int32_t* rows, ConstMatrixView gradient,
+                                      float* first_moment, float* second_moment, MatrixView direction,
+                                      const AdaptiveDirectionParameters& parameters) override;
 
     // out = sum_i weights[i] * sources[i] over `count` floats, all in this GPU's memory; out may be one
     // of the sources. The model merge of workers that share this GPU.
@@ -118,6 +123,10 @@ private:
     cublasContext* cublas_ = nullptr;
     cusparseContext* cusparse_ = nullptr;
     std::unique_ptr<Scratch> scratch_;
+    // adaptive_direction's block sums and pinned result, made on its first call. A shared_ptr fixes its
+    // deleter where it is made (cuda_backend_adaptive_direction.cpp), so the type stays private to that file.
+    struct AdaptiveDirectionScratch;
+    std::shared_ptr<AdaptiveDirectionScratch> adaptive_direction_scratch_;
 };
 
 }  // namespace tb::gpu
