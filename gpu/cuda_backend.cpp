@@ -84,6 +84,7 @@ CudaBackend::CudaBackend(CudaBackendOptions options)
     : partition_(std::move(options.partition)),
       gpu_index_(partition_ != nullptr ? partition_->gpu_index() : options.gpu_index),
       allow_tf32_(options.allow_tf32),
+      memory_limit_(options.memory_limit_bytes),
       scratch_(std::make_unique<Scratch>()) {
     int device_count = 0;
     const cudaError_t count_status = cudaGetDeviceCount(&device_count);
@@ -132,6 +133,7 @@ void CudaBackend::activate() const { TB_GPU_CHECK(cudaSetDevice(gpu_index_)); }
 
 void* CudaBackend::allocate_bytes(std::size_t bytes, const char* what) {
     if (bytes == 0) return nullptr;
+    memory_limit_.check(bytes, what, name_);
     activate();
     void* pointer = nullptr;
     const cudaError_t status = cudaMalloc(&pointer, bytes);
@@ -145,11 +147,13 @@ void* CudaBackend::allocate_bytes(std::size_t bytes, const char* what) {
                           mebibytes(total_bytes) + " MiB); use a smaller batch or model");
     }
     TB_GPU_CHECK(status);
+    memory_limit_.record(pointer, bytes);
     return pointer;
 }
 
 void CudaBackend::free_bytes(void* pointer) noexcept {
     if (pointer == nullptr) return;
+    memory_limit_.release(pointer);
     cudaSetDevice(gpu_index_);
     cudaFree(pointer);  // waits for work that may still read the buffer
 }

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "core/backend/backend.h"
+#include "core/backend/device_memory_limit.h"
 #include "gpu/green_context_partition.h"
 
 struct CUstream_st;
@@ -31,6 +32,8 @@ struct CudaBackendOptions {
     int gpu_index = 0;
     // TF32 tensor cores for the GEMMs (10-bit mantissa products, FP32 accumulation).
     bool allow_tf32 = false;
+    // > 0: allocations past this many bytes fail as if the GPU were that small (a device's memory_limit_gb).
+    std::size_t memory_limit_bytes = 0;
     // A green-context partition to run on; null runs on the whole GPU.
     std::unique_ptr<GreenContext> partition;
 };
@@ -117,6 +120,7 @@ private:
     int gpu_index_;
     int sm_count_ = 0;
     bool allow_tf32_;
+    DeviceMemoryLimit memory_limit_;
     std::string name_;
     CUstream_st* stream_ = nullptr;
     bool owns_stream_ = false;

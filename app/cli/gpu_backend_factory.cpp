@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/backend/device_memory_limit.h"
 #include "core/errors.h"
 #include "gpu/cuda_backend.h"
 #include "gpu/cuda_device_list.h"
@@ -41,6 +42,7 @@ public:
         gpu::CudaBackendOptions options;
         options.gpu_index = device.gpu_index;
         options.allow_tf32 = device.allow_tf32;
+        options.memory_limit_bytes = memory_limit_bytes_of(device.memory_limit_gb);
         if (device.sm_count > 0) {
             auto& partition = partitions_[device.gpu_index];
             if (partition == nullptr) partition = std::make_unique<gpu::GreenContextPartition>(device.gpu_index);
