@@ -1,0 +1,130 @@
+// The CPU backend promises the same bits whatever its thread count (cpu_backend.cpp: reductions sum
+// fixed chunks in a fixed order), so that a run repeats exactly on a laptop and on a server. Each
+// reducing operation here runs on 1, 2, 3 and 5 threads over sizes that take its parallel path, and the
+// results must be identical to the last bit.
+
+#include <QtTest>
+
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "core/backend/cpu_backend.h"
+#include "core/random/splitmix64.h"
+
+using namespace tb;
+
+namespace {
+
+constexpr int thread_counts[] = {1, 2, 3, 5};
+
+std::vector<float> random_values(std::size_t count, std::uint64_t seed, float low, float high) {
+    std::uint64_t state = seed;
+    std::vector<float> values(count);
+    for (float& value : values) {
+        const double unit = static_cast<double>(splitmix64_next(state) >> 11) * 0x1.0p-53;
+        value = low + (high - low) * static_cast<float>(unit);
+    }
+    return values;
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
+
+}  // namespace
+
+class CpuThreadCountTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void reductions_do_not_depend_on_the_thread_count() {
+        const std::size_t count = 300'001;  // odd, and about 18 reduction chunks
+        const std::vector<float> x = random_values(count, 1, -1.0f, 1.0f);
+        const std::vector<float> y = random_values(count, 2, -1.0f, 1.0f);
+        double sum = 0, dot = 0, squares = 0;
+        for (int threads : thread_counts) {
+            CpuBackend backend(threads);
+            const double s = backend.sum(x.data(), static_cast<std::int64_t>(count));
+            const double d = backend.dot(x.data(), y.data(), static_cast<std::int64_t>(count));
+            const double q = backend.sum_of_squares(x.data(), static_cast<std::int64_t>(count));
+            if (threads == 1) {
+                sum = s, dot = d, squares = q;
+                continue;
+            }
+            QVERIFY2(same_bits(s, sum) && same_bits(d, dot) && same_bits(q, squares),
+                     qPrintable(QStringLiteral("%1 threads differ from 1").arg(threads)));
+        }
+    }
+
+    void column_sums_and_losses_do_not_depend_on_the_thread_count() {
+        const std::int64_t rows = 97, cols = 2'051;
+        const std::vector<float> logits = random_values(static_cast<std::size_t>(rows * cols), 3, -5.0f, 5.0f);
+        // Two labels per row.
+        std::vector<std::int64_t> offsets{0};
+        std::vector<std::int32_t> columns;
+        std::vector<float> values;
+        for (std::int64_t r = 0; r < rows; ++r) {
+            columns.push_back(static_cast<std::int32_t>((r * 7) % cols));
+            columns.push_back(static_cast<std::int32_t>((r * 13 + 5) % cols));
+            if (columns[columns.size() - 2] > columns.back()) std::swap(columns[columns.size() - 2], columns.back());
+            values.insert(values.end(), {1.0f, 1.0f});
+            offsets.push_back(static_cast<std::int64_t>(columns.size()));
+        }
+        const CsrView labels{rows, cols, static_cast<std::int64_t>(columns.size()), offsets.data(), columns.data(),
+                             values.data()};
+        std::vector<float> first_sums, first_grad;
+        double first_loss = 0;
+        for (int threads : thread_counts) {
+            CpuBackend backend(threads);
+            std::vector<float> sums(static_cast<std::size_t>(cols));
+            backend.column_sums(1.0f, {logits.data(), rows, cols}, 0.0f, sums.data());
+            std::vector<float> grad(logits.size());
+            const double loss = backend.softmax_cross_entropy({logits.data(), rows, cols}, labels,
+                                                              {grad.data(), rows, cols}, 1.0f / rows);
+            if (threads == 1) {
+                first_sums = sums, first_grad = grad, first_loss = loss;
+                continue;
+            }
+            QVERIFY2(same_bits(sums, first_sums), qPrintable(QStringLiteral("column sums, %1 threads").arg(threads)));
+            QVERIFY2(same_bits(grad, first_grad), qPrintable(QStringLiteral("gradient, %1 threads").arg(threads)));
+            QVERIFY2(same_bits(loss, first_loss), qPrintable(QStringLiteral("loss, %1 threads").arg(threads)));
+        }
+    }
+
+    void optimizer_directions_and_norms_do_not_depend_on_the_thread_count() {
+        const std::int64_t rows = 64, cols = 1'031;  // 66k elements: the parallel path
+        const std::size_t count = static_cast<std::size_t>(rows * cols);
+        const std::vector<float> weights = random_values(count, 4, -0.5f, 0.5f);
+        const std::vector<float> gradient = random_values(count, 5, -0.01f, 0.01f);
+        AdaptiveDirectionParameters lamb;
+        lamb.decoupled_weight_decay = 0.01f;
+        lamb.first_moment_correction = 10.0f;
+        lamb.second_moment_correction = 1000.0f;
+        std::vector<float> first_direction;
+        DirectionNorms first_norms;
+        for (int threads : thread_counts) {
+            CpuBackend backend(threads);
+            std::vector<float> m = random_values(count, 6, -0.001f, 0.001f);
+            std::vector<float> v = random_values(count, 7, 0.0f, 0.0001f);
+            std::vector<float> direction(count);
+            const DirectionNorms norms =
+                backend.adaptive_direction({weights.data(), rows, cols}, nullptr, {gradient.data(), rows, cols},
+                                           m.data(), v.data(), {direction.data(), rows, cols}, lamb);
+            if (threads == 1) {
+                first_direction = direction, first_norms = norms;
+                continue;
+            }
+            QVERIFY2(same_bits(direction, first_direction), qPrintable(QStringLiteral("direction, %1 threads").arg(threads)));
+            QVERIFY2(same_bits(norms.weights, first_norms.weights) && same_bits(norms.gradient, first_norms.gradient) &&
+                         same_bits(norms.direction, first_norms.direction),
+                     qPrintable(QStringLiteral("norms, %1 threads").arg(threads)));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(CpuThreadCountTest)
+#include "test_cpu_thread_counts.moc"
