@@ -153,25 +153,25 @@ std::vector<float> mean_of(const std::vector<std::vector<float>>& vectors) {
 
 }  // namespace
 
-void DecentralizedFleet::evaluate() {
-    const std::vector<std::vector<float>> parameters = download_parameters();
-    const std::vector<float> average = mean_of(parameters);
-    averaged_.upload(average);
-    Worker& first = worker(0);
-    session_.evaluate(*first.backend, first.replica->model(), averaged_, [&] { return worker_metrics(parameters, average); });
-}
+void DecentralizedFleet::evaluate() { evaluate_average(false); }
 
 void DecentralizedFleet::evaluate_if_due() {
-    if (session_.evaluation_due()) evaluate();
+    if (session_.evaluation_due()) evaluate_average(false);
 }
 
-void DecentralizedFleet::evaluate_final() {
+void DecentralizedFleet::evaluate_final() { evaluate_average(true); }
+
+void DecentralizedFleet::evaluate_average(bool final) {
     const std::vector<std::vector<float>> parameters = download_parameters();
     const std::vector<float> average = mean_of(parameters);
     averaged_.upload(average);
     Worker& first = worker(0);
-    session_.evaluate_final(*first.backend, first.replica->model(), averaged_,
-                            [&] { return worker_metrics(parameters, average); });
+    const TrainingSession::ExtraMetrics extra = [&] { return worker_metrics(parameters, average); };
+    if (final) {
+        session_.evaluate_final(*first.backend, first.replica->model(), averaged_, extra);
+    } else {
+        session_.evaluate(*first.backend, first.replica->model(), averaged_, extra);
+    }
 }
 
 }  // namespace tb

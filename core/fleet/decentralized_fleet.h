@@ -53,6 +53,8 @@ public:
     void evaluate_final();
 
 private:
+    // final: the run's last evaluation, skipped when the last one was at this point already.
+    void evaluate_average(bool final);
     std::map<std::string, double> worker_metrics(const std::vector<std::vector<float>>& parameters,
                                                  const std::vector<float>& average);
     void log_partition();
