@@ -22,6 +22,7 @@ void Executor::submit(StepOrder order) {
     const auto index = static_cast<std::size_t>(order.worker);
     if (index >= workers_.size()) throw std::logic_error("step for worker " + std::to_string(order.worker) + " of " + std::to_string(workers_.size()));
     if (busy_[index]) throw std::logic_error("step submitted to busy worker " + std::to_string(order.worker));
+    if (order.kind == StepKind::apply) throw std::logic_error("updates without a batch go through apply_updates");
     if (order.rows.empty()) throw std::logic_error("empty batch submitted to worker " + std::to_string(order.worker));
     busy_[index] = true;
     ++in_flight_;
@@ -46,6 +47,11 @@ StepDone Executor::next_completion() {
         for (DeviceSample& sample : sampler_.take(done.finished_at, memory)) session_.publish(sample);
     }
     return done;
+}
+
+void Executor::apply_updates(float learning_rate) {
+    if (in_flight_ > 0) throw std::logic_error("apply_updates while steps are in flight");
+    for (Worker& worker : workers_) worker.replica->apply_update(learning_rate);
 }
 
 std::vector<StepDone> Executor::drain() {

@@ -23,6 +23,7 @@ class TrainingSession;
 enum class StepKind {
     update,    // forward, backward and the optimizer update with `learning_rate`
     gradient,  // forward and backward only: the replica's gradients hold gradient_scale * d(summed loss)
+    apply,     // the optimizer update with the gradients the replica holds (Executor::apply_updates only)
 };
 
 struct StepOrder {
@@ -61,6 +62,12 @@ public:
     StepDone next_completion();
     // Waits for every step in flight: a merge barrier.
     std::vector<StepDone> drain();
+    // Every worker (all idle) applies the gradients its replica holds with the optimizer at
+    // `learning_rate`: the second half of gradient steps whose gradients were combined, as after an
+    // all-reduce. The wall clock runs the updates on the workers' own threads side by side, as each
+    // device would; the simulated clock counts them in the cost of the step that computed the gradients
+    // (core/model's training_cost), so here they take no run clock.
+    virtual void apply_updates(float learning_rate);
     // Time for a collective over all workers (all idle) moving `bytes` per device, such as an
     // all-reduce or a merge: the simulated clock charges a ring all-reduce; on the wall clock the copy the
     // method made already took its real time, so nothing is added.

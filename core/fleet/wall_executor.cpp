@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 #include "core/data/batch.h"
 #include "core/run/training_session.h"
@@ -65,10 +66,14 @@ void WallExecutor::worker_loop(int index) {
         Finished finished{index, static_cast<std::int64_t>(order.rows.size()), 0.0, nullptr};
         try {
             const auto compute_start = std::chrono::steady_clock::now();
-            const HostBatch batch = make_batch(train_, order.rows);
-            finished.loss_sum = order.kind == StepKind::update
-                                    ? worker.replica->train_step(batch, order.learning_rate)
-                                    : worker.replica->compute_gradients(batch, order.gradient_scale);
+            if (order.kind == StepKind::apply) {
+                worker.replica->apply_update(order.learning_rate);
+            } else {
+                const HostBatch batch = make_batch(train_, order.rows);
+                finished.loss_sum = order.kind == StepKind::update
+                                        ? worker.replica->train_step(batch, order.learning_rate)
+                                        : worker.replica->compute_gradients(batch, order.gradient_scale);
+            }
             const std::chrono::duration<double> compute = std::chrono::steady_clock::now() - compute_start;
             if (worker.device.backend == "cpu" && worker.device.speed < 1.0) {
                 std::this_thread::sleep_for(compute * (1.0 / worker.device.speed - 1.0));
@@ -94,6 +99,27 @@ StepDone WallExecutor::wait_for_step() {
     }
     if (finished.error) std::rethrow_exception(finished.error);
     return StepDone{finished.worker, finished.samples, finished.loss_sum, session_.run_clock()};
+}
+
+void WallExecutor::apply_updates(float learning_rate) {
+    if (in_flight() > 0) throw std::logic_error("apply_updates while steps are in flight");
+    {
+        std::lock_guard lock(mutex_);
+        for (std::size_t i = 0; i < workers_.size(); ++i) {
+            orders_[i] = StepOrder{static_cast<int>(i), {}, StepKind::apply, learning_rate, 0.0f};
+        }
+    }
+    work_ready_.notify_all();
+    // Every worker reports back, also after a failure, so that no update is still running on return.
+    std::exception_ptr first_error;
+    for (std::size_t reported = 0; reported < workers_.size(); ++reported) {
+        std::unique_lock lock(mutex_);
+        step_finished_.wait(lock, [&] { return !finished_.empty(); });
+        const Finished finished = finished_.front();
+        finished_.pop_front();
+        if (finished.error && !first_error) first_error = finished.error;
+    }
+    if (first_error) std::rethrow_exception(first_error);
 }
 
 void WallExecutor::communicate(double /*bytes*/) {}

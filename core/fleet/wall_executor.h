@@ -22,6 +22,7 @@ public:
     WallExecutor(TrainingSession& session, int worker_limit);
     ~WallExecutor() override;
 
+    void apply_updates(float learning_rate) override;
     void communicate(double bytes) override;
     bool simulated() const override { return false; }
 

@@ -49,7 +49,7 @@ void SyncSgd::run(TrainingSession& session) {
         executor->communicate(bytes);
         // The rate belongs to the global batch: with optimizer.lr_reference_batch it scales with it.
         const auto rate = static_cast<float>(session.learning_rate(global));
-        for (Worker& worker : workers) worker.replica->apply_update(rate);
+        executor->apply_updates(rate);
         if (session.evaluation_due()) {
             session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
         }

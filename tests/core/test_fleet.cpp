@@ -150,6 +150,29 @@ private slots:
         QCOMPARE(next, (std::vector<std::int64_t>{1024, 544, 32, 32}));
     }
 
+    // Synchronous SGD's trajectory does not depend on timing: the same shards, the same all-reduce, and
+    // every replica applies the summed gradient (on its own worker thread under the wall clock). Both
+    // clocks must therefore train the same model, up to the rounding of different BLAS thread counts; a
+    // replica that missed an update would feed stale gradients into every later all-reduce.
+    void sync_sgd_trains_the_same_model_under_both_clocks() {
+        json document = heterogeneous_config({{"kind", "sync_sgd"}, {"batch_size", 256}});
+        document["stop"]["max_epochs"] = 2;
+        document["eval"]["every_epochs"] = 2;
+        RunRecorder simulated_events;
+        const RunSummary simulated = run(document, simulated_events);
+        document["fleet"]["clock"] = "wall";
+        document["fleet"]["sample_every_s"] = 0.25;
+        RunRecorder wall_events;
+        const RunSummary wall = run(document, wall_events);
+        QCOMPARE(simulated.status(), RunStatus::finished);
+        QCOMPARE(wall.status(), RunStatus::finished);
+        const double simulated_loss = simulated.metrics().at("loss").last;
+        const double wall_loss = wall.metrics().at("loss").last;
+        qInfo("test loss after 2 epochs: simulated clock %.6f, wall clock %.6f", simulated_loss, wall_loss);
+        QVERIFY2(std::abs(wall_loss - simulated_loss) <= 1e-4 * simulated_loss,
+                 qPrintable(QString("test loss %1 on the wall clock, %2 on the simulated clock").arg(wall_loss).arg(simulated_loss)));
+    }
+
     void every_method_trains_with_its_defaults() {
         for (const MethodEntry& entry : method_registry()) {
             json document = heterogeneous_config({{"kind", entry.kind}});
