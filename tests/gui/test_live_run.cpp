@@ -141,6 +141,10 @@ private slots:
         QTest::newRow("model does not fit the data") << "model" << R"({"kind": "dense_mlp", "hidden": [8]})"
                                                      << "failed" << "dense_mlp";
         QTest::newRow("divergence") << "optimizer" << R"({"kind": "sgd", "lr": 1e30})" << "diverged" << "NaN";
+        // A device whose memory (memory_limit_gb, 100 kB here) cannot hold the replica: as a full GPU would.
+        QTest::newRow("device out of memory")
+            << "fleet" << R"({"clock": "simulated", "devices": [{"name": "small", "memory_limit_gb": 0.0001}]})"
+            << "failed" << "out of device memory";
     }
 
     void engine_errors_show_in_the_banner_and_are_stored() {
