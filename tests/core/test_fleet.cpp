@@ -173,6 +173,29 @@ private slots:
                  qPrintable(QString("test loss %1 on the wall clock, %2 on the simulated clock").arg(wall_loss).arg(simulated_loss)));
     }
 
+    // optimizer.lr_reference_batch makes lr the rate of that batch size; the baselines scale it to the
+    // batch each update uses (sync_sgd: the global batch), so a halved reference with a halved lr is
+    // the same run. Even batch sizes that divide the 4,000 training rows: a short last batch of an epoch
+    // would rightly train at a smaller scaled rate.
+    void baselines_scale_the_rate_with_the_reference_batch() {
+        const std::pair<const char*, std::int64_t> baselines[] = {
+            {"sync_sgd", 800}, {"model_averaging", 250}, {"crossbow_sma", 50}, {"easgd", 100}};
+        for (const auto& [kind, batch] : baselines) {
+            json document = heterogeneous_config({{"kind", kind}, {"batch_size", batch}});
+            document["stop"]["max_epochs"] = 1;
+            RunRecorder plain_events;
+            const RunSummary plain = run(document, plain_events);
+            document["optimizer"]["lr"] = 0.25;
+            document["optimizer"]["lr_reference_batch"] = batch / 2;
+            RunRecorder scaled_events;
+            const RunSummary scaled = run(document, scaled_events);
+            QVERIFY2(scaled.status() == RunStatus::finished, qPrintable(QString::fromStdString(std::string(kind) + ": " + scaled.error())));
+            qInfo("%s: test loss %.9f at lr 0.5, %.9f at lr 0.25 for a batch of %lld", kind, plain.metrics().at("loss").last,
+                  scaled.metrics().at("loss").last, static_cast<long long>(batch / 2));
+            QCOMPARE(scaled.metrics().at("loss").last, plain.metrics().at("loss").last);
+        }
+    }
+
     void every_method_trains_with_its_defaults() {
         for (const MethodEntry& entry : method_registry()) {
             json document = heterogeneous_config({{"kind", entry.kind}});
