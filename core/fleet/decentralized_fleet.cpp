@@ -80,7 +80,8 @@ void DecentralizedFleet::log_partition() {
 }
 
 float DecentralizedFleet::local_steps(StepKind kind) {
-    const auto rate = static_cast<float>(session_.learning_rate());
+    // Each worker's step is on batch_size rows: with optimizer.lr_reference_batch that batch sets the rate.
+    const auto rate = static_cast<float>(session_.learning_rate(settings_.batch_size));
     for (int w = 0; w < size(); ++w) {
         const std::vector<std::int64_t>& mine = partition_[static_cast<std::size_t>(w)];
         const std::span<const std::int64_t> positions = batchers_[static_cast<std::size_t>(w)].next(settings_.batch_size);

@@ -1,8 +1,9 @@
 // Decentralized training over topologies: dsgd, dsgdm, qg_dsgdm and gradient_tracking train on a
 // non-IID split and report the averaged model, every worker's model and the consensus distance; gossip
 // on the complete graph keeps the workers identical while a ring lets them differ; the quasi-global
-// momentum follows the paper's update; simulated runs repeat exactly; a slow worker slows the rounds;
-// the wall clock runs them too; configuration mistakes are errors that name the key.
+// momentum follows the paper's update; simulated runs repeat exactly; the rate scales with the workers'
+// batch when asked to; a slow worker slows the rounds; the wall clock runs them too; configuration
+// mistakes are errors that name the key.
 
 #include <QtTest>
 
@@ -181,6 +182,26 @@ private slots:
         QCOMPARE(a.size(), b.size());
         for (std::size_t i = 0; i < a.size(); ++i) QVERIFY(a[i].metrics == b[i].metrics);
         QCOMPARE(first.events.back().t, second.events.back().t);
+    }
+
+    void the_rate_scales_with_the_worker_batch() {
+        // optimizer.lr_reference_batch: a rate of 2 at a reference batch of 32 is a rate of 1 at the
+        // workers' batch of 16, the same run as a plain rate of 1.
+        json plain = decentralized_config({{"kind", "dsgdm"}, {"batch_size", 16}, {"evaluate_workers", false}});
+        plain["stop"]["max_epochs"] = 0.5;
+        json scaled = plain;
+        scaled["optimizer"]["lr"] = 2.0;
+        scaled["optimizer"]["lr_reference_batch"] = 32;
+        RunRecorder first;
+        RunRecorder second;
+        QCOMPARE(run(plain, first).status(), RunStatus::finished);
+        QCOMPARE(run(scaled, second).status(), RunStatus::finished);
+        QVERIFY(first.all<Eval>().back().metrics == second.all<Eval>().back().metrics);
+        json unscaled = scaled;
+        unscaled["optimizer"].erase("lr_reference_batch");
+        RunRecorder third;
+        QCOMPARE(run(unscaled, third).status(), RunStatus::finished);
+        QVERIFY(first.all<Eval>().back().metrics != third.all<Eval>().back().metrics);
     }
 
     void a_slow_worker_slows_every_round() {
