@@ -1,20 +1,13 @@
 #include "storage/metric_summary.h"
 
-#include <cctype>
 #include <cmath>
 #include <utility>
 
+#include "core/metrics/metric_names.h"
+
 namespace tb::storage {
 
-bool lower_is_better(std::string_view metric) {
-    constexpr std::string_view suffix = "loss";
-    if (metric.size() < suffix.size()) return false;
-    const std::string_view ending = metric.substr(metric.size() - suffix.size());
-    for (std::size_t i = 0; i < suffix.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(ending[i])) != suffix[i]) return false;
-    }
-    return true;
-}
+bool lower_is_better(std::string_view metric) { return !metric_higher_is_better(metric); }
 
 MetricSummary MetricSummary::for_metric(std::string key, std::optional<double> target) {
     MetricSummary summary;

@@ -1,5 +1,6 @@
 #include "core/metrics/metric_names.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace tb {
@@ -20,8 +21,18 @@ std::optional<MetricName> parse_metric_name(const std::string& name) {
     return with_k("ndcg@", MetricName::Kind::ndcg_at_k);
 }
 
-bool metric_higher_is_better(const std::string& name) {
-    return !(name == "loss" || (name.size() > 5 && name.compare(name.size() - 5, 5, "_loss") == 0));
+bool metric_higher_is_better(std::string_view name) {
+    // Losses ("loss", "train_loss", "Test Loss", "worker3.loss") and distances ("consensus_distance")
+    // improve downwards; every other metric, a precision or an accuracy, upwards.
+    const auto ends_with = [name](std::string_view suffix) {
+        if (name.size() < suffix.size()) return false;
+        const std::string_view ending = name.substr(name.size() - suffix.size());
+        for (std::size_t i = 0; i < suffix.size(); ++i) {
+            if (std::tolower(static_cast<unsigned char>(ending[i])) != suffix[i]) return false;
+        }
+        return true;
+    };
+    return !(ends_with("loss") || ends_with("distance"));
 }
 
 }  // namespace tb

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace tb {
 
@@ -15,6 +16,7 @@ struct MetricName {
 
 // nullopt when the name is not a metric.
 std::optional<MetricName> parse_metric_name(const std::string& name);
-bool metric_higher_is_better(const std::string& name);  // false for loss (and *_loss)
+// False for losses (any name ending in "loss", any case) and distances (ending in "distance").
+bool metric_higher_is_better(std::string_view name);
 
 }  // namespace tb

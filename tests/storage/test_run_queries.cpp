@@ -82,6 +82,9 @@ private slots:
         QTest::newRow("p@1") << "p@1" << false;
         QTest::newRow("accuracy") << "accuracy" << false;
         QTest::newRow("lossless_ratio") << "lossless_ratio" << false;
+        QTest::newRow("worker3.loss") << "worker3.loss" << true;
+        QTest::newRow("consensus_distance") << "consensus_distance" << true;
+        QTest::newRow("worker3.accuracy") << "worker3.accuracy" << false;
     }
 
     void losses_improve_downwards() {
