@@ -4,7 +4,8 @@
 //   {"kind": "iid"}                                    a shuffled, equal split (the default)
 //   {"kind": "dirichlet", "alpha": 0.1, "seed": 1}     per-class Dirichlet(alpha) shares (non-IID): small
 //                                                      alpha gives each worker few classes
-// Methods whose workers share one cursor over the whole training set do not read it.
+// Methods whose workers share one pass over the whole training set reject any split but iid
+// (MethodEntry::worker_data).
 
 #include <cstdint>
 #include <string>

@@ -13,9 +13,14 @@
 
 namespace tb {
 
+// Where a method's workers draw their batches from: one shared pass over the whole training set, or
+// each its own part of it, as dataset.partition splits it (the decentralized methods).
+enum class WorkerData { shared_training_set, own_partition };
+
 struct MethodEntry {
     std::string kind;
     std::string description;
+    WorkerData worker_data;
     // Reads the method's knobs (the "kind" key is already read) and returns them with defaults filled
     // in; calls reader.finish() so unknown keys are errors.
     std::function<nlohmann::json(ConfigReader&)> normalize;

@@ -69,6 +69,14 @@ RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem
         config.method.parameters = normalize_method_parameters(config.method.kind, method);
     }
     config.dataset = parse_dataset_config(root.object("dataset"));
+    if (config.dataset.partition.kind != "iid" &&
+        find_method(config.method.kind).worker_data != WorkerData::own_partition) {
+        // A non-IID split that the method would silently ignore is a config mistake, not a preference.
+        throw ConfigError("dataset.partition.kind '" + config.dataset.partition.kind + "' splits the data across the "
+                          "workers, but method " + config.method.kind + " trains every worker on the whole training "
+                          "set; use a decentralized method (dsgd, dsgdm, qg_dsgdm, gradient_tracking) or remove "
+                          "dataset.partition");
+    }
     config.model = parse_model_config(root.object("model"));
     config.optimizer = parse_optimizer_config(root.object("optimizer"));
     config.fleet = parse_fleet_config(root.object("fleet"));

@@ -80,6 +80,9 @@ private slots:
         QTest::newRow("device range") << R"({"fleet": {"devices": [{"speed": 0}]}})" << "fleet.devices[0].speed must be between";
         QTest::newRow("tf32 on a cpu") << R"({"fleet": {"devices": [{"backend": "cpu", "allow_tf32": true}]}})"
                                        << "fleet.devices[0].allow_tf32 is a mode of NVIDIA tensor cores";
+        QTest::newRow("partition the method ignores")
+            << R"({"method": {"kind": "adaptive_sgd"}, "dataset": {"partition": {"kind": "dirichlet", "alpha": 0.1}}})"
+            << "dataset.partition.kind 'dirichlet' splits the data across the workers, but method adaptive_sgd";
         QTest::newRow("duplicate device") << R"({"fleet": {"devices": [{"name": "A"}, {"name": "A"}]}})"
                                           << "repeats the name 'A'";
         QTest::newRow("metric") << R"({"eval": {"metrics": ["p@1", "recall"]}})" << "eval.metrics[1]";
