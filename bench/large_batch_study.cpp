@@ -9,26 +9,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/config/comma_list.h"
 #include "core/config/preset_catalog.h"
 #include "core/optim/large_batch_study.h"
 #include "core/run/run_config.h"
-
-namespace {
-
-std::vector<std::string> split(const std::string& list) {
-    std::vector<std::string> items;
-    std::stringstream stream(list);
-    for (std::string item; std::getline(stream, item, ',');) {
-        if (!item.empty()) items.push_back(item);
-    }
-    return items;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     std::string preset = "large_batch_study";
@@ -48,15 +35,15 @@ int main(int argc, char** argv) {
             if (argument == "--preset") {
                 preset = value();
             } else if (argument == "--optimizers") {
-                optimizers = split(value());
+                optimizers = tb::split_comma_list(value());
             } else if (argument == "--batches") {
                 batches.clear();
-                for (const std::string& batch : split(value())) batches.push_back(std::stoll(batch));
+                for (const std::string& batch : tb::split_comma_list(value())) batches.push_back(std::stoll(batch));
             } else if (argument == "--epochs") {
                 epochs = std::stod(value());
             } else if (argument == "--lr-multipliers") {
                 multipliers.clear();
-                for (const std::string& multiplier : split(value())) multipliers.push_back(std::stod(multiplier));
+                for (const std::string& multiplier : tb::split_comma_list(value())) multipliers.push_back(std::stod(multiplier));
             } else if (argument == "--json") {
                 json_path = value();
             } else if (argument == "--markdown") {

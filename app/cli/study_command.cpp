@@ -1,8 +1,8 @@
 #include "app/cli/study_command.h"
 
 #include <cstdio>
-#include <sstream>
 
+#include "core/config/comma_list.h"
 #include "core/config/config_reader.h"
 #include "core/config/preset_catalog.h"
 #include "core/errors.h"
@@ -20,15 +20,6 @@ const char* const usage =
     "  --optimizers a,b   run only these optimizer labels\n"
     "  --batches x,y      run only these batch sizes\n"
     "  --markdown         print the table as Markdown\n";
-
-std::vector<std::string> split_list(const std::string& list) {
-    std::vector<std::string> items;
-    std::stringstream stream(list);
-    for (std::string item; std::getline(stream, item, ',');) {
-        if (!item.empty()) items.push_back(item);
-    }
-    return items;
-}
 
 std::int64_t parse_batch(const std::string& text) {
     std::size_t used = 0;
@@ -61,9 +52,9 @@ int run_study_command(const std::vector<std::string>& arguments) {
             if (argument == "--set") {
                 overrides.push_back(value());
             } else if (argument == "--optimizers") {
-                optimizers = split_list(value());
+                optimizers = tb::split_comma_list(value());
             } else if (argument == "--batches") {
-                for (const std::string& batch : split_list(value())) batches.push_back(parse_batch(batch));
+                for (const std::string& batch : tb::split_comma_list(value())) batches.push_back(parse_batch(batch));
             } else if (argument == "--markdown") {
                 markdown = true;
             } else if (argument == "--help" || argument == "-h") {

@@ -14,12 +14,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/config/config_reader.h"
+#include "core/config/comma_list.h"
 #include "core/config/preset_catalog.h"
 #include "core/data/dataset_config.h"
 #include "core/methods/method_registry.h"
@@ -27,15 +27,6 @@
 #include "core/run/training_session.h"
 
 namespace {
-
-std::vector<std::string> split(const std::string& list) {
-    std::vector<std::string> items;
-    std::stringstream stream(list);
-    for (std::string item; std::getline(stream, item, ',');) {
-        if (!item.empty()) items.push_back(item);
-    }
-    return items;
-}
 
 class SilentSink final : public tb::EventSink {
 public:
@@ -85,17 +76,17 @@ int main(int argc, char** argv) {
                 return argv[++i];
             };
             if (argument == "--methods") {
-                methods = split(value());
+                methods = tb::split_comma_list(value());
             } else if (argument == "--alphas") {
-                alphas = split(value());
+                alphas = tb::split_comma_list(value());
             } else if (argument == "--topologies") {
-                topologies = split(value());
+                topologies = tb::split_comma_list(value());
             } else if (argument == "--seeds") {
-                seeds = split(value());
+                seeds = tb::split_comma_list(value());
             } else if (argument == "--epochs") {
                 epochs = std::stod(value());
             } else if (argument == "--lr") {
-                for (const std::string& pair : split(value())) {
+                for (const std::string& pair : tb::split_comma_list(value())) {
                     const std::size_t equals = pair.find('=');
                     if (equals == std::string::npos) throw std::runtime_error("--lr takes method=rate pairs, got " + pair);
                     rates[pair.substr(0, equals)] = std::stod(pair.substr(equals + 1));
