@@ -5,7 +5,10 @@
 // conformance suite (tests/core/test_backend_conformance.cpp) against a double-precision reference.
 //
 // Conventions: matrices are row-major; every operation is asynchronous on the backend's stream unless
-// it returns a host value (those synchronize); views must belong to this backend.
+// it returns a host value (those synchronize); views must belong to this backend. Where beta is 0 the
+// output is written without being read (the BLAS convention), so it may hold garbage or NaN before. A
+// pointer to zero elements may be null. Row lists (the row-sparse operations) hold distinct rows: two
+// entries for one row would race on a parallel backend.
 
 #include <cstddef>
 #include <cstdint>
@@ -88,7 +91,8 @@ public:
     virtual void relu_forward(ConstMatrixView in, MatrixView out) = 0;
     // grad_in = grad_out where activation > 0, else 0; grad_out and grad_in may alias
     virtual void relu_backward(ConstMatrixView activation, ConstMatrixView grad_out, MatrixView grad_in) = 0;
-    // Inverted dropout: keep each element with probability 1 - rate and scale it by 1 / (1 - rate).
+    // Inverted dropout, rate in [0, 1): keep each element with probability 1 - rate and scale it by
+    // 1 / (1 - rate).
     // The mask is a pure function of (seed, stream_offset + element index), so every backend draws the
     // same mask. mask receives the per-element factor (0 or 1 / (1 - rate)); in and out may alias.
     virtual void dropout_forward(ConstMatrixView in, MatrixView out, float* mask, float rate, std::uint64_t seed,
@@ -96,7 +100,7 @@ public:
     // grad_in = grad_out * mask; they may alias
     virtual void dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) = 0;
 
-    // ---- reductions (synchronize; accumulate in double) ---------------------------------------
+    // ---- reductions (synchronize; each element converted to double before it is multiplied or added)
     virtual double sum(const float* x, std::int64_t count) = 0;
     virtual double dot(const float* x, const float* y, std::int64_t count) = 0;
     virtual double sum_of_squares(const float* x, std::int64_t count) = 0;
@@ -104,7 +108,8 @@ public:
     // ---- losses (synchronize; return the sum of the per-row losses) ---------------------------
     // Softmax cross-entropy against the normalized label vector: a row with labels L has target 1/|L|
     // on each label. Rows without labels add no loss and get a zero gradient. When grad.data is not
-    // null, grad = grad_scale * (softmax(logits) - target).
+    // null, grad = grad_scale * (softmax(logits) - target). grad may be the logits themselves (the
+    // training step writes the gradient over them); the same holds for the sigmoid loss.
     virtual double softmax_cross_entropy(ConstMatrixView logits, const CsrView& labels, MatrixView grad,
                                          float grad_scale) = 0;
     // Sigmoid binary cross-entropy, target 1 on each label and 0 elsewhere, summed over all columns.
@@ -138,7 +143,8 @@ public:
     // Dense when rows is null: weights, gradient, direction and the moments are the same shape. Row-sparse
     // otherwise: gradient and direction hold gradient.rows compact rows, row i belonging to row rows[i]
     // (device memory) of weights and of the moments, which have the weights' shape; other rows are not
-    // touched. Returns the squared norms of what it touched (the layer-wise trust ratios need them, and one
+    // touched. A row-sparse gradient of zero rows has nothing to update and must not be passed: with
+    // rows null it would read as dense. Returns the squared norms of what it touched (the layer-wise trust ratios need them, and one
     // pass computes all three). Synchronizes.
     // The default stages the data through host memory (core/backend/adaptive_direction.cpp), so every
     // backend has it; a backend overrides it with a fused kernel.
