@@ -37,7 +37,11 @@ LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
     merges_->set_empty_text(QStringLiteral("no merges yet (single-replica methods never merge)"));
     metrics_ = new PlotPanel(QStringLiteral("Evaluation"), QStringLiteral("metric value (fraction)"), this);
     metrics_->set_right_axis_label(QStringLiteral("loss (cross-entropy, nats)"));
-    for (PlotPanel* plot : plots()) plot->set_x_label(x_axis_label(x_axis_));
+    trust_ratios_ = new PlotPanel(QStringLiteral("Trust ratio per layer (worker 0)"),
+                                  QStringLiteral("trust ratio (LR multiplier)"), this);
+    trust_ratios_->setObjectName(QStringLiteral("trustRatioPlot"));
+    trust_ratios_->setVisible(false);  // only layer-wise optimizers (LARS, LAMB) report ratios
+    for (PlotPanel* plot : all_panels()) plot->set_x_label(x_axis_label(x_axis_));
 
     auto* grid_host = new QWidget(this);
     auto* grid = new QGridLayout(grid_host);
@@ -46,6 +50,7 @@ LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
     grid->addWidget(batch_, 0, 1);
     grid->addWidget(merges_, 1, 0);
     grid->addWidget(metrics_, 1, 1);
+    grid->addWidget(trust_ratios_, 2, 0, 1, 2);
 
     device_model_ = new DeviceTableModel(this);
     device_view_ = new QTableView(this);
@@ -106,7 +111,7 @@ void LiveDashboard::set_x_axis(XAxisMode mode) {
     if (axis_chooser_->currentIndex() != static_cast<int>(mode)) axis_chooser_->setCurrentIndex(static_cast<int>(mode));
     if (mode == x_axis_) return;
     x_axis_ = mode;
-    for (PlotPanel* plot : plots()) {
+    for (PlotPanel* plot : all_panels()) {
         plot->set_x_label(x_axis_label(mode));
         plot->set_follow(true);
     }
@@ -173,14 +178,32 @@ void LiveDashboard::append_to_plots(const Event& event) {
         const std::optional<double> x = eval_x(evaluation);
         if (!x) return;
         for (const auto& [name, value] : evaluation.metrics) metrics_->append(metric_series(name), *x, value);
+    } else if (const auto* stats = std::get_if<OptimizerStats>(&event.payload)) {
+        const auto& points = data_.trust_ratios();
+        for (std::size_t i = points.size() - std::min(points.size(), stats->segments.size()); i < points.size(); ++i) {
+            append_trust_ratio(points[i]);
+        }
     }
     if (std::holds_alternative<RunFinished>(event.payload) || std::holds_alternative<Eval>(event.payload)) {
         update_header();
     }
 }
 
+void LiveDashboard::append_trust_ratio(const TrustRatioPoint& point) {
+    if (point.worker != 0) return;  // every worker adapts its own replica; one is enough to read
+    if (!trust_ratios_->isVisible()) trust_ratios_->setVisible(true);
+    while (static_cast<std::size_t>(trust_ratios_->series_count()) <= point.segment) {
+        const int index = trust_ratios_->series_count();
+        trust_ratios_->add_series(QString::fromStdString(data_.trust_ratio_segments()[static_cast<std::size_t>(index)]),
+                                  series_color(index));
+    }
+    const std::optional<double> x = data_.x_of(point.time, x_axis_);
+    if (x) trust_ratios_->append(static_cast<int>(point.segment), *x, point.trust_ratio);
+}
+
 void LiveDashboard::rebuild_plots() {
-    for (PlotPanel* plot : plots()) plot->remove_all_series();
+    for (PlotPanel* plot : all_panels()) plot->remove_all_series();
+    trust_ratios_->setVisible(!data_.trust_ratios().empty());
     plotted_metrics_.clear();
     ensure_device_series(data_.devices().size());
     for (std::size_t device = 0; device < data_.device_points().size(); ++device) {
@@ -213,7 +236,8 @@ void LiveDashboard::rebuild_plots() {
         if (!x) continue;
         for (const auto& [name, value] : evaluation.metrics) metrics_->append(metric_series(name), *x, value);
     }
-    for (PlotPanel* plot : plots()) {
+    for (const TrustRatioPoint& point : data_.trust_ratios()) append_trust_ratio(point);
+    for (PlotPanel* plot : all_panels()) {
         plot->set_follow(true);
         plot->mark_dirty();
     }
@@ -240,7 +264,7 @@ void LiveDashboard::update_header() {
 
 void LiveDashboard::redraw() {
     bool drew = false;
-    for (PlotPanel* plot : plots()) {
+    for (PlotPanel* plot : all_panels()) {
         if (!plot->dirty()) continue;
         plot->redraw();
         drew = true;

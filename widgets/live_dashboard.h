@@ -45,6 +45,8 @@ public:
     PlotPanel& merge_plot() { return *merges_; }
     PlotPanel& metric_plot() { return *metrics_; }
     std::vector<PlotPanel*> plots() const { return {throughput_, batch_, merges_, metrics_}; }
+    // Per-layer trust ratios of worker 0 (LARS, LAMB); shown only once a run reports them.
+    PlotPanel& trust_ratios() const { return *trust_ratios_; }
     DeviceTableModel& device_table() { return *device_model_; }
 
     void set_frame_interval_ms(int interval) { frame_timer_.setInterval(interval); }
@@ -65,6 +67,9 @@ private:
     int metric_series(const std::string& name);
     std::optional<double> eval_x(const EvalPoint& point) const;
     void update_header();
+    void append_trust_ratio(const TrustRatioPoint& point);
+    // The four plots and the trust-ratio plot: everything that is redrawn and follows the x axis.
+    std::vector<PlotPanel*> all_panels() const { return {throughput_, batch_, merges_, metrics_, trust_ratios_}; }
 
     LiveRunData data_;
     XAxisMode x_axis_ = XAxisMode::run_clock;
@@ -76,6 +81,7 @@ private:
     PlotPanel* batch_;
     PlotPanel* merges_;
     PlotPanel* metrics_;
+    PlotPanel* trust_ratios_;
     DeviceTableModel* device_model_;
     QTableView* device_view_;
     std::vector<std::string> plotted_metrics_;

@@ -64,6 +64,16 @@ bool LiveRunData::add(const Event& event) {
                         metric_names_.push_back(name);
                     }
                 }
+            } else if constexpr (std::is_same_v<Payload, OptimizerStats>) {
+                for (const LayerAdaptation& adaptation : payload.segments) {
+                    auto found = std::find(trust_ratio_segments_.begin(), trust_ratio_segments_.end(), adaptation.segment);
+                    if (found == trust_ratio_segments_.end()) {
+                        found = trust_ratio_segments_.insert(trust_ratio_segments_.end(), adaptation.segment);
+                    }
+                    const auto segment = static_cast<std::size_t>(found - trust_ratio_segments_.begin());
+                    trust_ratios_.push_back(
+                        {{event.t, event.wall_s, counted_samples_}, payload.worker, segment, adaptation.trust_ratio});
+                }
             } else if constexpr (std::is_same_v<Payload, Log>) {
                 log_.emplace_back(payload.level, payload.text);
             } else if constexpr (std::is_same_v<Payload, RunFinished>) {

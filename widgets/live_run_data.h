@@ -46,6 +46,14 @@ struct EvalPoint {
     std::map<std::string, double> metrics;
 };
 
+// One layer-wise optimizer step's ratio for one segment (LARS, LAMB: OptimizerStats events).
+struct TrustRatioPoint {
+    PointTime time;
+    int worker = 0;
+    std::size_t segment = 0;  // index into LiveRunData::trust_ratio_segments()
+    double trust_ratio = 1.0;
+};
+
 struct DeviceState {
     std::string name;
     std::string backend;
@@ -71,6 +79,9 @@ public:
     // Metric names in order of first appearance.
     const std::vector<std::string>& metric_names() const { return metric_names_; }
     std::optional<double> training_set_size() const { return training_set_size_; }
+    const std::vector<TrustRatioPoint>& trust_ratios() const { return trust_ratios_; }
+    // Parameter segment names ("hidden.weight") in order of first appearance in OptimizerStats.
+    const std::vector<std::string>& trust_ratio_segments() const { return trust_ratio_segments_; }
 
     bool started() const { return started_; }
     std::optional<RunStatus> finished_status() const { return finished_status_; }
@@ -88,6 +99,8 @@ private:
     std::vector<MergePoint> merges_;
     std::vector<EvalPoint> evaluations_;
     std::vector<std::string> metric_names_;
+    std::vector<TrustRatioPoint> trust_ratios_;
+    std::vector<std::string> trust_ratio_segments_;
     std::optional<double> training_set_size_;
     double counted_samples_ = 0;
     double last_t_ = 0;

@@ -166,6 +166,37 @@ private slots:
         QVERIFY(dashboard.findChild<QLabel*>(QStringLiteral("runHeader"))->text().contains(QStringLiteral("finished")));
     }
 
+    void replay_plots_the_trust_ratios_of_a_layer_wise_optimizer() {
+        // A LAMB run's stored ratios: two segments, two steps of worker 0, one step of worker 1.
+        tb::storage::StorageSink sink(*store_);
+        tb::RunStarted started;
+        started.run_name = "lamb";
+        started.config = config_with("lamb", "adaptive_sgd", 0.01);
+        started.devices = {{"A", "cpu", -1, 0, 1.0}, {"B", "cpu", -1, 0, 0.5}};
+        sink.on_event({0, 0, started});
+        sink.on_event({0.5, 0.6, tb::OptimizerStats{0, 10, {{"hidden.weight", 0.8, 2.0, 2.5}, {"output.weight", 1.6, 4.0, 2.5}}}});
+        sink.on_event({0.6, 0.7, tb::OptimizerStats{1, 10, {{"hidden.weight", 0.7, 2.0, 2.9}, {"output.weight", 1.5, 3.0, 2.0}}}});
+        sink.on_event({1.0, 1.1, tb::OptimizerStats{0, 20, {{"hidden.weight", 0.9, 2.1, 2.3}, {"output.weight", 1.4, 4.2, 3.0}}}});
+        sink.on_event({1.5, 1.6, tb::RunFinished{tb::RunStatus::finished, nlohmann::json::object(), ""}});
+        sink.close();
+        const tb::widgets::StoredRunReplay replay = tb::widgets::replay_stored_run(*store_, *sink.run_id());
+
+        tb::widgets::LiveDashboard dashboard;
+        dashboard.show_events(replay.events, QStringLiteral("lamb"));
+        tb::widgets::PlotPanel& ratios = dashboard.trust_ratios();
+        QVERIFY(ratios.isVisibleTo(&dashboard));
+        QCOMPARE(ratios.series_count(), 2);
+        QCOMPARE(ratios.series(0)->name(), QStringLiteral("hidden.weight"));
+        ratios.redraw_now();
+        QCOMPARE(ratios.series(1)->data()->size(), 2);  // worker 0's two steps only
+        QCOMPARE(ratios.series(1)->data()->at(0)->value, 1.6);
+        QCOMPARE(ratios.series(1)->data()->at(1)->key, 1.0);  // run clock
+
+        // A run without a layer-wise optimizer shows no empty trust-ratio plot.
+        dashboard.show_events(tb::widgets::replay_stored_run(*store_, fast_).events, QStringLiteral("sgd"));
+        QVERIFY(!ratios.isVisibleTo(&dashboard));
+    }
+
     void compare_view_table_bars_curves_and_differences() {
         tb::widgets::CompareView view(*store_);
         view.resize(1400, 900);
