@@ -541,7 +541,13 @@ void ExperimentEditor::load_preset_or_file(const std::string& preset_or_file) {
     if (document.is_object()) document.erase("description");
     load_document(document, std::filesystem::absolute(path).parent_path());
     const int preset = preset_chooser_->findText(QString::fromStdString(path.stem().string()));
-    if (preset >= 0) preset_chooser_->setCurrentIndex(preset);
+    if (preset >= 0) {
+        preset_chooser_->setCurrentIndex(preset);
+    } else {
+        // A file of one's own: the chooser names it rather than a preset that is not what is loaded.
+        preset_chooser_->setPlaceholderText(QString::fromStdString(path.filename().string()));
+        preset_chooser_->setCurrentIndex(-1);
+    }
 }
 
 void ExperimentEditor::save_to(const std::filesystem::path& path) const {

@@ -183,6 +183,13 @@ private slots:
         reopened.load_preset_or_file(path);
         QVERIFY(reopened.document() == editor.document());
         QCOMPARE(QString::fromStdString(reopened.check().config->name), QStringLiteral("my-variant"));
+        // The preset chooser names the file, not a preset that is not what was loaded.
+        auto* chooser = reopened.findChild<QComboBox*>(QStringLiteral("presetChooser"));
+        QCOMPARE(chooser->currentIndex(), -1);
+        QCOMPARE(chooser->placeholderText(), QStringLiteral("my_variant.json"));
+        editor.load_preset_or_file("sparse_mlp_synthetic");
+        QCOMPARE(editor.findChild<QComboBox*>(QStringLiteral("presetChooser"))->currentText(),
+                 QStringLiteral("sparse_mlp_synthetic"));
         QVERIFY_THROWS_EXCEPTION(std::exception, reopened.load_preset_or_file("no_such_preset_anywhere"));
     }
 };
