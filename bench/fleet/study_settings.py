@@ -9,6 +9,10 @@ lr * b_i / batch_max; the other methods train every batch at lr.
 """
 
 import json
+import os
+import subprocess
+import tempfile
+import time
 
 # Adaptive SGD's batch range and warm-up scaled to a budget of a few epochs of a small data set, as in
 # the presets (the authors' 32..1024 with 10 warm-up epochs is for runs of dozens of epochs).
@@ -101,3 +105,23 @@ def time_to_target(series, target):
 
 def dump(value):
     return json.dumps(value, separators=(",", ":"))
+
+
+def run_cli(cli, config, extra_arguments=()):
+    """Runs one config with trainbench-cli on one thread at niceness 19 (the simulated clock does not
+    depend on either) and answers (summary or None, the finished process, wall seconds)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "config.json")
+        with open(path, "w") as out:
+            json.dump(config, out)
+        summary_path = os.path.join(folder, "summary.json")
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        started = time.time()
+        finished = subprocess.run(["nice", "-n", "19", cli, "run", path, "--no-store", *extra_arguments,
+                                   "--summary-json", summary_path], capture_output=True, text=True, env=env)
+        wall = time.time() - started
+        summary = None
+        if os.path.exists(summary_path):
+            with open(summary_path) as f:
+                summary = json.load(f)
+    return summary, finished, wall

@@ -11,30 +11,16 @@ times devices) per wall second, over the runs of each fleet.
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import study_settings as study  # noqa: E402
 
 
 def run(cli, config):
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "config.json")
-        with open(path, "w") as out:
-            json.dump(config, out)
-        summary_path = os.path.join(folder, "summary.json")
-        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-        started = time.time()
-        finished = subprocess.run(["nice", "-n", "19", cli, "run", path, "--no-store", "--quiet",
-                                   "--summary-json", summary_path], capture_output=True, text=True, env=env)
-        wall = time.time() - started
-        if finished.returncode != 0 or not os.path.exists(summary_path):
-            raise RuntimeError(f"{config['name']} failed: {finished.stderr.strip()[-500:]}")
-        with open(summary_path) as f:
-            summary = json.load(f)
+    summary, finished, wall = study.run_cli(cli, config, ["--quiet"])
+    if finished.returncode != 0 or summary is None:
+        raise RuntimeError(f"{config['name']} failed: {finished.stderr.strip()[-500:]}")
     summary["process_wall_s"] = wall
     return summary
 

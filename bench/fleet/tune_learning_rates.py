@@ -14,10 +14,7 @@ import concurrent.futures
 import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import study_settings as study  # noqa: E402
@@ -28,26 +25,13 @@ EVAL_LINE = re.compile(r"^t=([0-9.eE+-]+)s epoch=([0-9.]+) samples=\d+ .*\bp@1=(
 def run_one(cli, data, fleet_name, method, knob_value, lr, stop_at):
     method_block, optimizer_extras = study.method_setting(data, method, knob_value)
     config = study.run_config(data, fleet_name, method_block, optimizer_extras, lr, stop_at)
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "config.json")
-        with open(path, "w") as out:
-            json.dump(config, out)
-        summary_path = os.path.join(folder, "summary.json")
-        # One thread per run: the simulated clock does not depend on it, and runs go side by side.
-        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-        started = time.time()
-        finished = subprocess.run(["nice", "-n", "19", cli, "run", path, "--no-store", "--summary-json", summary_path],
-                                  capture_output=True, text=True, env=env)
-        wall = time.time() - started
-        series = []
-        for line in finished.stdout.splitlines():
-            match = EVAL_LINE.match(line)
-            if match:
-                series.append((float(match.group(1)), float(match.group(3))))
-        summary = {}
-        if os.path.exists(summary_path):
-            with open(summary_path) as f:
-                summary = json.load(f)
+    summary, finished, wall = study.run_cli(cli, config)
+    series = []
+    for line in finished.stdout.splitlines():
+        match = EVAL_LINE.match(line)
+        if match:
+            series.append((float(match.group(1)), float(match.group(3))))
+    summary = summary or {}
     return {"data": data, "fleet": fleet_name, "method": method, "knob": study.MAIN_KNOBS[method][0],
             "value": knob_value, "lr": lr, "status": summary.get("status", "failed"),
             "epochs": summary.get("epochs"), "run_clock_s": summary.get("run_clock_s"), "wall_s": wall,
