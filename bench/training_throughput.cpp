@@ -16,15 +16,12 @@
 #include <string>
 #include <thread>
 
+#include "bench/sparse_mlp_training_steps.h"
 #include "core/backend/cpu_backend.h"
 #include "core/backend/sgemm_peak.h"
-#include "core/data/batch.h"
 #include "core/data/data_paths.h"
 #include "core/data/dataset_config.h"
-#include "core/data/shuffled_batcher.h"
 #include "core/data/synthetic_xmlc.h"
-#include "core/fleet/replica.h"
-#include "core/model/model_config.h"
 
 using namespace tb;
 using Clock = std::chrono::steady_clock;
@@ -39,24 +36,11 @@ struct StepMeasurement {
 
 StepMeasurement measure(const Dataset& train, std::int64_t batch_size, int steps, int warmup_steps) {
     CpuBackend backend;
-    ModelConfig model_config;
-    model_config.kind = "sparse_mlp";
-    model_config.hidden = {128};
-    OptimizerConfig optimizer;
-    optimizer.lr = 0.1;
-    optimizer.momentum = 0.9;
-    std::unique_ptr<Model> model = create_model(model_config, train, 7);
-    const std::vector<float> initial = model->initial_parameters(7);
-    Replica replica(backend, std::move(model), initial, optimizer);
-    ShuffledBatcher batcher(train.num_samples(), 7);
-
-    // Batches are gathered before timing: the step, not the data pipeline, is what is measured.
-    std::vector<HostBatch> batches;
+    const std::unique_ptr<Replica> trained = bench::sparse_mlp_replica(backend, train);
+    Replica& replica = *trained;
+    const std::vector<HostBatch> batches = bench::gather_batches(train, batch_size, warmup_steps + steps);
     std::int64_t nnz = 0;
-    for (int i = 0; i < warmup_steps + steps; ++i) {
-        batches.push_back(make_batch(train, batcher.next(batch_size)));
-        if (i >= warmup_steps) nnz += batches.back().sparse.nnz();
-    }
+    for (int i = warmup_steps; i < warmup_steps + steps; ++i) nnz += batches[static_cast<std::size_t>(i)].sparse.nnz();
     for (int i = 0; i < warmup_steps; ++i) replica.train_step(batches[static_cast<std::size_t>(i)], 0.1f);
     std::int64_t samples = 0;
     const auto start = Clock::now();

@@ -18,12 +18,9 @@
 #include <cstring>
 #include <string>
 
+#include "bench/sparse_mlp_training_steps.h"
 #include "core/backend/device_buffer.h"
-#include "core/data/batch.h"
-#include "core/data/shuffled_batcher.h"
 #include "core/data/synthetic_xmlc.h"
-#include "core/fleet/replica.h"
-#include "core/model/model_config.h"
 #include "gpu/cuda_backend.h"
 #include "gpu/cuda_device_list.h"
 
@@ -52,20 +49,10 @@ double gemm_gflops(gpu::CudaBackend& backend, std::int64_t m, std::int64_t n, st
 }
 
 double training_samples_per_s(gpu::CudaBackend& backend, const Dataset& train, std::int64_t batch_size, int steps) {
-    ModelConfig model_config;
-    model_config.kind = "sparse_mlp";
-    model_config.hidden = {128};
-    OptimizerConfig optimizer;
-    optimizer.lr = 0.1;
-    optimizer.momentum = 0.9;
-    std::unique_ptr<Model> model = create_model(model_config, train, 7);
-    const std::vector<float> initial = model->initial_parameters(7);
-    Replica replica(backend, std::move(model), initial, optimizer);
-    ShuffledBatcher batcher(train.num_samples(), 7);
+    const std::unique_ptr<Replica> trained = bench::sparse_mlp_replica(backend, train);
+    Replica& replica = *trained;
     const int warmup_steps = 3;
-    // Batches are gathered before timing: the step, not the data pipeline, is what is measured.
-    std::vector<HostBatch> batches;
-    for (int i = 0; i < warmup_steps + steps; ++i) batches.push_back(make_batch(train, batcher.next(batch_size)));
+    const std::vector<HostBatch> batches = bench::gather_batches(train, batch_size, warmup_steps + steps);
     for (int i = 0; i < warmup_steps; ++i) replica.train_step(batches[static_cast<std::size_t>(i)], 0.1f);
     std::int64_t samples = 0;
     const auto start = Clock::now();

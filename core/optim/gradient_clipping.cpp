@@ -23,4 +23,10 @@ float clipping_scale(double global_norm, double max_norm) {
     return static_cast<float>(max_norm / global_norm);
 }
 
+float gradient_clipping_scale(Backend& backend, const ArenaLayout& layout, const Gradients& gradients,
+                              double max_norm) {
+    if (max_norm <= 0) return 1.0f;
+    return clipping_scale(global_gradient_norm(backend, layout, gradients), max_norm);
+}
+
 }  // namespace tb

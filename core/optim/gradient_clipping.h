@@ -13,4 +13,8 @@ double global_gradient_norm(Backend& backend, const ArenaLayout& layout, const G
 // The factor to multiply the gradients by: 1 when max_norm is 0 (no clipping) or the norm is within it.
 float clipping_scale(double global_norm, double max_norm);
 
+// clipping_scale of the replica's gradients; the norm is only computed when max_norm asks for clipping.
+float gradient_clipping_scale(Backend& backend, const ArenaLayout& layout, const Gradients& gradients,
+                              double max_norm);
+
 }  // namespace tb

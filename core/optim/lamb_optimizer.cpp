@@ -17,10 +17,8 @@ LambOptimizer::LambOptimizer(Backend& backend, const ArenaLayout& layout, const 
 void LambOptimizer::step(ParameterArena& parameters, const Gradients& gradients, float learning_rate) {
     const ArenaLayout& layout = parameters.layout();
     AdaptiveDirectionParameters direction_parameters = moments_.begin_step();
-    if (config_.clip_global_norm > 0) {
-        direction_parameters.gradient_scale =
-            clipping_scale(global_gradient_norm(backend_, layout, gradients), config_.clip_global_norm);
-    }
+    direction_parameters.gradient_scale =
+        gradient_clipping_scale(backend_, layout, gradients, config_.clip_global_norm);
     adaptation_.clear();
     for (std::size_t i = 0; i < layout.segments().size(); ++i) {
         const SegmentGradient gradient = segment_gradient(layout, gradients, i);

@@ -35,9 +35,7 @@ std::vector<OptimizerStateArena> SgdOptimizer::state_arenas() {
 
 void SgdOptimizer::step(ParameterArena& parameters, const Gradients& gradients, float learning_rate) {
     const ArenaLayout& layout = parameters.layout();
-    const float clip_scale = config_.clip_global_norm > 0
-                                 ? clipping_scale(global_gradient_norm(backend_, layout, gradients), config_.clip_global_norm)
-                                 : 1.0f;
+    const float clip_scale = gradient_clipping_scale(backend_, layout, gradients, config_.clip_global_norm);
     for (std::size_t i = 0; i < layout.segments().size(); ++i) {
         const SegmentGradient gradient = segment_gradient(layout, gradients, i);
         if (gradient.empty()) continue;

@@ -22,6 +22,7 @@
 #include "storage/storage_error.h"
 #include "storage/storage_sink.h"
 #include "tests/storage/run_event_builders.h"
+#include "tests/storage/temporary_database.h"
 
 using namespace tb;
 using namespace tb::storage;
@@ -48,10 +49,6 @@ std::int64_t store_run(RunStore& store, const StoredRunShape& shape) {
     sink.on_event(run_finished(static_cast<double>(shape.precision.size()), shape.status));
     sink.close();
     return *sink.run_id();
-}
-
-std::filesystem::path database_in(const QTemporaryDir& folder) {
-    return std::filesystem::path(folder.path().toStdString()) / "runs.sqlite";
 }
 
 std::vector<std::string> names_of(const std::vector<RunRecord>& runs) {

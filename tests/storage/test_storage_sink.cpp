@@ -17,16 +17,13 @@
 #include "storage/storage_error.h"
 #include "storage/storage_sink.h"
 #include "tests/storage/run_event_builders.h"
+#include "tests/storage/temporary_database.h"
 
 using namespace tb;
 using namespace tb::storage;
 using namespace tb::storage::testing;
 
 namespace {
-
-std::filesystem::path database_in(const QTemporaryDir& folder) {
-    return std::filesystem::path(folder.path().toStdString()) / "runs.sqlite";
-}
 
 const MetricSummary& summary_of(const RunDetails& details, const std::string& key) {
     for (const MetricSummary& summary : details.metric_summaries) {

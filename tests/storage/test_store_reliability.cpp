@@ -16,16 +16,13 @@
 #include "storage/storage_error.h"
 #include "storage/storage_sink.h"
 #include "tests/storage/run_event_builders.h"
+#include "tests/storage/temporary_database.h"
 
 using namespace tb;
 using namespace tb::storage;
 using namespace tb::storage::testing;
 
 namespace {
-
-std::filesystem::path database_in(const QTemporaryDir& folder) {
-    return std::filesystem::path(folder.path().toStdString()) / "runs.sqlite";
-}
 
 // Reads the child's "flushed N" lines until `wanted` of them arrived; answers the last N.
 std::int64_t wait_for_flushes(QProcess& child, int wanted, int& seen) {
