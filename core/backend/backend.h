@@ -40,6 +40,20 @@ struct AdaptiveDirectionParameters {
     float second_moment_correction = 1.0f;  // 1 / (1 - beta2^t) with bias correction, else 1
 };
 
+// The operands of linear_softmax_cross_entropy: a dense output layer (logits = input weight + bias) trained
+// with the softmax cross-entropy loss.
+struct LinearSoftmaxStep {
+    ConstMatrixView input;        // batch x in: what the layer reads
+    ConstMatrixView weight;       // in x outputs
+    const float* bias = nullptr;  // outputs
+    CsrView labels;               // batch x outputs
+    float grad_scale = 1.0f;
+    MatrixView scratch;           // batch x outputs of the caller's memory, overwritten
+    MatrixView grad_weight;       // in x outputs, overwritten
+    float* grad_bias = nullptr;   // outputs, overwritten
+    MatrixView grad_input;        // batch x in, overwritten; data null when nobody needs it (a first layer)
+};
+
 // Squared Euclidean norms over the elements adaptive_direction touched.
 struct DirectionNorms {
     double weights = 0;    // of w
@@ -116,6 +130,16 @@ public:
     // When grad.data is not null, grad = grad_scale * (sigmoid(logits) - target).
     virtual double sigmoid_binary_cross_entropy(ConstMatrixView logits, const CsrView& labels, MatrixView grad,
                                                 float grad_scale) = 0;
+
+    // ---- a softmax output layer's training step ---------------------------------------------------
+    // With logits = input weight + bias and G = grad_scale * (softmax(logits) - target), the target as in
+    // softmax_cross_entropy: writes grad_weight = input^T G, grad_bias = the column sums of G and, when
+    // grad_input.data is not null, grad_input = G weight^T; returns the summed loss. scratch holds the
+    // logits and G in whatever layout the backend likes; afterwards its contents are unspecified.
+    // Synchronizes. The default composes gemm, add_row_vector, softmax_cross_entropy and column_sums
+    // (core/backend/linear_softmax_cross_entropy.cpp); a backend overrides it where one pass over blocks
+    // of output columns saves memory traffic.
+    virtual double linear_softmax_cross_entropy(const LinearSoftmaxStep& step);
 
     // ---- ranking -------------------------------------------------------------------------------
     // indices (rows x k, device memory) receives each row's k largest columns, largest first, ties to

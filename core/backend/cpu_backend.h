@@ -64,6 +64,10 @@ public:
     double sigmoid_binary_cross_entropy(ConstMatrixView logits, const CsrView& labels, MatrixView grad,
                                         float grad_scale) override;
 
+    // Defined in cpu_backend_linear_softmax.cpp: wide output layers go through blocks of output columns
+    // that stay in cache from their logits to their gradients; narrow ones take the composed default.
+    double linear_softmax_cross_entropy(const LinearSoftmaxStep& step) override;
+
     // Defined in cpu_backend_top_k.cpp.
     void top_k(ConstMatrixView scores, int k, std::int32_t* indices) override;
 
@@ -91,6 +95,18 @@ private:
     // top_k's per-thread selection space, kept between calls so that evaluation allocates only on
     // its first batch.
     std::vector<std::vector<RankedColumn>> top_k_scratch_;
+    // linear_softmax_cross_entropy's per-block row statistics and input-gradient partial sums, kept
+    // between steps for the same reason.
+    struct LinearSoftmaxScratch {
+        std::vector<float> block_maximum;      // blocks x rows
+        std::vector<float> block_sum;          // blocks x rows: sum of exp(logit - block maximum)
+        std::vector<float> label_logits;       // one per label of the batch
+        std::vector<float> row_maximum;        // rows
+        std::vector<double> row_normalizer;    // rows: sum of exp(logit - row maximum)
+        std::vector<double> row_loss;          // rows
+        std::vector<float> input_gradient_partials;  // slabs x rows x in
+    };
+    LinearSoftmaxScratch linear_softmax_scratch_;
 };
 
 }  // namespace tb

@@ -102,4 +102,23 @@ inline float lane_maximum(const float* x, std::int64_t count) {
     return maximum;
 }
 
+// The sum of x[0..count) in sixteen float lanes, lane l taking the elements i = l (mod 16) in order and
+// the lanes added pairwise at the end: a fixed order, so the same bits on any vector width. For short
+// rows (a block of a softmax row) where float accumulation of a few hundred terms is accurate enough.
+inline float lane_sum(const float* x, std::int64_t count) {
+    using Lanes = float __attribute__((vector_size(reduction_lanes * sizeof(float))));
+    Lanes sums{};
+    std::int64_t i = 0;
+    for (; i + reduction_lanes <= count; i += reduction_lanes) {
+        Lanes values;
+        std::memcpy(&values, x + i, sizeof(values));
+        sums += values;
+    }
+    for (std::int64_t lane = 0; i < count; ++i, ++lane) sums[lane] += x[i];
+    for (std::int64_t width = reduction_lanes / 2; width > 0; width /= 2) {
+        for (std::int64_t lane = 0; lane < width; ++lane) sums[lane] += sums[lane + width];
+    }
+    return sums[0];
+}
+
 }  // namespace tb

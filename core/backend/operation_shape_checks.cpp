@@ -128,6 +128,34 @@ void check_loss_shapes(const char* operation, ConstMatrixView logits, const CsrV
     }
 }
 
+void check_linear_softmax_arguments(const LinearSoftmaxStep& step) {
+    constexpr const char* operation = "linear_softmax_cross_entropy";
+    check_matrix(operation, "input", step.input);
+    check_matrix(operation, "weight", step.weight);
+    check_csr(operation, "labels", step.labels);
+    check_matrix(operation, "scratch", step.scratch);
+    check_matrix(operation, "grad_weight", step.grad_weight);
+    if (step.input.cols != step.weight.rows) {
+        reject(operation, "input is " + shape_of(step.input) + " but weight is " + shape_of(step.weight));
+    }
+    const ConstMatrixView logits{nullptr, step.input.rows, step.weight.cols};
+    if (step.labels.rows != logits.rows || step.labels.cols != logits.cols) {
+        reject(operation, "the logits are " + shape_of(logits) + " but labels are " + shape_of(step.labels));
+    }
+    if (step.scratch.rows != logits.rows || step.scratch.cols != logits.cols) {
+        reject(operation, "the logits are " + shape_of(logits) + " but scratch is " + shape_of(step.scratch));
+    }
+    if (step.grad_weight.rows != step.weight.rows || step.grad_weight.cols != step.weight.cols) {
+        reject(operation, "weight is " + shape_of(step.weight) + " but grad_weight is " + shape_of(step.grad_weight));
+    }
+    check_array(operation, "bias", step.bias, step.weight.cols);
+    check_array(operation, "grad_bias", step.grad_bias, step.weight.cols);
+    if (step.grad_input.data != nullptr &&
+        (step.grad_input.rows != step.input.rows || step.grad_input.cols != step.input.cols)) {
+        reject(operation, "input is " + shape_of(step.input) + " but grad_input is " + shape_of(step.grad_input));
+    }
+}
+
 void check_top_k_arguments(ConstMatrixView scores, int k, const std::int32_t* indices) {
     check_matrix("top_k", "scores", scores);
     if (k < 1 || k > scores.cols) {

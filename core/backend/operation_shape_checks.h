@@ -25,6 +25,9 @@ void check_dropout_arguments(ConstMatrixView in, ConstMatrixView out, const floa
 
 // logits (rows x cols), labels (rows x cols), grad either null or logits' shape.
 void check_loss_shapes(const char* operation, ConstMatrixView logits, const CsrView& labels, ConstMatrixView grad);
+// input (batch x in), weight (in x outputs), bias, labels, scratch and grad_weight to match, grad_input
+// either null or input's shape.
+void check_linear_softmax_arguments(const LinearSoftmaxStep& step);
 void check_top_k_arguments(ConstMatrixView scores, int k, const std::int32_t* indices);
 
 void check_sgd_arguments(const float* weights, const float* gradient, const float* velocity, std::int64_t count,

@@ -67,11 +67,7 @@ double Replica::compute_gradients(const HostBatch& batch, float grad_scale) {
 
 double Replica::forward_and_backward(const HostBatch& batch, float grad_scale) {
     batch_.upload(backend_, batch);
-    // The gradient is written over the logits: on a 205,443-label output layer a separate buffer would
-    // add 822 KB per sample to every replica and a cold stream of that size to every step.
-    const MatrixView logits = model_->forward(backend_, parameters_, batch_, /*training=*/true);
-    const double loss = loss_and_gradient(backend_, model_->loss(), logits, batch_.labels.view(), logits, grad_scale);
-    model_->backward(backend_, parameters_, batch_, logits, gradients_);
+    const double loss = model_->forward_backward(backend_, parameters_, batch_, grad_scale, gradients_);
     backend_.synchronize();
     return loss;
 }

@@ -32,6 +32,11 @@ public:
     // forward.
     virtual void backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                           ConstMatrixView grad_logits, Gradients& gradients) = 0;
+    // One training pass: forward, the loss and backward, leaving d(loss)/d(parameters) times grad_scale
+    // in `gradients` and returning the summed loss. The default runs forward, loss_and_gradient and
+    // backward (core/model/model.cpp); a model may fuse its output layer with the loss.
+    virtual double forward_backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
+                                    float grad_scale, Gradients& gradients);
     // The work of one training step on `batch` (forward, backward, a plain SGD update): the simulated
     // clock's cost model.
     virtual StepCost training_cost(const HostBatch& batch) const = 0;

@@ -76,10 +76,16 @@ std::vector<float> MultilayerPerceptron::initial_parameters(std::uint64_t seed) 
 
 MatrixView MultilayerPerceptron::forward(Backend& backend, const ParameterArena& parameters,
                                               const DeviceBatch& batch, bool training) {
+    forward_layers(backend, parameters, batch, training, outputs_.size());
+    return outputs_.back().view();
+}
+
+void MultilayerPerceptron::forward_layers(Backend& backend, const ParameterArena& parameters,
+                                          const DeviceBatch& batch, bool training, std::size_t layer_end) {
     const std::int64_t rows = batch.size;
     const std::size_t layer_count = outputs_.size();
     std::size_t dense_index = 0;
-    for (std::size_t i = 0; i < layer_count; ++i) {
+    for (std::size_t i = 0; i < layer_end; ++i) {
         const bool sparse_layer = i == 0 && sparse_input_.has_value();
         const std::int64_t width = sparse_layer ? sparse_input_->out_features() : dense_layers_[dense_index].out_features();
         outputs_[i].resize(backend, rows, width, "layer activations");
@@ -94,16 +100,46 @@ MatrixView MultilayerPerceptron::forward(Backend& backend, const ParameterArena&
             dropouts_[i].forward(backend, outputs_[i].view(), training);
         }
     }
-    return outputs_.back().view();
+}
+
+double MultilayerPerceptron::forward_backward(Backend& backend, const ParameterArena& parameters,
+                                              const DeviceBatch& batch, float grad_scale, Gradients& gradients) {
+    const std::size_t layer_count = outputs_.size();
+    const bool dense_output = !(layer_count == 1 && sparse_input_.has_value());
+    if (spec_.loss != LossKind::softmax_cross_entropy || !dense_output) {
+        return Model::forward_backward(backend, parameters, batch, grad_scale, gradients);
+    }
+    // The output layer and the softmax loss go to the backend as one operation
+    // (Backend::linear_softmax_cross_entropy), which may keep the wide logits in cache throughout.
+    const std::size_t output = layer_count - 1;
+    forward_layers(backend, parameters, batch, /*training=*/true, output);
+    outputs_[output].resize(backend, batch.size, spec_.outputs, "layer activations");
+    const ConstMatrixView in = output == 0 ? batch.dense.view() : outputs_[output - 1].view();
+    MatrixView grad_in;
+    if (output > 0) {
+        gradient_a_.resize(backend, in.rows, in.cols, "activation gradients");
+        grad_in = gradient_a_.view();
+    }
+    const double loss = dense_layers_.back().train_with_softmax(backend, parameters, in, batch.labels.view(), grad_scale,
+                                                                outputs_[output].view(), gradients, grad_in);
+    if (output > 0) {
+        dropouts_[output - 1].backward(backend, grad_in);
+        Relu::backward(backend, outputs_[output - 1].view(), grad_in);
+        backward_layers(backend, parameters, batch, output - 1, grad_in, /*into_a=*/false, gradients);
+    }
+    return loss;
 }
 
 void MultilayerPerceptron::backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                                     ConstMatrixView grad_logits, Gradients& gradients) {
-    const std::size_t layer_count = outputs_.size();
-    ConstMatrixView grad_out = grad_logits;
-    bool into_a = true;
-    std::size_t dense_index = dense_layers_.size();
-    for (std::size_t i = layer_count; i-- > 0;) {
+    backward_layers(backend, parameters, batch, outputs_.size() - 1, grad_logits, /*into_a=*/true, gradients);
+}
+
+void MultilayerPerceptron::backward_layers(Backend& backend, const ParameterArena& parameters,
+                                           const DeviceBatch& batch, std::size_t top, ConstMatrixView grad_out,
+                                           bool into_a, Gradients& gradients) {
+    std::size_t dense_index = dense_layers_.size() - (outputs_.size() - 1 - top);
+    for (std::size_t i = top + 1; i-- > 0;) {
         const bool sparse_layer = i == 0 && sparse_input_.has_value();
         if (sparse_layer) {
             sparse_input_->backward(backend, batch, grad_out, gradients);

@@ -34,10 +34,21 @@ public:
                             bool training) override;
     void backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                   ConstMatrixView grad_logits, Gradients& gradients) override;
+    // With the softmax loss and a dense output layer, that layer and the loss run as one backend operation.
+    double forward_backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
+                            float grad_scale, Gradients& gradients) override;
     StepCost training_cost(const HostBatch& batch) const override;
     nlohmann::json describe() const override;
 
 private:
+    // Runs layers [0, layer_end) forward into outputs_.
+    void forward_layers(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch, bool training,
+                        std::size_t layer_end);
+    // Backward from layer `top` down to the first, given d(loss)/d(layer top's pre-activation output);
+    // activation gradients alternate between gradient_a_ and gradient_b_, starting with a when into_a.
+    void backward_layers(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch, std::size_t top,
+                         ConstMatrixView grad_out, bool into_a, Gradients& gradients);
+
     MlpSpec spec_;
     ArenaLayout layout_;
     std::optional<SparseLinear> sparse_input_;

@@ -31,4 +31,20 @@ void Linear::backward(Backend& backend, const ParameterArena& parameters, ConstM
     }
 }
 
+double Linear::train_with_softmax(Backend& backend, const ParameterArena& parameters, ConstMatrixView in,
+                                  const CsrView& labels, float grad_scale, MatrixView logits, Gradients& gradients,
+                                  MatrixView grad_in) const {
+    LinearSoftmaxStep step;
+    step.input = in;
+    step.weight = parameters.segment(weight_segment_);
+    step.bias = parameters.segment(bias_segment_).data;
+    step.labels = labels;
+    step.grad_scale = grad_scale;
+    step.scratch = logits;
+    step.grad_weight = gradients.dense().segment(weight_segment_);
+    step.grad_bias = gradients.dense().segment(bias_segment_).data;
+    step.grad_input = grad_in;
+    return backend.linear_softmax_cross_entropy(step);
+}
+
 }  // namespace tb

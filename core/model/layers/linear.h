@@ -24,6 +24,13 @@ public:
     void backward(Backend& backend, const ParameterArena& parameters, ConstMatrixView in, ConstMatrixView grad_out,
                   Gradients& gradients, MatrixView grad_in) const;
 
+    // Forward, softmax cross-entropy loss and backward in one (Backend::linear_softmax_cross_entropy), for
+    // an output layer: `logits` is batch x out_features of scratch, the gradients land as backward puts
+    // them. Returns the summed loss.
+    double train_with_softmax(Backend& backend, const ParameterArena& parameters, ConstMatrixView in,
+                              const CsrView& labels, float grad_scale, MatrixView logits, Gradients& gradients,
+                              MatrixView grad_in) const;
+
 private:
     std::string name_;
     std::int64_t in_features_;
