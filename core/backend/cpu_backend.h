@@ -98,13 +98,16 @@ private:
     // linear_softmax_cross_entropy's per-block row statistics and input-gradient partial sums, kept
     // between steps for the same reason.
     struct LinearSoftmaxScratch {
-        std::vector<float> block_maximum;      // blocks x rows
-        std::vector<float> block_sum;          // blocks x rows: sum of exp(logit - block maximum)
+        std::vector<float> block_reference;    // blocks x rows: what the block's exponentials are relative to
+        std::vector<float> block_sum;          // blocks x rows: sum of exp(logit - reference)
         std::vector<float> label_logits;       // one per label of the batch
+        std::vector<float> label_weight_columns;  // one weight column (in floats) per label of the batch
         std::vector<float> row_maximum;        // rows
         std::vector<double> row_normalizer;    // rows: sum of exp(logit - row maximum)
         std::vector<double> row_loss;          // rows
+        std::vector<float> slab_reference;     // slabs x rows
         std::vector<float> input_gradient_partials;  // slabs x rows x in
+        std::vector<std::vector<float>> block_buffers;  // one block's worth per thread
     };
     LinearSoftmaxScratch linear_softmax_scratch_;
 };

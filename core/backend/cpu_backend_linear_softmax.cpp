@@ -1,16 +1,19 @@
 // CpuBackend::linear_softmax_cross_entropy. On the Delicious-200K shape the output layer's logits are
-// 256 x 205,443 floats (210 MB) and the composed operations stream them through memory seven times: the
+// 256 x 205,443 floats (210 MB), and the composed operations stream them through memory seven times: the
 // GEMM's clearing of its output, the GEMM, the bias, the loss, the two gradient GEMMs and the bias
-// gradient. Here the output columns are cut into blocks small enough for a core's L2 cache, and two
-// passes over the blocks touch each logit in memory twice:
-//   1. per block: logits = bias, += input W_block (GEMM), each row's block maximum m and
-//      sum of exp(logit - m), with the exponentials written over the logits;
-//   (each row's maximum M and normalizer S from its blocks' m and sums, and its loss)
-//   2. per block: G = exp(logit - m) * grad_scale exp(m - M) / S - target, then while G is in cache
-//      the weight-gradient block input^T G (GEMM), the bias-gradient block, and G W_block^T added to
-//      the input gradient.
-// Keeping the exponentials from pass 1 means each logit's exp is taken once. The scratch holds the
-// blocks one after the other (block-major), so each block is one contiguous stretch of memory.
+// gradient. Here the output columns are cut into blocks small enough for a core's L2 cache, and each
+// thread works a block in a buffer of its own that stays in L2 from block to block:
+//   1. per block: logits = bias + input W_block (GEMM), each row's block maximum m and sum of
+//      exp(logit - m); the exponentials go to the scratch with streaming stores;
+//   (each row's maximum M, normalizer S and loss from its blocks' maxima and sums)
+//   2. per block: G = exp(logit - m) * grad_scale exp(m - M) / S - target, read back from the scratch
+//      into the buffer, then while it is in cache the weight-gradient block input^T G (GEMM, into the
+//      buffer and from there to the gradient with streaming stores), the bias-gradient block, and
+//      G W_block^T added to the input gradient.
+// So the logits cross the memory bus twice, once out and once back, no output is read from memory
+// before it is written (a streaming store skips the read a cached store makes), and each exp is taken
+// once. On the Delicious-200K shape this takes the output layer from about 235 to about 175 ms on two
+// cores (bench/RESULTS.md).
 //
 // Every block and every slab of blocks is computed the same way whatever the team size, and the pieces
 // are combined in a fixed order, so a run gives the same bits on 1 or 16 threads (test_cpu_thread_counts).
@@ -18,10 +21,16 @@
 #include <cblas.h>
 #include <omp.h>
 
+#if defined(__SSE__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 
 #include "core/backend/blas_thread_limit.h"
@@ -32,19 +41,28 @@
 namespace tb {
 namespace {
 
-// Output columns per block. With a batch of 256 and 128 inputs a block's logits take 512 KB and its
-// slices of the weights and of their gradient 256 KB each, well inside a 2 MB L2 cache. Measured on the
-// Delicious-200K shape: 256 to 1024 columns within 5% of each other, 2048 and wider slower.
-constexpr std::int64_t block_columns = 512;
-// Narrower layers have too few blocks to share among a team, and their logits fit in cache anyway: the
-// composed operations are as fast there. Decided by the shape alone, so results never depend on threads.
-constexpr std::int64_t fused_minimum_outputs = 8 * block_columns;
-// The input gradient sums G_block W_block^T over all blocks. Consecutive blocks form this many slabs,
-// each with its own partial sum, and the partials are added in slab order.
-constexpr std::int64_t input_gradient_slabs = 32;
+// A block's logits fill this many floats (512 KB): with its slices of the weights and of their gradient
+// (128 inputs: 256 KB each at 512 columns) it stays inside a 2 MB L2 cache. The block width follows from
+// the batch, never from the team size, so results do not depend on the threads either.
+constexpr std::int64_t block_floats = std::int64_t{1} << 17;
+constexpr std::int64_t widest_block = 512;  // measured on Delicious-200K: 256 to 1024 within 5%, wider slower
+constexpr std::int64_t narrowest_block = 64;
+// Narrower layers' logits fit in cache anyway, and the composed operations are as fast there.
+constexpr std::int64_t fused_minimum_outputs = 4096;
+// Consecutive blocks form this many slabs, the unit a thread takes. The input gradient is gathered per
+// slab and the slabs' shares are added in slab order, so the count is fixed, not the team size; many
+// more slabs than threads keep the team evenly loaded. Each share is batch x in floats (128 KB at 256 x 128).
+constexpr std::int64_t slab_count = 64;
+// The threads' block buffers start on a cache line, as GEMM operands should.
+constexpr std::size_t cache_line_floats = 16;
 
 // BLAS takes dimensions as int; shapes beyond that are left to the composed path, which reports them.
 bool fits_blas(std::int64_t value) { return value <= std::int64_t{INT32_MAX}; }
+
+std::int64_t block_width_for(std::int64_t rows) {
+    const std::int64_t width = block_floats / std::max<std::int64_t>(rows, 1) / 16 * 16;
+    return std::clamp(width, narrowest_block, widest_block);
+}
 
 // The label entries of `row` (columns sorted) that fall in [first_column, end_column).
 struct LabelRange {
@@ -69,6 +87,35 @@ float exponentiate_and_sum(float* x, std::int64_t count, float shift) {
     return lane_sum(x, count);
 }
 
+// Copies count floats to `destination` with streaming stores where the processor has them: the
+// destination is not read into the cache first, and does not push the block buffers out of it.
+void stream_copy(float* destination, const float* source, std::int64_t count) {
+    // Streaming stores need an aligned destination: plain stores up to the first 64-byte boundary.
+    const std::uintptr_t misalignment = reinterpret_cast<std::uintptr_t>(destination) % 64;
+    std::int64_t i = 0;
+    if (misalignment != 0) {
+        i = std::min<std::int64_t>(count, static_cast<std::int64_t>((64 - misalignment) / sizeof(float)));
+        if (misalignment % sizeof(float) != 0) i = count;  // not even float-aligned: no streaming at all
+        std::memcpy(destination, source, static_cast<std::size_t>(i) * sizeof(float));
+    }
+#if defined(__AVX512F__)
+    for (; i + 16 <= count; i += 16) _mm512_stream_ps(destination + i, _mm512_loadu_ps(source + i));
+#elif defined(__AVX__)
+    for (; i + 8 <= count; i += 8) _mm256_stream_ps(destination + i, _mm256_loadu_ps(source + i));
+#elif defined(__SSE__)
+    for (; i + 4 <= count; i += 4) _mm_stream_ps(destination + i, _mm_loadu_ps(source + i));
+#endif
+    std::memcpy(destination + i, source + i, static_cast<std::size_t>(count - i) * sizeof(float));
+}
+
+// Streaming stores are weakly ordered: a thread fences after its last ones, before the team's barrier
+// lets another thread read them.
+void fence_streaming_stores() {
+#if defined(__SSE__)
+    _mm_sfence();
+#endif
+}
+
 }  // namespace
 
 double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
@@ -80,69 +127,123 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
         !fits_blas(in)) {
         return Backend::linear_softmax_cross_entropy(step);
     }
-    const std::int64_t blocks = (outputs + block_columns - 1) / block_columns;
-    const std::int64_t slabs = std::min(blocks, input_gradient_slabs);
+    const std::int64_t block_width = block_width_for(rows);
+    const std::int64_t blocks = (outputs + block_width - 1) / block_width;
+    const std::int64_t slabs = std::min(blocks, slab_count);
     const bool with_input_gradient = step.grad_input.data != nullptr;
     const CsrView& labels = step.labels;
+    // The labels' positions are counted from the first row's: a view may start inside a larger CSR.
+    const std::int64_t label_base = labels.row_offsets[0];
+    const std::int64_t label_count_in_batch = labels.row_offsets[rows] - label_base;
     const float grad_scale = step.grad_scale;
+    const int threads = static_cast<int>(std::min<std::int64_t>(threads_for(rows * outputs), slabs));
 
     LinearSoftmaxScratch& scratch = linear_softmax_scratch_;
-    scratch.block_maximum.resize(static_cast<std::size_t>(blocks * rows));
+    scratch.block_reference.resize(static_cast<std::size_t>(blocks * rows));
     scratch.block_sum.resize(static_cast<std::size_t>(blocks * rows));
-    scratch.label_logits.resize(static_cast<std::size_t>(labels.nnz));
+    scratch.label_logits.resize(static_cast<std::size_t>(label_count_in_batch));
     scratch.row_maximum.resize(static_cast<std::size_t>(rows));
     scratch.row_normalizer.resize(static_cast<std::size_t>(rows));
     scratch.row_loss.resize(static_cast<std::size_t>(rows));
-    if (with_input_gradient && slabs > 1) {
+    if (with_input_gradient) {
+        scratch.slab_reference.resize(static_cast<std::size_t>(slabs * rows));
         scratch.input_gradient_partials.resize(static_cast<std::size_t>(slabs * rows * in));
+        scratch.label_weight_columns.resize(static_cast<std::size_t>(label_count_in_batch * in));
     }
+    // A thread's buffer: one block of logits (rows x width), then one block of the weight gradient (in x width).
+    const std::size_t buffer_floats = static_cast<std::size_t>((rows + in) * block_width) + cache_line_floats;
+    scratch.block_buffers.resize(static_cast<std::size_t>(std::max(threads, 1)));
+    for (std::vector<float>& buffer : scratch.block_buffers) buffer.resize(buffer_floats);
+    auto thread_buffer = [&] {
+        void* pointer = scratch.block_buffers[static_cast<std::size_t>(omp_get_thread_num())].data();
+        std::size_t space = buffer_floats * sizeof(float);
+        return static_cast<float*>(std::align(cache_line_floats * sizeof(float), 1, pointer, space));
+    };
+    // Block b's values sit in the scratch at b * block_width * rows, rows x width row-major: every
+    // block is one contiguous stretch.
+    auto block_in_scratch = [&](std::int64_t block) { return step.scratch.data + block * block_width * rows; };
+    auto slab_blocks = [&](std::int64_t slab) { return std::pair{slab * blocks / slabs, (slab + 1) * blocks / slabs}; };
 
-    const int threads = std::min<std::int64_t>(threads_for(rows * outputs), blocks);
     // The team's threads each run their blocks' GEMMs: OpenBLAS must not start a team of its own inside.
     std::optional<BlasThreadLimit> single_threaded_blas;
     if (threads > 1) single_threaded_blas.emplace(1);
     const int blas_rows = static_cast<int>(rows);
     const int blas_in = static_cast<int>(in);
     const int blas_outputs = static_cast<int>(outputs);
-    auto block_logits = [&](std::int64_t block) { return step.scratch.data + block * block_columns * rows; };
 
-    // Pass 1: logits, block maxima and exponential sums, the label logits for the loss.
+    // Pass 1, slab by slab and block by block within a slab: logits, each row's exponentials relative
+    // to the slab's running maximum (its "reference") and their sum, the label logits for the loss, and
+    // the slab's share of E W^T for the input gradient, kept relative to the same reference.
 #pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(dynamic, 1)
-    for (std::int64_t block = 0; block < blocks; ++block) {
-        const std::int64_t first = block * block_columns;
-        const std::int64_t width = std::min(block_columns, outputs - first);
-        float* logits = block_logits(block);
-        for (std::int64_t row = 0; row < rows; ++row) {
-            std::memcpy(logits + row * width, step.bias + first, static_cast<std::size_t>(width) * sizeof(float));
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas_rows, static_cast<int>(width), blas_in, 1.0f,
-                    step.input.data, blas_in, step.weight.data + first, blas_outputs, 1.0f, logits,
-                    static_cast<int>(width));
-        for (std::int64_t row = 0; row < rows; ++row) {
-            float* x = logits + row * width;
-            const LabelRange range = labels_in_columns(labels, row, first, first + width);
-            for (std::int64_t p = range.begin; p < range.end; ++p) {
-                scratch.label_logits[static_cast<std::size_t>(p)] = x[labels.column_indices[p] - first];
+    for (std::int64_t slab = 0; slab < slabs; ++slab) {
+        float* logits = thread_buffer();
+        float* reference = with_input_gradient ? scratch.slab_reference.data() + slab * rows : nullptr;
+        float* input_gradient = with_input_gradient ? scratch.input_gradient_partials.data() + slab * rows * in : nullptr;
+        const auto [first_block, end_block] = slab_blocks(slab);
+        for (std::int64_t block = first_block; block < end_block; ++block) {
+            const std::int64_t first = block * block_width;
+            const std::int64_t width = std::min(block_width, outputs - first);
+            for (std::int64_t row = 0; row < rows; ++row) {
+                std::memcpy(logits + row * width, step.bias + first, static_cast<std::size_t>(width) * sizeof(float));
             }
-            const float maximum = lane_maximum(x, width);
-            const std::size_t index = static_cast<std::size_t>(block * rows + row);
-            scratch.block_maximum[index] = maximum;
-            scratch.block_sum[index] = exponentiate_and_sum(x, width, maximum);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas_rows, static_cast<int>(width), blas_in, 1.0f,
+                        step.input.data, blas_in, step.weight.data + first, blas_outputs, 1.0f, logits,
+                        static_cast<int>(width));
+            for (std::int64_t row = 0; row < rows; ++row) {
+                float* x = logits + row * width;
+                const LabelRange range = labels_in_columns(labels, row, first, first + width);
+                for (std::int64_t p = range.begin; p < range.end; ++p) {
+                    const std::int64_t column = labels.column_indices[p];
+                    scratch.label_logits[static_cast<std::size_t>(p - label_base)] = x[column - first];
+                    if (with_input_gradient) {
+                        // The label's weight column, for the target's part of the input gradient, read
+                        // while the GEMM has left this block's weights in cache.
+                        float* copy = scratch.label_weight_columns.data() + (p - label_base) * in;
+                        for (std::int64_t k = 0; k < in; ++k) copy[k] = step.weight.data[k * outputs + column];
+                    }
+                }
+                float shift = lane_maximum(x, width);
+                if (with_input_gradient) {
+                    // Raising the slab's reference rescales what the row has gathered so far.
+                    float& kept = reference[row];
+                    if (block == first_block) {
+                        kept = shift;
+                    } else if (shift > kept) {
+                        const float rescale = exp_of_nonpositive(kept - shift);
+                        float* gathered = input_gradient + row * in;
+#pragma omp simd
+                        for (std::int64_t k = 0; k < in; ++k) gathered[k] *= rescale;
+                        kept = shift;
+                    } else {
+                        shift = kept;
+                    }
+                }
+                const std::size_t index = static_cast<std::size_t>(block * rows + row);
+                scratch.block_reference[index] = shift;
+                scratch.block_sum[index] = exponentiate_and_sum(x, width, shift);
+            }
+            stream_copy(block_in_scratch(block), logits, rows * width);
+            if (with_input_gradient) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blas_rows, blas_in, static_cast<int>(width), 1.0f,
+                            logits, static_cast<int>(width), step.weight.data + first, blas_outputs,
+                            block == first_block ? 0.0f : 1.0f, input_gradient, blas_in);
+            }
         }
+        fence_streaming_stores();
     }
 
-    // Each row's maximum, normalizer and loss: -mean over labels of log softmax = M + log S - label mean.
+    // Each row's maximum M, normalizer S and loss: -mean over labels of log softmax = M + log S - label mean.
 #pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
     for (std::int64_t row = 0; row < rows; ++row) {
         float maximum = -std::numeric_limits<float>::infinity();
         for (std::int64_t block = 0; block < blocks; ++block) {
-            maximum = std::max(maximum, scratch.block_maximum[static_cast<std::size_t>(block * rows + row)]);
+            maximum = std::max(maximum, scratch.block_reference[static_cast<std::size_t>(block * rows + row)]);
         }
         double normalizer = 0.0;
         for (std::int64_t block = 0; block < blocks; ++block) {
             const std::size_t index = static_cast<std::size_t>(block * rows + row);
             normalizer += static_cast<double>(scratch.block_sum[index]) *
-                          std::exp(static_cast<double>(scratch.block_maximum[index]) - static_cast<double>(maximum));
+                          static_cast<double>(exp_of_nonpositive(scratch.block_reference[index] - maximum));
         }
         scratch.row_maximum[static_cast<std::size_t>(row)] = maximum;
         scratch.row_normalizer[static_cast<std::size_t>(row)] = normalizer;
@@ -151,47 +252,79 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
         if (label_count > 0) {
             double label_sum = 0.0;
             for (std::int64_t p = labels.row_offsets[row]; p < labels.row_offsets[row + 1]; ++p) {
-                label_sum += static_cast<double>(scratch.label_logits[static_cast<std::size_t>(p)]);
+                label_sum += static_cast<double>(scratch.label_logits[static_cast<std::size_t>(p - label_base)]);
             }
             loss = static_cast<double>(maximum) + std::log(normalizer) - label_sum / static_cast<double>(label_count);
         }
         scratch.row_loss[static_cast<std::size_t>(row)] = loss;
+        if (!with_input_gradient) continue;
+        // grad_input = G W^T = (grad_scale / S) sum over slabs of exp(reference - M) E W^T, minus
+        // grad_scale / |labels| times the labels' weight columns.
+        float* out = step.grad_input.data + row * in;
+        if (label_count == 0) {
+            std::fill(out, out + in, 0.0f);
+            continue;
+        }
+        for (std::int64_t slab = 0; slab < slabs; ++slab) {
+            const float reference = scratch.slab_reference[static_cast<std::size_t>(slab * rows + row)];
+            const float factor = static_cast<float>(static_cast<double>(grad_scale) *
+                                                    static_cast<double>(exp_of_nonpositive(reference - maximum)) /
+                                                    normalizer);
+            const float* gathered = scratch.input_gradient_partials.data() + (slab * rows + row) * in;
+            if (slab == 0) {
+#pragma omp simd
+                for (std::int64_t k = 0; k < in; ++k) out[k] = factor * gathered[k];
+            } else {
+#pragma omp simd
+                for (std::int64_t k = 0; k < in; ++k) out[k] += factor * gathered[k];
+            }
+        }
+        const float target = static_cast<float>(static_cast<double>(grad_scale) / static_cast<double>(label_count));
+        for (std::int64_t p = labels.row_offsets[row]; p < labels.row_offsets[row + 1]; ++p) {
+            const float* column = scratch.label_weight_columns.data() + (p - label_base) * in;
+#pragma omp simd
+            for (std::int64_t k = 0; k < in; ++k) out[k] -= target * column[k];
+        }
     }
 
-    // Pass 2: G per block, and from it the gradients while the block is in cache.
+    // Pass 2: G per block, and from it the weight and bias gradients while the block is in cache.
 #pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(dynamic, 1)
     for (std::int64_t slab = 0; slab < slabs; ++slab) {
-        float* input_gradient = nullptr;
-        if (with_input_gradient) {
-            input_gradient = slabs == 1 ? step.grad_input.data : scratch.input_gradient_partials.data() + slab * rows * in;
-        }
-        const std::int64_t first_block = slab * blocks / slabs;
-        const std::int64_t end_block = (slab + 1) * blocks / slabs;
+        float* g = thread_buffer();
+        float* weight_gradient = g + rows * block_width;
+        const auto [first_block, end_block] = slab_blocks(slab);
         for (std::int64_t block = first_block; block < end_block; ++block) {
-            const std::int64_t first = block * block_columns;
-            const std::int64_t width = std::min(block_columns, outputs - first);
-            float* g = block_logits(block);
+            const std::int64_t first = block * block_width;
+            const std::int64_t width = std::min(block_width, outputs - first);
+            const float* exponentials = block_in_scratch(block);
             for (std::int64_t row = 0; row < rows; ++row) {
-                float* x = g + row * width;
+                float* gradient = g + row * width;
                 const std::int64_t label_count = labels.row_offsets[row + 1] - labels.row_offsets[row];
                 if (label_count == 0) {  // no loss, a zero gradient
-                    std::fill(x, x + width, 0.0f);
+                    std::fill(gradient, gradient + width, 0.0f);
                     continue;
                 }
                 const std::size_t index = static_cast<std::size_t>(block * rows + row);
-                const double shift = static_cast<double>(scratch.block_maximum[index]) -
-                                     static_cast<double>(scratch.row_maximum[static_cast<std::size_t>(row)]);
-                const float factor = static_cast<float>(static_cast<double>(grad_scale) * std::exp(shift) /
+                // The same float exp(reference - M) the normalizer was summed with.
+                const float rescale =
+                    exp_of_nonpositive(scratch.block_reference[index] - scratch.row_maximum[static_cast<std::size_t>(row)]);
+                const float factor = static_cast<float>(static_cast<double>(grad_scale) * static_cast<double>(rescale) /
                                                         scratch.row_normalizer[static_cast<std::size_t>(row)]);
+                const float* e = exponentials + row * width;
 #pragma omp simd
-                for (std::int64_t j = 0; j < width; ++j) x[j] *= factor;
+                for (std::int64_t j = 0; j < width; ++j) gradient[j] = e[j] * factor;
                 const float target = static_cast<float>(static_cast<double>(grad_scale) / static_cast<double>(label_count));
                 const LabelRange range = labels_in_columns(labels, row, first, first + width);
-                for (std::int64_t p = range.begin; p < range.end; ++p) x[labels.column_indices[p] - first] -= target;
+                for (std::int64_t p = range.begin; p < range.end; ++p) gradient[labels.column_indices[p] - first] -= target;
             }
+            // The weight-gradient block goes through the thread's buffer too, so that its rows reach the
+            // gradient by streaming stores instead of being read from memory first.
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, blas_in, static_cast<int>(width), blas_rows, 1.0f,
-                        step.input.data, blas_in, g, static_cast<int>(width), 0.0f, step.grad_weight.data + first,
-                        blas_outputs);
+                        step.input.data, blas_in, g, static_cast<int>(width), 0.0f, weight_gradient,
+                        static_cast<int>(width));
+            for (std::int64_t k = 0; k < in; ++k) {
+                stream_copy(step.grad_weight.data + k * outputs + first, weight_gradient + k * width, width);
+            }
             float* bias_gradient = step.grad_bias + first;
             std::fill(bias_gradient, bias_gradient + width, 0.0f);
             for (std::int64_t row = 0; row < rows; ++row) {
@@ -199,24 +332,8 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
 #pragma omp simd
                 for (std::int64_t j = 0; j < width; ++j) bias_gradient[j] += x[j];
             }
-            if (input_gradient != nullptr) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blas_rows, blas_in, static_cast<int>(width), 1.0f,
-                            g, static_cast<int>(width), step.weight.data + first, blas_outputs,
-                            block == first_block ? 0.0f : 1.0f, input_gradient, blas_in);
-            }
         }
-    }
-
-    if (with_input_gradient && slabs > 1) {
-        const float* partials = scratch.input_gradient_partials.data();
-        const std::int64_t count = rows * in;
-        const int sum_threads = threads_for(count * slabs);
-#pragma omp parallel for num_threads(sum_threads) if (parallel : sum_threads > 1) schedule(static)
-        for (std::int64_t i = 0; i < count; ++i) {
-            float total = partials[i];
-            for (std::int64_t slab = 1; slab < slabs; ++slab) total += partials[slab * count + i];
-            step.grad_input.data[i] = total;
-        }
+        fence_streaming_stores();
     }
 
     double loss = 0.0;

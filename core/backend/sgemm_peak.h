@@ -4,9 +4,14 @@
 
 namespace tb {
 
+struct SgemmRate {
+    double sustained_gflops = 0;   // 2 m n k * calls / seconds / 1e9 over the whole measurement
+    double best_call_gflops = 0;   // the fastest single call's rate
+};
+
 // Runs cblas_sgemm on an (m x k) times (k x n) product, first untimed to warm caches, threads and
-// page mappings, then repeatedly until min_seconds have passed (at least three calls), and returns
-// 2 m n k * calls / seconds / 1e9. Throws std::invalid_argument for non-positive sizes.
-double measure_sgemm_peak_gflops(int m, int n, int k, double min_seconds);
+// page mappings, then repeatedly until min_seconds have passed (at least three calls). Throws
+// std::invalid_argument for non-positive sizes.
+SgemmRate measure_sgemm_rate(int m, int n, int k, double min_seconds);
 
 }  // namespace tb

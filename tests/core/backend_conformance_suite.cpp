@@ -36,7 +36,7 @@ const std::vector<std::string>& backend_operations() {
         "relu_forward",   "relu_backward",   "dropout_forward",           "dropout_backward",
         "sum",            "dot",             "sum_of_squares",            "softmax_cross_entropy",
         "sigmoid_binary_cross_entropy",      "top_k",                     "sgd_update",
-        "sgd_update_rows",                   "adaptive_direction",
+        "sgd_update_rows",                   "adaptive_direction",        "linear_softmax_cross_entropy",
     };
     return names;
 }
@@ -111,6 +111,17 @@ constexpr Tolerance sgd{6.0, 0.0, 1e-12};
 // in double. Float evaluation gives NMSEs near 1e-14, TF32 or half precision 1e-7 and worse.
 constexpr Tolerance adaptive_direction{2.0, 0.0, 1e-10};
 constexpr Tolerance adaptive_direction_norm{2.0, 0.0, no_nmse_limit};
+// linear_softmax_cross_entropy: like adaptive_direction, the reference's scales are first-order bounds
+// that count every rounding of a float evaluation (backend_reference.cpp: the logits' sums, their errors
+// carried through the softmax, the softmax's own roundings as tolerance::softmax_gradient allows them,
+// and the three gradient sums), so a factor of 2 covers the second-order terms. A wrong formula (a
+// missing bias, a sign, a label in the wrong block) is off by the size of the value. On wide layers the
+// per-element bounds are dominated by the softmax's worst case, a rounding per output of the row, and
+// leave precision to the NMSE limit: float evaluation gives at most 5e-13 on the suite's inputs, logits
+// rounded to TF32 precision give 1e-9 to 5e-6 (1e-7 and more wherever the logits span more than a few
+// units).
+constexpr Tolerance linear_softmax_gradient{2.0, 0.0, 1e-9};
+constexpr Tolerance linear_softmax_loss{2.0, 0.0, no_nmse_limit};
 
 }  // namespace tolerance
 
@@ -441,13 +452,18 @@ HostCsr random_labels(Random& random, std::int64_t rows, std::int64_t cols, cons
     return random_csr(random, rows, cols, pattern, 1.0f, 1.0f);
 }
 
-HostCsr one_label_per_row(Random& random, std::int64_t rows, std::int64_t cols) {
+// One label per row, at random; the first rows take `first_labels` instead, where a case needs labels
+// on particular columns.
+HostCsr one_label_per_row(Random& random, std::int64_t rows, std::int64_t cols,
+                          const std::vector<std::int32_t>& first_labels = {}) {
     std::uniform_int_distribution<std::int32_t> column(0, static_cast<std::int32_t>(cols - 1));
     HostCsr labels;
     labels.cols = cols;
     const float one = 1.0f;
     for (std::int64_t row = 0; row < rows; ++row) {
-        const std::int32_t label = column(random);
+        const std::int32_t drawn = column(random);
+        const std::size_t given = static_cast<std::size_t>(row);
+        const std::int32_t label = given < first_labels.size() ? first_labels[given] : drawn;
         labels.append_row(std::span<const std::int32_t>(&label, 1), std::span<const float>(&one, 1));
     }
     return labels;
@@ -958,6 +974,93 @@ void add_loss_cases(CaseList& cases) {
     }
 }
 
+void add_linear_softmax_cases(CaseList& cases) {
+    struct LinearSoftmaxCase {
+        const char* label;
+        std::int64_t rows, in, outputs;
+        SparsePattern labels;
+        bool one_label_per_row;
+        bool with_input_gradient;
+        float weight_range;  // weights uniform in [-range, range]; inputs and biases in [-1, 1]
+    };
+    // Outputs from 4096 on take the CPU backend's blocked path: blocks of output columns (512 wide for
+    // small batches, narrower for large ones, so that a block of logits stays in cache), a partial last
+    // block where the width divides no block, and the input gradient summed over slabs of consecutive
+    // blocks (at most 64 slabs; 33000 outputs in 512-column blocks, or 9000 in the narrow blocks of a
+    // 1100-row batch, make more blocks than that, so that slabs hold several). Narrower layers go through
+    // the composed operations. Labels land in many blocks, on the edges of 512-column blocks too. Weights
+    // up to 4 spread the logits over about +-15 and up to 15 over about +-50, where a wrong shift or
+    // normalizer shows at once and a less precise evaluation of the logits moves the gradients by more
+    // than the NMSE limit allows.
+    const LinearSoftmaxCase linear_softmax_cases[] = {
+        {"7x5 -> 13, one label per row", 7, 5, 13, {}, true, true, 1.0f},
+        {"40x9 -> 29 multi-label with unlabelled rows", 40, 9, 29, {0.15, 0.3, 0}, false, true, 1.0f},
+        {"40x9 -> 29 without input gradient", 40, 9, 29, {0.15, 0.3, 0}, false, false, 1.0f},
+        {"13x7 -> 29, logits in the tens", 13, 7, 29, {0.1, 0.0, 0}, false, true, 15.0f},
+        {"30x17 -> 4100, one label per row, on block edges", 30, 17, 4100, {}, true, true, 1.0f},
+        {"23x9 -> 9000 multi-label with unlabelled rows", 23, 9, 9000, {0.0015, 0.2, 1}, false, true, 4.0f},
+        {"37x13 -> 4100 multi-label without input gradient", 37, 13, 4100, {0.002, 0.1, 0}, false, false, 1.0f},
+        {"24x9 -> 33000, more blocks than slabs", 24, 9, 33000, {0.0003, 0.1, 0}, false, true, 4.0f},
+        {"300x9 -> 4100, blocks narrower than 512", 300, 9, 4100, {0.001, 0.1, 0}, false, true, 4.0f},
+        {"1100x5 -> 9000, narrow blocks, more than slabs", 1100, 5, 9000, {0.0005, 0.1, 0}, false, true, 4.0f},
+        {"20x11 -> 4611, logits in the tens", 20, 11, 4611, {0.002, 0.1, 0}, false, true, 15.0f},
+        {"12x9 -> 4100, no labels anywhere", 12, 9, 4100, {0.0, 1.0, 0}, false, true, 1.0f},
+        {"6x0 -> 4100, the logits are the bias", 6, 0, 4100, {0.002, 0.0, 0}, false, true, 1.0f},
+        {"0-row batch -> 13", 0, 5, 13, {0.2, 0.0, 0}, false, true, 1.0f},
+        {"0-row batch -> 4100", 0, 9, 4100, {0.2, 0.0, 0}, false, true, 1.0f},
+    };
+    for (const LinearSoftmaxCase& layer : linear_softmax_cases) {
+        cases.push_back({"linear_softmax_cross_entropy", layer.label, layer.rows == 0, [=](CaseContext& context) {
+            Random& random = context.random();
+            const HostMatrix input = random_matrix(random, layer.rows, layer.in);
+            const HostMatrix weight = random_matrix(random, layer.in, layer.outputs, -layer.weight_range,
+                                                    layer.weight_range);
+            const std::vector<float> bias = random_values(random, layer.outputs);
+            // The last and the first column, both sides of the first 512-column edge, and the first
+            // column of the last, partial, 512-column block.
+            const std::int32_t outputs = static_cast<std::int32_t>(layer.outputs);
+            std::vector<std::int32_t> edges;
+            if (layer.outputs >= 4096) edges = {outputs - 1, 0, 511, 512, outputs / 512 * 512};
+            const HostCsr labels = layer.one_label_per_row
+                                       ? one_label_per_row(random, layer.rows, layer.outputs, edges)
+                                       : random_labels(random, layer.rows, layer.outputs, layer.labels);
+            const float grad_scale = 1.0f / static_cast<float>(std::max<std::int64_t>(layer.rows, 1));
+            GuardedMatrix device_input(context, input, "input", Role::input);
+            GuardedMatrix device_weight(context, weight, "weight", Role::input);
+            GuardedArray<float> device_bias(context, bias, "bias", Role::input);
+            GuardedCsr device_labels(context, labels, "labels");
+            // The scratch's contents afterwards are unspecified: only its guards are checked.
+            GuardedMatrix scratch(context, nan_matrix(layer.rows, layer.outputs), "scratch", Role::output);
+            GuardedMatrix grad_weight(context, nan_matrix(layer.in, layer.outputs), "grad_weight", Role::output);
+            GuardedArray<float> grad_bias(context, nan_values(layer.outputs), "grad_bias", Role::output);
+            GuardedMatrix grad_input(context, nan_matrix(layer.rows, layer.in), "grad_input", Role::output);
+            LinearSoftmaxStep step;
+            step.input = device_input.const_view();
+            step.weight = device_weight.const_view();
+            step.bias = device_bias.data();
+            step.labels = device_labels.view();
+            step.grad_scale = grad_scale;
+            step.scratch = scratch.view();
+            step.grad_weight = grad_weight.view();
+            step.grad_bias = grad_bias.data();
+            step.grad_input = layer.with_input_gradient ? grad_input.view() : MatrixView{};
+            const double loss = context.backend().linear_softmax_cross_entropy(step);
+            const reference::LinearSoftmaxExpected expected =
+                reference::linear_softmax_cross_entropy(input, weight, bias, labels, grad_scale);
+            context.compare_scalar("loss", loss, expected.loss, expected.loss_error_scale,
+                                   tolerance::linear_softmax_loss, 0.0);
+            context.compare("grad_weight", grad_weight.download(), expected.grad_weight,
+                            tolerance::linear_softmax_gradient, 0.0);
+            context.compare("grad_bias", grad_bias.download(), expected.grad_bias, tolerance::linear_softmax_gradient,
+                            0.0);
+            if (layer.with_input_gradient) {
+                context.compare("grad_input", grad_input.download(), expected.grad_input,
+                                tolerance::linear_softmax_gradient, 0.0);
+            }
+        }});
+    }
+}
+
 void add_top_k_cases(CaseList& cases) {
     struct TopKCase {
         const char* label;
@@ -1285,6 +1388,7 @@ const CaseList& conformance_cases() {
         add_dropout_cases(list);
         add_reduction_cases(list);
         add_loss_cases(list);
+        add_linear_softmax_cases(list);
         add_top_k_cases(list);
         add_sgd_cases(list);
         add_adaptive_direction_cases(list);
@@ -1413,6 +1517,29 @@ void BackendConformanceSuite::every_operation_is_tested_on_empty_input() {
             expect_zero("sigmoid_binary_cross_entropy",
                         backend.sigmoid_binary_cross_entropy({nullptr, 0, 5}, empty_csr, MatrixView{}, 1.0f));
         });
+        {
+            // A 0-row batch: no loss, and the parameter gradients are zero (written over the NaN).
+            GuardedMatrix layer_weight(context, random_matrix(context.random(), 5, 3), "layer weight", Role::input);
+            GuardedArray<float> layer_bias(context, random_values(context.random(), 3), "layer bias", Role::input);
+            GuardedMatrix grad_weight(context, nan_matrix(5, 3), "layer grad_weight", Role::output);
+            GuardedArray<float> grad_bias(context, nan_values(3), "layer grad_bias", Role::output);
+            attempt("linear_softmax_cross_entropy", [&] {
+                LinearSoftmaxStep step;
+                step.input = {nullptr, 0, 5};
+                step.weight = layer_weight.const_view();
+                step.bias = layer_bias.data();
+                step.labels = {0, 3, 0, no_rows.data(), nullptr, nullptr};
+                step.scratch = {nullptr, 0, 3};
+                step.grad_weight = grad_weight.view();
+                step.grad_bias = grad_bias.data();
+                step.grad_input = {nullptr, 0, 5};
+                expect_zero("linear_softmax_cross_entropy", backend.linear_softmax_cross_entropy(step));
+            });
+            context.compare("linear_softmax_cross_entropy grad_weight", grad_weight.download(),
+                            constant_expected(15, 0.0), tolerance::exact, 0.0);
+            context.compare("linear_softmax_cross_entropy grad_bias", grad_bias.download(), constant_expected(3, 0.0),
+                            tolerance::exact, 0.0);
+        }
         attempt("top_k", [&] { backend.top_k({nullptr, 0, 5}, 3, nullptr); });
         attempt("sgd_update", [&] { backend.sgd_update(nullptr, nullptr, nullptr, 0, momentum); });
         attempt("sgd_update_rows", [&] {
@@ -1492,6 +1619,51 @@ void BackendConformanceSuite::loss_references_match_finite_differences() {
                                                   softmax ? "softmax" : "sigmoid", e, analytic, numeric)));
         }
     }
+
+    // The output layer's reference: its gradients with respect to the input, the weight and the bias
+    // against central differences of grad_scale times the loss of the logits input W + b.
+    const std::int64_t in = 4;
+    const HostMatrix input = random_matrix(random, rows, in);
+    const HostMatrix weight = random_matrix(random, in, cols, -2.0f, 2.0f);
+    const std::vector<float> bias = random_values(random, cols);
+    const double grad_scale = 0.5;
+    const reference::LinearSoftmaxExpected expected =
+        reference::linear_softmax_cross_entropy(input, weight, bias, labels, grad_scale);
+    std::vector<double> x(input.values.begin(), input.values.end());
+    std::vector<double> w(weight.values.begin(), weight.values.end());
+    std::vector<double> b(bias.begin(), bias.end());
+    auto scaled_loss = [&] {
+        std::vector<double> z(static_cast<std::size_t>(rows * cols));
+        for (std::int64_t r = 0; r < rows; ++r) {
+            for (std::int64_t c = 0; c < cols; ++c) {
+                double total = b[static_cast<std::size_t>(c)];
+                for (std::int64_t k = 0; k < in; ++k) {
+                    total += x[static_cast<std::size_t>(r * in + k)] * w[static_cast<std::size_t>(k * cols + c)];
+                }
+                z[static_cast<std::size_t>(r * cols + c)] = total;
+            }
+        }
+        return grad_scale * reference::softmax_cross_entropy_loss(z, rows, cols, labels);
+    };
+    QVERIFY(std::fabs(scaled_loss() - grad_scale * expected.loss) <= 1e-12 * grad_scale * std::fabs(expected.loss));
+    auto check = [&](const char* name, std::vector<double>& parameters, const reference::Expected& gradient) {
+        QCOMPARE(gradient.values.size(), parameters.size());
+        for (std::size_t e = 0; e < parameters.size(); ++e) {
+            const double original = parameters[e];
+            parameters[e] = original + step;
+            const double plus = scaled_loss();
+            parameters[e] = original - step;
+            const double minus = scaled_loss();
+            parameters[e] = original;
+            const double numeric = (plus - minus) / (2.0 * step);
+            QVERIFY2(std::fabs(numeric - gradient.values[e]) <= allowed,
+                     qPrintable(QString::asprintf("linear softmax %s %zu: analytic %.10g, central difference %.10g",
+                                                  name, e, gradient.values[e], numeric)));
+        }
+    };
+    check("input", x, expected.grad_input);
+    check("weight", w, expected.grad_weight);
+    check("bias", b, expected.grad_bias);
 }
 
 void BackendConformanceSuite::dropout_mask_is_unbiased_and_depends_only_on_position() {
@@ -1721,6 +1893,41 @@ void BackendConformanceSuite::mismatched_shapes_are_rejected() {
             reject(loss, "a gradient of another shape", [&] {
                 call(square.const_view(), labels.view(), {vector.data(), 2, 8});
             });
+        }
+        {
+            // A 4-row batch through a 4 -> 4 layer, every shape right; each rejection changes one thing.
+            LinearSoftmaxStep valid;
+            valid.input = square.const_view();
+            valid.weight = square.const_view();
+            valid.bias = vector.data();
+            valid.labels = labels.view();
+            valid.scratch = {vector.data(), 4, 4};
+            valid.grad_weight = {mask.data(), 4, 4};
+            valid.grad_bias = mask.data();
+            valid.grad_input = {mask.data(), 4, 4};
+            auto reject_step = [&](const std::string& what, const std::function<void(LinearSoftmaxStep&)>& change) {
+                reject("linear_softmax_cross_entropy", what, [&] {
+                    LinearSoftmaxStep step = valid;
+                    change(step);
+                    backend.linear_softmax_cross_entropy(step);
+                });
+            };
+            reject_step("an input narrower than the weight is tall", [&](LinearSoftmaxStep& step) {
+                step.input = {a.view().data, 4, 3};
+            });
+            reject_step("labels of another shape", [&](LinearSoftmaxStep& step) { step.labels = csr.view(); });
+            reject_step("a scratch of another shape", [&](LinearSoftmaxStep& step) {
+                step.scratch = {vector.data(), 2, 8};
+            });
+            reject_step("a weight gradient of another shape", [&](LinearSoftmaxStep& step) {
+                step.grad_weight = {mask.data(), 8, 2};
+            });
+            reject_step("an input gradient of another shape", [&](LinearSoftmaxStep& step) {
+                step.grad_input = {mask.data(), 4, 3};
+            });
+            reject_step("a missing bias", [&](LinearSoftmaxStep& step) { step.bias = nullptr; });
+            reject_step("a missing bias gradient", [&](LinearSoftmaxStep& step) { step.grad_bias = nullptr; });
+            reject_step("a missing scratch", [&](LinearSoftmaxStep& step) { step.scratch.data = nullptr; });
         }
         reject("top_k", "k = 0", [&] { backend.top_k(square.const_view(), 0, indices.data()); });
         reject("top_k", "k above the column count", [&] { backend.top_k(square.const_view(), 5, indices.data()); });

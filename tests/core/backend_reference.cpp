@@ -223,6 +223,8 @@ double softmax_cross_entropy_loss(const std::vector<double>& logits, std::int64_
     return loss;
 }
 
+namespace {
+
 // The error scales are magnitudes; the suite multiplies them by a number of unit roundoffs.
 // A float implementation computes x - max with a rounding error relative to |x - max|, which exp turns
 // into a relative error of p of that size. The normalizing sum S = sum_j exp(x_j - max) inherits those
@@ -231,34 +233,156 @@ double softmax_cross_entropy_loss(const std::vector<double>& logits, std::int64_
 // range would make the bound meaningless). exp, the division and the scaling add a few roundings of p
 // itself. So p's scale is p (|x - max| + mean shift + 1). The row's loss, max - mean of the label
 // logits + log S, rounds relative to (max - label mean) + mean shift + log S + 1.
-LossExpected softmax_cross_entropy(const HostMatrix& logits, const HostCsr& labels, double grad_scale) {
+LossExpected softmax_cross_entropy_of(const std::vector<double>& x, std::int64_t rows, std::int64_t cols,
+                                      const HostCsr& labels, double grad_scale) {
     LossExpected out;
-    out.grad = sized(logits.values.size());
-    const std::vector<double> x(logits.values.begin(), logits.values.end());
-    out.loss = softmax_cross_entropy_loss(x, logits.rows, logits.cols, labels);
-    for (std::int64_t i = 0; i < logits.rows; ++i) {
+    out.grad = sized(x.size());
+    out.loss = softmax_cross_entropy_loss(x, rows, cols, labels);
+    for (std::int64_t i = 0; i < rows; ++i) {
         const std::int64_t count = label_count(labels, i);
         if (count == 0) continue;  // no loss and a zero gradient
-        const double* row = x.data() + i * logits.cols;
-        const double maximum = *std::max_element(row, row + logits.cols);
+        const double* row = x.data() + i * cols;
+        const double maximum = *std::max_element(row, row + cols);
         double exponential_sum = 0.0;
-        for (std::int64_t j = 0; j < logits.cols; ++j) exponential_sum += std::exp(row[j] - maximum);
+        for (std::int64_t j = 0; j < cols; ++j) exponential_sum += std::exp(row[j] - maximum);
         double mean_shift = 0.0;
-        for (std::int64_t j = 0; j < logits.cols; ++j) {
+        for (std::int64_t j = 0; j < cols; ++j) {
             mean_shift += std::exp(row[j] - maximum) / exponential_sum * (maximum - row[j]);
         }
         double label_mean = 0.0;
         for (std::int32_t label : labels.row_columns(i)) label_mean += row[label] / count;
         out.loss_error_scale += (maximum - label_mean) + mean_shift + std::log(exponential_sum) + 1.0;
-        for (std::int64_t j = 0; j < logits.cols; ++j) {
+        for (std::int64_t j = 0; j < cols; ++j) {
             const double probability = std::exp(row[j] - maximum) / exponential_sum;
-            out.grad.values[index(i, j, logits.cols)] = grad_scale * probability;
-            out.grad.error_scale[index(i, j, logits.cols)] =
+            out.grad.values[index(i, j, cols)] = grad_scale * probability;
+            out.grad.error_scale[index(i, j, cols)] =
                 std::fabs(grad_scale) * probability * (maximum - row[j] + mean_shift + 1.0);
         }
         for (std::int32_t label : labels.row_columns(i)) {
-            out.grad.values[index(i, label, logits.cols)] -= grad_scale / count;
-            out.grad.error_scale[index(i, label, logits.cols)] += std::fabs(grad_scale) / count;
+            out.grad.values[index(i, label, cols)] -= grad_scale / count;
+            out.grad.error_scale[index(i, label, cols)] += std::fabs(grad_scale) / count;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+LossExpected softmax_cross_entropy(const HostMatrix& logits, const HostCsr& labels, double grad_scale) {
+    const std::vector<double> x(logits.values.begin(), logits.values.end());
+    return softmax_cross_entropy_of(x, logits.rows, logits.cols, labels, grad_scale);
+}
+
+// Backend::linear_softmax_cross_entropy with first-order error scales of its float evaluation, every
+// rounding counted, in units of u:
+// - The logits z = input W + b, sums of in + 1 terms, are off by up to dz = (in + 1) a, with
+//   a_rc = sum_k |input_rk W_kc| + |b_c|, in any summation order (Higham, section 3.1).
+// - Through the softmax, dp_c = p_c (dz_c - sum_c' p_c' dz_c') to first order, so |dp_c| is at most
+//   p_c (dz_c + the p-weighted mean of dz): as sound as the row's largest dz in its place, and tighter
+//   where the far-off columns carry no weight.
+// - G = grad_scale (p - target) adds the softmax's own rounding: softmax_cross_entropy's scale above,
+//   times the 8 + outputs roundings the suite allows for it (tolerance::softmax_gradient).
+// - grad_weight_kc = sum_r input_rk G_rc inherits sum_r |input_rk| dG_rc and adds its own accumulation,
+//   rows sum_r |input_rk G_rc|; grad_bias_c = sum_r G_rc (rows terms) and grad_input_rk =
+//   sum_c G_rc W_kc (outputs terms) likewise.
+// - A row's loss moves by sum_c (p_c - t_c) dz_c, at most sum_c |p_c - t_c| dz_c, on top of
+//   softmax_cross_entropy's loss scale times the 8 + outputs + rows roundings the suite allows for it
+//   (tolerance::loss_value).
+// Rows without labels have no loss and a zero G whatever their logits: their dz counts nowhere.
+LinearSoftmaxExpected linear_softmax_cross_entropy(const HostMatrix& input, const HostMatrix& weight,
+                                                   const std::vector<float>& bias, const HostCsr& labels,
+                                                   double grad_scale) {
+    // What the suite's tolerances allow per element of the softmax's gradient and of the loss, besides
+    // one rounding per summed term (backend_conformance_suite.cpp, tolerance::softmax_gradient and
+    // tolerance::loss_value).
+    constexpr double softmax_roundings = 8.0;
+    const std::int64_t rows = input.rows;
+    const std::int64_t in = input.cols;
+    const std::int64_t outputs = weight.cols;
+    std::vector<double> logits(static_cast<std::size_t>(rows * outputs), 0.0);
+    std::vector<double> logit_error(logits.size(), 0.0);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        for (std::int64_t c = 0; c < outputs; ++c) {
+            double total = bias[static_cast<std::size_t>(c)];
+            double magnitude = std::fabs(total);
+            for (std::int64_t k = 0; k < in; ++k) {
+                const double product = static_cast<double>(input.at(r, k)) * weight.at(k, c);
+                total += product;
+                magnitude += std::fabs(product);
+            }
+            logits[index(r, c, outputs)] = total;
+            logit_error[index(r, c, outputs)] = static_cast<double>(in + 1) * magnitude;
+        }
+    }
+    // p - target and its own error scale (grad_scale 1), then G and its whole error scale.
+    const LossExpected softmax = softmax_cross_entropy_of(logits, rows, outputs, labels, 1.0);
+    std::vector<double> g(logits.size(), 0.0);
+    std::vector<double> g_error(logits.size(), 0.0);
+    LinearSoftmaxExpected out;
+    out.loss = softmax.loss;
+    out.loss_error_scale =
+        (softmax_roundings + static_cast<double>(outputs + rows)) * softmax.loss_error_scale;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t count = label_count(labels, r);
+        if (count == 0) continue;
+        std::vector<double> target(static_cast<std::size_t>(outputs), 0.0);
+        for (std::int32_t label : labels.row_columns(r)) target[static_cast<std::size_t>(label)] = 1.0 / count;
+        double mean_logit_error = 0.0;
+        for (std::int64_t c = 0; c < outputs; ++c) {
+            const double probability = softmax.grad.values[index(r, c, outputs)] + target[static_cast<std::size_t>(c)];
+            mean_logit_error += probability * logit_error[index(r, c, outputs)];
+        }
+        for (std::int64_t c = 0; c < outputs; ++c) {
+            const std::size_t e = index(r, c, outputs);
+            const double difference = softmax.grad.values[e];  // p - target
+            const double probability = difference + target[static_cast<std::size_t>(c)];
+            out.loss_error_scale += std::fabs(difference) * logit_error[e];
+            g[e] = grad_scale * difference;
+            g_error[e] = std::fabs(grad_scale) *
+                         (probability * (logit_error[e] + mean_logit_error) +
+                          (softmax_roundings + static_cast<double>(outputs)) * softmax.grad.error_scale[e]);
+        }
+    }
+    out.grad_weight = sized(static_cast<std::size_t>(in * outputs));
+    out.grad_bias = sized(static_cast<std::size_t>(outputs));
+    out.grad_input = sized(static_cast<std::size_t>(rows * in));
+    std::vector<double> weight_magnitude(static_cast<std::size_t>(in * outputs), 0.0);
+    std::vector<double> bias_magnitude(static_cast<std::size_t>(outputs), 0.0);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        for (std::int64_t c = 0; c < outputs; ++c) {
+            const std::size_t e = index(r, c, outputs);
+            out.grad_bias.values[static_cast<std::size_t>(c)] += g[e];
+            out.grad_bias.error_scale[static_cast<std::size_t>(c)] += g_error[e];
+            bias_magnitude[static_cast<std::size_t>(c)] += std::fabs(g[e]);
+            for (std::int64_t k = 0; k < in; ++k) {
+                const double x = input.at(r, k);
+                const std::size_t w = index(k, c, outputs);
+                out.grad_weight.values[w] += x * g[e];
+                out.grad_weight.error_scale[w] += std::fabs(x) * g_error[e];
+                weight_magnitude[w] += std::fabs(x * g[e]);
+            }
+        }
+    }
+    for (std::size_t w = 0; w < weight_magnitude.size(); ++w) {
+        out.grad_weight.error_scale[w] += static_cast<double>(rows) * weight_magnitude[w];
+    }
+    for (std::size_t c = 0; c < bias_magnitude.size(); ++c) {
+        out.grad_bias.error_scale[c] += static_cast<double>(rows) * bias_magnitude[c];
+    }
+    for (std::int64_t r = 0; r < rows; ++r) {
+        for (std::int64_t k = 0; k < in; ++k) {
+            double total = 0.0;
+            double inherited = 0.0;
+            double magnitude = 0.0;
+            for (std::int64_t c = 0; c < outputs; ++c) {
+                const std::size_t e = index(r, c, outputs);
+                const double w = weight.at(k, c);
+                total += g[e] * w;
+                inherited += g_error[e] * std::fabs(w);
+                magnitude += std::fabs(g[e] * w);
+            }
+            out.grad_input.values[index(r, k, in)] = total;
+            out.grad_input.error_scale[index(r, k, in)] = inherited + static_cast<double>(outputs) * magnitude;
         }
     }
     return out;

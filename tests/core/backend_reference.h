@@ -57,6 +57,22 @@ double sigmoid_binary_cross_entropy_loss(const std::vector<double>& logits, std:
                                          const HostCsr& labels);
 LossExpected sigmoid_binary_cross_entropy(const HostMatrix& logits, const HostCsr& labels, double grad_scale);
 
+// ---- a softmax output layer's training step ----
+// Backend::linear_softmax_cross_entropy. Unlike the scales above, which the suite multiplies by a count
+// of roundings and of summed terms, these scales already hold every rounding of a float evaluation,
+// counted in units of the float roundoff (backend_reference.cpp derives them): the suite only allows a
+// factor for the second-order terms.
+struct LinearSoftmaxExpected {
+    double loss = 0.0;
+    double loss_error_scale = 0.0;
+    Expected grad_weight;  // in x outputs
+    Expected grad_bias;    // outputs
+    Expected grad_input;   // batch x in
+};
+LinearSoftmaxExpected linear_softmax_cross_entropy(const HostMatrix& input, const HostMatrix& weight,
+                                                   const std::vector<float>& bias, const HostCsr& labels,
+                                                   double grad_scale);
+
 // ---- ranking ----
 // Each row's k best columns: larger score first, ties to the lower column (a stable sort).
 std::vector<std::int32_t> top_k(const HostMatrix& scores, int k);

@@ -5,6 +5,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -91,6 +92,65 @@ private slots:
             }
             QVERIFY2(same_bits(sums, first_sums), qPrintable(QStringLiteral("column sums, %1 threads").arg(threads)));
             QVERIFY2(same_bits(grad, first_grad), qPrintable(QStringLiteral("gradient, %1 threads").arg(threads)));
+            QVERIFY2(same_bits(loss, first_loss), qPrintable(QStringLiteral("loss, %1 threads").arg(threads)));
+        }
+    }
+
+    void output_layer_step_does_not_depend_on_the_thread_count() {
+        // Wide enough for the blocked path of linear_softmax_cross_entropy (cpu_backend_linear_softmax.cpp):
+        // 33,000 outputs make 65 blocks of 512 columns, the last one partial, more than there are
+        // input-gradient slabs, so that slabs hold several blocks; a batch of 64 x 33 inputs gives GEMMs
+        // that OpenBLAS would split among threads of its own.
+        const std::int64_t rows = 64, in = 33, outputs = 33'000;
+        const std::vector<float> input = random_values(static_cast<std::size_t>(rows * in), 8, 0.0f, 1.0f);
+        const std::vector<float> weight = random_values(static_cast<std::size_t>(in * outputs), 9, -0.5f, 0.5f);
+        const std::vector<float> bias = random_values(static_cast<std::size_t>(outputs), 10, -0.1f, 0.1f);
+        // Two labels per row, spread over the blocks; every fifth row has none (no loss, a zero gradient).
+        std::vector<std::int64_t> offsets{0};
+        std::vector<std::int32_t> columns;
+        std::vector<float> values;
+        for (std::int64_t r = 0; r < rows; ++r) {
+            if (r % 5 != 4) {
+                const auto first = static_cast<std::int32_t>((r * 977) % outputs);
+                const auto second = static_cast<std::int32_t>((r * 4099 + 511) % outputs);
+                columns.push_back(std::min(first, second));
+                columns.push_back(std::max(first, second));
+                values.insert(values.end(), {1.0f, 1.0f});
+            }
+            offsets.push_back(static_cast<std::int64_t>(columns.size()));
+        }
+        const CsrView labels{rows, outputs, static_cast<std::int64_t>(columns.size()), offsets.data(), columns.data(),
+                             values.data()};
+        std::vector<float> first_weight_gradient, first_bias_gradient, first_input_gradient;
+        double first_loss = 0;
+        for (int threads : thread_counts) {
+            CpuBackend backend(threads);
+            std::vector<float> scratch(static_cast<std::size_t>(rows * outputs));
+            std::vector<float> weight_gradient(weight.size());
+            std::vector<float> bias_gradient(bias.size());
+            std::vector<float> input_gradient(input.size());
+            LinearSoftmaxStep step;
+            step.input = {input.data(), rows, in};
+            step.weight = {weight.data(), in, outputs};
+            step.bias = bias.data();
+            step.labels = labels;
+            step.grad_scale = 1.0f / rows;
+            step.scratch = {scratch.data(), rows, outputs};
+            step.grad_weight = {weight_gradient.data(), in, outputs};
+            step.grad_bias = bias_gradient.data();
+            step.grad_input = {input_gradient.data(), rows, in};
+            const double loss = backend.linear_softmax_cross_entropy(step);
+            if (threads == 1) {
+                first_weight_gradient = weight_gradient, first_bias_gradient = bias_gradient;
+                first_input_gradient = input_gradient, first_loss = loss;
+                continue;
+            }
+            QVERIFY2(same_bits(weight_gradient, first_weight_gradient),
+                     qPrintable(QStringLiteral("weight gradient, %1 threads").arg(threads)));
+            QVERIFY2(same_bits(bias_gradient, first_bias_gradient),
+                     qPrintable(QStringLiteral("bias gradient, %1 threads").arg(threads)));
+            QVERIFY2(same_bits(input_gradient, first_input_gradient),
+                     qPrintable(QStringLiteral("input gradient, %1 threads").arg(threads)));
             QVERIFY2(same_bits(loss, first_loss), qPrintable(QStringLiteral("loss, %1 threads").arg(threads)));
         }
     }
