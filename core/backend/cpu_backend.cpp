@@ -53,6 +53,38 @@ int blas_dimension(std::int64_t value) {
 
 CBLAS_TRANSPOSE blas_transpose(Transpose transpose) { return transpose == Transpose::yes ? CblasTrans : CblasNoTrans; }
 
+// How gemm shares a product among the team: c is cut along its longer side into `parts` stretches, each
+// one OpenBLAS call on one thread. A part gets at least this many multiply-adds, enough that waking a
+// thread pays off. It also keeps every part above the size (10^6 multiply-adds) below which OpenBLAS
+// switches to its small-matrix kernels: every element is then summed by the same kernel in the same
+// order whatever the number of parts, so the result does not depend on the thread count.
+constexpr std::int64_t gemm_part_work = std::int64_t{1} << 22;
+
+struct GemmSplit {
+    int parts = 1;
+    bool along_rows = true;
+    std::int64_t extent = 0;  // rows or columns of c
+    std::int64_t alignment = 1;
+    // Start of part p; boundary(parts) is the extent. Column stretches start on a cache line of c's
+    // rows, so that two threads never write the same line.
+    std::int64_t boundary(int part) const {
+        if (part >= parts) return extent;
+        return extent * part / parts / alignment * alignment;
+    }
+};
+
+GemmSplit split_gemm(std::int64_t rows, std::int64_t cols, std::int64_t inner, int threads) {
+    GemmSplit split;
+    split.along_rows = rows >= cols;
+    split.extent = split.along_rows ? rows : cols;
+    split.alignment = split.along_rows ? 1 : floats_per_cache_line;
+    // Stretches at least twice the alignment wide, so that rounding never halves a part.
+    const std::int64_t widest_split = split.extent / (2 * split.alignment);
+    const std::int64_t affordable = rows * cols * inner / gemm_part_work;
+    split.parts = static_cast<int>(std::max<std::int64_t>(1, std::min({std::int64_t{threads}, affordable, widest_split})));
+    return split;
+}
+
 // y = beta * y with the BLAS reading of beta == 0: y is overwritten, never read, so stale NaNs vanish.
 void scale_or_clear(float* __restrict y, std::int64_t count, float beta) {
     if (beta == 0.0f) {
@@ -146,6 +178,11 @@ double chunked_sum(std::int64_t count, int threads, Term term) {
 CpuBackend::CpuBackend(int thread_count, std::size_t memory_limit_bytes)
     : thread_count_(thread_count > 0 ? thread_count : omp_get_max_threads()), memory_limit_(memory_limit_bytes) {
     top_k_scratch_.resize(static_cast<std::size_t>(thread_count_));
+    // OpenBLAS keeps a thread pool of its own beside the OpenMP team the backend's loops run on, and on
+    // the same cores the two spin against each other between operations: on two cores a Bibtex step
+    // took twice as long with both pools as with OpenBLAS single-threaded (bench/RESULTS.md). So every
+    // OpenBLAS call runs on one thread, and gemm shares large products among the team itself.
+    openblas_set_num_threads(1);
 }
 
 int CpuBackend::threads_for(std::int64_t work) const { return work >= parallel_threshold ? thread_count_ : 1; }
@@ -197,9 +234,36 @@ void CpuBackend::gemm(Transpose transpose_a, Transpose transpose_b, float alpha,
         return;
     }
     // Row-major leading dimensions are the stored column counts, whatever the transposes.
-    cblas_sgemm(CblasRowMajor, blas_transpose(transpose_a), blas_transpose(transpose_b), blas_dimension(c.rows),
-                blas_dimension(c.cols), blas_dimension(inner), alpha, a.data, blas_dimension(a.cols), b.data,
-                blas_dimension(b.cols), beta, c.data, blas_dimension(c.cols));
+    const int lda = blas_dimension(a.cols);
+    const int ldb = blas_dimension(b.cols);
+    const int ldc = blas_dimension(c.cols);
+    const int k = blas_dimension(inner);
+    const CBLAS_TRANSPOSE op_a = blas_transpose(transpose_a);
+    const CBLAS_TRANSPOSE op_b = blas_transpose(transpose_b);
+    const GemmSplit split = split_gemm(c.rows, c.cols, inner, thread_count_);
+    if (split.parts <= 1) {
+        cblas_sgemm(CblasRowMajor, op_a, op_b, blas_dimension(c.rows), blas_dimension(c.cols), k, alpha, a.data, lda,
+                    b.data, ldb, beta, c.data, ldc);
+        return;
+    }
+    // Each thread computes a stretch of c's rows (the rows of op(a)) or of its columns (the columns of
+    // op(b)); op(a) row i is stored row i of a, or stored column i when a is transposed, and likewise
+    // for op(b)'s columns.
+#pragma omp parallel for num_threads(split.parts) schedule(static)
+    for (int part = 0; part < split.parts; ++part) {
+        const std::int64_t begin = split.boundary(part);
+        const std::int64_t end = split.boundary(part + 1);
+        if (begin == end) continue;
+        if (split.along_rows) {
+            const float* a_part = a.data + (transpose_a == Transpose::no ? begin * a.cols : begin);
+            cblas_sgemm(CblasRowMajor, op_a, op_b, static_cast<int>(end - begin), blas_dimension(c.cols), k, alpha,
+                        a_part, lda, b.data, ldb, beta, c.data + begin * c.cols, ldc);
+        } else {
+            const float* b_part = b.data + (transpose_b == Transpose::no ? begin : begin * b.cols);
+            cblas_sgemm(CblasRowMajor, op_a, op_b, blas_dimension(c.rows), static_cast<int>(end - begin), k, alpha,
+                        a.data, lda, b_part, ldb, beta, c.data + begin, ldc);
+        }
+    }
 }
 
 void CpuBackend::csr_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta, MatrixView c) {

@@ -35,9 +35,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <optional>
 
-#include "core/backend/blas_thread_limit.h"
 #include "core/backend/cpu_backend.h"
 #include "core/backend/cpu_vectorizable_math.h"
 #include "core/backend/operation_shape_checks.h"
@@ -53,10 +51,19 @@ constexpr std::int64_t widest_block = 512;  // measured on Delicious-200K: 256 t
 constexpr std::int64_t narrowest_block = 64;
 // Narrower layers' logits fit in cache anyway, and the composed operations are as fast there.
 constexpr std::int64_t fused_minimum_outputs = 4096;
-// Consecutive blocks form this many slabs, the unit a thread takes. The input gradient is gathered per
-// slab and the slabs' shares are added in slab order, so the count is fixed, not the team size; many
-// more slabs than threads keep the team evenly loaded. Each share is batch x in floats (128 KB at 256 x 128).
-constexpr std::int64_t slab_count = 64;
+// Consecutive blocks form slabs, the unit a thread takes. The input gradient is gathered per slab and
+// the slabs' shares are added in slab order, so their number follows from the shape, never from the
+// team size. Many more slabs than threads keep the team evenly loaded: 64 of them, unless their shares
+// (batch x in floats each, 128 KB at 256 x 128) would pass 32 MB together, as a batch of thousands would.
+constexpr std::int64_t most_slabs = 64;
+constexpr std::int64_t fewest_slabs = 8;
+constexpr std::int64_t slab_share_floats = std::int64_t{1} << 23;
+
+std::int64_t slab_count_for(std::int64_t rows, std::int64_t in, std::int64_t blocks) {
+    const std::int64_t affordable = slab_share_floats / std::max<std::int64_t>(rows * in, 1);
+    return std::min(blocks, std::clamp(affordable, fewest_slabs, most_slabs));
+}
+
 // The threads' block buffers start on a cache line, as GEMM operands should.
 constexpr std::size_t cache_line_floats = 16;
 
@@ -133,7 +140,7 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
     }
     const std::int64_t block_width = block_width_for(rows);
     const std::int64_t blocks = (outputs + block_width - 1) / block_width;
-    const std::int64_t slabs = std::min(blocks, slab_count);
+    const std::int64_t slabs = slab_count_for(rows, in, blocks);
     const bool with_input_gradient = step.grad_input.data != nullptr;
     const CsrView& labels = step.labels;
     // The labels' positions are counted from the first row's: a view may start inside a larger CSR.
@@ -168,9 +175,8 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
     auto block_in_scratch = [&](std::int64_t block) { return step.scratch.data + block * block_width * rows; };
     auto slab_blocks = [&](std::int64_t slab) { return std::pair{slab * blocks / slabs, (slab + 1) * blocks / slabs}; };
 
-    // The team's threads each run their blocks' GEMMs: OpenBLAS must not start a team of its own inside.
-    std::optional<BlasThreadLimit> single_threaded_blas;
-    if (threads > 1) single_threaded_blas.emplace(1);
+    // The team's threads each run their blocks' GEMMs; OpenBLAS itself is single-threaded (CpuBackend's
+    // constructor).
     const int blas_rows = static_cast<int>(rows);
     const int blas_in = static_cast<int>(in);
     const int blas_outputs = static_cast<int>(outputs);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/backend/blas_thread_limit.h"
+
 namespace tb {
 
 SgemmRate measure_sgemm_rate(int m, int n, int k, double min_seconds) {
@@ -31,6 +33,8 @@ SgemmRate measure_sgemm_rate(int m, int n, int k, double min_seconds) {
                     c.data(), n);
     };
 
+    // OpenBLAS on every core, whatever a CPU backend has set it to (CpuBackend keeps it single-threaded).
+    const BlasThreadLimit all_cores(openblas_get_num_procs());
     multiply();
     using Clock = std::chrono::steady_clock;
     const Clock::time_point start = Clock::now();

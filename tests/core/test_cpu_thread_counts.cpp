@@ -61,6 +61,47 @@ private slots:
         }
     }
 
+    void gemm_does_not_depend_on_the_thread_count() {
+        // gemm cuts large products into one OpenBLAS call per thread (cpu_backend.cpp, split_gemm): along
+        // c's columns for a wide c, along its rows for a tall one, with every transpose. Sizes are odd, so
+        // that stretches end inside OpenBLAS's register blocks, and large enough to be split 5 ways.
+        struct Product {
+            Transpose transpose_a, transpose_b;
+            std::int64_t m, n, k;
+        };
+        const Product products[] = {
+            {Transpose::no, Transpose::no, 301, 517, 203},    // wide: split by columns
+            {Transpose::yes, Transpose::no, 131, 2'053, 257},  // the weight gradient's shape
+            {Transpose::no, Transpose::yes, 613, 37, 1'001},  // tall: split by rows
+            {Transpose::yes, Transpose::yes, 517, 301, 203},
+        };
+        for (const Product& product : products) {
+            const std::int64_t a_rows = product.transpose_a == Transpose::no ? product.m : product.k;
+            const std::int64_t a_cols = product.transpose_a == Transpose::no ? product.k : product.m;
+            const std::int64_t b_rows = product.transpose_b == Transpose::no ? product.k : product.n;
+            const std::int64_t b_cols = product.transpose_b == Transpose::no ? product.n : product.k;
+            const std::vector<float> a = random_values(static_cast<std::size_t>(a_rows * a_cols), 11, -1.0f, 1.0f);
+            const std::vector<float> b = random_values(static_cast<std::size_t>(b_rows * b_cols), 12, -1.0f, 1.0f);
+            const std::vector<float> c0 = random_values(static_cast<std::size_t>(product.m * product.n), 13, -1.0f, 1.0f);
+            std::vector<float> first;
+            for (int threads : thread_counts) {
+                CpuBackend backend(threads);
+                std::vector<float> c = c0;
+                backend.gemm(product.transpose_a, product.transpose_b, 0.75f, {a.data(), a_rows, a_cols},
+                             {b.data(), b_rows, b_cols}, 0.5f, {c.data(), product.m, product.n});
+                if (threads == 1) {
+                    first = c;
+                    continue;
+                }
+                QVERIFY2(same_bits(c, first), qPrintable(QStringLiteral("%1 x %2 x %3 product, %4 threads")
+                                                              .arg(product.m)
+                                                              .arg(product.n)
+                                                              .arg(product.k)
+                                                              .arg(threads)));
+            }
+        }
+    }
+
     void column_sums_and_losses_do_not_depend_on_the_thread_count() {
         const std::int64_t rows = 97, cols = 2'051;
         const std::vector<float> logits = random_values(static_cast<std::size_t>(rows * cols), 3, -5.0f, 5.0f);
