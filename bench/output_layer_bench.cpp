@@ -1,0 +1,128 @@
+// The Delicious-200K output layer's share of a training step on the CPU backend: logits, softmax loss
+// and the weight, bias and input gradients of a 128 -> 205,443 layer on a batch of 256, through the CPU
+// backend's blocked Backend::linear_softmax_cross_entropy and through the composed operations (the
+// Backend default: gemm, add_row_vector, softmax_cross_entropy, gemm, column_sums, gemm). Both results
+// are compared, so a faster path that computes something else shows up here and not only in the
+// conformance suite.
+//
+//   output_layer_bench [--calls N] [--threads N]
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/backend/cpu_backend.h"
+#include "core/random/splitmix64.h"
+
+using namespace tb;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::int64_t batch = 256;
+constexpr std::int64_t hidden = 128;
+constexpr std::int64_t labels_count = 205'443;
+
+std::vector<float> uniform(std::size_t count, std::uint64_t seed, float low, float high) {
+    std::uint64_t state = seed;
+    std::vector<float> values(count);
+    for (float& value : values) {
+        const double unit = static_cast<double>(splitmix64_next(state) >> 11) * 0x1.0p-53;
+        value = low + (high - low) * static_cast<float>(unit);
+    }
+    return values;
+}
+
+struct Outputs {
+    std::vector<float> grad_weight, grad_bias, grad_input;
+    double loss = 0;
+};
+
+double largest_relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
+    double largest = 0, scale = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        largest = std::max(largest, static_cast<double>(std::fabs(a[i] - b[i])));
+        scale = std::max(scale, static_cast<double>(std::fabs(b[i])));
+    }
+    return scale > 0 ? largest / scale : largest;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int calls = 8;
+    int threads = 0;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--calls") == 0 && i + 1 < argc) calls = std::max(1, std::atoi(argv[++i]));
+        if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
+    }
+    CpuBackend backend(threads);
+    std::printf("output layer %lld -> %lld, batch %lld, %d threads\n", static_cast<long long>(hidden),
+                static_cast<long long>(labels_count), static_cast<long long>(batch), backend.thread_count());
+
+    // ReLU-like activations, Glorot-scale weights, one to four labels per row.
+    const std::vector<float> input = uniform(static_cast<std::size_t>(batch * hidden), 1, 0.0f, 1.0f);
+    const float limit = std::sqrt(6.0f / static_cast<float>(hidden + labels_count));
+    const std::vector<float> weight = uniform(static_cast<std::size_t>(hidden * labels_count), 2, -limit, limit);
+    const std::vector<float> bias = uniform(static_cast<std::size_t>(labels_count), 3, -0.01f, 0.01f);
+    std::vector<std::int64_t> offsets{0};
+    std::vector<std::int32_t> columns;
+    std::uint64_t state = 4;
+    for (std::int64_t row = 0; row < batch; ++row) {
+        const int count = 1 + static_cast<int>(splitmix64_next(state) % 4);
+        std::vector<std::int32_t> row_labels;
+        for (int i = 0; i < count; ++i) {
+            row_labels.push_back(static_cast<std::int32_t>(splitmix64_next(state) % labels_count));
+        }
+        std::sort(row_labels.begin(), row_labels.end());
+        row_labels.erase(std::unique(row_labels.begin(), row_labels.end()), row_labels.end());
+        columns.insert(columns.end(), row_labels.begin(), row_labels.end());
+        offsets.push_back(static_cast<std::int64_t>(columns.size()));
+    }
+    const std::vector<float> label_values(columns.size(), 1.0f);
+    const CsrView labels{batch, labels_count, static_cast<std::int64_t>(columns.size()), offsets.data(),
+                         columns.data(), label_values.data()};
+
+    std::vector<float> scratch(static_cast<std::size_t>(batch * labels_count));
+    auto run = [&](const char* name, bool blocked) {
+        Outputs out;
+        out.grad_weight.resize(weight.size());
+        out.grad_bias.resize(bias.size());
+        out.grad_input.resize(input.size());
+        LinearSoftmaxStep step;
+        step.input = {input.data(), batch, hidden};
+        step.weight = {weight.data(), hidden, labels_count};
+        step.bias = bias.data();
+        step.labels = labels;
+        step.grad_scale = 1.0f / static_cast<float>(batch);
+        step.scratch = {scratch.data(), batch, labels_count};
+        step.grad_weight = {out.grad_weight.data(), hidden, labels_count};
+        step.grad_bias = out.grad_bias.data();
+        step.grad_input = {out.grad_input.data(), batch, hidden};
+        std::vector<double> milliseconds;
+        for (int call = 0; call <= calls; ++call) {  // call 0 warms pages and caches, untimed
+            const Clock::time_point start = Clock::now();
+            out.loss = blocked ? backend.linear_softmax_cross_entropy(step)
+                               : backend.Backend::linear_softmax_cross_entropy(step);
+            const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+            if (call > 0) milliseconds.push_back(elapsed);
+        }
+        std::sort(milliseconds.begin(), milliseconds.end());
+        std::printf("%-9s median %.1f ms, fastest %.1f ms, slowest %.1f ms over %d calls; loss %.6f\n", name,
+                    milliseconds[milliseconds.size() / 2], milliseconds.front(), milliseconds.back(), calls, out.loss);
+        return out;
+    };
+    const Outputs blocked = run("blocked", true);
+    const Outputs composed = run("composed", false);
+    std::printf("largest difference, relative to the largest value: weight gradient %.2e, bias gradient %.2e, "
+                "input gradient %.2e; loss %.2e\n",
+                largest_relative_difference(blocked.grad_weight, composed.grad_weight),
+                largest_relative_difference(blocked.grad_bias, composed.grad_bias),
+                largest_relative_difference(blocked.grad_input, composed.grad_input),
+                std::fabs(blocked.loss - composed.loss) / std::fabs(composed.loss));
+    return 0;
+}
