@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <thread>
 
@@ -32,6 +33,7 @@ namespace {
 struct StepMeasurement {
     double samples_per_s = 0;
     double seconds_per_step = 0;
+    double fastest_step_seconds = 0;
     double flops_per_step = 0;
 };
 
@@ -44,9 +46,12 @@ StepMeasurement measure(const Dataset& train, std::int64_t batch_size, int steps
     for (int i = warmup_steps; i < warmup_steps + steps; ++i) nnz += batches[static_cast<std::size_t>(i)].sparse.nnz();
     for (int i = 0; i < warmup_steps; ++i) replica.train_step(batches[static_cast<std::size_t>(i)], 0.1f);
     std::int64_t samples = 0;
+    double fastest_step = std::numeric_limits<double>::infinity();
     const auto start = Clock::now();
     for (int i = warmup_steps; i < warmup_steps + steps; ++i) {
+        const auto step_start = Clock::now();
         replica.train_step(batches[static_cast<std::size_t>(i)], 0.1f);
+        fastest_step = std::min(fastest_step, std::chrono::duration<double>(Clock::now() - step_start).count());
         samples += batches[static_cast<std::size_t>(i)].size();
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -54,7 +59,7 @@ StepMeasurement measure(const Dataset& train, std::int64_t batch_size, int steps
     const double labels = static_cast<double>(train.num_labels());
     const double output_gemms = 3.0 * 2.0 * static_cast<double>(batch_size) * hidden * labels;
     const double sparse_products = 2.0 * 2.0 * (static_cast<double>(nnz) / steps) * hidden;
-    return {static_cast<double>(samples) / seconds, seconds / steps, output_gemms + sparse_products};
+    return {static_cast<double>(samples) / seconds, seconds / steps, fastest_step, output_gemms + sparse_products};
 }
 
 }  // namespace
@@ -108,10 +113,13 @@ int main(int argc, char** argv) {
                     same_shape.best_call_gflops);
         std::printf("delicious-200k shape sparse_mlp h128 batch 256: %.1f samples/s, %.1f ms/step, %.2f GFLOP/step\n",
                     m.samples_per_s, m.seconds_per_step * 1e3, m.flops_per_step / 1e9);
-        std::printf("whole training step: %.1f GFLOP/s = %.1f%% of the sustained 2048^3 SGEMM peak (%.1f%% of its "
-                    "fastest call), %.1f%% of the same-shape rate\n",
-                    achieved, 100.0 * achieved / square.sustained_gflops, 100.0 * achieved / square.best_call_gflops,
-                    100.0 * achieved / same_shape.sustained_gflops);
+        // Like against like: the mean step against the sustained rate, the fastest step against the fastest call.
+        const double fastest = m.flops_per_step / m.fastest_step_seconds / 1e9;
+        std::printf("whole training step: %.1f GFLOP/s = %.1f%% of the sustained 2048^3 SGEMM peak, %.1f%% of the "
+                    "same-shape rate\n",
+                    achieved, 100.0 * achieved / square.sustained_gflops, 100.0 * achieved / same_shape.sustained_gflops);
+        std::printf("fastest step: %.1f ms, %.1f GFLOP/s = %.1f%% of the fastest 2048^3 SGEMM call\n",
+                    m.fastest_step_seconds * 1e3, fastest, 100.0 * fastest / square.best_call_gflops);
     }
     return 0;
 }

@@ -6,6 +6,10 @@
 
 namespace tb {
 
+void keep_blas_on_calling_thread() {
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
+
 BlasThreadLimit::BlasThreadLimit(int threads) : previous_(openblas_get_num_threads()) {
     openblas_set_num_threads(std::max(1, threads));
 }

@@ -5,6 +5,12 @@
 
 namespace tb {
 
+// Holds OpenBLAS to one thread, the calling one, unless it already is (then it costs one call). The CPU
+// backend runs every BLAS call on its own OpenMP team's threads and calls this before each, since
+// something else in the process may have raised the count meanwhile (a BlasThreadLimit ending, the
+// host program's own setting).
+void keep_blas_on_calling_thread();
+
 class BlasThreadLimit {
 public:
     explicit BlasThreadLimit(int threads);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/backend/blas_thread_limit.h"
 #include "core/backend/cpu_vectorizable_math.h"
 #include "core/backend/dropout_mask.h"
 #include "core/backend/operation_shape_checks.h"
@@ -182,7 +183,7 @@ CpuBackend::CpuBackend(int thread_count, std::size_t memory_limit_bytes)
     // the same cores the two spin against each other between operations: on two cores a Bibtex step
     // took twice as long with both pools as with OpenBLAS single-threaded (bench/RESULTS.md). So every
     // OpenBLAS call runs on one thread, and gemm shares large products among the team itself.
-    openblas_set_num_threads(1);
+    keep_blas_on_calling_thread();
 }
 
 int CpuBackend::threads_for(std::int64_t work) const { return work >= parallel_threshold ? thread_count_ : 1; }
@@ -240,6 +241,7 @@ void CpuBackend::gemm(Transpose transpose_a, Transpose transpose_b, float alpha,
     const int k = blas_dimension(inner);
     const CBLAS_TRANSPOSE op_a = blas_transpose(transpose_a);
     const CBLAS_TRANSPOSE op_b = blas_transpose(transpose_b);
+    keep_blas_on_calling_thread();
     const GemmSplit split = split_gemm(c.rows, c.cols, inner, thread_count_);
     if (split.parts <= 1) {
         cblas_sgemm(CblasRowMajor, op_a, op_b, blas_dimension(c.rows), blas_dimension(c.cols), k, alpha, a.data, lda,

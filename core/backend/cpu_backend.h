@@ -21,8 +21,8 @@ class CpuBackend final : public Backend {
 public:
     // thread_count 0 uses every core OpenMP reports. Several CPU workers training side by side (the
     // wall-clock executor) each pass a share, so that their teams do not oversubscribe the cores.
-    // Constructing one sets OpenBLAS's process-wide thread count to 1: the backend runs every BLAS call
-    // on its own team's threads (cpu_backend.cpp says why).
+    // The backend holds OpenBLAS's process-wide thread count at 1 and runs every BLAS call on its own
+    // team's threads (cpu_backend.cpp says why).
     // memory_limit_bytes > 0 makes allocations past it fail as a full device would (DeviceMemoryLimit).
     explicit CpuBackend(int thread_count = 0, std::size_t memory_limit_bytes = 0);
 

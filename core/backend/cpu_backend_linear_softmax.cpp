@@ -36,6 +36,7 @@
 #include <limits>
 #include <memory>
 
+#include "core/backend/blas_thread_limit.h"
 #include "core/backend/cpu_backend.h"
 #include "core/backend/cpu_vectorizable_math.h"
 #include "core/backend/operation_shape_checks.h"
@@ -175,8 +176,8 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
     auto block_in_scratch = [&](std::int64_t block) { return step.scratch.data + block * block_width * rows; };
     auto slab_blocks = [&](std::int64_t slab) { return std::pair{slab * blocks / slabs, (slab + 1) * blocks / slabs}; };
 
-    // The team's threads each run their blocks' GEMMs; OpenBLAS itself is single-threaded (CpuBackend's
-    // constructor).
+    // The team's threads each run their blocks' GEMMs, OpenBLAS on the calling thread.
+    keep_blas_on_calling_thread();
     const int blas_rows = static_cast<int>(rows);
     const int blas_in = static_cast<int>(in);
     const int blas_outputs = static_cast<int>(outputs);

@@ -30,7 +30,6 @@ int threads_per_cpu_worker(const TrainingSession& session, int worker_limit) {
 WallExecutor::WallExecutor(TrainingSession& session, int worker_limit)
     : Executor(session, create_workers(session, threads_per_cpu_worker(session, worker_limit), worker_limit)),
       orders_(workers_.size()) {
-    if (cpu_worker_count(session, worker_limit) > 1) blas_limit_.emplace(1);
     threads_.reserve(workers_.size());
     for (std::size_t i = 0; i < workers_.size(); ++i) threads_.emplace_back([this, i] { worker_loop(static_cast<int>(i)); });
 }

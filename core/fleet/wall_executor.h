@@ -12,7 +12,6 @@
 #include <thread>
 #include <vector>
 
-#include "core/backend/blas_thread_limit.h"
 #include "core/fleet/executor.h"
 
 namespace tb {
@@ -38,7 +37,6 @@ private:
     StepDone wait_for_step() override;
     void worker_loop(int index);
 
-    std::optional<BlasThreadLimit> blas_limit_;
     std::mutex mutex_;
     std::condition_variable work_ready_;
     std::condition_variable step_finished_;
