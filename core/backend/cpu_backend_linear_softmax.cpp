@@ -48,7 +48,9 @@ namespace {
 // (128 inputs: 256 KB each at 512 columns) it stays inside a 2 MB L2 cache. The block width follows from
 // the batch, never from the team size, so results do not depend on the threads either.
 constexpr std::int64_t block_floats = std::int64_t{1} << 17;
-constexpr std::int64_t widest_block = 512;  // measured on Delicious-200K: 256 to 1024 within 5%, wider slower
+// In a prototype of the two passes on the Delicious-200K shape, 256 to 768 columns ran within 5% of each
+// other and 2048 or more about 10% slower.
+constexpr std::int64_t widest_block = 512;
 constexpr std::int64_t narrowest_block = 64;
 // Narrower layers' logits fit in cache anyway, and the composed operations are as fast there.
 constexpr std::int64_t fused_minimum_outputs = 4096;
@@ -92,7 +94,7 @@ LabelRange labels_in_columns(const CsrView& labels, std::int64_t row, std::int64
     return {begin - columns, end - columns};
 }
 
-// x[i] = exp(x[i] - shift) for a row of a block whose maximum is `shift`; returns their sum.
+// x[i] = exp(x[i] - shift) for a row of a block, with shift at least its largest value; returns their sum.
 float exponentiate_and_sum(float* x, std::int64_t count, float shift) {
 #pragma omp simd
     for (std::int64_t i = 0; i < count; ++i) x[i] = exp_of_nonpositive(x[i] - shift);
