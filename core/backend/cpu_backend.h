@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/backend/backend.h"
+#include "core/backend/device_buffer.h"
 #include "core/backend/device_memory_limit.h"
 
 namespace tb {
@@ -96,19 +97,20 @@ private:
     // top_k's per-thread selection space, kept between calls so that evaluation allocates only on
     // its first batch.
     std::vector<std::vector<RankedColumn>> top_k_scratch_;
-    // linear_softmax_cross_entropy's per-block row statistics and input-gradient partial sums, kept
-    // between steps for the same reason.
+    // linear_softmax_cross_entropy's working memory, kept between steps for the same reason. The arrays
+    // that grow with the layer or the batch are backend allocations, so that a memory limit sees them and
+    // running out of memory names them.
     struct LinearSoftmaxScratch {
-        std::vector<float> block_reference;    // blocks x rows: what the block's exponentials are relative to
-        std::vector<float> block_sum;          // blocks x rows: sum of exp(logit - reference)
+        DeviceBuffer<float> block_reference;   // blocks x rows: what the block's exponentials are relative to
+        DeviceBuffer<float> block_sum;         // blocks x rows: sum of exp(logit - reference)
+        DeviceBuffer<float> label_weight_columns;  // one weight column (in floats) per label of the batch
+        DeviceBuffer<float> input_gradient_partials;  // slabs x rows x in
+        DeviceBuffer<float> block_buffers;     // one block of logits and one of the weight gradient per thread
         std::vector<float> label_logits;       // one per label of the batch
-        std::vector<float> label_weight_columns;  // one weight column (in floats) per label of the batch
         std::vector<float> row_maximum;        // rows
         std::vector<double> row_normalizer;    // rows: sum of exp(logit - row maximum)
         std::vector<double> row_loss;          // rows
         std::vector<float> slab_reference;     // slabs x rows
-        std::vector<float> input_gradient_partials;  // slabs x rows x in
-        std::vector<std::vector<float>> block_buffers;  // one block's worth per thread
     };
     LinearSoftmaxScratch linear_softmax_scratch_;
 };

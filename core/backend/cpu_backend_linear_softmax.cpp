@@ -34,7 +34,6 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <memory>
 
 #include "core/backend/blas_thread_limit.h"
 #include "core/backend/cpu_backend.h"
@@ -67,8 +66,7 @@ std::int64_t slab_count_for(std::int64_t rows, std::int64_t in, std::int64_t blo
     return std::min(blocks, std::clamp(affordable, fewest_slabs, most_slabs));
 }
 
-// The threads' block buffers start on a cache line, as GEMM operands should.
-constexpr std::size_t cache_line_floats = 16;
+constexpr std::int64_t cache_line_floats = 16;
 
 // BLAS takes dimensions as int; shapes beyond that are left to the composed path, which reports them.
 bool fits_blas(std::int64_t value) { return value <= std::int64_t{INT32_MAX}; }
@@ -153,26 +151,33 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
     const int threads = static_cast<int>(std::min<std::int64_t>(threads_for(rows * outputs), slabs));
 
     LinearSoftmaxScratch& scratch = linear_softmax_scratch_;
-    scratch.block_reference.resize(static_cast<std::size_t>(blocks * rows));
-    scratch.block_sum.resize(static_cast<std::size_t>(blocks * rows));
+    ensure_capacity(scratch.block_reference, *this, blocks * rows, "the output layer's block statistics");
+    ensure_capacity(scratch.block_sum, *this, blocks * rows, "the output layer's block statistics");
     scratch.label_logits.resize(static_cast<std::size_t>(label_count_in_batch));
     scratch.row_maximum.resize(static_cast<std::size_t>(rows));
     scratch.row_normalizer.resize(static_cast<std::size_t>(rows));
     scratch.row_loss.resize(static_cast<std::size_t>(rows));
+    float* input_gradient_partials = nullptr;
+    float* label_weight_columns = nullptr;
     if (with_input_gradient) {
         scratch.slab_reference.resize(static_cast<std::size_t>(slabs * rows));
-        scratch.input_gradient_partials.resize(static_cast<std::size_t>(slabs * rows * in));
-        scratch.label_weight_columns.resize(static_cast<std::size_t>(label_count_in_batch * in));
+        ensure_capacity(scratch.input_gradient_partials, *this, slabs * rows * in,
+                        "the output layer's input-gradient shares");
+        ensure_capacity(scratch.label_weight_columns, *this, label_count_in_batch * in,
+                        "the output layer's label weight columns");
+        input_gradient_partials = scratch.input_gradient_partials.data();
+        label_weight_columns = scratch.label_weight_columns.data();
     }
-    // A thread's buffer: one block of logits (rows x width), then one block of the weight gradient (in x width).
-    const std::size_t buffer_floats = static_cast<std::size_t>((rows + in) * block_width) + cache_line_floats;
-    scratch.block_buffers.resize(static_cast<std::size_t>(std::max(threads, 1)));
-    for (std::vector<float>& buffer : scratch.block_buffers) buffer.resize(buffer_floats);
-    auto thread_buffer = [&] {
-        void* pointer = scratch.block_buffers[static_cast<std::size_t>(omp_get_thread_num())].data();
-        std::size_t space = buffer_floats * sizeof(float);
-        return static_cast<float*>(std::align(cache_line_floats * sizeof(float), 1, pointer, space));
-    };
+    float* const block_reference = scratch.block_reference.data();
+    float* const block_sum = scratch.block_sum.data();
+    // A thread's buffer: one block of logits (rows x width), then one block of the weight gradient
+    // (in x width). Each starts on a cache line, as GEMM operands should (allocations are 64-byte aligned).
+    const std::int64_t buffer_stride =
+        ((rows + in) * block_width + cache_line_floats - 1) / cache_line_floats * cache_line_floats;
+    ensure_capacity(scratch.block_buffers, *this, buffer_stride * std::max(threads, 1),
+                    "the output layer's per-thread block buffers");
+    float* const block_buffers = scratch.block_buffers.data();
+    auto thread_buffer = [&] { return block_buffers + omp_get_thread_num() * buffer_stride; };
     // Block b's values sit in the scratch at b * block_width * rows, rows x width row-major: every
     // block is one contiguous stretch.
     auto block_in_scratch = [&](std::int64_t block) { return step.scratch.data + block * block_width * rows; };
@@ -191,7 +196,7 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
     for (std::int64_t slab = 0; slab < slabs; ++slab) {
         float* logits = thread_buffer();
         float* reference = with_input_gradient ? scratch.slab_reference.data() + slab * rows : nullptr;
-        float* input_gradient = with_input_gradient ? scratch.input_gradient_partials.data() + slab * rows * in : nullptr;
+        float* input_gradient = with_input_gradient ? input_gradient_partials + slab * rows * in : nullptr;
         const auto [first_block, end_block] = slab_blocks(slab);
         for (std::int64_t block = first_block; block < end_block; ++block) {
             const std::int64_t first = block * block_width;
@@ -211,7 +216,7 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
                     if (with_input_gradient) {
                         // The label's weight column, for the target's part of the input gradient, read
                         // while the GEMM has left this block's weights in cache.
-                        float* copy = scratch.label_weight_columns.data() + (p - label_base) * in;
+                        float* copy = label_weight_columns + (p - label_base) * in;
                         for (std::int64_t k = 0; k < in; ++k) copy[k] = step.weight.data[k * outputs + column];
                     }
                 }
@@ -232,8 +237,8 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
                     }
                 }
                 const std::size_t index = static_cast<std::size_t>(block * rows + row);
-                scratch.block_reference[index] = shift;
-                scratch.block_sum[index] = exponentiate_and_sum(x, width, shift);
+                block_reference[index] = shift;
+                block_sum[index] = exponentiate_and_sum(x, width, shift);
             }
             stream_copy(block_in_scratch(block), logits, rows * width);
             if (with_input_gradient) {
@@ -250,13 +255,13 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
     for (std::int64_t row = 0; row < rows; ++row) {
         float maximum = -std::numeric_limits<float>::infinity();
         for (std::int64_t block = 0; block < blocks; ++block) {
-            maximum = std::max(maximum, scratch.block_reference[static_cast<std::size_t>(block * rows + row)]);
+            maximum = std::max(maximum, block_reference[static_cast<std::size_t>(block * rows + row)]);
         }
         double normalizer = 0.0;
         for (std::int64_t block = 0; block < blocks; ++block) {
             const std::size_t index = static_cast<std::size_t>(block * rows + row);
-            normalizer += static_cast<double>(scratch.block_sum[index]) *
-                          static_cast<double>(exp_of_nonpositive(scratch.block_reference[index] - maximum));
+            normalizer += static_cast<double>(block_sum[index]) *
+                          static_cast<double>(exp_of_nonpositive(block_reference[index] - maximum));
         }
         scratch.row_maximum[static_cast<std::size_t>(row)] = maximum;
         scratch.row_normalizer[static_cast<std::size_t>(row)] = normalizer;
@@ -283,7 +288,7 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
             const float factor = static_cast<float>(static_cast<double>(grad_scale) *
                                                     static_cast<double>(exp_of_nonpositive(reference - maximum)) /
                                                     normalizer);
-            const float* gathered = scratch.input_gradient_partials.data() + (slab * rows + row) * in;
+            const float* gathered = input_gradient_partials + (slab * rows + row) * in;
             if (slab == 0) {
 #pragma omp simd
                 for (std::int64_t k = 0; k < in; ++k) out[k] = factor * gathered[k];
@@ -294,7 +299,7 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
         }
         const float target = static_cast<float>(static_cast<double>(grad_scale) / static_cast<double>(label_count));
         for (std::int64_t p = labels.row_offsets[row]; p < labels.row_offsets[row + 1]; ++p) {
-            const float* column = scratch.label_weight_columns.data() + (p - label_base) * in;
+            const float* column = label_weight_columns + (p - label_base) * in;
 #pragma omp simd
             for (std::int64_t k = 0; k < in; ++k) out[k] -= target * column[k];
         }
@@ -320,7 +325,7 @@ double CpuBackend::linear_softmax_cross_entropy(const LinearSoftmaxStep& step) {
                 const std::size_t index = static_cast<std::size_t>(block * rows + row);
                 // The same float exp(reference - M) the normalizer was summed with.
                 const float rescale =
-                    exp_of_nonpositive(scratch.block_reference[index] - scratch.row_maximum[static_cast<std::size_t>(row)]);
+                    exp_of_nonpositive(block_reference[index] - scratch.row_maximum[static_cast<std::size_t>(row)]);
                 const float factor = static_cast<float>(static_cast<double>(grad_scale) * static_cast<double>(rescale) /
                                                         scratch.row_normalizer[static_cast<std::size_t>(row)]);
                 const float* e = exponentials + row * width;

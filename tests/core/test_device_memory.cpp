@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/backend/cpu_backend.h"
 #include "core/config/config_reader.h"
@@ -89,6 +90,45 @@ private slots:
         QVERIFY2(message.contains("while placing a replica of the model (sparse_mlp "), qPrintable(message));
         QVERIFY2(message.contains("-64-"), qPrintable(message));
         QVERIFY2(message.contains(" parameters) with its gradients and sgd state"), qPrintable(message));
+    }
+
+    void the_fused_output_layer_counts_its_working_memory() {
+        // The CPU backend's blocked softmax output layer (4096 outputs and more) keeps per-block row
+        // statistics, per-thread block buffers and input-gradient shares; they are backend allocations,
+        // so a limit sees them and running out names them. The operands here are plain host memory, so
+        // the limit only meets the operation's own allocations.
+        const std::int64_t rows = 32, in = 16, outputs = 5000;
+        std::vector<float> input(static_cast<std::size_t>(rows * in), 0.5f);
+        std::vector<float> weight(static_cast<std::size_t>(in * outputs), 0.01f);
+        std::vector<float> bias(static_cast<std::size_t>(outputs), 0.0f);
+        std::vector<float> scratch(static_cast<std::size_t>(rows * outputs));
+        std::vector<float> grad_weight(weight.size()), grad_bias(bias.size()), grad_input(input.size());
+        std::vector<std::int64_t> offsets(static_cast<std::size_t>(rows + 1));
+        std::vector<std::int32_t> columns(static_cast<std::size_t>(rows));
+        for (std::int64_t r = 0; r < rows; ++r) {
+            offsets[static_cast<std::size_t>(r + 1)] = r + 1;
+            columns[static_cast<std::size_t>(r)] = static_cast<std::int32_t>(r * 97 % outputs);
+        }
+        const std::vector<float> ones(columns.size(), 1.0f);
+        LinearSoftmaxStep step;
+        step.input = {input.data(), rows, in};
+        step.weight = {weight.data(), in, outputs};
+        step.bias = bias.data();
+        step.labels = {rows, outputs, rows, offsets.data(), columns.data(), ones.data()};
+        step.grad_scale = 1.0f / rows;
+        step.scratch = {scratch.data(), rows, outputs};
+        step.grad_weight = {grad_weight.data(), in, outputs};
+        step.grad_bias = grad_bias.data();
+        step.grad_input = {grad_input.data(), rows, in};
+
+        CpuBackend measuring(2, std::size_t{1} << 40);
+        measuring.linear_softmax_cross_entropy(step);
+        QVERIFY2(measuring.memory_limit().bytes_in_use() > 0, "the working memory did not go through the backend");
+
+        CpuBackend small(2, 4 * kibibyte);
+        const QString message = device_error_of([&] { small.linear_softmax_cross_entropy(step); });
+        QVERIFY2(message.contains("the output layer's"), qPrintable(message));
+        QVERIFY2(message.contains("memory_limit_gb"), qPrintable(message));
     }
 
     void a_batch_that_does_not_fit_names_the_batch_and_the_model() {
