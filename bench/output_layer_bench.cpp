@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/backend/cpu_backend.h"
-#include "core/random/splitmix64.h"
+#include "core/random/random_stream.h"
 
 using namespace tb;
 using Clock = std::chrono::steady_clock;
@@ -28,12 +28,9 @@ constexpr std::int64_t hidden = 128;
 constexpr std::int64_t labels_count = 205'443;
 
 std::vector<float> uniform(std::size_t count, std::uint64_t seed, float low, float high) {
-    std::uint64_t state = seed;
+    RandomStream random(seed);
     std::vector<float> values(count);
-    for (float& value : values) {
-        const double unit = static_cast<double>(splitmix64_next(state) >> 11) * 0x1.0p-53;
-        value = low + (high - low) * static_cast<float>(unit);
-    }
+    for (float& value : values) value = low + (high - low) * static_cast<float>(random.uniform());
     return values;
 }
 
@@ -71,13 +68,11 @@ int main(int argc, char** argv) {
     const std::vector<float> bias = uniform(static_cast<std::size_t>(labels_count), 3, -0.01f, 0.01f);
     std::vector<std::int64_t> offsets{0};
     std::vector<std::int32_t> columns;
-    std::uint64_t state = 4;
+    RandomStream random(4);
     for (std::int64_t row = 0; row < batch; ++row) {
-        const int count = 1 + static_cast<int>(splitmix64_next(state) % 4);
+        const int count = 1 + static_cast<int>(random.below(4));
         std::vector<std::int32_t> row_labels;
-        for (int i = 0; i < count; ++i) {
-            row_labels.push_back(static_cast<std::int32_t>(splitmix64_next(state) % labels_count));
-        }
+        for (int i = 0; i < count; ++i) row_labels.push_back(static_cast<std::int32_t>(random.below(labels_count)));
         std::sort(row_labels.begin(), row_labels.end());
         row_labels.erase(std::unique(row_labels.begin(), row_labels.end()), row_labels.end());
         columns.insert(columns.end(), row_labels.begin(), row_labels.end());

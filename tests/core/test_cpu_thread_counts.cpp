@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/backend/cpu_backend.h"
-#include "core/random/splitmix64.h"
+#include "core/random/random_stream.h"
 
 using namespace tb;
 
@@ -21,12 +21,9 @@ namespace {
 constexpr int thread_counts[] = {1, 2, 3, 5};
 
 std::vector<float> random_values(std::size_t count, std::uint64_t seed, float low, float high) {
-    std::uint64_t state = seed;
+    RandomStream random(seed);
     std::vector<float> values(count);
-    for (float& value : values) {
-        const double unit = static_cast<double>(splitmix64_next(state) >> 11) * 0x1.0p-53;
-        value = low + (high - low) * static_cast<float>(unit);
-    }
+    for (float& value : values) value = low + (high - low) * static_cast<float>(random.uniform());
     return values;
 }
 
