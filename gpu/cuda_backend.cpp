@@ -413,11 +413,11 @@ void CudaBackend::sgd_update_rows(MatrixView weights, const std::int32_t* rows, 
     launch_sgd_update_rows(weights, rows, grad_rows, velocity, hyper, stream_);
 }
 
-void CudaBackend::weighted_sum(const float* const* sources, const float* weights, int source_count, float* out,
+void CudaBackend::weighted_sum(std::span<const float* const> sources, std::span<const double> weights, float* out,
                                std::int64_t count) {
-    check_array("weighted_sum", "out", out, count);
+    check_weighted_sum_arguments(sources, weights, out, count);
     activate();
-    launch_weighted_sum(sources, weights, source_count, out, count, stream_);
+    launch_weighted_sum(sources.data(), weights.data(), static_cast<int>(sources.size()), out, count, stream_);
 }
 
 }  // namespace tb::gpu

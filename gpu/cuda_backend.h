@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "core/backend/backend.h"
@@ -97,10 +98,8 @@ public:
                                       float* first_moment, float* second_moment, MatrixView direction,
                                       const AdaptiveDirectionParameters& parameters) override;
 
-    // out = sum_i weights[i] * sources[i] over `count` floats, all in this GPU's memory; out may be one
-    // of the sources. The model merge of workers that share this GPU.
-    void weighted_sum(const float* const* sources, const float* weights, int source_count, float* out,
-                      std::int64_t count);
+    void weighted_sum(std::span<const float* const> sources, std::span<const double> weights, float* out,
+                      std::int64_t count) override;
 
 private:
     // Growable device scratch reused call after call, so steady-state training allocates nothing.

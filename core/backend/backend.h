@@ -12,11 +12,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "core/backend/views.h"
 
 namespace tb {
+
+class DeviceCollective;
 
 enum class Transpose { no, yes };
 
@@ -72,6 +75,15 @@ public:
     virtual std::string name() const = 0;
 
     // ---- memory ------------------------------------------------------------------------------
+    // Backends that report the same non-empty domain read and write one another's buffers with their
+    // own operations: "host" for CPU backends, "cuda:<index>" for a GPU and every green-context
+    // partition of it. The fleet combines such replicas in place (core/fleet/fleet_memory_plan.h).
+    // Empty: this backend's memory is reachable only through its copies.
+    virtual std::string memory_domain() const { return {}; }
+    // A collective that joins this backend's device with other devices of its family (NCCL across the
+    // GPUs of a CUDA fleet); null when the family offers none. It lives at least as long as the backend.
+    virtual DeviceCollective* device_collective() const { return nullptr; }
+
     // Throws DeviceError naming `what` and the size when the device cannot hold it.
     virtual void* allocate_bytes(std::size_t bytes, const char* what) = 0;
     virtual void free_bytes(void* pointer) noexcept = 0;
@@ -140,6 +152,17 @@ public:
     // (core/backend/linear_softmax_cross_entropy.cpp); a backend overrides it where one pass over blocks
     // of output columns saves memory traffic.
     virtual double linear_softmax_cross_entropy(const LinearSoftmaxStep& step);
+
+    // ---- merging -------------------------------------------------------------------------------
+    // out = sum_i weights[i] * sources[i] over `count` floats, each element's products summed in double
+    // in the order of the sources and rounded to float once, so the result does not depend on how the
+    // backend splits the work and equals a host merge's double sum. out may be one of the sources. A
+    // source may belong to any backend of this one's memory domain (memory_domain()). Between 1 and
+    // max_weighted_sum_sources sources. The model merge of replicas that share memory
+    // (core/fleet/replica_merge.h).
+    static constexpr int max_weighted_sum_sources = 32;
+    virtual void weighted_sum(std::span<const float* const> sources, std::span<const double> weights, float* out,
+                              std::int64_t count) = 0;
 
     // ---- ranking -------------------------------------------------------------------------------
     // indices (rows x k, device memory) receives each row's k largest columns, largest first, ties to

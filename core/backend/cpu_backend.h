@@ -28,6 +28,7 @@ public:
     explicit CpuBackend(int thread_count = 0, std::size_t memory_limit_bytes = 0);
 
     std::string name() const override { return "cpu"; }
+    std::string memory_domain() const override { return "host"; }
     int thread_count() const { return thread_count_; }
     const DeviceMemoryLimit& memory_limit() const { return memory_limit_; }
 
@@ -71,6 +72,8 @@ public:
     double linear_softmax_cross_entropy(const LinearSoftmaxStep& step) override;
 
     // Defined in cpu_backend_top_k.cpp.
+    void weighted_sum(std::span<const float* const> sources, std::span<const double> weights, float* out,
+                      std::int64_t count) override;
     void top_k(ConstMatrixView scores, int k, std::int32_t* indices) override;
 
     void sgd_update(float* weights, const float* gradient, float* velocity, std::int64_t count,

@@ -91,6 +91,19 @@ void check_array(const char* operation, const char* argument, const void* data, 
     if (count > 0 && data == nullptr) reject(operation, std::string(argument) + " has no data");
 }
 
+void check_weighted_sum_arguments(std::span<const float* const> sources, std::span<const double> weights,
+                                  const float* out, std::int64_t count) {
+    if (sources.empty() || sources.size() > static_cast<std::size_t>(Backend::max_weighted_sum_sources)) {
+        reject("weighted_sum", std::to_string(sources.size()) + " sources; between 1 and " +
+                                   std::to_string(Backend::max_weighted_sum_sources) + " are summed in one call");
+    }
+    if (weights.size() != sources.size()) {
+        reject("weighted_sum", std::to_string(sources.size()) + " sources but " + std::to_string(weights.size()) + " weights");
+    }
+    for (const float* source : sources) check_array("weighted_sum", "a source", source, count);
+    check_array("weighted_sum", "out", out, count);
+}
+
 void check_same_shape(const char* operation, ConstMatrixView first, ConstMatrixView second) {
     check_matrix(operation, "input", first);
     check_matrix(operation, "output", second);

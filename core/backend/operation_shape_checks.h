@@ -5,6 +5,7 @@
 // are checked: the contents of index arrays live in device memory and are trusted.
 
 #include <cstdint>
+#include <span>
 
 #include "core/backend/backend.h"
 
@@ -28,6 +29,10 @@ void check_loss_shapes(const char* operation, ConstMatrixView logits, const CsrV
 // input (batch x in), weight (in x outputs), bias, labels, scratch and grad_weight to match, grad_input
 // either null or input's shape.
 void check_linear_softmax_arguments(const LinearSoftmaxStep& step);
+// 1 to Backend::max_weighted_sum_sources sources, one weight each, every source and out present when
+// count > 0.
+void check_weighted_sum_arguments(std::span<const float* const> sources, std::span<const double> weights,
+                                  const float* out, std::int64_t count);
 void check_top_k_arguments(ConstMatrixView scores, int k, const std::int32_t* indices);
 
 void check_sgd_arguments(const float* weights, const float* gradient, const float* velocity, std::int64_t count,

@@ -7,6 +7,7 @@
 #include "core/fleet/executor.h"
 #include "core/fleet/learning_rate_scaling.h"
 #include "core/fleet/model_merge.h"
+#include "core/fleet/replica_merge.h"
 #include "core/run/training_session.h"
 
 namespace tb {
@@ -83,7 +84,8 @@ void AdaptiveSgd::run(TrainingSession& session) {
     const std::size_t n = workers.size();
     Worker& evaluated = workers.front();
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
-    MergeMomentum momentum(settings_.merge_momentum, download_parameters(evaluated));
+    ReplicaMerge replica_merge(workers, plan_fleet_memory(workers), settings_.merge_momentum);
+    session.log(LogLevel::info, "model merges: " + replica_merge.plan().reason);
     const double merge_bytes = parameter_bytes(evaluated);
 
     bool warming_up = settings_.warmup_epochs > 0;
@@ -116,9 +118,7 @@ void AdaptiveSgd::run(TrainingSession& session) {
         const double total_updates = static_cast<double>(std::accumulate(updates.begin(), updates.end(), std::int64_t{0}));
         std::vector<double> shares(n);
         for (std::size_t i = 0; i < n; ++i) shares[i] = static_cast<double>(updates[i]) / total_updates;
-        std::vector<float> merged = weighted_average(workers, shares);
-        momentum.apply(merged);
-        load_parameters(workers, merged);
+        replica_merge.merge(shares);
         merge_optimizer_states(workers, shares, session.config().optimizer.state_at_merge);
         executor->communicate(merge_bytes);
         session.publish(Merge{merge_index++, shares, updates});

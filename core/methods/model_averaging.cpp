@@ -1,9 +1,11 @@
 #include "core/methods/model_averaging.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/fleet/batch_dispatch.h"
 #include "core/fleet/model_merge.h"
+#include "core/fleet/replica_merge.h"
 #include "core/run/training_session.h"
 
 namespace tb {
@@ -31,11 +33,13 @@ void ModelAveraging::run(TrainingSession& session) {
     const std::vector<double> equal(static_cast<std::size_t>(n), 1.0 / static_cast<double>(n));
     const double merge_bytes = parameter_bytes(evaluated);
     std::int64_t merge_index = 0;
+    ReplicaMerge replica_merge(workers, plan_fleet_memory(workers), std::nullopt);
+    session.log(LogLevel::info, "model merges: " + replica_merge.plan().reason);
 
     session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
     while (!session.should_stop()) {
         run_equal_local_steps(session, *executor, batcher, batch_size_, steps_per_period);
-        load_parameters(workers, weighted_average(workers, equal));
+        replica_merge.merge(equal);
         merge_optimizer_states(workers, equal, session.config().optimizer.state_at_merge);
         executor->communicate(merge_bytes);
         session.publish(Merge{merge_index++, equal, {}});

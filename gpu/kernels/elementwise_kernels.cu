@@ -128,12 +128,12 @@ __global__ void narrow_offsets_kernel(const std::int64_t* offsets, std::int32_t*
     }
 }
 
-// Kernel parameters travel in constant memory; 32 pointers and weights are 384 bytes of the 4 KiB
+// Kernel parameters travel in constant memory; 32 pointers and weights are 512 bytes of the 4 KiB
 // a launch may pass. An H100 holds at most 16 green-context partitions (8 SMs minimum each).
 constexpr int max_weighted_sources = 32;
 struct WeightedSources {
     const float* sources[max_weighted_sources];
-    float weights[max_weighted_sources];
+    double weights[max_weighted_sources];
     int count;
 };
 
@@ -142,7 +142,7 @@ __global__ void weighted_sum_kernel(WeightedSources sources, float* out, std::in
     for (std::int64_t i = first_index(); i < count; i += grid_stride()) {
         double total = 0.0;
         for (int s = 0; s < sources.count; ++s) {
-            total += static_cast<double>(sources.weights[s]) * static_cast<double>(sources.sources[s][i]);
+            total += sources.weights[s] * static_cast<double>(sources.sources[s][i]);
         }
         out[i] = static_cast<float>(total);
     }
@@ -269,7 +269,7 @@ void launch_narrow_offsets(const std::int64_t* offsets, std::int32_t* narrowed, 
     TB_GPU_CHECK_LAUNCH();
 }
 
-void launch_weighted_sum(const float* const* sources, const float* weights, int source_count, float* out,
+void launch_weighted_sum(const float* const* sources, const double* weights, int source_count, float* out,
                          std::int64_t count, cudaStream_t stream) {
     if (source_count < 1 || source_count > max_weighted_sources) {
         throw std::invalid_argument("weighted_sum: " + std::to_string(source_count) + " sources; between 1 and " +

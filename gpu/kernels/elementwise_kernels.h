@@ -34,9 +34,10 @@ void launch_sgd_update_rows(MatrixView weights, const std::int32_t* rows, ConstM
 void launch_narrow_offsets(const std::int64_t* offsets, std::int32_t* narrowed, std::int64_t count,
                            cudaStream_t stream);
 
-// out = sum_i weights[i] * sources[i] over `count` elements, all on this device; out may be one of
-// the sources. The model merge of workers sharing one GPU (green-context partitions).
-void launch_weighted_sum(const float* const* sources, const float* weights, int source_count, float* out,
+// out = sum_i weights[i] * sources[i] over `count` elements, all on this device, summed in double in
+// source order and rounded once; out may be one of the sources. The model merge of workers sharing one
+// GPU (green-context partitions). The caller checked 1 <= source_count <= 32.
+void launch_weighted_sum(const float* const* sources, const double* weights, int source_count, float* out,
                          std::int64_t count, cudaStream_t stream);
 
 }  // namespace tb::gpu

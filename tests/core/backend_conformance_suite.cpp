@@ -37,6 +37,7 @@ const std::vector<std::string>& backend_operations() {
         "sum",            "dot",             "sum_of_squares",            "softmax_cross_entropy",
         "sigmoid_binary_cross_entropy",      "top_k",                     "sgd_update",
         "sgd_update_rows",                   "adaptive_direction",        "linear_softmax_cross_entropy",
+        "weighted_sum",
     };
     return names;
 }
@@ -77,6 +78,9 @@ constexpr Tolerance one_rounding{1.0, 0.0, 1e-12};
 constexpr Tolerance dropout_output{2.0, 0.0, 1e-12};
 // axpby: two products and a sum (or an FMA and a product), three roundings at most.
 constexpr Tolerance axpby{3.0, 0.0, 1e-12};
+// weighted_sum: products summed in double and rounded once (backend.h); the reference's scale carries
+// the double additions (backend_reference.h). Summing or weighing in float fails the cancelling cases.
+constexpr Tolerance weighted_sum{1.0, 0.0, 1e-12};
 // gemm, the CSR products and column sums: a sum of n terms evaluated in any order (blocked, pairwise,
 // with FMA) lies within n u / (1 - n u) of the exact sum relative to the sum of the terms' magnitudes
 // (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., section 3.1); alpha and beta add a
@@ -657,6 +661,53 @@ void add_fill_scale_axpby_cases(CaseList& cases) {
                             tolerance::axpby, 0.0);
         }});
     }
+}
+
+void add_weighted_sum_cases(CaseList& cases) {
+    for (std::int64_t count : flat_counts) {
+        for (int source_count : {1, 3, Backend::max_weighted_sum_sources}) {
+            for (bool in_place : {false, true}) {
+                const std::string label = std::to_string(source_count) + " x " + std::to_string(count) +
+                                          (in_place ? " into the first source" : " over NaN");
+                cases.push_back({"weighted_sum", label, count == 0, [=](CaseContext& context) {
+                    std::vector<std::vector<float>> sources;
+                    std::vector<double> weights;
+                    std::uniform_real_distribution<double> weight(-1.0, 1.0);
+                    for (int s = 0; s < source_count; ++s) {
+                        sources.push_back(random_values(context.random(), count));
+                        weights.push_back(weight(context.random()));
+                    }
+                    std::vector<std::unique_ptr<GuardedArray<float>>> device;
+                    std::vector<const float*> pointers;
+                    for (int s = 0; s < source_count; ++s) {
+                        const Role role = in_place && s == 0 ? Role::output : Role::input;
+                        device.push_back(std::make_unique<GuardedArray<float>>(context, sources[static_cast<std::size_t>(s)],
+                                                                               "source " + std::to_string(s), role));
+                        pointers.push_back(device.back()->data());
+                    }
+                    GuardedArray<float> separate_out(context, nan_values(in_place ? 0 : count), "out", Role::output);
+                    GuardedArray<float>& out = in_place ? *device.front() : separate_out;
+                    context.backend().weighted_sum(pointers, weights, out.data(), count);
+                    context.compare("out", out.download(), reference::weighted_sum(sources, weights),
+                                    tolerance::weighted_sum, 0.0);
+                }});
+            }
+        }
+    }
+    // Two copies of one replica weighed 1 and -(1 - 2^-30): the exact result is 2^-30 x. A float weight
+    // rounds to -1 and gives 0; a float accumulator loses the difference to the same rounding.
+    cases.push_back({"weighted_sum", "cancelling weights that float cannot hold", false, [](CaseContext& context) {
+        const std::int64_t count = 1001;
+        const std::vector<float> replica = random_values(context.random(), count, 0.5f, 1.0f);
+        const std::vector<double> weights = {1.0, -(1.0 - 0x1p-30)};
+        GuardedArray<float> first(context, replica, "first", Role::input);
+        GuardedArray<float> second(context, replica, "second", Role::input);
+        GuardedArray<float> out(context, nan_values(count), "out", Role::output);
+        const float* sources[] = {first.data(), second.data()};
+        context.backend().weighted_sum(sources, weights, out.data(), count);
+        context.compare("out", out.download(), reference::weighted_sum({replica, replica}, weights),
+                        tolerance::weighted_sum, 0.0);
+    }});
 }
 
 struct MatrixShape {
@@ -1383,6 +1434,7 @@ const CaseList& conformance_cases() {
         add_csr_times_dense_cases(list);
         add_csr_transpose_times_dense_cases(list);
         add_fill_scale_axpby_cases(list);
+        add_weighted_sum_cases(list);
         add_row_vector_and_column_sum_cases(list);
         add_relu_cases(list);
         add_dropout_cases(list);
@@ -1494,6 +1546,11 @@ void BackendConformanceSuite::every_operation_is_tested_on_empty_input() {
         attempt("fill", [&] { backend.fill(nullptr, 0, 1.0f); });
         attempt("scale", [&] { backend.scale(nullptr, 0, 2.0f); });
         attempt("axpby", [&] { backend.axpby(1.0f, nullptr, 0.0f, nullptr, 0); });
+        attempt("weighted_sum", [&] {
+            const float* no_sources[] = {nullptr, nullptr};
+            const double halves[] = {0.5, 0.5};
+            backend.weighted_sum(no_sources, halves, nullptr, 0);
+        });
         attempt("add_row_vector", [&] { backend.add_row_vector({nullptr, 0, 5}, row_vector.data()); });
         attempt("column_sums", [&] {
             backend.column_sums(1.0f, {nullptr, 0, 5}, 0.0f, column_out.data());
@@ -1851,6 +1908,24 @@ void BackendConformanceSuite::mismatched_shapes_are_rejected() {
         reject("scale", "a negative count", [&] { backend.scale(vector.data(), -3, 2.0f); });
         reject("axpby", "a negative count", [&] { backend.axpby(1.0f, mask.data(), 1.0f, vector.data(), -1); });
         reject("axpby", "a missing y", [&] { backend.axpby(1.0f, mask.data(), 1.0f, nullptr, 4); });
+        reject("weighted_sum", "no sources", [&] {
+            backend.weighted_sum(std::span<const float* const>(), std::span<const double>(), vector.data(), 4);
+        });
+        reject("weighted_sum", "more sources than one call sums", [&] {
+            const std::vector<const float*> sources(Backend::max_weighted_sum_sources + 1, vector.data());
+            const std::vector<double> weights(sources.size(), 1.0);
+            backend.weighted_sum(sources, weights, vector.data(), 4);
+        });
+        reject("weighted_sum", "fewer weights than sources", [&] {
+            const float* sources[] = {vector.data(), mask.data()};
+            const double weights[] = {1.0};
+            backend.weighted_sum(sources, weights, vector.data(), 4);
+        });
+        reject("weighted_sum", "a missing source", [&] {
+            const float* sources[] = {vector.data(), nullptr};
+            const double weights[] = {1.0, 1.0};
+            backend.weighted_sum(sources, weights, vector.data(), 4);
+        });
         reject("add_row_vector", "a missing row vector", [&] { backend.add_row_vector(square.view(), nullptr); });
         reject("column_sums", "a missing output", [&] {
             backend.column_sums(1.0f, square.const_view(), 0.0f, nullptr);

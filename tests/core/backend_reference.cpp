@@ -182,6 +182,20 @@ Expected multiply(const std::vector<float>& x, const std::vector<float>& factors
     return out;
 }
 
+Expected weighted_sum(const std::vector<std::vector<float>>& sources, const std::vector<double>& weights) {
+    const std::size_t count = sources.empty() ? 0 : sources.front().size();
+    Expected out = sized(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        double magnitudes = 0.0;
+        for (std::size_t s = 0; s < sources.size(); ++s) {
+            out.values[i] += weights[s] * static_cast<double>(sources[s][i]);
+            magnitudes += std::fabs(weights[s] * static_cast<double>(sources[s][i]));
+        }
+        out.error_scale[i] = std::fabs(out.values[i]) + static_cast<double>(sources.size()) * 0x1p-29 * magnitudes;
+    }
+    return out;
+}
+
 Expected sum(const std::vector<float>& x) {
     Expected out = sized(1);
     for (float v : x) {

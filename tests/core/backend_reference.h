@@ -44,6 +44,12 @@ Expected relu_backward(const std::vector<float>& activation, const std::vector<f
 Expected dropout_mask(std::int64_t count, float rate, std::uint64_t seed, std::uint64_t stream_offset);
 Expected multiply(const std::vector<float>& x, const std::vector<float>& factors);
 
+// ---- merging ----
+// sum_i weights[i] * sources[i]; the error scale is the result's magnitude (the one rounding to float)
+// plus the double additions' bound, n 2^-29 u-units of sum |w_i x_i|, so a backend passes with one
+// rounding and fails when it sums or weighs in float where the terms cancel.
+Expected weighted_sum(const std::vector<std::vector<float>>& sources, const std::vector<double>& weights);
+
 // ---- reductions ----
 Expected sum(const std::vector<float>& x);
 Expected dot(const std::vector<float>& x, const std::vector<float>& y);

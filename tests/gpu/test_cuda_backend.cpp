@@ -102,10 +102,10 @@ private slots:
             device.emplace_back(*backend, count, "replica");
             device.back().upload(replica);
         }
-        const std::vector<float> weights = {0.5f, 0.25f, 0.25f};
+        const std::vector<double> weights = {0.5, 0.25, 0.25};
         const float* sources[] = {device[0].data(), device[1].data(), device[2].data()};
         // The merged model overwrites the first replica, as a merge into worker 0's parameters does.
-        backend->weighted_sum(sources, weights.data(), 3, device[0].data(), count);
+        backend->weighted_sum(sources, weights, device[0].data(), count);
         const std::vector<float> merged = device[0].download();
         double largest_difference = 0;
         for (std::int64_t i = 0; i < count; ++i) {

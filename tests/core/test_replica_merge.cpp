@@ -1,0 +1,268 @@
+// The merge step of the model-averaging methods on its two routes. In device memory (the route GPU
+// fleets take) every replica must end up holding what the host route's double sums give, with and without
+// momentum across merges, when a group sums more replicas than one weighted_sum call takes, and when
+// several memory domains are joined by a device collective. CPU backends share host memory, so they
+// stand in for the partitions of one GPU here; a test collective that sums through the host stands in
+// for NCCL. The plan itself: which route a fleet's memory domains lead to, and why.
+
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/backend/cpu_backend.h"
+#include "core/backend/device_collective.h"
+#include "core/data/synthetic_xmlc.h"
+#include "core/errors.h"
+#include "core/fleet/fleet_memory_plan.h"
+#include "core/fleet/replica_merge.h"
+#include "core/model/model_config.h"
+#include "core/random/random_stream.h"
+
+using namespace tb;
+
+namespace {
+
+constexpr std::uint64_t model_seed = 7;
+
+DataSplit small_task() {
+    SyntheticXmlcSpec spec = small_synthetic_xmlc();
+    spec.num_features = 3000;
+    spec.num_labels = 60;
+    spec.train_samples = 100;
+    spec.test_samples = 10;
+    return generate_synthetic_xmlc(spec);
+}
+
+// `count` CPU workers holding the same freshly initialised replica.
+std::vector<Worker> make_workers(const DataSplit& data, int count, std::size_t memory_limit_bytes = 0) {
+    std::vector<Worker> workers;
+    for (int i = 0; i < count; ++i) {
+        Worker worker;
+        worker.index = i;
+        worker.backend = std::make_unique<CpuBackend>(1, memory_limit_bytes);
+        std::unique_ptr<Model> model = create_model(ModelConfig{}, data.train, model_seed);
+        const std::vector<float> initial = model->initial_parameters(model_seed);
+        worker.replica = std::make_unique<Replica>(*worker.backend, std::move(model), initial, OptimizerConfig{});
+        workers.push_back(std::move(worker));
+    }
+    return workers;
+}
+
+// Moves every replica away from where it is by its own random step, as a merge period of training
+// would; `period` picks the steps, so two fleets given the same periods take the same steps.
+void train_apart(std::vector<Worker>& workers, std::uint64_t period) {
+    for (Worker& worker : workers) {
+        RandomStream random(period * 1000 + static_cast<std::uint64_t>(worker.index));
+        std::vector<float> parameters = download_parameters(worker);
+        for (float& value : parameters) value += static_cast<float>(0.05 * (random.uniform() - 0.5));
+        worker.replica->parameters().upload(parameters);
+    }
+}
+
+// Largest difference between corresponding parameters of the two fleets' replicas, relative to the
+// largest parameter magnitude; also checks that each fleet's replicas are all equal.
+double largest_relative_difference(std::vector<Worker>& first, std::vector<Worker>& second) {
+    const std::vector<float> reference = download_parameters(first.front());
+    double largest_value = 0;
+    for (float value : reference) largest_value = std::max(largest_value, static_cast<double>(std::fabs(value)));
+    double largest_difference = 0;
+    for (std::vector<Worker>* fleet : {&first, &second}) {
+        for (Worker& worker : *fleet) {
+            const std::vector<float> parameters = download_parameters(worker);
+            for (std::size_t k = 0; k < parameters.size(); ++k) {
+                largest_difference = std::max(largest_difference, static_cast<double>(std::fabs(parameters[k] - reference[k])));
+            }
+        }
+    }
+    return largest_difference / largest_value;
+}
+
+// Sums through host memory in double, as a stand-in for NCCL, and counts its calls.
+class HostSummingCollective final : public DeviceCollective {
+public:
+    void weighted_all_reduce(std::span<Backend* const> backends, std::span<float* const> buffers, std::int64_t count,
+                             std::span<const float> weights) override {
+        ++calls;
+        std::vector<double> sum(static_cast<std::size_t>(count), 0.0);
+        std::vector<float> part(static_cast<std::size_t>(count));
+        for (std::size_t i = 0; i < buffers.size(); ++i) {
+            backends[i]->copy_device_to_host(part.data(), buffers[i], part.size() * sizeof(float));
+            for (std::size_t k = 0; k < part.size(); ++k) sum[k] += static_cast<double>(weights[i]) * part[k];
+        }
+        const std::vector<float> total(sum.begin(), sum.end());
+        for (std::size_t i = 0; i < buffers.size(); ++i) {
+            backends[i]->copy_host_to_device(buffers[i], total.data(), total.size() * sizeof(float));
+        }
+    }
+    int calls = 0;
+};
+
+// Runs `periods` merge periods on two identical fleets, one per plan, and returns the largest relative
+// difference seen after any merge.
+double compare_routes(const DataSplit& data, int worker_count, const std::vector<std::vector<double>>& weights_per_period,
+                      std::optional<double> momentum, const std::function<FleetMemoryPlan(std::vector<Worker>&)>& device_plan) {
+    std::vector<Worker> host_fleet = make_workers(data, worker_count);
+    std::vector<Worker> device_fleet = make_workers(data, worker_count);
+    ReplicaMerge host_merge(host_fleet, single_group_plan(host_fleet, CombineRoute::host_memory), momentum);
+    ReplicaMerge device_merge(device_fleet, device_plan(device_fleet), momentum);
+    double largest = 0;
+    for (std::size_t period = 0; period < weights_per_period.size(); ++period) {
+        train_apart(host_fleet, period);
+        train_apart(device_fleet, period);
+        host_merge.merge(weights_per_period[period]);
+        device_merge.merge(weights_per_period[period]);
+        largest = std::max(largest, largest_relative_difference(host_fleet, device_fleet));
+    }
+    return largest;
+}
+
+FleetMemoryPlan one_device_group(std::vector<Worker>& workers) {
+    return single_group_plan(workers, CombineRoute::device_memory);
+}
+
+}  // namespace
+
+class ReplicaMergeTest : public QObject {
+    Q_OBJECT
+
+private:
+    DataSplit data_ = small_task();
+
+private slots:
+    void device_memory_merge_equals_the_host_merge() {
+        // Unequal weights, then one worker that made no update (weight 0).
+        const std::vector<std::vector<double>> weights = {{0.4, 0.3, 0.2, 0.1}, {0.5, 0.0, 0.25, 0.25}};
+        const double difference = compare_routes(data_, 4, weights, std::nullopt, one_device_group);
+        qInfo("plain average: largest difference %.3g of the largest parameter", difference);
+        // Both routes sum in double and round once: at most the odd last bit where a compiler fused a
+        // product into the addition on one route and not on the other.
+        QVERIFY2(difference <= 1e-7, qPrintable(QString::number(difference)));
+    }
+
+    void device_memory_momentum_follows_the_host_momentum() {
+        const std::vector<std::vector<double>> weights = {
+            {0.25, 0.25, 0.25, 0.25}, {0.4, 0.3, 0.2, 0.1}, {0.1, 0.2, 0.3, 0.4}, {0.7, 0.1, 0.1, 0.1}};
+        const double difference = compare_routes(data_, 4, weights, 0.9, one_device_group);
+        qInfo("momentum 0.9 over 4 merges: largest difference %.3g of the largest parameter", difference);
+        // The momentum step is float arithmetic in another order on each route (a few roundings of
+        // values no larger than the parameters per merge) and its error carries into later merges,
+        // amplified by at most 1 / (1 - momentum).
+        QVERIFY2(difference <= 1e-5, qPrintable(QString::number(difference)));
+
+        // Momentum 0 keeps no state on the device route; Adaptive SGD's default.
+        const double without = compare_routes(data_, 3, {{0.5, 0.3, 0.2}, {0.2, 0.3, 0.5}}, 0.0, one_device_group);
+        qInfo("momentum 0: largest difference %.3g", without);
+        QVERIFY2(without <= 1e-6, qPrintable(QString::number(without)));
+    }
+
+    void momentum_really_moves_the_merged_model() {
+        // Guards the comparison above: the same periods merged without momentum end elsewhere.
+        std::vector<Worker> plain = make_workers(data_, 2);
+        std::vector<Worker> with_momentum = make_workers(data_, 2);
+        ReplicaMerge plain_merge(plain, one_device_group(plain), std::nullopt);
+        ReplicaMerge momentum_merge(with_momentum, one_device_group(with_momentum), 0.9);
+        for (std::uint64_t period = 0; period < 3; ++period) {
+            train_apart(plain, period);
+            train_apart(with_momentum, period);
+            plain_merge.merge(std::vector<double>{0.5, 0.5});
+            momentum_merge.merge(std::vector<double>{0.5, 0.5});
+        }
+        QVERIFY(largest_relative_difference(plain, with_momentum) > 1e-3);
+    }
+
+    void a_group_larger_than_one_weighted_sum_call_is_summed_in_passes() {
+        const int workers = Backend::max_weighted_sum_sources + 5;
+        std::vector<double> weights(static_cast<std::size_t>(workers));
+        for (int i = 0; i < workers; ++i) weights[static_cast<std::size_t>(i)] = (i + 1.0) / (workers * (workers + 1.0) / 2.0);
+        const double difference = compare_routes(data_, workers, {weights}, std::nullopt, one_device_group);
+        qInfo("%d replicas in two passes: largest difference %.3g", workers, difference);
+        // The running sum is rounded to float once between the passes.
+        QVERIFY2(difference <= 1e-6, qPrintable(QString::number(difference)));
+    }
+
+    void several_memory_domains_are_joined_by_the_collective() {
+        HostSummingCollective collective;
+        const auto two_domains = [&](std::vector<Worker>&) {
+            FleetMemoryPlan plan;
+            plan.route = CombineRoute::device_memory;
+            plan.groups = {{0, 2}, {1}, {3, 4}};
+            plan.collective = &collective;
+            return plan;
+        };
+        const std::vector<std::vector<double>> weights = {{0.3, 0.1, 0.2, 0.25, 0.15}, {0.2, 0.2, 0.2, 0.2, 0.2}};
+        const double difference = compare_routes(data_, 5, weights, 0.5, two_domains);
+        qInfo("3 domains joined by a collective: largest difference %.3g", difference);
+        QVERIFY2(difference <= 1e-5, qPrintable(QString::number(difference)));
+        QCOMPARE(collective.calls, 2);
+    }
+
+    void wrong_weights_and_missing_collective_are_rejected() {
+        std::vector<Worker> workers = make_workers(data_, 3);
+        ReplicaMerge merge(workers, one_device_group(workers), std::nullopt);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, merge.merge(std::vector<double>{0.5, 0.5}));
+        FleetMemoryPlan without_collective;
+        without_collective.route = CombineRoute::device_memory;
+        without_collective.groups = {{0}, {1, 2}};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ReplicaMerge(workers, without_collective, std::nullopt));
+    }
+
+    void a_device_too_small_for_the_merge_buffers_says_which() {
+        // Room for the replica and its training buffers but not for three more copies of the model.
+        std::vector<Worker> probe = make_workers(data_, 1);
+        const auto model_bytes = static_cast<std::size_t>(probe.front().replica->parameters().size()) * sizeof(float);
+        const std::size_t limit = static_cast<std::size_t>(probe.front().replica->memory_bytes()) + model_bytes;
+        std::vector<Worker> workers = make_workers(data_, 2, limit);
+        try {
+            ReplicaMerge merge(workers, one_device_group(workers), 0.9);
+            QFAIL("the merge buffers fit a device that cannot hold them");
+        } catch (const DeviceError& error) {
+            const QString message = QString::fromUtf8(error.what());
+            QVERIFY2(message.contains("merge"), error.what());
+        }
+    }
+
+    void plans_follow_the_memory_domains() {
+        HostSummingCollective nccl_like;
+        HostSummingCollective another;
+        const auto plan = [](std::vector<std::string> domains, std::vector<DeviceCollective*> collectives) {
+            return plan_fleet_memory(domains, collectives);
+        };
+        // Partitions of one GPU: one group, in device memory.
+        FleetMemoryPlan one_gpu = plan({"cuda:0", "cuda:0", "cuda:0"}, {nullptr, nullptr, nullptr});
+        QCOMPARE(one_gpu.route, CombineRoute::device_memory);
+        QCOMPARE(one_gpu.groups, (std::vector<std::vector<int>>{{0, 1, 2}}));
+        QVERIFY2(QString::fromStdString(one_gpu.reason).contains("cuda:0"), one_gpu.reason.c_str());
+        // Two GPUs with two partitions each, joined by their family's collective.
+        FleetMemoryPlan two_gpus = plan({"cuda:0", "cuda:1", "cuda:0", "cuda:1"}, {&nccl_like, &nccl_like, &nccl_like, &nccl_like});
+        QCOMPARE(two_gpus.route, CombineRoute::device_memory);
+        QCOMPARE(two_gpus.groups, (std::vector<std::vector<int>>{{0, 2}, {1, 3}}));
+        QCOMPARE(two_gpus.collective, static_cast<DeviceCollective*>(&nccl_like));
+        // No collective, or two that do not know each other: through the host.
+        QCOMPARE(plan({"cuda:0", "cuda:1"}, {nullptr, nullptr}).route, CombineRoute::host_memory);
+        QCOMPARE(plan({"cuda:0", "cuda:1"}, {&nccl_like, &another}).route, CombineRoute::host_memory);
+        // A CPU device in the fleet, or only CPUs: the replicas are in host memory already.
+        QCOMPARE(plan({"cuda:0", "host"}, {&nccl_like, nullptr}).route, CombineRoute::host_memory);
+        FleetMemoryPlan cpus = plan({"host", "host"}, {nullptr, nullptr});
+        QCOMPARE(cpus.route, CombineRoute::host_memory);
+        QVERIFY2(QString::fromStdString(cpus.reason).contains("host memory"), cpus.reason.c_str());
+        // A backend that shares its memory with nobody stands alone and forces the host route.
+        FleetMemoryPlan private_memory = plan({"cuda:0", "", "cuda:0"}, {nullptr, nullptr, nullptr});
+        QCOMPARE(private_memory.route, CombineRoute::host_memory);
+        QCOMPARE(private_memory.groups, (std::vector<std::vector<int>>{{0, 2}, {1}}));
+        QCOMPARE(plan({"cuda:0"}, {nullptr}).route, CombineRoute::host_memory);
+
+        // What the engine's CPU workers report leads to the host route, whose results are unchanged.
+        std::vector<Worker> workers = make_workers(data_, 2);
+        QCOMPARE(plan_fleet_memory(workers).route, CombineRoute::host_memory);
+    }
+};
+
+QTEST_GUILESS_MAIN(ReplicaMergeTest)
+#include "test_replica_merge.moc"
