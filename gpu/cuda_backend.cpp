@@ -85,7 +85,8 @@ CudaBackend::CudaBackend(CudaBackendOptions options)
       gpu_index_(partition_ != nullptr ? partition_->gpu_index() : options.gpu_index),
       allow_tf32_(options.allow_tf32),
       memory_limit_(options.memory_limit_bytes),
-      scratch_(std::make_unique<Scratch>()) {
+      scratch_(std::make_unique<Scratch>()),
+      collective_(std::move(options.collective)) {
     int device_count = 0;
     const cudaError_t count_status = cudaGetDeviceCount(&device_count);
     if (count_status != cudaSuccess || gpu_index_ < 0 || gpu_index_ >= device_count) {

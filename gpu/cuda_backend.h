@@ -18,6 +18,7 @@
 #include <string>
 
 #include "core/backend/backend.h"
+#include "core/backend/device_collective.h"
 #include "core/backend/device_memory_limit.h"
 #include "gpu/green_context_partition.h"
 
@@ -37,6 +38,9 @@ struct CudaBackendOptions {
     std::size_t memory_limit_bytes = 0;
     // A green-context partition to run on; null runs on the whole GPU.
     std::unique_ptr<GreenContext> partition;
+    // What joins this GPU with the fleet's other GPUs (an NcclDeviceCollective shared by the fleet's
+    // backends); null leaves multi-GPU fleets to combine through host memory.
+    std::shared_ptr<DeviceCollective> collective;
 };
 
 class CudaBackend final : public Backend {
@@ -46,6 +50,9 @@ public:
     ~CudaBackend() override;
 
     std::string name() const override { return name_; }
+    // "cuda:<index>" for the whole GPU and for every partition of it: partitions share its memory.
+    std::string memory_domain() const override { return "cuda:" + std::to_string(gpu_index_); }
+    DeviceCollective* device_collective() const override { return collective_.get(); }
     int gpu_index() const { return gpu_index_; }
     // SMs this backend's work runs on: the partition's, or the whole GPU's.
     int sm_count() const { return sm_count_; }
@@ -126,6 +133,7 @@ private:
     cublasContext* cublas_ = nullptr;
     cusparseContext* cusparse_ = nullptr;
     std::unique_ptr<Scratch> scratch_;
+    std::shared_ptr<DeviceCollective> collective_;
     // adaptive_direction's block sums and pinned result, made on its first call. A shared_ptr fixes its
     // deleter where it is made (cuda_backend_adaptive_direction.cpp), so the type stays private to that file.
     struct AdaptiveDirectionScratch;

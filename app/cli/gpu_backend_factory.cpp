@@ -10,6 +10,7 @@
 #include "gpu/cuda_backend.h"
 #include "gpu/cuda_device_list.h"
 #include "gpu/green_context_partition.h"
+#include "gpu/nccl_device_collective.h"
 #endif
 
 namespace tb::cli {
@@ -18,7 +19,9 @@ namespace tb::cli {
 
 namespace {
 
-// The GPUs of one run: checked once, and split once per GPU when devices ask for partitions.
+// The GPUs of one run: checked once, split once per GPU when devices ask for partitions, and joined by
+// one NCCL collective that every backend of the run shares (the fleet uses it when its workers span
+// several GPUs).
 class CudaFleetDevices {
 public:
     std::unique_ptr<Backend> create(const DeviceSpec& device) {
@@ -43,6 +46,7 @@ public:
         options.gpu_index = device.gpu_index;
         options.allow_tf32 = device.allow_tf32;
         options.memory_limit_bytes = memory_limit_bytes_of(device.memory_limit_gb);
+        options.collective = collective_;
         if (device.sm_count > 0) {
             auto& partition = partitions_[device.gpu_index];
             if (partition == nullptr) partition = std::make_unique<gpu::GreenContextPartition>(device.gpu_index);
@@ -56,6 +60,7 @@ private:
     bool listed_ = false;
     gpu::CudaDeviceList list_;
     std::map<int, std::unique_ptr<gpu::GreenContextPartition>> partitions_;
+    std::shared_ptr<gpu::NcclDeviceCollective> collective_ = std::make_shared<gpu::NcclDeviceCollective>();
 };
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "core/fleet/replica_merge.h"
 
-#include <algorithm>
 #include <stdexcept>
 
 #include "core/backend/device_collective.h"
+#include "core/fleet/weighted_sum_in_passes.h"
 
 namespace tb {
 
@@ -70,28 +70,7 @@ void ReplicaMerge::sum_group(const std::vector<int>& group, std::span<const doub
         sources.push_back(parameters_of(workers_, member).data());
         source_weights.push_back(weight);
     }
-    float* sum = buffers.sum.data();
-    const std::int64_t size = buffers.sum.size();
-    if (sources.empty()) {
-        leader.fill(sum, size, 0.0f);
-        return;
-    }
-    // One pass sums up to max_weighted_sum_sources replicas; a larger group carries the running sum into
-    // the next pass as a source of weight 1 (one more float rounding per pass).
-    const auto per_pass = static_cast<std::size_t>(Backend::max_weighted_sum_sources);
-    std::size_t next = std::min(per_pass, sources.size());
-    leader.weighted_sum(std::span(sources).first(next), std::span(source_weights).first(next), sum, size);
-    while (next < sources.size()) {
-        const std::size_t count = std::min(per_pass - 1, sources.size() - next);
-        std::vector<const float*> pass_sources{sum};
-        std::vector<double> pass_weights{1.0};
-        pass_sources.insert(pass_sources.end(), sources.begin() + static_cast<std::ptrdiff_t>(next),
-                            sources.begin() + static_cast<std::ptrdiff_t>(next + count));
-        pass_weights.insert(pass_weights.end(), source_weights.begin() + static_cast<std::ptrdiff_t>(next),
-                            source_weights.begin() + static_cast<std::ptrdiff_t>(next + count));
-        leader.weighted_sum(pass_sources, pass_weights, sum, size);
-        next += count;
-    }
+    weighted_sum_in_passes(leader, sources, source_weights, buffers.sum.data(), buffers.sum.size());
 }
 
 void ReplicaMerge::merge_in_device_memory(std::span<const double> weights) {

@@ -4,6 +4,7 @@
 
 #include "core/data/shuffled_batcher.h"
 #include "core/fleet/executor.h"
+#include "core/fleet/fleet_memory_plan.h"
 #include "core/fleet/gradient_all_reduce.h"
 #include "core/run/training_session.h"
 
@@ -24,6 +25,8 @@ void SyncSgd::run(TrainingSession& session) {
     const auto n = static_cast<std::int64_t>(workers.size());
     Worker& evaluated = workers.front();
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
+    GradientAllReduce all_reduce(workers, plan_fleet_memory(workers));
+    session.log(LogLevel::info, "gradient all-reduce: " + all_reduce.plan().reason);
 
     session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
     while (!session.should_stop()) {
@@ -45,7 +48,7 @@ void SyncSgd::run(TrainingSession& session) {
             start += shard;
         }
         executor->drain();
-        const double bytes = all_reduce_gradients(workers, contributes);
+        const double bytes = all_reduce.run(contributes);
         executor->communicate(bytes);
         // The rate belongs to the global batch: with optimizer.lr_reference_batch it scales with it.
         const auto rate = static_cast<float>(session.learning_rate(global));

@@ -17,110 +17,29 @@
 #include <vector>
 
 #include "core/backend/cpu_backend.h"
-#include "core/backend/device_collective.h"
-#include "core/data/synthetic_xmlc.h"
 #include "core/errors.h"
 #include "core/fleet/fleet_memory_plan.h"
 #include "core/fleet/replica_merge.h"
-#include "core/model/model_config.h"
-#include "core/random/random_stream.h"
+#include "tests/core/host_staged_collective.h"
+#include "tests/core/replica_fleet.h"
 
 using namespace tb;
+using namespace tb::testing;
 
 namespace {
 
-constexpr std::uint64_t model_seed = 7;
-
-DataSplit small_task() {
-    SyntheticXmlcSpec spec = small_synthetic_xmlc();
-    spec.num_features = 3000;
-    spec.num_labels = 60;
-    spec.train_samples = 100;
-    spec.test_samples = 10;
-    return generate_synthetic_xmlc(spec);
+// `count` single-threaded CPU workers, each device holding memory_limit_bytes at most (0: no limit).
+std::vector<Worker> make_cpu_workers(const DataSplit& data, int count, std::size_t memory_limit_bytes = 0) {
+    return make_workers(data, count, [&](int) { return std::make_unique<CpuBackend>(1, memory_limit_bytes); });
 }
 
-// `count` CPU workers holding the same freshly initialised replica.
-std::vector<Worker> make_workers(const DataSplit& data, int count, std::size_t memory_limit_bytes = 0) {
-    std::vector<Worker> workers;
-    for (int i = 0; i < count; ++i) {
-        Worker worker;
-        worker.index = i;
-        worker.backend = std::make_unique<CpuBackend>(1, memory_limit_bytes);
-        std::unique_ptr<Model> model = create_model(ModelConfig{}, data.train, model_seed);
-        const std::vector<float> initial = model->initial_parameters(model_seed);
-        worker.replica = std::make_unique<Replica>(*worker.backend, std::move(model), initial, OptimizerConfig{});
-        workers.push_back(std::move(worker));
-    }
-    return workers;
-}
-
-// Moves every replica away from where it is by its own random step, as a merge period of training
-// would; `period` picks the steps, so two fleets given the same periods take the same steps.
-void train_apart(std::vector<Worker>& workers, std::uint64_t period) {
-    for (Worker& worker : workers) {
-        RandomStream random(period * 1000 + static_cast<std::uint64_t>(worker.index));
-        std::vector<float> parameters = download_parameters(worker);
-        for (float& value : parameters) value += static_cast<float>(0.05 * (random.uniform() - 0.5));
-        worker.replica->parameters().upload(parameters);
-    }
-}
-
-// Largest difference between corresponding parameters of the two fleets' replicas, relative to the
-// largest parameter magnitude; also checks that each fleet's replicas are all equal.
-double largest_relative_difference(std::vector<Worker>& first, std::vector<Worker>& second) {
-    const std::vector<float> reference = download_parameters(first.front());
-    double largest_value = 0;
-    for (float value : reference) largest_value = std::max(largest_value, static_cast<double>(std::fabs(value)));
-    double largest_difference = 0;
-    for (std::vector<Worker>* fleet : {&first, &second}) {
-        for (Worker& worker : *fleet) {
-            const std::vector<float> parameters = download_parameters(worker);
-            for (std::size_t k = 0; k < parameters.size(); ++k) {
-                largest_difference = std::max(largest_difference, static_cast<double>(std::fabs(parameters[k] - reference[k])));
-            }
-        }
-    }
-    return largest_difference / largest_value;
-}
-
-// Sums through host memory in double, as a stand-in for NCCL, and counts its calls.
-class HostSummingCollective final : public DeviceCollective {
-public:
-    void weighted_all_reduce(std::span<Backend* const> backends, std::span<float* const> buffers, std::int64_t count,
-                             std::span<const float> weights) override {
-        ++calls;
-        std::vector<double> sum(static_cast<std::size_t>(count), 0.0);
-        std::vector<float> part(static_cast<std::size_t>(count));
-        for (std::size_t i = 0; i < buffers.size(); ++i) {
-            backends[i]->copy_device_to_host(part.data(), buffers[i], part.size() * sizeof(float));
-            for (std::size_t k = 0; k < part.size(); ++k) sum[k] += static_cast<double>(weights[i]) * part[k];
-        }
-        const std::vector<float> total(sum.begin(), sum.end());
-        for (std::size_t i = 0; i < buffers.size(); ++i) {
-            backends[i]->copy_host_to_device(buffers[i], total.data(), total.size() * sizeof(float));
-        }
-    }
-    int calls = 0;
-};
-
-// Runs `periods` merge periods on two identical fleets, one per plan, and returns the largest relative
-// difference seen after any merge.
+// Two CPU fleets, one merging through host memory and one by `device_plan`.
 double compare_routes(const DataSplit& data, int worker_count, const std::vector<std::vector<double>>& weights_per_period,
                       std::optional<double> momentum, const std::function<FleetMemoryPlan(std::vector<Worker>&)>& device_plan) {
-    std::vector<Worker> host_fleet = make_workers(data, worker_count);
-    std::vector<Worker> device_fleet = make_workers(data, worker_count);
-    ReplicaMerge host_merge(host_fleet, single_group_plan(host_fleet, CombineRoute::host_memory), momentum);
-    ReplicaMerge device_merge(device_fleet, device_plan(device_fleet), momentum);
-    double largest = 0;
-    for (std::size_t period = 0; period < weights_per_period.size(); ++period) {
-        train_apart(host_fleet, period);
-        train_apart(device_fleet, period);
-        host_merge.merge(weights_per_period[period]);
-        device_merge.merge(weights_per_period[period]);
-        largest = std::max(largest, largest_relative_difference(host_fleet, device_fleet));
-    }
-    return largest;
+    std::vector<Worker> host_fleet = make_cpu_workers(data, worker_count);
+    std::vector<Worker> device_fleet = make_cpu_workers(data, worker_count);
+    return compare_merges(host_fleet, single_group_plan(host_fleet, CombineRoute::host_memory), device_fleet,
+                          device_plan(device_fleet), weights_per_period, momentum);
 }
 
 FleetMemoryPlan one_device_group(std::vector<Worker>& workers) {
@@ -133,7 +52,7 @@ class ReplicaMergeTest : public QObject {
     Q_OBJECT
 
 private:
-    DataSplit data_ = small_task();
+    DataSplit data_ = small_merge_task();
 
 private slots:
     void device_memory_merge_equals_the_host_merge() {
@@ -164,8 +83,8 @@ private slots:
 
     void momentum_really_moves_the_merged_model() {
         // Guards the comparison above: the same periods merged without momentum end elsewhere.
-        std::vector<Worker> plain = make_workers(data_, 2);
-        std::vector<Worker> with_momentum = make_workers(data_, 2);
+        std::vector<Worker> plain = make_cpu_workers(data_, 2);
+        std::vector<Worker> with_momentum = make_cpu_workers(data_, 2);
         ReplicaMerge plain_merge(plain, one_device_group(plain), std::nullopt);
         ReplicaMerge momentum_merge(with_momentum, one_device_group(with_momentum), 0.9);
         for (std::uint64_t period = 0; period < 3; ++period) {
@@ -188,7 +107,7 @@ private slots:
     }
 
     void several_memory_domains_are_joined_by_the_collective() {
-        HostSummingCollective collective;
+        HostStagedCollective collective;
         const auto two_domains = [&](std::vector<Worker>&) {
             FleetMemoryPlan plan;
             plan.route = CombineRoute::device_memory;
@@ -204,7 +123,7 @@ private slots:
     }
 
     void wrong_weights_and_missing_collective_are_rejected() {
-        std::vector<Worker> workers = make_workers(data_, 3);
+        std::vector<Worker> workers = make_cpu_workers(data_, 3);
         ReplicaMerge merge(workers, one_device_group(workers), std::nullopt);
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, merge.merge(std::vector<double>{0.5, 0.5}));
         FleetMemoryPlan without_collective;
@@ -215,10 +134,10 @@ private slots:
 
     void a_device_too_small_for_the_merge_buffers_says_which() {
         // Room for the replica and its training buffers but not for three more copies of the model.
-        std::vector<Worker> probe = make_workers(data_, 1);
+        std::vector<Worker> probe = make_cpu_workers(data_, 1);
         const auto model_bytes = static_cast<std::size_t>(probe.front().replica->parameters().size()) * sizeof(float);
         const std::size_t limit = static_cast<std::size_t>(probe.front().replica->memory_bytes()) + model_bytes;
-        std::vector<Worker> workers = make_workers(data_, 2, limit);
+        std::vector<Worker> workers = make_cpu_workers(data_, 2, limit);
         try {
             ReplicaMerge merge(workers, one_device_group(workers), 0.9);
             QFAIL("the merge buffers fit a device that cannot hold them");
@@ -229,8 +148,8 @@ private slots:
     }
 
     void plans_follow_the_memory_domains() {
-        HostSummingCollective nccl_like;
-        HostSummingCollective another;
+        HostStagedCollective nccl_like;
+        HostStagedCollective another;
         const auto plan = [](std::vector<std::string> domains, std::vector<DeviceCollective*> collectives) {
             return plan_fleet_memory(domains, collectives);
         };
@@ -259,7 +178,7 @@ private slots:
         QCOMPARE(plan({"cuda:0"}, {nullptr}).route, CombineRoute::host_memory);
 
         // What the engine's CPU workers report leads to the host route, whose results are unchanged.
-        std::vector<Worker> workers = make_workers(data_, 2);
+        std::vector<Worker> workers = make_cpu_workers(data_, 2);
         QCOMPARE(plan_fleet_memory(workers).route, CombineRoute::host_memory);
     }
 };
