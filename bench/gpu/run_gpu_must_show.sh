@@ -4,7 +4,8 @@
 #   2. the GPU tests: conformance suite (whole GPU and a green-context partition), green-context
 #      partitions (disjoint, GEMM rate following the SM share), NCCL weighted all-reduce, backend extras
 #   3. a sparse MLP trained on the GPU reaches the CPU's P@1 within 0.01 (same config, same seed)
-#   4. Adaptive SGD vs sync_sgd on a green-context fleet of 64 + 32 + 16 + 16 SMs, wall clock
+#   4. Adaptive SGD vs sync_sgd on a green-context fleet of 64 + 32 + 16 + 16 SMs, wall clock, and what
+#      one merge and one gradient all-reduce cost there, in GPU memory and through the host
 #   5. training throughput on the Delicious-200K and Amazon-670K shapes against PyTorch, and the
 #      output-layer GEMM against cuBLAS's measured peak (PyTorch part skipped when torch is missing)
 # Usage: bench/gpu/run_gpu_must_show.sh [OUTPUT_DIR]   (default: bench-gpu-results)
@@ -22,8 +23,9 @@ note() { echo "$*" | tee -a "$summary"; }
 note "== 1. build and devices"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTB_GUI=OFF -DTB_CUDA=ON > "$out/configure.log" 2>&1 \
   || { note "configure failed: see $out/configure.log"; exit 1; }
-ninja -C "$build" trainbench-cli cuda_training_throughput test_cuda_backend test_cuda_conformance \
-  test_green_context_partition test_nccl_communicator_group > "$out/build.log" 2>&1 \
+ninja -C "$build" trainbench-cli cuda_training_throughput fleet_combine_bench test_cuda_backend \
+  test_cuda_conformance test_green_context_partition test_nccl_communicator_group test_device_merge \
+  > "$out/build.log" 2>&1 \
   || { note "build failed: see $out/build.log"; exit 1; }
 "$build/app/trainbench-cli" devices | tee -a "$summary"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | sed 's/^/nvidia-smi: /' | tee -a "$summary"
@@ -69,6 +71,10 @@ for method in ("adaptive_sgd", "sync_sgd"):
 PY
 note "per-worker throughput and batch sizes: trainbench-cli runs show <id> --db $out/runs.sqlite (device_samples)"
 "$build/app/trainbench-cli" runs list --db "$out/runs.sqlite" >> "$summary" 2>&1
+note "routes the green fleet's runs logged (expected: in place, in the memory of cuda:0)"
+grep -h -E "model merges:|gradient all-reduce:" "$out"/green_fleet_*.log | sort -u | tee -a "$summary"
+"$build/bench/fleet_combine_bench" --backend cuda --workers 4 --repeats 10 | tee "$out/fleet_combine.log" \
+  | tee -a "$summary"
 
 note "== 5. throughput against PyTorch"
 "$build/bench/cuda_training_throughput" --steps 50 | tee "$out/trainbench_throughput.log" | tee -a "$summary"

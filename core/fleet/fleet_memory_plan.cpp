@@ -41,24 +41,23 @@ FleetMemoryPlan plan_fleet_memory(std::span<const std::string> domains, std::spa
             plan.reason = "a backend whose memory no other backend reaches: combining through host memory";
             return plan;
         }
-        if (domain == "host") {
-            plan.reason = "replicas in host memory: combining there, in double precision";
-            return plan;
-        }
     }
     if (plan.groups.size() == 1) {
-        plan.route = CombineRoute::device_memory;
-        plan.reason = "every replica in the memory of " + group_domains.front() + ": combining there";
+        plan.route = CombineRoute::in_place;
+        plan.reason = "every replica in " + (group_domains.front() == "host" ? std::string("host memory")
+                                                                              : "the memory of " + group_domains.front()) +
+                      ": combining them in place";
         return plan;
     }
     DeviceCollective* const collective = collectives[static_cast<std::size_t>(plan.groups.front().front())];
     for (const std::vector<int>& group : plan.groups) {
         if (collective == nullptr || collectives[static_cast<std::size_t>(group.front())] != collective) {
-            plan.reason = "devices that no one collective joins: combining through host memory";
+            plan.reason = "memories that no one collective joins (" + std::to_string(plan.groups.size()) +
+                          " groups): combining through host memory";
             return plan;
         }
     }
-    plan.route = CombineRoute::device_memory;
+    plan.route = CombineRoute::in_place;
     plan.collective = collective;
     plan.reason = "replicas on " + std::to_string(plan.groups.size()) +
                   " devices: summing within each device, then across them with the device collective";

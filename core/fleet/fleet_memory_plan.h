@@ -1,15 +1,17 @@
 #pragma once
 // Where a fleet combines its replicas (the model merges of the averaging methods, sync_sgd's gradient
-// all-reduce): in device memory or through host memory.
+// all-reduce): in place, in the memory the replicas live in, or staged through host memory.
 //
-// Workers whose backends share a memory domain (Backend::memory_domain: the partitions of one GPU)
-// form a group; the group's first worker leads it. In device memory, each group sums its members into
-// its leader's memory with the leader's own operations, the leaders' sums are joined by the device
-// collective their backends offer (NCCL across GPUs) when there are several groups, and each leader
-// copies the result back to its members. Nothing crosses the host bus. Through host memory, every
-// replica is downloaded, summed in double in worker order and uploaded again: any mix of backends
-// works, and on CPU fleets this is the plan chosen, since host memory is where the replicas already
-// live and the double sums are free of rounding-order effects.
+// Workers whose backends share a memory domain (Backend::memory_domain: the CPU workers in host memory,
+// the partitions of one GPU in its memory) form a group; the group's first worker leads it. In place,
+// each group sums its members into its leader's memory with the leader's own operations, the leaders'
+// sums are joined by the device collective their backends offer (NCCL across GPUs) when there are
+// several groups, and each leader copies the result back to its members: no replica crosses the host
+// bus, and no copy of it is made in host memory. Through host, every replica is downloaded, summed in
+// double in worker order and uploaded again: any mix of backends works (a CPU worker beside GPU ones,
+// GPUs that no collective joins). Both routes sum the models and the dense gradients in double and
+// round once (Backend::weighted_sum), so they agree on those; merge momentum and the sparse gradient
+// rows are float arithmetic in another order on each.
 
 #include <span>
 #include <string>
@@ -21,28 +23,28 @@ namespace tb {
 
 class DeviceCollective;
 
-enum class CombineRoute { host_memory, device_memory };
+enum class CombineRoute { through_host, in_place };
 
 struct FleetMemoryPlan {
-    CombineRoute route = CombineRoute::host_memory;
+    CombineRoute route = CombineRoute::through_host;
     // Worker indices grouped by memory domain, groups in order of their first worker; the first index
     // of each group is its leader. Filled for both routes.
     std::vector<std::vector<int>> groups;
-    // Joins the groups' leaders in device memory; needed only when there are several groups.
+    // Joins the groups' leaders in place; needed only when there are several groups.
     DeviceCollective* collective = nullptr;
     // Why this route: shown in the run's log, so a slow merge can be traced to its cause.
     std::string reason;
 };
 
-// The plan a run uses: device memory when every worker's memory domain is a device's (not "host" and
-// not empty) and the groups are one, or several that one collective joins; host memory otherwise.
+// The plan a run uses: in place when no worker's memory domain is empty and the groups are one, or
+// several that one collective joins; through host otherwise.
 FleetMemoryPlan plan_fleet_memory(const std::vector<Worker>& workers);
 // The same decision from what the workers' backends report: domains[i] and collectives[i] are worker
 // i's Backend::memory_domain() and Backend::device_collective().
 FleetMemoryPlan plan_fleet_memory(std::span<const std::string> domains, std::span<DeviceCollective* const> collectives);
 
 // Every worker in one group and the route asked for, whatever the backends report: for tests and
-// benchmarks that put CPU backends (which share host memory) on the device-memory route.
+// benchmarks that compare the routes on one fleet.
 FleetMemoryPlan single_group_plan(const std::vector<Worker>& workers, CombineRoute route);
 
 }  // namespace tb

@@ -42,11 +42,11 @@ void require_every_worker_in_one_group(const FleetMemoryPlan& plan, std::size_t 
 
 GradientAllReduce::GradientAllReduce(std::vector<Worker>& workers, FleetMemoryPlan plan)
     : workers_(workers), plan_(std::move(plan)) {
-    if (plan_.route == CombineRoute::host_memory || workers_.empty()) return;
+    if (plan_.route == CombineRoute::through_host || workers_.empty()) return;
     require_every_worker_in_one_group(plan_, workers_.size());
     if (plan_.groups.size() > 1 && plan_.collective == nullptr) {
         throw std::invalid_argument(
-            "gradient all-reduce: a device-memory plan across several memory domains needs a device collective");
+            "gradient all-reduce: an in-place plan across several memory domains needs a device collective");
     }
 
     const ArenaLayout& layout = workers_.front().replica->parameters().layout();
@@ -76,11 +76,11 @@ GradientAllReduce::GradientAllReduce(std::vector<Worker>& workers, FleetMemoryPl
 double GradientAllReduce::run(const std::vector<char>& contributes) {
     if (workers_.empty()) return 0;
     if (contributes.size() != workers_.size()) throw std::invalid_argument("one contribution flag per worker is needed");
-    if (plan_.route == CombineRoute::host_memory) return all_reduce_gradients_through_host(workers_, contributes);
-    return run_in_device_memory(contributes);
+    if (plan_.route == CombineRoute::through_host) return all_reduce_gradients_through_host(workers_, contributes);
+    return run_in_place(contributes);
 }
 
-double GradientAllReduce::run_in_device_memory(const std::vector<char>& contributes) {
+double GradientAllReduce::run_in_place(const std::vector<char>& contributes) {
     // Each gradient was last written on its own worker's stream; the leaders read them on theirs.
     for (Worker& worker : workers_) worker.backend->synchronize();
 
@@ -149,7 +149,7 @@ double GradientAllReduce::reduce_row_sparse_segment_within_group(std::size_t gro
     Backend& leader = *workers_[position(group.front())].backend;
     GroupScratch& scratch = group_scratch_[group_index];
 
-    // Only the row lists come to the host, to take their union; the values stay in device memory.
+    // Only the row lists come to the host, to take their union; the values stay where they are.
     union_rows_.clear();
     std::int64_t longest = 0;
     for (const int member : group) {

@@ -4,13 +4,13 @@
 // segments are summed element by element; a row-sparse segment (the sparse input layer) is summed over
 // the union of the rows the workers touched, so untouched rows still cost nothing.
 //
-// It takes the fleet's memory plan (fleet_memory_plan.h). Through host memory, gradients are summed in
-// double precision in worker order (gradient_all_reduce_through_host.h): deterministic, and what CPU
-// fleets use. In device memory, each group's leader sums its members with its own operations into
-// buffers it keeps between steps, so a step allocates nothing once the row unions stop growing and
-// only the row lists of the sparse segments cross the host bus. The dense sums are the host route's to
-// the bit (Backend::weighted_sum adds in double and rounds once); the sparse rows are gathered by a
-// float product, so there the routes agree up to float rounding.
+// It takes the fleet's memory plan (fleet_memory_plan.h). In place (CPU fleets, the partitions of a
+// GPU, GPUs joined by NCCL), each group's leader sums its members with its own operations into buffers
+// it keeps between steps, so a step allocates nothing once the row unions stop growing and only the
+// row lists of the sparse segments cross the host bus. Through host (mixed fleets), gradients are
+// downloaded and summed in double precision in worker order (gradient_all_reduce_through_host.h). The
+// dense sums agree to the bit (Backend::weighted_sum adds in double and rounds once); the sparse rows
+// are gathered in place by a float product, so there the routes agree up to float rounding.
 
 #include <cstdint>
 #include <vector>
@@ -23,7 +23,7 @@ namespace tb {
 
 class GradientAllReduce {
 public:
-    // Throws std::invalid_argument when a device-memory plan does not place every worker in exactly
+    // Throws std::invalid_argument when an in-place plan does not place every worker in exactly
     // one group, or has several groups and no collective; DeviceError when a leader cannot hold the
     // dense sums (naming them).
     GradientAllReduce(std::vector<Worker>& workers, FleetMemoryPlan plan);
@@ -53,7 +53,7 @@ private:
         std::vector<DeviceBuffer<std::int64_t>> selection_offsets;
     };
 
-    double run_in_device_memory(const std::vector<char>& contributes);
+    double run_in_place(const std::vector<char>& contributes);
     void sum_dense_segments_within_group(std::size_t group_index, const std::vector<char>& contributes);
     void copy_dense_sums_to_members(std::size_t group_index);
     double reduce_row_sparse_segment_within_group(std::size_t group_index, const std::vector<char>& contributes,

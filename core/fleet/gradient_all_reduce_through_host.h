@@ -1,7 +1,7 @@
 #pragma once
-// The host-memory route of the gradient all-reduce (gradient_all_reduce.h): every worker's gradient is
+// The through-host route of the gradient all-reduce (gradient_all_reduce.h): every worker's gradient is
 // downloaded, summed in double precision in worker order and uploaded again. Any mix of backends works
-// and the result is deterministic. The device-memory route also comes here for row-sparse segments
+// and the result is deterministic. The in-place route also comes here for row-sparse segments
 // when the fleet spans several memory domains, since the device collective only sums buffers of one
 // shape and the workers' touched rows differ.
 

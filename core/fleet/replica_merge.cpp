@@ -19,12 +19,12 @@ ParameterArena& parameters_of(std::vector<Worker>& workers, int index) {
 ReplicaMerge::ReplicaMerge(std::vector<Worker>& workers, FleetMemoryPlan plan, std::optional<double> merge_momentum)
     : workers_(workers), plan_(std::move(plan)), merge_momentum_(merge_momentum) {
     if (workers_.empty()) throw std::invalid_argument("a merge needs at least one worker");
-    if (plan_.route == CombineRoute::host_memory) {
+    if (plan_.route == CombineRoute::through_host) {
         if (merge_momentum_) host_momentum_.emplace(*merge_momentum_, download_parameters(workers_.front()));
         return;
     }
     if (plan_.groups.size() > 1 && plan_.collective == nullptr) {
-        throw std::invalid_argument("a device-memory merge across several memory domains needs a device collective");
+        throw std::invalid_argument("an in-place merge across several memory domains needs a device collective");
     }
     const std::int64_t size = workers_.front().replica->parameters().size();
     group_buffers_.resize(plan_.groups.size());
@@ -46,10 +46,10 @@ ReplicaMerge::ReplicaMerge(std::vector<Worker>& workers, FleetMemoryPlan plan, s
 
 void ReplicaMerge::merge(std::span<const double> weights) {
     if (weights.size() != workers_.size()) throw std::invalid_argument("one merge weight per worker is needed");
-    if (plan_.route == CombineRoute::host_memory) {
+    if (plan_.route == CombineRoute::through_host) {
         merge_through_host(weights);
     } else {
-        merge_in_device_memory(weights);
+        merge_in_place(weights);
     }
 }
 
@@ -73,7 +73,7 @@ void ReplicaMerge::sum_group(const std::vector<int>& group, std::span<const doub
     weighted_sum_in_passes(leader, sources, source_weights, buffers.sum.data(), buffers.sum.size());
 }
 
-void ReplicaMerge::merge_in_device_memory(std::span<const double> weights) {
+void ReplicaMerge::merge_in_place(std::span<const double> weights) {
     // Each replica was last written on its own backend's stream; the leaders read them on theirs.
     for (Worker& worker : workers_) worker.backend->synchronize();
     for (std::size_t g = 0; g < plan_.groups.size(); ++g) sum_group(plan_.groups[g], weights, group_buffers_[g]);

@@ -3,10 +3,10 @@
 // plain mean): every replica becomes sum_i weights[i] * w_i, then, where the method asks for it,
 // heavy-ball momentum on the sequence of merged models (MergeMomentum in model_merge.h).
 //
-// It takes the fleet's memory plan (fleet_memory_plan.h). In device memory, each group's leader keeps
-// the merge's working buffers (the sum, and with momentum the previous merged model and its last
-// displacement) between merges, so a merge allocates nothing once the first is done and no replica
-// crosses the host bus. Through host memory, it is model_merge.h's download, double sum and upload.
+// It takes the fleet's memory plan (fleet_memory_plan.h). In place, each group's leader keeps the
+// merge's working buffers (the sum, and with momentum the previous merged model and its last
+// displacement) between merges, so a merge allocates nothing once the first is done and no replica is
+// copied through the host. Through host, it is model_merge.h's download, double sum and upload.
 // Both routes sum each element in double in worker order and round it once (Backend::weighted_sum), so
 // their merged models agree; the momentum step is float arithmetic on both, in a different order.
 
@@ -42,7 +42,7 @@ private:
     };
 
     void merge_through_host(std::span<const double> weights);
-    void merge_in_device_memory(std::span<const double> weights);
+    void merge_in_place(std::span<const double> weights);
     // Sums the group's replicas, weighted, into its leader's buffer.
     void sum_group(const std::vector<int>& group, std::span<const double> weights, GroupBuffers& buffers);
 

@@ -72,13 +72,13 @@ private slots:
         std::vector<Worker> on_gpu = gpu_zero_fleet(data_, how);
         qInfo("%s", qPrintable(how));
         const FleetMemoryPlan plan = plan_fleet_memory(on_gpu);
-        QCOMPARE(plan.route, CombineRoute::device_memory);
+        QCOMPARE(plan.route, CombineRoute::in_place);
         QCOMPARE(plan.groups.size(), std::size_t{1});
 
         std::vector<Worker> on_cpu = cpu_fleet(data_, static_cast<int>(on_gpu.size()));
         const std::vector<std::vector<double>> weights = {
             {0.25, 0.25, 0.25, 0.25}, {0.4, 0.3, 0.2, 0.1}, {0.55, 0.0, 0.3, 0.15}};
-        const double plain = compare_merges(on_cpu, single_group_plan(on_cpu, CombineRoute::host_memory), on_gpu, plan,
+        const double plain = compare_merges(on_cpu, single_group_plan(on_cpu, CombineRoute::through_host), on_gpu, plan,
                                             weights, std::nullopt);
         qInfo("plain average on the GPU against the CPU's host merge: largest difference %.3g", plain);
         // Both sum in double and round once.
@@ -92,7 +92,7 @@ private slots:
         std::vector<Worker> on_cpu = cpu_fleet(data_, static_cast<int>(on_gpu.size()));
         const std::vector<std::vector<double>> weights = {
             {0.25, 0.25, 0.25, 0.25}, {0.4, 0.3, 0.2, 0.1}, {0.1, 0.2, 0.3, 0.4}};
-        const double difference = compare_merges(on_cpu, single_group_plan(on_cpu, CombineRoute::host_memory), on_gpu,
+        const double difference = compare_merges(on_cpu, single_group_plan(on_cpu, CombineRoute::through_host), on_gpu,
                                                  plan_fleet_memory(on_gpu), weights, 0.9);
         qInfo("momentum 0.9 on the GPU against the CPU's host merge: largest difference %.3g", difference);
         // As in tests/core/test_replica_merge.cpp: float momentum steps in another order.
@@ -114,7 +114,7 @@ private slots:
             reference_sum(download_gradients(on_gpu), everyone, on_gpu.front().replica->parameters().layout());
 
         GradientAllReduce all_reduce(on_gpu, plan_fleet_memory(on_gpu));
-        QCOMPARE(all_reduce.plan().route, CombineRoute::device_memory);
+        QCOMPARE(all_reduce.plan().route, CombineRoute::in_place);
         const double bytes = all_reduce.run(everyone);
         QCOMPARE(bytes, reference.bytes);
         const Difference difference = difference_from(download_gradients(on_gpu), reference);
@@ -184,10 +184,10 @@ private slots:
             return std::make_unique<gpu::CudaBackend>(std::move(options));
         });
         const FleetMemoryPlan plan = plan_fleet_memory(on_gpus);
-        QCOMPARE(plan.route, CombineRoute::device_memory);
+        QCOMPARE(plan.route, CombineRoute::in_place);
         QCOMPARE(plan.groups, (std::vector<std::vector<int>>{{0, 2}, {1, 3}}));
         std::vector<Worker> on_cpu = cpu_fleet(data_, 4);
-        const double difference = compare_merges(on_cpu, single_group_plan(on_cpu, CombineRoute::host_memory), on_gpus,
+        const double difference = compare_merges(on_cpu, single_group_plan(on_cpu, CombineRoute::through_host), on_gpus,
                                                  plan, {{0.4, 0.3, 0.2, 0.1}, {0.1, 0.2, 0.3, 0.4}}, 0.5);
         qInfo("two GPUs joined by NCCL against the CPU's host merge: largest difference %.3g", difference);
         // NCCL adds the two GPUs' float sums in float: one more rounding than the host route.
