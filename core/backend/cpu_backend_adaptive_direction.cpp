@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/backend/adaptive_direction_constants.h"
 #include "core/backend/adaptive_direction_host.h"
 #include "core/backend/cpu_backend.h"
 #include "core/backend/cpu_vectorizable_math.h"
@@ -27,32 +28,6 @@ namespace {
 // Touched elements per chunk: a chunk's seven streams (w, g, m, v in; m, v, d out) stay a few hundred
 // KiB, and a large segment still has hundreds of chunks to balance over the team.
 constexpr std::int64_t direction_chunk = std::int64_t{1} << 14;
-
-// The parameters widened to double once per call, with 1 - beta formed in double as the default does.
-struct DirectionConstants {
-    double gradient_scale;
-    double l2_weight_decay;
-    double decoupled_weight_decay;
-    double beta1;
-    double beta2;
-    double one_minus_beta1;
-    double one_minus_beta2;
-    double epsilon;
-    double first_moment_correction;
-    double second_moment_correction;
-
-    explicit DirectionConstants(const AdaptiveDirectionParameters& p)
-        : gradient_scale(p.gradient_scale),
-          l2_weight_decay(p.l2_weight_decay),
-          decoupled_weight_decay(p.decoupled_weight_decay),
-          beta1(p.beta1),
-          beta2(p.beta2),
-          one_minus_beta1(1.0 - static_cast<double>(p.beta1)),
-          one_minus_beta2(1.0 - static_cast<double>(p.beta2)),
-          epsilon(p.epsilon),
-          first_moment_correction(p.first_moment_correction),
-          second_moment_correction(p.second_moment_correction) {}
-};
 
 // Elements are computed in blocks: first the element-wise pass, which stores the directions also in
 // double, then the three norms over the block, whose operands are still in L1. Kept apart, both loops
@@ -153,7 +128,7 @@ DirectionNorms CpuBackend::adaptive_direction(ConstMatrixView weights, const std
         }
     }
 
-    const DirectionConstants constants(parameters);
+    const DirectionConstants constants = direction_constants_of(parameters);
     const auto range = parameters.moments ? direction_range<true> : direction_range<false>;
     const std::int64_t chunks = (count + direction_chunk - 1) / direction_chunk;
     std::vector<DirectionNorms> partials(static_cast<std::size_t>(chunks));

@@ -209,9 +209,7 @@ double GradientAllReduce::reduce_row_sparse_segment_within_group(std::size_t gro
     for (const int member : group) {
         Backend& backend = *workers_[position(member)].backend;
         RowSparseGradient& gradient = workers_[position(member)].replica->gradients().row_sparse(segment_index);
-        gradient.values.resize(backend, std::max<std::int64_t>(union_count, 1), cols, "summed sparse gradient");
-        ensure_capacity(gradient.rows, backend, std::max<std::int64_t>(union_count, 1), "summed sparse gradient rows");
-        gradient.row_count = union_count;
+        gradient.make_room(backend, union_count, cols, "summed sparse gradient", "summed sparse gradient rows");
         if (union_count > 0) {
             leader.copy_device_to_device(gradient.rows.data(), scratch.union_rows.data(),
                                          static_cast<std::size_t>(union_count) * sizeof(std::int32_t));

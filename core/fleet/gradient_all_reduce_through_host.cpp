@@ -72,9 +72,7 @@ double reduce_row_sparse_segment_through_host(std::vector<Worker>& workers, cons
     const std::vector<float> total(sum.begin(), sum.end());
     for (Worker& worker : workers) {
         RowSparseGradient& gradient = worker.replica->gradients().row_sparse(segment_index);
-        gradient.values.resize(*worker.backend, std::max<std::int64_t>(row_total, 1), cols, "summed sparse gradient");
-        ensure_capacity(gradient.rows, *worker.backend, std::max<std::int64_t>(row_total, 1), "summed sparse gradient rows");
-        gradient.row_count = row_total;
+        gradient.make_room(*worker.backend, row_total, cols, "summed sparse gradient", "summed sparse gradient rows");
         if (row_total > 0) {
             gradient.rows.upload(std::span<const std::int32_t>(union_rows));
             worker.backend->copy_host_to_device(gradient.values.data(), total.data(), total.size() * sizeof(float));

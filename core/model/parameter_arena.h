@@ -4,6 +4,7 @@
 // layout, so averaging, all-reduce and merges are single operations over flat buffers, and layer-wise
 // optimizers walk the segments.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -71,6 +72,15 @@ struct RowSparseGradient {
     DeviceBuffer<std::int32_t> rows;
     DeviceMatrix values;
     std::int64_t row_count = 0;
+
+    // Room for `count` rows of `cols` values on `backend` (growing only; at least one row, so the buffers
+    // exist even for an empty batch), and row_count set to count. values_what and rows_what name the two
+    // buffers in an out-of-memory error.
+    void make_room(Backend& backend, std::int64_t count, std::int64_t cols, const char* values_what, const char* rows_what) {
+        values.resize(backend, std::max<std::int64_t>(count, 1), cols, values_what);
+        ensure_capacity(rows, backend, std::max<std::int64_t>(count, 1), rows_what);
+        row_count = count;
+    }
 };
 
 // The gradients of one replica: a dense arena for the ordinary segments (row-sparse segments' part of

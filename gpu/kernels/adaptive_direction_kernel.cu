@@ -17,6 +17,7 @@
 
 #include <stdexcept>
 
+#include "core/backend/adaptive_direction_constants.h"
 #include "gpu/gpu_status_check.h"
 #include "gpu/kernels/adaptive_direction_kernel.h"
 #include "gpu/kernels/launch_geometry.cuh"
@@ -26,33 +27,6 @@ namespace {
 
 constexpr int direction_threads = threads_per_block;
 constexpr int summed_quantities = adaptive_direction_result_count;
-
-// The parameters widened to double once per call, with 1 - beta formed in double as on the CPU.
-struct DirectionConstants {
-    double gradient_scale;
-    double l2_weight_decay;
-    double decoupled_weight_decay;
-    double beta1;
-    double beta2;
-    double one_minus_beta1;
-    double one_minus_beta2;
-    double epsilon;
-    double first_moment_correction;
-    double second_moment_correction;
-};
-
-DirectionConstants constants_of(const AdaptiveDirectionParameters& p) {
-    return {p.gradient_scale,
-            p.l2_weight_decay,
-            p.decoupled_weight_decay,
-            p.beta1,
-            p.beta2,
-            1.0 - static_cast<double>(p.beta1),
-            1.0 - static_cast<double>(p.beta2),
-            p.epsilon,
-            p.first_moment_correction,
-            p.second_moment_correction};
-}
 
 // ---- kernels ---------------------------------------------------------------------------------------
 
@@ -154,7 +128,7 @@ void launch_adaptive_direction(ConstMatrixView weights, const std::int32_t* rows
                                cudaStream_t stream) {
     const std::int64_t count = gradient.size();
     if (count <= 0) throw std::invalid_argument("launch_adaptive_direction: called without elements");
-    const DirectionConstants constants = constants_of(parameters);
+    const DirectionConstants constants = direction_constants_of(parameters);
     if (parameters.moments) {
         if (rows != nullptr) {
             launch_direction<true, true>(weights, rows, gradient, first_moment, second_moment, direction, constants,

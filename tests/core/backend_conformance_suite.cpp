@@ -509,6 +509,18 @@ using CaseList = std::vector<ConformanceCase>;
 
 const char* transpose_tag(Transpose transpose) { return transpose == Transpose::yes ? "T" : "N"; }
 
+// (f(v + step) - f(v - step)) / (2 step) for the element e of `values` that f reads; e is restored.
+template <typename Function>
+double central_difference(std::vector<double>& values, std::size_t e, double step, const Function& f) {
+    const double original = values[e];
+    values[e] = original + step;
+    const double plus = f();
+    values[e] = original - step;
+    const double minus = f();
+    values[e] = original;
+    return (plus - minus) / (2.0 * step);
+}
+
 void add_gemm_cases(CaseList& cases) {
     struct Shape {
         const char* label;
@@ -1663,13 +1675,7 @@ void BackendConformanceSuite::loss_references_match_finite_differences() {
         };
         QVERIFY(std::fabs(loss() - expected.loss) <= 1e-12 * std::fabs(expected.loss));
         for (std::size_t e = 0; e < x.size(); ++e) {
-            const double original = x[e];
-            x[e] = original + step;
-            const double plus = loss();
-            x[e] = original - step;
-            const double minus = loss();
-            x[e] = original;
-            const double numeric = (plus - minus) / (2.0 * step);
+            const double numeric = central_difference(x, e, step, loss);
             const double analytic = expected.grad.values[e];
             QVERIFY2(std::fabs(numeric - analytic) <= allowed,
                      qPrintable(QString::asprintf("%s logit %zu: analytic %.10g, central difference %.10g",
@@ -1706,13 +1712,7 @@ void BackendConformanceSuite::loss_references_match_finite_differences() {
     auto check = [&](const char* name, std::vector<double>& parameters, const reference::Expected& gradient) {
         QCOMPARE(gradient.values.size(), parameters.size());
         for (std::size_t e = 0; e < parameters.size(); ++e) {
-            const double original = parameters[e];
-            parameters[e] = original + step;
-            const double plus = scaled_loss();
-            parameters[e] = original - step;
-            const double minus = scaled_loss();
-            parameters[e] = original;
-            const double numeric = (plus - minus) / (2.0 * step);
+            const double numeric = central_difference(parameters, e, step, scaled_loss);
             QVERIFY2(std::fabs(numeric - gradient.values[e]) <= allowed,
                      qPrintable(QString::asprintf("linear softmax %s %zu: analytic %.10g, central difference %.10g",
                                                   name, e, gradient.values[e], numeric)));

@@ -28,9 +28,7 @@ void SparseLinear::backward(Backend& backend, const DeviceBatch& batch, ConstMat
                             Gradients& gradients) const {
     RowSparseGradient& weight_gradient = gradients.row_sparse(weight_segment_);
     const std::int64_t touched = batch.touched_count;
-    weight_gradient.values.resize(backend, std::max<std::int64_t>(touched, 1), out_features_, "sparse layer gradient");
-    ensure_capacity(weight_gradient.rows, backend, std::max<std::int64_t>(touched, 1), "sparse gradient row ids");
-    weight_gradient.row_count = touched;
+    weight_gradient.make_room(backend, touched, out_features_, "sparse layer gradient", "sparse gradient row ids");
     if (touched > 0) {
         backend.copy_device_to_device(weight_gradient.rows.data(), batch.touched_features.data(),
                                       static_cast<std::size_t>(touched) * sizeof(std::int32_t));
