@@ -14,8 +14,8 @@
 
 #include "core/config/comma_list.h"
 #include "core/config/preset_catalog.h"
-#include "core/optim/large_batch_study.h"
-#include "core/run/run_config.h"
+#include "core/studies/large_batch_study.h"
+#include "core/run/run_config_parser.h"
 
 int main(int argc, char** argv) {
     std::string preset = "large_batch_study";

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 #include "storage/run_comparison.h"
 #include "storage/run_listing.h"
 #include "storage/run_store.h"

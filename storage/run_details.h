@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 #include "storage/metric_summary.h"
 #include "storage/run_listing.h"
 

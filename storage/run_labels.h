@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 
 namespace tb::storage {
 

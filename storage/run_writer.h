@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 #include "storage/metric_summary.h"
 #include "storage/run_labels.h"
 #include "storage/sqlite_connection.h"

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 #include "storage/storage_error.h"
 
 namespace tb::storage {

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/run/run_config.h"
+#include "core/run/run_config_parser.h"
 
 namespace tb::widgets {
 

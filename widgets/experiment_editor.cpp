@@ -25,7 +25,7 @@
 #include "core/config/preset_catalog.h"
 #include "core/data/data_format.h"
 #include "core/data/data_paths.h"
-#include "core/methods/method_registry.h"
+#include "core/run/method_registry.h"
 #include "widgets/fleet_table.h"
 
 namespace tb::widgets {

@@ -10,7 +10,7 @@
 
 #include <vector>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 #include "widgets/live_run_data.h"
 #include "widgets/x_axis_mode.h"
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 #include "widgets/x_axis_mode.h"
 
 namespace tb::widgets {

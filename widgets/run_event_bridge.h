@@ -14,7 +14,7 @@
 #include <mutex>
 #include <vector>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 
 namespace tb::widgets {
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #endif
 
-#include "core/run/event_fanout.h"
+#include "core/session/event_fanout.h"
 #include "storage/run_store.h"
 #include "storage/storage_sink.h"
 

@@ -13,7 +13,7 @@
 #include <memory>
 #include <optional>
 
-#include "core/run/run_config.h"
+#include "core/run/run_config_parser.h"
 #include "core/run/run_experiment.h"
 #include "widgets/run_event_bridge.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 
 namespace tb::storage {
 class RunStore;

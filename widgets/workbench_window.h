@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 
 class QAction;
 class QLabel;

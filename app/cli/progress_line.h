@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/run/events.h"
-#include "core/run/run_config.h"
+#include "core/session/events.h"
+#include "core/run/run_config_parser.h"
 
 namespace tb::cli {
 

@@ -13,7 +13,7 @@
 #include "core/config/config_reader.h"
 #include "core/config/preset_catalog.h"
 #include "core/errors.h"
-#include "core/run/event_fanout.h"
+#include "core/session/event_fanout.h"
 #include "core/run/run_experiment.h"
 
 namespace tb::cli {

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 #include "storage/run_store.h"
 
 namespace tb::cli {

@@ -6,8 +6,8 @@
 #include "core/config/config_reader.h"
 #include "core/config/preset_catalog.h"
 #include "core/errors.h"
-#include "core/optim/large_batch_study.h"
-#include "core/run/run_config.h"
+#include "core/studies/large_batch_study.h"
+#include "core/run/run_config_parser.h"
 
 namespace tb::cli {
 

@@ -1,7 +1,7 @@
 #pragma once
 // trainbench-cli study PRESET_OR_FILE [--set key.path=VALUE]... [--optimizers a,b] [--batches 256,8192]
 //                                      [--markdown]
-// Runs a large-batch study (core/optim/large_batch_study.h) and prints the final metric of every
+// Runs a large-batch study (core/studies/large_batch_study.h) and prints the final metric of every
 // optimizer against batch size.
 
 #include <string>

@@ -22,9 +22,9 @@
 #include "core/config/comma_list.h"
 #include "core/config/preset_catalog.h"
 #include "core/data/dataset_config.h"
-#include "core/methods/method_registry.h"
-#include "core/run/run_config.h"
-#include "core/run/training_session.h"
+#include "core/run/method_registry.h"
+#include "core/run/run_config_parser.h"
+#include "core/session/training_session.h"
 
 namespace {
 

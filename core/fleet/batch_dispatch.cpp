@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "core/run/training_session.h"
+#include "core/session/training_session.h"
 
 namespace tb {
 

@@ -1,6 +1,6 @@
 #pragma once
 // The simulated clock's cost model: how long a device takes for a training step and how long the fleet
-// takes for a collective. Every figure comes from the device specs (core/fleet/fleet_config.h).
+// takes for a collective. Every figure comes from the device specs (core/session/fleet_config.h).
 //
 // A step pays its arithmetic over the device's peak, its memory traffic over the memory bandwidth and a
 // fixed launch overhead, all slowed by the device's speed factor, plus the batch's copy over the host
@@ -13,7 +13,7 @@
 
 #include <span>
 
-#include "core/fleet/fleet_config.h"
+#include "core/session/fleet_config.h"
 #include "core/model/step_cost.h"
 
 namespace tb {

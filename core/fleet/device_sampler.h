@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 
 namespace tb {
 

@@ -5,7 +5,7 @@
 
 #include "core/fleet/simulated_executor.h"
 #include "core/fleet/wall_executor.h"
-#include "core/run/training_session.h"
+#include "core/session/training_session.h"
 
 namespace tb {
 

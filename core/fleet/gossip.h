@@ -12,7 +12,7 @@
 #include <span>
 #include <vector>
 
-#include "core/fleet/fleet_config.h"
+#include "core/session/fleet_config.h"
 #include "core/topology/mixing_matrix.h"
 #include "core/topology/topology.h"
 

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "core/errors.h"
-#include "core/model/replica_memory.h"
+#include "core/fleet/replica_memory.h"
 
 namespace tb {
 

@@ -10,7 +10,7 @@
 #include "core/model/model.h"
 #include "core/optim/optimizer.h"
 #include "core/optim/optimizer_config.h"
-#include "core/run/events.h"
+#include "core/session/events.h"
 
 namespace tb {
 

@@ -4,7 +4,7 @@
 
 #include "core/data/batch.h"
 #include "core/fleet/cost_model.h"
-#include "core/run/training_session.h"
+#include "core/session/training_session.h"
 
 namespace tb {
 

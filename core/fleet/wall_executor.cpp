@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "core/data/batch.h"
-#include "core/run/training_session.h"
+#include "core/session/training_session.h"
 
 namespace tb {
 

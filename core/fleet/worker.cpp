@@ -1,6 +1,6 @@
 #include "core/fleet/worker.h"
 
-#include "core/run/training_session.h"
+#include "core/session/training_session.h"
 
 namespace tb {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/backend/backend.h"
-#include "core/fleet/fleet_config.h"
+#include "core/session/fleet_config.h"
 #include "core/fleet/replica.h"
 
 namespace tb {

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "core/data/dataset_config.h"
-#include "core/methods/method_registry.h"
+#include "core/run/method_registry.h"
 
 namespace tb {
 

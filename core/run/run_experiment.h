@@ -5,10 +5,10 @@
 
 #include <atomic>
 
-#include "core/run/events.h"
-#include "core/run/run_config.h"
-#include "core/run/run_summary.h"
-#include "core/run/training_session.h"
+#include "core/session/events.h"
+#include "core/run/run_config_parser.h"
+#include "core/session/run_summary.h"
+#include "core/session/training_session.h"
 
 namespace tb {
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/config/json_file.h"
 #include "core/config/preset_catalog.h"
 
 inline nlohmann::json preset_document(const std::string& name) {

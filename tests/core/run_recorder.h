@@ -4,7 +4,7 @@
 #include <mutex>
 #include <vector>
 
-#include "core/run/events.h"
+#include "core/session/events.h"
 
 class RunRecorder final : public tb::EventSink {
 public:

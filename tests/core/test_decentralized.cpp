@@ -14,7 +14,7 @@
 
 #include "core/config/preset_catalog.h"
 #include "core/data/dataset_config.h"
-#include "core/methods/qg_dsgdm.h"
+#include "core/methods/decentralized/qg_dsgdm.h"
 #include "core/run/run_experiment.h"
 #include "tests/core/run_recorder.h"
 

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include "core/methods/adaptive_sgd.h"
-#include "core/methods/method_registry.h"
+#include "core/methods/data_parallel/adaptive_sgd.h"
+#include "core/run/method_registry.h"
 #include "core/run/run_experiment.h"
 #include "tests/core/run_recorder.h"
 

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "core/metrics/metric_accumulator.h"
-#include "core/run/run_summary.h"
+#include "core/session/run_summary.h"
 
 using namespace tb;
 

@@ -14,7 +14,7 @@
 #include "core/errors.h"
 #include "core/optim/gradient_clipping.h"
 #include "core/optim/lamb_optimizer.h"
-#include "core/optim/large_batch_study.h"
+#include "core/studies/large_batch_study.h"
 #include "core/optim/optimizer_config.h"
 #include "core/optim/optimizer_state_merge.h"
 #include "core/optim/segment_treatment.h"

@@ -4,7 +4,7 @@
 
 #include "core/config/config_reader.h"
 #include "core/errors.h"
-#include "core/run/run_config.h"
+#include "core/run/run_config_parser.h"
 
 using namespace tb;
 using nlohmann::json;

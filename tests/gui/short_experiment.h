@@ -7,7 +7,7 @@
 
 #include <QTemporaryDir>
 
-#include "core/methods/method_registry.h"
+#include "core/run/method_registry.h"
 
 namespace tb::widgets::testing {
 

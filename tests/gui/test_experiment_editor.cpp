@@ -13,7 +13,7 @@
 
 #include <fstream>
 
-#include "core/run/run_config.h"
+#include "core/run/run_config_parser.h"
 #include "widgets/experiment_editor.h"
 #include "widgets/fleet_table.h"
 

@@ -22,7 +22,7 @@
 #include "app/cli/runs_command.h"
 #include "core/config/config_reader.h"
 #include "core/config/preset_catalog.h"
-#include "core/run/run_config.h"
+#include "core/run/run_config_parser.h"
 #include "core/run/run_experiment.h"
 #include "storage/run_details.h"
 #include "storage/run_listing.h"

@@ -1,0 +1,139 @@
+#include "core/methods/data_parallel/adaptive_sgd.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/data/shuffled_batcher.h"
+#include "core/fleet/executor.h"
+#include "core/fleet/learning_rate_scaling.h"
+#include "core/fleet/model_merge.h"
+#include "core/fleet/replica_merge.h"
+#include "core/session/training_session.h"
+
+namespace tb {
+
+AdaptiveSgd::AdaptiveSgd(const nlohmann::json& parameters) {
+    settings_.mega_batch = parameters.at("mega_batch").get<std::int64_t>();
+    settings_.batch_min = parameters.at("batch_min").get<std::int64_t>();
+    settings_.batch_max = parameters.at("batch_max").get<std::int64_t>();
+    settings_.batch_step = parameters.at("batch_step").get<std::int64_t>();
+    settings_.batch_after_warmup = parameters.at("batch_after_warmup").get<std::int64_t>();
+    settings_.warmup_epochs = parameters.at("warmup_epochs").get<double>();
+    settings_.merge_momentum = parameters.at("merge_momentum").get<double>();
+    settings_.lr_decay = parameters.at("lr_decay").get<double>();
+}
+
+nlohmann::json AdaptiveSgd::normalize(ConfigReader& reader) {
+    AdaptiveSgdSettings s;
+    s.mega_batch = reader.get_integer("mega_batch", s.mega_batch);
+    reader.require_range("mega_batch", static_cast<double>(s.mega_batch), 1, 1e12);
+    s.batch_min = reader.get_integer("batch_min", s.batch_min);
+    reader.require_range("batch_min", static_cast<double>(s.batch_min), 1, 1 << 20);
+    s.batch_max = reader.get_integer("batch_max", s.batch_max);
+    reader.require_range("batch_max", static_cast<double>(s.batch_max), static_cast<double>(s.batch_min), 1 << 20);
+    s.batch_step = reader.get_integer("batch_step", s.batch_step);
+    reader.require_range("batch_step", static_cast<double>(s.batch_step), 1, static_cast<double>(s.batch_max));
+    s.batch_after_warmup = reader.get_integer("batch_after_warmup", s.batch_max);
+    reader.require_range("batch_after_warmup", static_cast<double>(s.batch_after_warmup), static_cast<double>(s.batch_min),
+                         static_cast<double>(s.batch_max));
+    s.warmup_epochs = reader.get_number("warmup_epochs", s.warmup_epochs);
+    reader.require_range("warmup_epochs", s.warmup_epochs, 0, 1e6);
+    s.merge_momentum = reader.get_number("merge_momentum", s.merge_momentum);
+    reader.require_range("merge_momentum", s.merge_momentum, 0, 0.999);
+    s.lr_decay = reader.get_number("lr_decay", s.lr_decay);
+    reader.require_range("lr_decay", s.lr_decay, 0, 1e6);
+    reader.finish();
+    return {{"mega_batch", s.mega_batch},
+            {"batch_min", s.batch_min},
+            {"batch_max", s.batch_max},
+            {"batch_step", s.batch_step},
+            {"batch_after_warmup", s.batch_after_warmup},
+            {"warmup_epochs", s.warmup_epochs},
+            {"merge_momentum", s.merge_momentum},
+            {"lr_decay", s.lr_decay}};
+}
+
+std::vector<std::int64_t> AdaptiveSgd::rescaled_batches(const std::vector<std::int64_t>& batches,
+                                                         const std::vector<double>& update_shares,
+                                                         const AdaptiveSgdSettings& settings) {
+    const double fair_share = 1.0 / static_cast<double>(batches.size());
+    std::vector<std::int64_t> next = batches;
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+        if (update_shares[i] < fair_share && batches[i] > settings.batch_min) {
+            next[i] = std::max(settings.batch_min, batches[i] - settings.batch_step);
+        } else if (update_shares[i] > fair_share && batches[i] < settings.batch_max) {
+            next[i] = std::min(settings.batch_max, batches[i] + settings.batch_step);
+        }
+    }
+    return next;
+}
+
+double AdaptiveSgd::learning_rate_factor(double epoch, std::int64_t batch, const AdaptiveSgdSettings& settings) {
+    if (epoch < settings.warmup_epochs) {
+        // The authors' gradual warm-up: from 1% of the batch_min rate up to the full batch_min rate.
+        const double ramp = 0.01 + 0.99 * epoch / settings.warmup_epochs;
+        return ramp * linearly_scaled_learning_rate(1.0, settings.batch_min, settings.batch_max);
+    }
+    const double decay = 1.0 / (1.0 + settings.lr_decay * (epoch - settings.warmup_epochs));
+    return decay * linearly_scaled_learning_rate(1.0, batch, settings.batch_max);
+}
+
+void AdaptiveSgd::run(TrainingSession& session) {
+    std::unique_ptr<Executor> executor = create_executor(session);
+    std::vector<Worker>& workers = executor->workers();
+    const std::size_t n = workers.size();
+    Worker& evaluated = workers.front();
+    ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
+    ReplicaMerge replica_merge(workers, plan_fleet_memory(workers), settings_.merge_momentum);
+    session.log(LogLevel::info, "model merges: " + replica_merge.plan().reason);
+    const double merge_bytes = parameter_bytes(evaluated);
+
+    bool warming_up = settings_.warmup_epochs > 0;
+    std::vector<std::int64_t> batches(n, warming_up ? settings_.batch_min : settings_.batch_after_warmup);
+    std::int64_t merge_index = 0;
+
+    const auto dispatch = [&](int worker) {
+        const std::int64_t batch = batches[static_cast<std::size_t>(worker)];
+        const std::span<const std::int64_t> rows = batcher.next(batch);
+        // The last batch of an epoch may be short; the linear rule scales its rate with the rows it has.
+        const auto rows_handed_out = static_cast<std::int64_t>(rows.size());
+        const double rate = session.learning_rate() * learning_rate_factor(session.epochs(), rows_handed_out, settings_);
+        executor->submit(StepOrder{worker, {rows.begin(), rows.end()}, StepKind::update, static_cast<float>(rate), 0.0f});
+        return rows_handed_out;
+    };
+
+    session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
+    while (!session.should_stop()) {
+        // One merge period: dynamic scheduling until mega_batch rows are handed out.
+        std::vector<std::int64_t> updates(n, 0);
+        std::int64_t handed_out = 0;
+        for (std::size_t i = 0; i < n && handed_out < settings_.mega_batch; ++i) handed_out += dispatch(static_cast<int>(i));
+        while (executor->in_flight() > 0) {
+            const StepDone done = executor->next_completion();
+            ++updates[static_cast<std::size_t>(done.worker)];
+            if (handed_out < settings_.mega_batch && !session.should_stop()) handed_out += dispatch(done.worker);
+        }
+
+        // Normalized model merging, then momentum on the merged model.
+        const double total_updates = static_cast<double>(std::accumulate(updates.begin(), updates.end(), std::int64_t{0}));
+        std::vector<double> shares(n);
+        for (std::size_t i = 0; i < n; ++i) shares[i] = static_cast<double>(updates[i]) / total_updates;
+        replica_merge.merge(shares);
+        merge_optimizer_states(workers, shares, session.config().optimizer.state_at_merge);
+        executor->communicate(merge_bytes);
+        session.publish(Merge{merge_index++, shares, updates});
+
+        if (warming_up && session.epochs() >= settings_.warmup_epochs) {
+            warming_up = false;
+            std::fill(batches.begin(), batches.end(), settings_.batch_after_warmup);
+        } else if (!warming_up) {
+            batches = rescaled_batches(batches, shares, settings_);
+        }
+        if (session.evaluation_due()) {
+            session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
+        }
+    }
+    session.evaluate_final(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
+}
+
+}  // namespace tb

@@ -1,0 +1,75 @@
+#include "core/methods/data_parallel/crossbow_sma.h"
+
+#include "core/fleet/batch_dispatch.h"
+#include "core/fleet/model_merge.h"
+#include "core/session/training_session.h"
+
+namespace tb {
+
+CrossbowSma::CrossbowSma(const nlohmann::json& parameters)
+    : batch_size_(parameters.at("batch_size").get<std::int64_t>()),
+      sync_every_(parameters.at("sync_every").get<std::int64_t>()),
+      alpha_(parameters.at("alpha").get<double>()),
+      momentum_(parameters.at("momentum").get<double>()) {}
+
+nlohmann::json CrossbowSma::normalize(ConfigReader& reader) {
+    const std::int64_t batch_size = reader.get_integer("batch_size", 64);
+    reader.require_range("batch_size", static_cast<double>(batch_size), 1, 1 << 20);
+    const std::int64_t sync_every = reader.get_integer("sync_every", 1);
+    reader.require_range("sync_every", static_cast<double>(sync_every), 1, 1e9);
+    const double alpha = reader.get_number("alpha", 0.0);
+    reader.require_range("alpha", alpha, 0, 1);
+    const double momentum = reader.get_number("momentum", 0.9);
+    reader.require_range("momentum", momentum, 0, 0.999);
+    reader.finish();
+    return {{"batch_size", batch_size}, {"sync_every", sync_every}, {"alpha", alpha}, {"momentum", momentum}};
+}
+
+void CrossbowSma::run(TrainingSession& session) {
+    std::unique_ptr<Executor> executor = create_executor(session);
+    std::vector<Worker>& workers = executor->workers();
+    const std::size_t n = workers.size();
+    Worker& evaluated = workers.front();
+    ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
+    const double alpha = alpha_ > 0 ? alpha_ : 1.0 / static_cast<double>(n);
+    const std::vector<double> equal(n, 1.0 / static_cast<double>(n));
+
+    std::vector<float> central = download_parameters(evaluated);
+    std::vector<float> central_before = central;
+    std::vector<std::vector<float>> at_last_sync(n, central);  // each learner's weights its gradients start from
+    ParameterArena central_arena(*evaluated.backend, evaluated.replica->parameters().layout(), "central average model");
+    const auto evaluate_central = [&] {
+        central_arena.upload(central);
+        session.evaluate(*evaluated.backend, evaluated.replica->model(), central_arena);
+    };
+    const double sync_bytes = parameter_bytes(evaluated);
+    std::int64_t merge_index = 0;
+
+    evaluate_central();
+    while (!session.should_stop()) {
+        run_equal_local_steps(session, *executor, batcher, batch_size_, sync_every_);
+        std::vector<double> correction_sum(central.size(), 0.0);
+        for (std::size_t j = 0; j < n; ++j) {
+            std::vector<float> weights = download_parameters(workers[j]);
+            for (std::size_t k = 0; k < weights.size(); ++k) {
+                const double correction = alpha * (static_cast<double>(at_last_sync[j][k]) - central[k]);
+                weights[k] = static_cast<float>(weights[k] - correction);
+                correction_sum[k] += correction;
+            }
+            workers[j].replica->parameters().upload(weights);
+            at_last_sync[j] = std::move(weights);
+        }
+        for (std::size_t k = 0; k < central.size(); ++k) {
+            const double next = central[k] + correction_sum[k] + momentum_ * (central[k] - central_before[k]);
+            central_before[k] = central[k];
+            central[k] = static_cast<float>(next);
+        }
+        executor->communicate(sync_bytes);
+        session.publish(Merge{merge_index++, equal, {}});
+        if (session.evaluation_due()) evaluate_central();
+    }
+    central_arena.upload(central);
+    session.evaluate_final(*evaluated.backend, evaluated.replica->model(), central_arena);
+}
+
+}  // namespace tb

@@ -1,0 +1,65 @@
+#include "core/methods/data_parallel/easgd.h"
+
+#include "core/fleet/batch_dispatch.h"
+#include "core/fleet/model_merge.h"
+#include "core/session/training_session.h"
+
+namespace tb {
+
+Easgd::Easgd(const nlohmann::json& parameters)
+    : batch_size_(parameters.at("batch_size").get<std::int64_t>()),
+      tau_(parameters.at("tau").get<std::int64_t>()),
+      beta_(parameters.at("beta").get<double>()) {}
+
+nlohmann::json Easgd::normalize(ConfigReader& reader) {
+    const std::int64_t batch_size = reader.get_integer("batch_size", 128);
+    reader.require_range("batch_size", static_cast<double>(batch_size), 1, 1 << 20);
+    const std::int64_t tau = reader.get_integer("tau", 10);
+    reader.require_range("tau", static_cast<double>(tau), 1, 1e9);
+    const double beta = reader.get_number("beta", 0.9);
+    reader.require_range("beta", beta, 0, 1);
+    reader.finish();
+    return {{"batch_size", batch_size}, {"tau", tau}, {"beta", beta}};
+}
+
+void Easgd::run(TrainingSession& session) {
+    std::unique_ptr<Executor> executor = create_executor(session);
+    std::vector<Worker>& workers = executor->workers();
+    const std::size_t n = workers.size();
+    Worker& evaluated = workers.front();
+    ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
+    const double alpha = beta_ / static_cast<double>(n);
+    const std::vector<double> equal(n, 1.0 / static_cast<double>(n));
+
+    std::vector<float> center = download_parameters(evaluated);
+    ParameterArena center_arena(*evaluated.backend, evaluated.replica->parameters().layout(), "EASGD center variable");
+    const auto evaluate_center = [&] {
+        center_arena.upload(center);
+        session.evaluate(*evaluated.backend, evaluated.replica->model(), center_arena);
+    };
+    const double sync_bytes = parameter_bytes(evaluated);
+    std::int64_t merge_index = 0;
+
+    evaluate_center();
+    while (!session.should_stop()) {
+        run_equal_local_steps(session, *executor, batcher, batch_size_, tau_);
+        std::vector<double> pull_sum(center.size(), 0.0);
+        for (Worker& worker : workers) {
+            std::vector<float> weights = download_parameters(worker);
+            for (std::size_t k = 0; k < weights.size(); ++k) {
+                const double pull = alpha * (static_cast<double>(weights[k]) - center[k]);
+                weights[k] = static_cast<float>(weights[k] - pull);
+                pull_sum[k] += pull;
+            }
+            worker.replica->parameters().upload(weights);
+        }
+        for (std::size_t k = 0; k < center.size(); ++k) center[k] = static_cast<float>(center[k] + pull_sum[k]);
+        executor->communicate(sync_bytes);
+        session.publish(Merge{merge_index++, equal, {}});
+        if (session.evaluation_due()) evaluate_center();
+    }
+    center_arena.upload(center);
+    session.evaluate_final(*evaluated.backend, evaluated.replica->model(), center_arena);
+}
+
+}  // namespace tb

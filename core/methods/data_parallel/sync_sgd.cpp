@@ -1,0 +1,63 @@
+#include "core/methods/data_parallel/sync_sgd.h"
+
+#include <algorithm>
+
+#include "core/data/shuffled_batcher.h"
+#include "core/fleet/executor.h"
+#include "core/fleet/fleet_memory_plan.h"
+#include "core/fleet/gradient_all_reduce.h"
+#include "core/session/training_session.h"
+
+namespace tb {
+
+SyncSgd::SyncSgd(const nlohmann::json& parameters) : batch_size_(parameters.at("batch_size").get<std::int64_t>()) {}
+
+nlohmann::json SyncSgd::normalize(ConfigReader& reader) {
+    const std::int64_t batch_size = reader.get_integer("batch_size", 1024);
+    reader.require_range("batch_size", static_cast<double>(batch_size), 1, 1 << 24);
+    reader.finish();
+    return {{"batch_size", batch_size}};
+}
+
+void SyncSgd::run(TrainingSession& session) {
+    std::unique_ptr<Executor> executor = create_executor(session);
+    std::vector<Worker>& workers = executor->workers();
+    const auto n = static_cast<std::int64_t>(workers.size());
+    Worker& evaluated = workers.front();
+    ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
+    GradientAllReduce all_reduce(workers, plan_fleet_memory(workers));
+    session.log(LogLevel::info, "gradient all-reduce: " + all_reduce.plan().reason);
+
+    session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
+    while (!session.should_stop()) {
+        const std::span<const std::int64_t> rows = batcher.next(batch_size_);
+        const auto global = static_cast<std::int64_t>(rows.size());
+        // Equal shards, the first (global mod n) one row larger; a short last batch may leave some
+        // workers without rows for this step.
+        std::int64_t start = 0;
+        std::vector<char> contributes(static_cast<std::size_t>(n), 0);
+        for (std::int64_t i = 0; i < n; ++i) {
+            const std::int64_t shard = global / n + (i < global % n ? 1 : 0);
+            if (shard == 0) continue;
+            contributes[static_cast<std::size_t>(i)] = 1;
+            executor->submit(StepOrder{static_cast<int>(i),
+                                       {rows.begin() + start, rows.begin() + start + shard},
+                                       StepKind::gradient,
+                                       0.0f,
+                                       1.0f / static_cast<float>(global)});
+            start += shard;
+        }
+        executor->drain();
+        const double bytes = all_reduce.run(contributes);
+        executor->communicate(bytes);
+        // The rate belongs to the global batch: with optimizer.lr_reference_batch it scales with it.
+        const auto rate = static_cast<float>(session.learning_rate(global));
+        executor->apply_updates(rate);
+        if (session.evaluation_due()) {
+            session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
+        }
+    }
+    session.evaluate_final(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
+}
+
+}  // namespace tb

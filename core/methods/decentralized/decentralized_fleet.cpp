@@ -1,0 +1,178 @@
+#include "core/methods/decentralized/decentralized_fleet.h"
+
+#include <sstream>
+
+#include "core/data/dirichlet_partition.h"
+#include "core/fleet/gossip.h"
+#include "core/fleet/model_merge.h"
+#include "core/random/splitmix64.h"
+#include "core/session/training_session.h"
+#include "core/topology/spectral_gap.h"
+
+namespace tb {
+
+namespace {
+
+// The metric each worker's own model is evaluated on: the run's first metric other than the loss.
+std::string worker_metric_name(const EvalConfig& eval) {
+    for (const std::string& name : eval.metrics) {
+        if (name != "loss") return name;
+    }
+    return eval.metrics.front();
+}
+
+// "worker07.accuracy": zero-padded so that the keys sort by worker.
+std::string worker_key(int worker, int workers, const std::string& metric) {
+    const std::size_t width = std::to_string(std::max(workers - 1, 0)).size();
+    std::string number = std::to_string(worker);
+    number.insert(0, width - std::min(width, number.size()), '0');
+    return "worker" + number + "." + metric;
+}
+
+std::vector<ShuffledBatcher> batchers_over(const std::vector<std::vector<std::int64_t>>& partition, std::uint64_t seed) {
+    std::vector<ShuffledBatcher> batchers;
+    for (std::size_t w = 0; w < partition.size(); ++w) {
+        batchers.emplace_back(static_cast<std::int64_t>(partition[w].size()), splitmix64_mix(seed + (w + 1) * splitmix64_gamma));
+    }
+    return batchers;
+}
+
+}  // namespace
+
+DecentralizedFleet::DecentralizedFleet(TrainingSession& session, const DecentralizedSettings& settings)
+    : session_(session),
+      settings_(settings),
+      executor_(create_executor(session)),
+      topology_(build_topology(settings.topology, executor_->worker_count(), "method.topology",
+                               session.config().config_folder)),
+      mixing_(build_mixing_matrix(settings.topology, topology_, "method.topology")),
+      partition_(partition_rows(session.data().train, executor_->worker_count(), session.config().dataset.partition)),
+      batchers_(batchers_over(partition_, session.config().seed)),
+      averaged_(*worker(0).backend, worker(0).replica->parameters().layout(), "averaged model"),
+      parameter_bytes_(parameter_bytes(worker(0))) {
+    std::ostringstream line;
+    line << "topology: " << mixing_.description() << ", " << topology_.edges().size() << " edges, spectral gap "
+         << spectral_gap(mixing_);
+    session_.log(LogLevel::info, line.str());
+    log_partition();
+    if (settings_.evaluate_workers) {
+        const EvalConfig& eval = session.config().eval;
+        worker_evaluator_.emplace(session.data().test, std::vector<std::string>{worker_metric_name(eval)}, eval.batch_size,
+                                  eval.max_samples);
+    }
+}
+
+void DecentralizedFleet::log_partition() {
+    const PartitionConfig& config = session_.config().dataset.partition;
+    std::ostringstream head;
+    head << "partition: " << config.kind;
+    if (config.kind == "dirichlet") head << " alpha " << config.alpha;
+    head << " seed " << config.seed << " over " << size() << " workers";
+    session_.log(LogLevel::info, head.str());
+    const std::vector<std::vector<std::int64_t>> histograms = class_histograms(session_.data().train, partition_);
+    for (int w = 0; w < size(); ++w) {
+        std::ostringstream line;
+        line << "class histogram worker " << w << " (" << worker(w).device.name << "): "
+             << partition_[static_cast<std::size_t>(w)].size() << " rows;";
+        for (const std::int64_t count : histograms[static_cast<std::size_t>(w)]) line << ' ' << count;
+        session_.log(LogLevel::info, line.str());
+    }
+}
+
+float DecentralizedFleet::local_steps(StepKind kind) {
+    // Each worker's step is on batch_size rows: with optimizer.lr_reference_batch that batch sets the rate.
+    const auto rate = static_cast<float>(session_.learning_rate(settings_.batch_size));
+    for (int w = 0; w < size(); ++w) {
+        const std::vector<std::int64_t>& mine = partition_[static_cast<std::size_t>(w)];
+        const std::span<const std::int64_t> positions = batchers_[static_cast<std::size_t>(w)].next(settings_.batch_size);
+        StepOrder order{w, {}, kind, rate, 0.0f};
+        order.rows.reserve(positions.size());
+        for (const std::int64_t position : positions) order.rows.push_back(mine[static_cast<std::size_t>(position)]);
+        order.gradient_scale = 1.0f / static_cast<float>(order.rows.size());
+        executor_->submit(std::move(order));
+    }
+    executor_->drain();
+    return rate;
+}
+
+std::vector<std::vector<float>> DecentralizedFleet::download_parameters() {
+    std::vector<std::vector<float>> parameters;
+    for (int w = 0; w < size(); ++w) parameters.push_back(tb::download_parameters(worker(w)));
+    return parameters;
+}
+
+void DecentralizedFleet::upload_parameters(const std::vector<std::vector<float>>& parameters) {
+    for (int w = 0; w < size(); ++w) worker(w).replica->parameters().upload(parameters[static_cast<std::size_t>(w)]);
+}
+
+std::vector<std::vector<float>> DecentralizedFleet::gossip(const std::vector<std::vector<float>>& vectors) {
+    std::vector<std::vector<float>> mixed = gossip_mix(mixing_, vectors);
+    if (SimulatedRunClock* clock = session_.simulated_clock()) {
+        std::vector<DeviceSpec> devices;
+        for (int w = 0; w < size(); ++w) devices.push_back(worker(w).device);
+        clock->advance_to(clock->now() + simulated_gossip_seconds(devices, topology_, parameter_bytes_));
+    }
+    return mixed;
+}
+
+std::map<std::string, double> DecentralizedFleet::worker_metrics(const std::vector<std::vector<float>>& parameters,
+                                                                 const std::vector<float>& average) {
+    std::map<std::string, double> metrics;
+    double consensus = 0;
+    for (const std::vector<float>& mine : parameters) {
+        for (std::size_t k = 0; k < mine.size(); ++k) {
+            const double difference = static_cast<double>(mine[k]) - static_cast<double>(average[k]);
+            consensus += difference * difference;
+        }
+    }
+    metrics["consensus_distance"] = consensus / static_cast<double>(size());
+    if (worker_evaluator_) {
+        const std::string metric = worker_evaluator_->metric_names().front();
+        double sum = 0;
+        for (int w = 0; w < size(); ++w) {
+            Worker& each = worker(w);
+            const double value = worker_evaluator_->evaluate(*each.backend, each.replica->model(), each.replica->parameters()).at(metric);
+            metrics[worker_key(w, size(), metric)] = value;
+            sum += value;
+        }
+        metrics["worker_mean." + metric] = sum / static_cast<double>(size());
+    }
+    return metrics;
+}
+
+namespace {
+
+std::vector<float> mean_of(const std::vector<std::vector<float>>& vectors) {
+    std::vector<double> sum(vectors.front().size(), 0.0);
+    for (const std::vector<float>& vector : vectors) {
+        for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += vector[k];
+    }
+    std::vector<float> mean(sum.size());
+    for (std::size_t k = 0; k < sum.size(); ++k) mean[k] = static_cast<float>(sum[k] / static_cast<double>(vectors.size()));
+    return mean;
+}
+
+}  // namespace
+
+void DecentralizedFleet::evaluate() { evaluate_average(false); }
+
+void DecentralizedFleet::evaluate_if_due() {
+    if (session_.evaluation_due()) evaluate_average(false);
+}
+
+void DecentralizedFleet::evaluate_final() { evaluate_average(true); }
+
+void DecentralizedFleet::evaluate_average(bool final) {
+    const std::vector<std::vector<float>> parameters = download_parameters();
+    const std::vector<float> average = mean_of(parameters);
+    averaged_.upload(average);
+    Worker& first = worker(0);
+    const TrainingSession::ExtraMetrics extra = [&] { return worker_metrics(parameters, average); };
+    if (final) {
+        session_.evaluate_final(*first.backend, first.replica->model(), averaged_, extra);
+    } else {
+        session_.evaluate(*first.backend, first.replica->model(), averaged_, extra);
+    }
+}
+
+}  // namespace tb

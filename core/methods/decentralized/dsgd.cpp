@@ -1,0 +1,42 @@
+#include "core/methods/decentralized/dsgd.h"
+
+#include "core/errors.h"
+#include "core/methods/decentralized/decentralized_fleet.h"
+#include "core/session/training_session.h"
+
+namespace tb {
+
+Dsgd::Dsgd(const nlohmann::json& parameters, bool local_momentum)
+    : settings_(decentralized_settings_from_json(parameters)), local_momentum_(local_momentum) {}
+
+nlohmann::json Dsgd::normalize(ConfigReader& reader) {
+    const DecentralizedSettings settings = read_decentralized_settings(reader);
+    reader.finish();
+    return to_json(settings);
+}
+
+void Dsgd::run(TrainingSession& session) {
+    const OptimizerConfig& optimizer = session.config().optimizer;
+    const std::string kind = local_momentum_ ? "dsgdm" : "dsgd";
+    if (optimizer.kind != "sgd") {
+        throw ConfigError("optimizer.kind '" + optimizer.kind + "' cannot be used by method " + kind +
+                          ", whose local step is SGD: set optimizer.kind to sgd");
+    }
+    if (!local_momentum_ && optimizer.momentum != 0) {
+        throw ConfigError("optimizer.momentum must be 0 for method dsgd (plain local SGD steps); method dsgdm takes "
+                          "local momentum steps");
+    }
+    DecentralizedFleet fleet(session, settings_);
+    if (local_momentum_ && optimizer.momentum == 0) {
+        session.log(LogLevel::warning, "optimizer.momentum is 0: dsgdm without momentum is dsgd");
+    }
+    fleet.evaluate();
+    while (!session.should_stop()) {
+        fleet.local_steps(StepKind::update);
+        fleet.upload_parameters(fleet.gossip(fleet.download_parameters()));
+        fleet.evaluate_if_due();
+    }
+    fleet.evaluate_final();
+}
+
+}  // namespace tb

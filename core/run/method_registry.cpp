@@ -1,0 +1,68 @@
+#include "core/run/method_registry.h"
+
+#include "core/errors.h"
+#include "core/methods/data_parallel/adaptive_sgd.h"
+#include "core/methods/data_parallel/crossbow_sma.h"
+#include "core/methods/decentralized/dsgd.h"
+#include "core/methods/data_parallel/easgd.h"
+#include "core/methods/decentralized/gradient_tracking.h"
+#include "core/methods/data_parallel/model_averaging.h"
+#include "core/methods/decentralized/qg_dsgdm.h"
+#include "core/methods/data_parallel/single_device.h"
+#include "core/methods/data_parallel/sync_sgd.h"
+
+namespace tb {
+
+const std::vector<MethodEntry>& method_registry() {
+    static const std::vector<MethodEntry> entries = {
+        {"single_device", "plain mini-batch SGD on the fleet's first device", WorkerData::shared_training_set,
+         &SingleDevice::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<SingleDevice>(parameters); }},
+        {"adaptive_sgd",
+         "Adaptive SGD: dynamic scheduling, batch size scaling and normalized model merging for heterogeneous fleets",
+         WorkerData::shared_training_set, &AdaptiveSgd::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<AdaptiveSgd>(parameters); }},
+        {"sync_sgd", "synchronous data parallelism: equal shards of each global batch, gradients all-reduced every step",
+         WorkerData::shared_training_set, &SyncSgd::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<SyncSgd>(parameters); }},
+        {"model_averaging", "local SGD with equal static batches, replicas averaged every mega-batch",
+         WorkerData::shared_training_set, &ModelAveraging::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<ModelAveraging>(parameters); }},
+        {"crossbow_sma", "CROSSBOW synchronous model averaging: learners corrected towards a central average model",
+         WorkerData::shared_training_set, &CrossbowSma::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<CrossbowSma>(parameters); }},
+        {"easgd", "elastic averaging SGD: workers and a center variable pull towards each other every tau steps",
+         WorkerData::shared_training_set, &Easgd::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<Easgd>(parameters); }},
+        {"dsgd", "decentralized SGD: a local SGD step on each worker's own data, then gossip with its neighbours",
+         WorkerData::own_partition, &Dsgd::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<Dsgd>(parameters, false); }},
+        {"dsgdm", "decentralized SGD with local heavy-ball or Nesterov momentum (DSGDm-N), then gossip",
+         WorkerData::own_partition, &Dsgd::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<Dsgd>(parameters, true); }},
+        {"qg_dsgdm", "decentralized SGD with quasi-global momentum (QG-DSGDm-N): the momentum tracks the model's "
+                     "displacement over whole gossip rounds",
+         WorkerData::own_partition, &QgDsgdm::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<QgDsgdm>(parameters); }},
+        {"gradient_tracking", "decentralized SGD with gradient tracking: each worker gossips a tracker of the average "
+                              "gradient alongside its model",
+         WorkerData::own_partition, &GradientTracking::normalize,
+         [](const nlohmann::json& parameters) { return std::make_unique<GradientTracking>(parameters); }},
+    };
+    return entries;
+}
+
+const MethodEntry& find_method(const std::string& kind) {
+    std::string known;
+    for (const MethodEntry& entry : method_registry()) {
+        if (entry.kind == kind) return entry;
+        known += (known.empty() ? "" : ", ") + entry.kind;
+    }
+    throw ConfigError("method.kind '" + kind + "' is not a method; choose one of: " + known);
+}
+
+nlohmann::json normalize_method_parameters(const std::string& kind, ConfigReader& reader) {
+    return find_method(kind).normalize(reader);
+}
+
+}  // namespace tb
