@@ -2,7 +2,7 @@
 // A training method: a readable loop over the session's building blocks (backends, replicas, the clock,
 // evaluation and stop criteria), parameterised from its part of the config and emitting events through
 // the session. Adding a method never touches the GUI or storage: write the file and add it to
-// method_registry.cpp.
+// core/run/method_registry.cpp.
 
 namespace tb {
 
