@@ -24,7 +24,8 @@
 #include "core/data/dataset_config.h"
 #include "core/run/method_registry.h"
 #include "core/run/run_config_parser.h"
-#include "core/session/training_session.h"
+#include "core/session/run_context.h"
+#include "core/methods/method.h"
 
 namespace {
 
@@ -129,19 +130,19 @@ int main(int argc, char** argv) {
                         if (const auto rate = rates.find(method); rate != rates.end()) document["optimizer"]["lr"] = rate->second;
                         const tb::RunConfig config = tb::parse_run_config(document, preset.parent_path());
                         SilentSink sink;
-                        tb::TrainingSession session(config, data, sink, nullptr, {});
+                        tb::RunContext context(config, sink, {}, {});
                         std::unique_ptr<tb::Method> runner = tb::find_method(config.method.kind).create(config.method.parameters);
                         std::string status = "finished";
                         try {
-                            runner->run(session);
+                            runner->run(context, data);
                         } catch (const tb::RunDiverged&) {
                             status = "diverged";
                         }
-                        const auto& metrics = session.summary().metrics();
+                        const auto& metrics = context.summary().metrics();
                         const double accuracy = status == "finished" && metrics.contains("accuracy") ? metrics.at("accuracy").last : 0.1;
                         std::printf("run %s %s alpha=%s seed=%s lr=%g epochs=%.2f accuracy=%.4f %s wall=%.1fs\n", topology.c_str(),
-                                    method.c_str(), alpha.c_str(), seed.c_str(), config.optimizer.lr, session.epochs(), accuracy,
-                                    status.c_str(), session.wall_seconds());
+                                    method.c_str(), alpha.c_str(), seed.c_str(), config.optimizer.lr, context.progress(), accuracy,
+                                    status.c_str(), context.wall_seconds());
                         std::fflush(stdout);
                         table[method + " | " + alpha][topology].accuracies.push_back(accuracy);
                     }

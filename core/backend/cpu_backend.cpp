@@ -55,11 +55,16 @@ int blas_dimension(std::int64_t value) {
 CBLAS_TRANSPOSE blas_transpose(Transpose transpose) { return transpose == Transpose::yes ? CblasTrans : CblasNoTrans; }
 
 // How gemm shares a product among the team: c is cut along its longer side into `parts` stretches, each
-// one OpenBLAS call on one thread. A part gets at least this many multiply-adds, enough that waking a
-// thread pays off. It also keeps every part above the size (10^6 multiply-adds) below which OpenBLAS
-// switches to its small-matrix kernels: every element is then summed by the same kernel in the same
-// order whatever the number of parts, so the result does not depend on the thread count.
+// one OpenBLAS call. A part gets at least this many multiply-adds, enough that waking a thread pays off,
+// and it keeps every part above the size (10^6 multiply-adds) below which OpenBLAS switches to its
+// small-matrix kernels. The parts depend on the product's shape only, never on the thread count:
+// OpenBLAS's kernels round an element differently depending on where it falls in their own blocking of
+// the call (its Zen kernels: a 301 x 517 x 203 product cut at column 256 differs from the whole call in
+// the 8 columns before the cut), so only the same cuts give the same bits. A team of any size computes the
+// same parts, and a run gives the same bits on 1 or 16 cores.
 constexpr std::int64_t gemm_part_work = std::int64_t{1} << 22;
+// Enough parts to keep 16 cores busy on a large product, or 2 and 3 cores evenly (dynamic scheduling).
+constexpr std::int64_t gemm_max_parts = 48;
 
 struct GemmSplit {
     int parts = 1;
@@ -74,7 +79,7 @@ struct GemmSplit {
     }
 };
 
-GemmSplit split_gemm(std::int64_t rows, std::int64_t cols, std::int64_t inner, int threads) {
+GemmSplit split_gemm(std::int64_t rows, std::int64_t cols, std::int64_t inner) {
     GemmSplit split;
     split.along_rows = rows >= cols;
     split.extent = split.along_rows ? rows : cols;
@@ -82,7 +87,7 @@ GemmSplit split_gemm(std::int64_t rows, std::int64_t cols, std::int64_t inner, i
     // Stretches at least twice the alignment wide, so that rounding never halves a part.
     const std::int64_t widest_split = split.extent / (2 * split.alignment);
     const std::int64_t affordable = rows * cols * inner / gemm_part_work;
-    split.parts = static_cast<int>(std::max<std::int64_t>(1, std::min({std::int64_t{threads}, affordable, widest_split})));
+    split.parts = static_cast<int>(std::max<std::int64_t>(1, std::min({gemm_max_parts, affordable, widest_split})));
     return split;
 }
 
@@ -242,7 +247,7 @@ void CpuBackend::gemm(Transpose transpose_a, Transpose transpose_b, float alpha,
     const CBLAS_TRANSPOSE op_a = blas_transpose(transpose_a);
     const CBLAS_TRANSPOSE op_b = blas_transpose(transpose_b);
     keep_blas_on_calling_thread();
-    const GemmSplit split = split_gemm(c.rows, c.cols, inner, thread_count_);
+    const GemmSplit split = split_gemm(c.rows, c.cols, inner);
     if (split.parts <= 1) {
         cblas_sgemm(CblasRowMajor, op_a, op_b, blas_dimension(c.rows), blas_dimension(c.cols), k, alpha, a.data, lda,
                     b.data, ldb, beta, c.data, ldc);
@@ -251,7 +256,8 @@ void CpuBackend::gemm(Transpose transpose_a, Transpose transpose_b, float alpha,
     // Each thread computes a stretch of c's rows (the rows of op(a)) or of its columns (the columns of
     // op(b)); op(a) row i is stored row i of a, or stored column i when a is transposed, and likewise
     // for op(b)'s columns.
-#pragma omp parallel for num_threads(split.parts) schedule(static)
+    const int threads = std::min(split.parts, thread_count_);
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(dynamic, 1)
     for (int part = 0; part < split.parts; ++part) {
         const std::int64_t begin = split.boundary(part);
         const std::int64_t end = split.boundary(part + 1);

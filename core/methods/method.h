@@ -1,18 +1,20 @@
 #pragma once
-// A training method: a readable loop over the session's building blocks (backends, replicas, the clock,
-// evaluation and stop criteria), parameterised from its part of the config and emitting events through
-// the session. Adding a method never touches the GUI or storage: write the file and add it to
-// core/run/method_registry.cpp.
+// A method: what runs, as a readable loop over the run context's building blocks (the clock, stop
+// criteria, evaluation, events, the fleet's backends through an executor), parameterised from its part of
+// the config. Adding a method never touches the GUI or storage: write the file and add it to
+// core/run/method_registry.cpp. Methods that train replicas by SGD derive from SgdMethod
+// (core/methods/sgd_method.h), which gives them the SGD toolkit.
 
 namespace tb {
 
-class TrainingSession;
+class RunContext;
+struct DataSplit;
 
 class Method {
 public:
     virtual ~Method() = default;
-    // Trains until session.should_stop(); exceptions end the run as failed (RunDiverged: diverged).
-    virtual void run(TrainingSession& session) = 0;
+    // Works until context.should_stop(); exceptions end the run as failed (RunDiverged: diverged).
+    virtual void run(RunContext& context, const DataSplit& data) = 0;
 };
 
 }  // namespace tb

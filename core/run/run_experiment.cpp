@@ -39,20 +39,20 @@ RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOpt
     try {
         const DataSplit data = load_dataset(config.dataset, config.config_folder);
         sink.on_event(Event{0, wall(), Log{LogLevel::info, describe_loaded_data(data)}});
-        TrainingSession session(config, data, sink, options.cancel, options.gpu_backend_factory, options.pause);
+        RunContext context(config, sink, RunControls{options.cancel, options.pause}, options.gpu_backend_factory);
         std::unique_ptr<Method> method = find_method(config.method.kind).create(config.method.parameters);
         try {
-            method->run(session);
-            session.summary().set_status(session.stop_reason() == StopReason::cancelled ? RunStatus::stopped
+            method->run(context, data);
+            context.summary().set_status(context.stop_reason() == StopReason::cancelled ? RunStatus::stopped
                                                                                        : RunStatus::finished);
         } catch (const RunDiverged& diverged) {
-            session.summary().set_status(RunStatus::diverged, diverged.what());
+            context.summary().set_status(RunStatus::diverged, diverged.what());
         } catch (const std::exception& error) {
-            session.summary().set_status(RunStatus::failed, error.what());
+            context.summary().set_status(RunStatus::failed, error.what());
         }
-        clock = session.run_clock();
-        summary = session.summary();
-        summary.set_progress(clock, wall(), session.samples_seen(), session.epochs());
+        clock = context.run_clock();
+        summary = context.summary();
+        summary.set_progress(clock, wall(), context.samples_seen(), context.progress());
     } catch (const std::exception& error) {
         summary.set_status(RunStatus::failed, error.what());
         summary.set_progress(0, wall(), 0, 0);

@@ -8,7 +8,7 @@
 #include "core/session/events.h"
 #include "core/run/run_config_parser.h"
 #include "core/session/run_summary.h"
-#include "core/session/training_session.h"
+#include "core/session/run_context.h"
 
 namespace tb {
 

@@ -59,7 +59,7 @@ json fleet_document() {
 class Fleet {
 public:
     Fleet(const RunConfig& config, const DataSplit& data)
-        : data_(data), session_(config, data, sink_, nullptr, {}), workers_(create_workers(session_, 1)) {}
+        : data_(data), context_(config, sink_, {}, {}), session_(context_, data), workers_(create_workers(session_, 1)) {}
 
     // Worker i's batch of `round` is its own run of training rows, so that the workers' gradients and
     // touched rows differ; the same round gives the same batches in every fleet.
@@ -79,6 +79,7 @@ public:
 private:
     const DataSplit& data_;
     RunRecorder sink_;
+    RunContext context_;
     TrainingSession session_;
     std::vector<Worker> workers_;
 };

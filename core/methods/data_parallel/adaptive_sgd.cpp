@@ -78,7 +78,7 @@ double AdaptiveSgd::learning_rate_factor(double epoch, std::int64_t batch, const
     return decay * linearly_scaled_learning_rate(1.0, batch, settings.batch_max);
 }
 
-void AdaptiveSgd::run(TrainingSession& session) {
+void AdaptiveSgd::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const std::size_t n = workers.size();

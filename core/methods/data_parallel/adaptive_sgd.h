@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
-#include "core/methods/method.h"
+#include "core/methods/sgd_method.h"
 
 namespace tb {
 
@@ -34,12 +34,12 @@ struct AdaptiveSgdSettings {
     double lr_decay = 0;
 };
 
-class AdaptiveSgd final : public Method {
+class AdaptiveSgd final : public SgdMethod {
 public:
     explicit AdaptiveSgd(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
 
-    void run(TrainingSession& session) override;
+    void train(TrainingSession& session) override;
 
     // The batch-size rule at a merge: one step towards equal update shares.
     static std::vector<std::int64_t> rescaled_batches(const std::vector<std::int64_t>& batches,

@@ -25,7 +25,7 @@ nlohmann::json CrossbowSma::normalize(ConfigReader& reader) {
     return {{"batch_size", batch_size}, {"sync_every", sync_every}, {"alpha", alpha}, {"momentum", momentum}};
 }
 
-void CrossbowSma::run(TrainingSession& session) {
+void CrossbowSma::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const std::size_t n = workers.size();

@@ -11,15 +11,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
-#include "core/methods/method.h"
+#include "core/methods/sgd_method.h"
 
 namespace tb {
 
-class CrossbowSma final : public Method {
+class CrossbowSma final : public SgdMethod {
 public:
     explicit CrossbowSma(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
-    void run(TrainingSession& session) override;
+    void train(TrainingSession& session) override;
 
 private:
     std::int64_t batch_size_;

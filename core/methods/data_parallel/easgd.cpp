@@ -22,7 +22,7 @@ nlohmann::json Easgd::normalize(ConfigReader& reader) {
     return {{"batch_size", batch_size}, {"tau", tau}, {"beta", beta}};
 }
 
-void Easgd::run(TrainingSession& session) {
+void Easgd::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const std::size_t n = workers.size();

@@ -23,7 +23,7 @@ nlohmann::json ModelAveraging::normalize(ConfigReader& reader) {
     return {{"batch_size", batch_size}, {"mega_batch", mega_batch}};
 }
 
-void ModelAveraging::run(TrainingSession& session) {
+void ModelAveraging::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const auto n = static_cast<std::int64_t>(workers.size());

@@ -16,7 +16,7 @@ nlohmann::json SingleDevice::normalize(ConfigReader& reader) {
     return {{"batch_size", batch_size}};
 }
 
-void SingleDevice::run(TrainingSession& session) {
+void SingleDevice::train(TrainingSession& session) {
     if (session.config().fleet.devices.size() > 1) {
         session.log(LogLevel::warning, "single_device trains on the first device only (" +
                                            session.config().fleet.devices.front().name +

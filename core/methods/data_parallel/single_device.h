@@ -5,16 +5,16 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
-#include "core/methods/method.h"
+#include "core/methods/sgd_method.h"
 
 namespace tb {
 
-class SingleDevice final : public Method {
+class SingleDevice final : public SgdMethod {
 public:
     explicit SingleDevice(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
 
-    void run(TrainingSession& session) override;
+    void train(TrainingSession& session) override;
 
 private:
     std::int64_t batch_size_;

@@ -19,7 +19,7 @@ nlohmann::json SyncSgd::normalize(ConfigReader& reader) {
     return {{"batch_size", batch_size}};
 }
 
-void SyncSgd::run(TrainingSession& session) {
+void SyncSgd::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const auto n = static_cast<std::int64_t>(workers.size());

@@ -6,15 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
-#include "core/methods/method.h"
+#include "core/methods/sgd_method.h"
 
 namespace tb {
 
-class SyncSgd final : public Method {
+class SyncSgd final : public SgdMethod {
 public:
     explicit SyncSgd(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
-    void run(TrainingSession& session) override;
+    void train(TrainingSession& session) override;
 
 private:
     std::int64_t batch_size_;  // global, over all workers

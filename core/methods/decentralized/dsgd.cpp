@@ -15,7 +15,7 @@ nlohmann::json Dsgd::normalize(ConfigReader& reader) {
     return to_json(settings);
 }
 
-void Dsgd::run(TrainingSession& session) {
+void Dsgd::train(TrainingSession& session) {
     const OptimizerConfig& optimizer = session.config().optimizer;
     const std::string kind = local_momentum_ ? "dsgdm" : "dsgd";
     if (optimizer.kind != "sgd") {

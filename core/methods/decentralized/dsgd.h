@@ -14,16 +14,16 @@
 
 #include "core/config/config_reader.h"
 #include "core/methods/decentralized/decentralized_settings.h"
-#include "core/methods/method.h"
+#include "core/methods/sgd_method.h"
 
 namespace tb {
 
-class Dsgd final : public Method {
+class Dsgd final : public SgdMethod {
 public:
     // local_momentum: false for dsgd, true for dsgdm.
     Dsgd(const nlohmann::json& parameters, bool local_momentum);
     static nlohmann::json normalize(ConfigReader& reader);
-    void run(TrainingSession& session) override;
+    void train(TrainingSession& session) override;
 
 private:
     DecentralizedSettings settings_;

@@ -17,7 +17,7 @@ nlohmann::json GradientTracking::normalize(ConfigReader& reader) {
     return to_json(settings);
 }
 
-void GradientTracking::run(TrainingSession& session) {
+void GradientTracking::train(TrainingSession& session) {
     const OptimizerConfig& optimizer = session.config().optimizer;
     if (optimizer.kind != "sgd" || optimizer.momentum != 0) {
         throw ConfigError("method gradient_tracking steps along its tracked gradient itself: set optimizer.kind to sgd "

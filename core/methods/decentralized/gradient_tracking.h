@@ -13,15 +13,15 @@
 
 #include "core/config/config_reader.h"
 #include "core/methods/decentralized/decentralized_settings.h"
-#include "core/methods/method.h"
+#include "core/methods/sgd_method.h"
 
 namespace tb {
 
-class GradientTracking final : public Method {
+class GradientTracking final : public SgdMethod {
 public:
     explicit GradientTracking(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
-    void run(TrainingSession& session) override;
+    void train(TrainingSession& session) override;
 
 private:
     DecentralizedSettings settings_;

@@ -44,7 +44,7 @@ void QgDsgdm::update_quasi_global_momentum(std::vector<float>& momentum, const s
     }
 }
 
-void QgDsgdm::run(TrainingSession& session) {
+void QgDsgdm::train(TrainingSession& session) {
     const OptimizerConfig& optimizer = session.config().optimizer;
     if (optimizer.kind != "sgd") {
         throw ConfigError("optimizer.kind '" + optimizer.kind + "' cannot be used by method qg_dsgdm, whose local "

@@ -16,15 +16,15 @@
 
 #include "core/config/config_reader.h"
 #include "core/methods/decentralized/decentralized_settings.h"
-#include "core/methods/method.h"
+#include "core/methods/sgd_method.h"
 
 namespace tb {
 
-class QgDsgdm final : public Method {
+class QgDsgdm final : public SgdMethod {
 public:
     explicit QgDsgdm(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
-    void run(TrainingSession& session) override;
+    void train(TrainingSession& session) override;
 
     // m_hat <- mu m_hat + (1 - mu) (before - after) / learning_rate, element by element.
     static void update_quasi_global_momentum(std::vector<float>& momentum, const std::vector<float>& before,
