@@ -3,38 +3,49 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/fleet/simulated_executor.h"
+#include "core/data/batch.h"
 #include "core/fleet/wall_executor.h"
 #include "core/session/training_session.h"
 
 namespace tb {
 
-Executor::Executor(TrainingSession& session, std::vector<Worker> workers)
+Executor::Executor(TrainingSession& session, std::vector<Worker> workers, std::unique_ptr<WorkExecutor> work)
     : session_(session),
       train_(session.data().train),
       workers_(std::move(workers)),
-      busy_(workers_.size(), false),
+      work_(std::move(work)),
       sampler_(static_cast<int>(workers_.size()), session.config().fleet.sample_every_s) {
     if (workers_.empty()) throw std::logic_error("an executor needs at least one worker");
+    if (work_ == nullptr || work_->device_count() != worker_count()) {
+        throw std::logic_error("an executor needs one device lane per worker");
+    }
+}
+
+WorkItem Executor::step_item(StepOrder order) {
+    return [this, order = std::move(order)] {
+        Replica& replica = *workers_[static_cast<std::size_t>(order.worker)].replica;
+        const HostBatch batch = make_batch(train_, order.rows);
+        const StepCost cost = replica.model().training_cost(batch);
+        const double loss = order.kind == StepKind::update ? replica.train_step(batch, order.learning_rate)
+                                                           : replica.compute_gradients(batch, order.gradient_scale);
+        return WorkOutcome{cost, batch.size(), loss};
+    };
 }
 
 void Executor::submit(StepOrder order) {
     const auto index = static_cast<std::size_t>(order.worker);
     if (index >= workers_.size()) throw std::logic_error("step for worker " + std::to_string(order.worker) + " of " + std::to_string(workers_.size()));
-    if (busy_[index]) throw std::logic_error("step submitted to busy worker " + std::to_string(order.worker));
+    if (!work_->idle(order.worker)) throw std::logic_error("step submitted to busy worker " + std::to_string(order.worker));
     if (order.kind == StepKind::apply) throw std::logic_error("updates without a batch go through apply_updates");
     if (order.rows.empty()) throw std::logic_error("empty batch submitted to worker " + std::to_string(order.worker));
-    busy_[index] = true;
-    ++in_flight_;
     sampler_.step_started(order.worker, session_.run_clock(), static_cast<std::int64_t>(order.rows.size()));
-    start(order);
+    const int worker = order.worker;
+    work_->submit(worker, step_item(std::move(order)));
 }
 
 StepDone Executor::next_completion() {
-    if (in_flight_ == 0) throw std::logic_error("next_completion with no step in flight");
-    const StepDone done = wait_for_step();
-    busy_[static_cast<std::size_t>(done.worker)] = false;
-    --in_flight_;
+    const WorkDone work_done = work_->next_completion();
+    const StepDone done{work_done.device, work_done.outcome.samples, work_done.outcome.value, work_done.finished_at};
     sampler_.step_finished(done.worker, done.finished_at, done.samples);
     // Layer-wise optimizers' trust ratios, published on the run's thread like every other event.
     if (auto stats = workers_[static_cast<std::size_t>(done.worker)].replica->take_optimizer_stats(done.worker)) {
@@ -50,19 +61,25 @@ StepDone Executor::next_completion() {
 }
 
 void Executor::apply_updates(float learning_rate) {
-    if (in_flight_ > 0) throw std::logic_error("apply_updates while steps are in flight");
-    for (Worker& worker : workers_) worker.replica->apply_update(learning_rate);
+    if (in_flight() > 0) throw std::logic_error("apply_updates while steps are in flight");
+    work_->run_on_every_device([&](int device) { workers_[static_cast<std::size_t>(device)].replica->apply_update(learning_rate); });
 }
 
 std::vector<StepDone> Executor::drain() {
     std::vector<StepDone> finished;
-    while (in_flight_ > 0) finished.push_back(next_completion());
+    while (in_flight() > 0) finished.push_back(next_completion());
     return finished;
 }
 
 std::unique_ptr<Executor> create_executor(TrainingSession& session, int worker_limit) {
-    if (session.simulated_clock() != nullptr) return std::make_unique<SimulatedExecutor>(session, worker_limit);
-    return std::make_unique<WallExecutor>(session, worker_limit);
+    std::vector<DeviceSpec> devices = session.config().fleet.devices;
+    if (worker_limit > 0 && devices.size() > static_cast<std::size_t>(worker_limit)) devices.resize(static_cast<std::size_t>(worker_limit));
+    // Simulated steps run one after another, so each may use every core; on the wall clock CPU workers
+    // train side by side and share them.
+    const int cpu_threads = session.simulated_clock() != nullptr ? 0 : cpu_threads_per_device(devices);
+    std::vector<Worker> workers = create_workers(session, cpu_threads, worker_limit);
+    std::unique_ptr<WorkExecutor> work = create_work_executor(session.context(), std::move(devices));
+    return std::make_unique<Executor>(session, std::move(workers), std::move(work));
 }
 
 }  // namespace tb

@@ -1,12 +1,10 @@
 #pragma once
-// The executor: how a method's steps run on the fleet. A method submits steps to idle workers and
-// receives their completions in run-clock order; it never knows which executor runs it.
-//   simulated (core/fleet/simulated_executor.h): deterministic discrete-event execution on one thread;
-//     each step's duration comes from the cost model (core/fleet/cost_model.h).
-//   wall (core/fleet/wall_executor.h): one thread per worker, real time; a CPU device with speed below 1
-//     idles (1/speed - 1) times its measured compute time after each step.
-// Both book every finished step with the session (samples seen, training loss, divergence) and emit
-// each worker's DeviceSample events on the fleet's sampling interval.
+// The SGD executor: how a method's training steps run on the fleet. A method submits steps to idle
+// workers (each a device with its model replica) and receives their completions in run-clock order; it
+// never knows which clock runs it. Each step is a work item of the fleet's WorkExecutor
+// (core/fleet/work_executor.h: simulated or wall clock) whose cost is the model's training cost of its
+// batch. Every finished step is booked with the session (samples seen, training loss, divergence), and
+// each worker's DeviceSample events go out on the fleet's sampling interval.
 
 #include <cstdint>
 #include <memory>
@@ -14,6 +12,7 @@
 
 #include "core/data/dataset.h"
 #include "core/fleet/device_sampler.h"
+#include "core/fleet/work_executor.h"
 #include "core/fleet/worker.h"
 
 namespace tb {
@@ -43,15 +42,15 @@ struct StepDone {
 
 class Executor {
 public:
-    virtual ~Executor() = default;
+    Executor(TrainingSession& session, std::vector<Worker> workers, std::unique_ptr<WorkExecutor> work);
     Executor(const Executor&) = delete;
     Executor& operator=(const Executor&) = delete;
 
     int worker_count() const { return static_cast<int>(workers_.size()); }
     Worker& worker(int index) { return workers_.at(static_cast<std::size_t>(index)); }
     std::vector<Worker>& workers() { return workers_; }
-    bool idle(int worker) const { return !busy_.at(static_cast<std::size_t>(worker)); }
-    int in_flight() const { return in_flight_; }
+    bool idle(int worker) const { return work_->idle(worker); }
+    int in_flight() const { return work_->in_flight(); }
     // Updates (steps) each worker finished since the run started.
     std::int64_t updates(int worker) const { return sampler_.updates(worker); }
 
@@ -67,28 +66,22 @@ public:
     // all-reduce. The wall clock runs the updates on the workers' own threads side by side, as each
     // device would; the simulated clock counts them in the cost of the step that computed the gradients
     // (core/model's training_cost), so here they take no run clock.
-    virtual void apply_updates(float learning_rate);
+    void apply_updates(float learning_rate);
     // Time for a collective over all workers (all idle) moving `bytes` per device, such as an
     // all-reduce or a merge: the simulated clock charges a ring all-reduce; on the wall clock the copy the
     // method made already took its real time, so nothing is added.
-    virtual void communicate(double bytes) = 0;
-    virtual bool simulated() const = 0;
+    void communicate(double bytes) { work_->communicate(bytes); }
+    bool simulated() const { return work_->simulated(); }
 
-protected:
-    Executor(TrainingSession& session, std::vector<Worker> workers);
-
-    // Starts the step; the worker is marked busy already.
-    virtual void start(const StepOrder& order) = 0;
-    // Blocks until some step finishes and returns it; advances the run clock where the executor owns it.
-    virtual StepDone wait_for_step() = 0;
+private:
+    // The step as a work item: forward, backward and maybe the update of the worker's replica, costed by
+    // the model's training cost of the batch.
+    WorkItem step_item(StepOrder order);
 
     TrainingSession& session_;
     const Dataset& train_;
     std::vector<Worker> workers_;
-
-private:
-    std::vector<bool> busy_;
-    int in_flight_ = 0;
+    std::unique_ptr<WorkExecutor> work_;
     DeviceSampler sampler_;
 };
 

@@ -2,47 +2,34 @@
 
 #include <stdexcept>
 
-#include "core/data/batch.h"
 #include "core/fleet/cost_model.h"
-#include "core/session/training_session.h"
 
 namespace tb {
 
-namespace {
+SimulatedExecutor::SimulatedExecutor(SimulatedRunClock& clock, std::vector<DeviceSpec> devices)
+    : WorkExecutor(std::move(devices)), clock_(clock) {}
 
-SimulatedRunClock& require_simulated_clock(TrainingSession& session) {
-    SimulatedRunClock* clock = session.simulated_clock();
-    if (clock == nullptr) throw std::logic_error("the simulated executor needs a session on the simulated clock");
-    return *clock;
+void SimulatedExecutor::start(int device, WorkItem item) {
+    const WorkOutcome outcome = item();
+    const double duration = simulated_step_seconds(devices_.at(static_cast<std::size_t>(device)), outcome.cost);
+    pending_.push(WorkDone{device, outcome, clock_.now() + duration});
 }
 
-}  // namespace
-
-// Steps run one after another here, so each may use every core.
-SimulatedExecutor::SimulatedExecutor(TrainingSession& session, int worker_limit)
-    : Executor(session, create_workers(session, 0, worker_limit)), clock_(require_simulated_clock(session)) {}
-
-void SimulatedExecutor::start(const StepOrder& order) {
-    Worker& worker = workers_.at(static_cast<std::size_t>(order.worker));
-    const HostBatch batch = make_batch(train_, order.rows);
-    const double duration = simulated_step_seconds(worker.device, worker.replica->model().training_cost(batch));
-    const double loss = order.kind == StepKind::update ? worker.replica->train_step(batch, order.learning_rate)
-                                                       : worker.replica->compute_gradients(batch, order.gradient_scale);
-    pending_.push(StepDone{order.worker, batch.size(), loss, clock_.now() + duration});
-}
-
-StepDone SimulatedExecutor::wait_for_step() {
-    const StepDone done = pending_.top();
+WorkExecutor::Completion SimulatedExecutor::wait_for_completion() {
+    const WorkDone done = pending_.top();
     pending_.pop();
     clock_.advance_to(done.finished_at);
-    return done;
+    return {done, nullptr};
+}
+
+void SimulatedExecutor::run_on_every_device(const std::function<void(int device)>& task) {
+    if (in_flight() > 0) throw std::logic_error("run_on_every_device while work is in flight");
+    for (int device = 0; device < device_count(); ++device) task(device);
 }
 
 void SimulatedExecutor::communicate(double bytes) {
-    if (in_flight() > 0) throw std::logic_error("communication while steps are in flight");
-    std::vector<DeviceSpec> devices;
-    for (const Worker& worker : workers_) devices.push_back(worker.device);
-    clock_.advance_to(clock_.now() + simulated_all_reduce_seconds(devices, bytes));
+    if (in_flight() > 0) throw std::logic_error("communication while work is in flight");
+    clock_.advance_to(clock_.now() + simulated_all_reduce_seconds(devices_, bytes));
 }
 
 }  // namespace tb

@@ -4,34 +4,21 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "core/data/batch.h"
-#include "core/session/training_session.h"
+#include "core/session/run_context.h"
 
 namespace tb {
 
-namespace {
-
-int cpu_worker_count(const TrainingSession& session, int worker_limit) {
-    const auto& devices = session.config().fleet.devices;
-    const std::size_t used = worker_limit > 0 ? std::min(devices.size(), static_cast<std::size_t>(worker_limit)) : devices.size();
-    return static_cast<int>(std::count_if(devices.begin(), devices.begin() + static_cast<std::ptrdiff_t>(used),
-                                          [](const DeviceSpec& d) { return d.backend == "cpu"; }));
-}
-
-int threads_per_cpu_worker(const TrainingSession& session, int worker_limit) {
-    const int cpu_workers = cpu_worker_count(session, worker_limit);
-    if (cpu_workers <= 1) return 0;
+int cpu_threads_per_device(const std::vector<DeviceSpec>& devices) {
+    const auto cpu_devices = std::count_if(devices.begin(), devices.end(), [](const DeviceSpec& d) { return d.backend == "cpu"; });
+    if (cpu_devices <= 1) return 0;
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    return std::max(1, cores / cpu_workers);
+    return std::max(1, cores / static_cast<int>(cpu_devices));
 }
 
-}  // namespace
-
-WallExecutor::WallExecutor(TrainingSession& session, int worker_limit)
-    : Executor(session, create_workers(session, threads_per_cpu_worker(session, worker_limit), worker_limit)),
-      orders_(workers_.size()) {
-    threads_.reserve(workers_.size());
-    for (std::size_t i = 0; i < workers_.size(); ++i) threads_.emplace_back([this, i] { worker_loop(static_cast<int>(i)); });
+WallExecutor::WallExecutor(RunContext& context, std::vector<DeviceSpec> devices)
+    : WorkExecutor(std::move(devices)), context_(context), items_(devices_.size()) {
+    threads_.reserve(devices_.size());
+    for (std::size_t i = 0; i < devices_.size(); ++i) threads_.emplace_back([this, i] { device_loop(static_cast<int>(i)); });
 }
 
 WallExecutor::~WallExecutor() {
@@ -43,77 +30,70 @@ WallExecutor::~WallExecutor() {
     for (std::thread& thread : threads_) thread.join();
 }
 
-void WallExecutor::start(const StepOrder& order) {
+void WallExecutor::start(int device, WorkItem item) {
     {
         std::lock_guard lock(mutex_);
-        orders_[static_cast<std::size_t>(order.worker)] = order;
+        items_[static_cast<std::size_t>(device)] = std::move(item);
     }
     work_ready_.notify_all();
 }
 
-void WallExecutor::worker_loop(int index) {
-    Worker& worker = workers_[static_cast<std::size_t>(index)];
+void WallExecutor::device_loop(int device) {
+    const DeviceSpec& spec = devices_[static_cast<std::size_t>(device)];
     for (;;) {
-        StepOrder order;
+        WorkItem item;
         {
             std::unique_lock lock(mutex_);
-            work_ready_.wait(lock, [&] { return stopping_ || orders_[static_cast<std::size_t>(index)].has_value(); });
+            work_ready_.wait(lock, [&] { return stopping_ || items_[static_cast<std::size_t>(device)].has_value(); });
             if (stopping_) return;
-            order = std::move(*orders_[static_cast<std::size_t>(index)]);
-            orders_[static_cast<std::size_t>(index)].reset();
+            item = std::move(*items_[static_cast<std::size_t>(device)]);
+            items_[static_cast<std::size_t>(device)].reset();
         }
-        Finished finished{index, static_cast<std::int64_t>(order.rows.size()), 0.0, nullptr};
+        Finished finished{device, {}, nullptr};
         try {
             const auto compute_start = std::chrono::steady_clock::now();
-            if (order.kind == StepKind::apply) {
-                worker.replica->apply_update(order.learning_rate);
-            } else {
-                const HostBatch batch = make_batch(train_, order.rows);
-                finished.loss_sum = order.kind == StepKind::update
-                                        ? worker.replica->train_step(batch, order.learning_rate)
-                                        : worker.replica->compute_gradients(batch, order.gradient_scale);
-            }
+            finished.outcome = item();
             const std::chrono::duration<double> compute = std::chrono::steady_clock::now() - compute_start;
-            if (worker.device.backend == "cpu" && worker.device.speed < 1.0) {
-                std::this_thread::sleep_for(compute * (1.0 / worker.device.speed - 1.0));
-            }
+            if (spec.backend == "cpu" && spec.speed < 1.0) std::this_thread::sleep_for(compute * (1.0 / spec.speed - 1.0));
         } catch (...) {
             finished.error = std::current_exception();
         }
         {
             std::lock_guard lock(mutex_);
-            finished_.push_back(finished);
+            finished_.push_back(std::move(finished));
         }
-        step_finished_.notify_all();
+        item_finished_.notify_all();
     }
 }
 
-StepDone WallExecutor::wait_for_step() {
+WorkExecutor::Completion WallExecutor::wait_for_completion() {
     Finished finished;
     {
         std::unique_lock lock(mutex_);
-        step_finished_.wait(lock, [&] { return !finished_.empty(); });
-        finished = finished_.front();
+        item_finished_.wait(lock, [&] { return !finished_.empty(); });
+        finished = std::move(finished_.front());
         finished_.pop_front();
     }
-    if (finished.error) std::rethrow_exception(finished.error);
-    return StepDone{finished.worker, finished.samples, finished.loss_sum, session_.run_clock()};
+    return {WorkDone{finished.device, finished.outcome, context_.run_clock()}, finished.error};
 }
 
-void WallExecutor::apply_updates(float learning_rate) {
-    if (in_flight() > 0) throw std::logic_error("apply_updates while steps are in flight");
+void WallExecutor::run_on_every_device(const std::function<void(int device)>& task) {
+    if (in_flight() > 0) throw std::logic_error("run_on_every_device while work is in flight");
     {
         std::lock_guard lock(mutex_);
-        for (std::size_t i = 0; i < workers_.size(); ++i) {
-            orders_[i] = StepOrder{static_cast<int>(i), {}, StepKind::apply, learning_rate, 0.0f};
+        for (std::size_t i = 0; i < devices_.size(); ++i) {
+            items_[i] = [&task, i] {
+                task(static_cast<int>(i));
+                return WorkOutcome{};
+            };
         }
     }
     work_ready_.notify_all();
-    // Every worker reports back, also after a failure, so that no update is still running on return.
+    // Every device reports back, also after a failure, so that no task is still running on return.
     std::exception_ptr first_error;
-    for (std::size_t reported = 0; reported < workers_.size(); ++reported) {
+    for (std::size_t reported = 0; reported < devices_.size(); ++reported) {
         std::unique_lock lock(mutex_);
-        step_finished_.wait(lock, [&] { return !finished_.empty(); });
+        item_finished_.wait(lock, [&] { return !finished_.empty(); });
         const Finished finished = finished_.front();
         finished_.pop_front();
         if (finished.error && !first_error) first_error = finished.error;

@@ -1,46 +1,49 @@
 #pragma once
-// Real concurrent execution: one thread per worker, each training its replica on its own device, in
-// real time. A CPU device with speed s < 1 emulates a slower device by idling (1/s - 1) times the compute
-// time it just measured, so its throughput is s times what it would be. CPU workers share the cores:
-// each backend gets cores / (CPU workers) threads and BLAS is limited to one thread per caller.
+// Real concurrent execution: one thread per device, each running its items in real time. A CPU device
+// with speed s < 1 emulates a slower device by idling (1/s - 1) times the compute time it just measured,
+// so its throughput is s times what it would be. CPU devices share the cores: each backend gets
+// cores / (CPU devices) threads (cpu_threads_per_device) and BLAS is limited to one thread per caller.
 
 #include <condition_variable>
 #include <deque>
-#include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
-#include "core/fleet/executor.h"
+#include "core/fleet/work_executor.h"
 
 namespace tb {
 
-class WallExecutor final : public Executor {
+// The thread team of each CPU device's backend when `devices` train side by side on the wall clock
+// (0: every core, for a lone CPU device).
+int cpu_threads_per_device(const std::vector<DeviceSpec>& devices);
+
+class WallExecutor final : public WorkExecutor {
 public:
-    WallExecutor(TrainingSession& session, int worker_limit);
+    WallExecutor(RunContext& context, std::vector<DeviceSpec> devices);
     ~WallExecutor() override;
 
-    void apply_updates(float learning_rate) override;
+    void run_on_every_device(const std::function<void(int device)>& task) override;
     void communicate(double bytes) override;
     bool simulated() const override { return false; }
 
 private:
     struct Finished {
-        int worker = 0;
-        std::int64_t samples = 0;
-        double loss_sum = 0;
+        int device = 0;
+        WorkOutcome outcome;
         std::exception_ptr error;
     };
 
-    void start(const StepOrder& order) override;
-    StepDone wait_for_step() override;
-    void worker_loop(int index);
+    void start(int device, WorkItem item) override;
+    Completion wait_for_completion() override;
+    void device_loop(int device);
 
+    RunContext& context_;
     std::mutex mutex_;
     std::condition_variable work_ready_;
-    std::condition_variable step_finished_;
-    std::vector<std::optional<StepOrder>> orders_;  // one slot per worker
+    std::condition_variable item_finished_;
+    std::vector<std::optional<WorkItem>> items_;  // one slot per device
     std::deque<Finished> finished_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
