@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/config/json_text.h"
 #include "core/errors.h"
 
 namespace tb {
@@ -185,8 +186,15 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
     }
     const std::string path = assignment.substr(0, equals);
     const std::string text = assignment.substr(equals + 1);
-    nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded()) value = text;
+    // VALUE is JSON when it parses as JSON and a plain string otherwise; only hostile nesting is an error.
+    nlohmann::json value;
+    try {
+        value = parse_json_text(text, "--set " + path);
+    } catch (const JsonTooDeep&) {
+        throw;
+    } catch (const ConfigError&) {
+        value = text;
+    }
 
     nlohmann::json* node = &config;
     std::size_t start = 0;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/config/json_file.h"
 #include "core/errors.h"
 
 namespace tb {
@@ -36,8 +37,12 @@ std::vector<PresetInfo> list_presets() {
             const std::string name = entry.path().stem().string();
             if (std::any_of(presets.begin(), presets.end(), [&](const PresetInfo& p) { return p.name == name; })) continue;
             PresetInfo info{name, entry.path(), ""};
-            std::ifstream file(entry.path());
-            const nlohmann::json document = nlohmann::json::parse(file, nullptr, /*allow_exceptions=*/false);
+            nlohmann::json document;
+            try {
+                document = read_json_file(entry.path());
+            } catch (const ConfigError&) {
+                // Listed without a description; opening it reports what is wrong with it.
+            }
             if (document.is_object()) {
                 info.description = document.value("description", "");
                 if (info.description.empty() && document.contains("method") && document.contains("dataset")) {

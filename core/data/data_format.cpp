@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/data/regular_file_check.h"
 
 namespace tb {
 namespace {
@@ -23,6 +24,7 @@ namespace fs = std::filesystem;
 constexpr std::size_t sniffed_bytes = std::size_t{64} << 10;
 
 std::vector<char> read_beginning(const fs::path& file) {
+    require_regular_file(file);
     gzFile stream = gzopen(file.c_str(), "rb");
     if (stream == nullptr) throw DataError(file.string() + ": cannot open for reading: " + std::strerror(errno));
     std::vector<char> bytes(sniffed_bytes);

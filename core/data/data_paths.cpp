@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/errors.h"
+#include "core/data/regular_file_check.h"
 
 namespace tb {
 
@@ -31,13 +32,19 @@ std::vector<fs::path> data_search_folders(const fs::path& config_folder) {
 fs::path resolve_data_path(const std::string& name, const fs::path& config_folder) {
     const fs::path requested(name);
     if (requested.is_absolute()) {
-        if (fs::exists(requested)) return requested;
+        if (fs::exists(requested)) {
+            require_regular_file(requested);
+            return requested;
+        }
         throw DataError("data file not found: " + requested.string());
     }
     std::string looked;
     for (const fs::path& folder : data_search_folders(config_folder)) {
         const fs::path candidate = folder / requested;
-        if (fs::exists(candidate)) return candidate;
+        if (fs::exists(candidate)) {
+            require_regular_file(candidate);
+            return candidate;
+        }
         looked += "\n  " + candidate.string();
     }
     throw DataError("data file '" + name + "' not found; looked in:" + looked +

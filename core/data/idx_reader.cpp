@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/data/regular_file_check.h"
 
 namespace tb {
 namespace {
@@ -30,7 +31,7 @@ std::string hexadecimal(std::uint32_t value) {
 // A plain or gzip-compressed binary file read front to back, with the offset kept for messages.
 class IdxStream {
 public:
-    explicit IdxStream(const fs::path& file) : path_(file), file_(gzopen(file.c_str(), "rb")) {
+    explicit IdxStream(const fs::path& file) : path_(file), file_((require_regular_file(file), gzopen(file.c_str(), "rb"))) {
         if (file_ == nullptr) throw DataError(path_.string() + ": cannot open for reading: " + std::strerror(errno));
     }
     ~IdxStream() { gzclose(file_); }
@@ -97,6 +98,57 @@ std::string data_set_name(const fs::path& images_file) {
     return stem;
 }
 
+// The most bytes a file of `file_bytes` can hold once decompressed: itself when plain, and deflate's
+// largest ratio, 1032:1 (zlib's technical details, "Maximum compression factor"), when gzip-compressed.
+std::uint64_t largest_content_bytes(const fs::path& file) {
+    const std::uint64_t file_bytes = fs::file_size(file);
+    std::array<unsigned char, 2> magic{};
+    if (FILE* raw = std::fopen(file.c_str(), "rb")) {
+        const std::size_t got = std::fread(magic.data(), 1, magic.size(), raw);
+        std::fclose(raw);
+        if (got == magic.size() && magic[0] == 0x1f && magic[1] == 0x8b) return file_bytes * 1032 + 64;
+    }
+    return file_bytes;
+}
+
+// A header is checked against the file before anything is allocated: a corrupt count or size would
+// otherwise ask for terabytes, or wrap the size arithmetic around and read past a short buffer.
+void require_plausible_size(const fs::path& images_file, std::uint32_t count, std::uint32_t rows, std::uint32_t columns) {
+    // Each factor is below 2^32, so the pixel count of one image fits in 64 bits; the total may not.
+    const std::uint64_t pixels_per_image = std::uint64_t{rows} * columns;
+    const std::uint64_t header_bytes = 16;
+    const std::uint64_t available = largest_content_bytes(images_file);
+    const bool overflows = count != 0 && pixels_per_image > (UINT64_MAX - header_bytes) / count;
+    if (overflows || header_bytes + pixels_per_image * count > available) {
+        const std::string claimed = std::to_string(count) + " images of " + std::to_string(rows) + "x" +
+                                    std::to_string(columns) + " pixels";
+        throw DataError(images_file.string() + ": byte 4: the header claims " + claimed +
+                        (overflows ? " (more bytes than a 64-bit size can count)"
+                                   : " (" + std::to_string(pixels_per_image * count) + " bytes)") +
+                        ", but the file can hold at most " + std::to_string(available - header_bytes) +
+                        " bytes of pixels; the header is damaged or the file is not an IDX images file");
+    }
+}
+
+// IDX labels are class indices 0..K-1. A label far beyond the others (one damaged byte turning 10 classes
+// into 201) would silently add empty classes to the model's output, so a range in which most classes
+// never occur is an error that names the byte of the largest label. A real subset that lacks a few
+// classes stays well inside the rule.
+void require_dense_label_range(const fs::path& labels_file, const std::vector<unsigned char>& labels,
+                               unsigned char largest) {
+    std::array<bool, 256> occurs{};
+    for (unsigned char label : labels) occurs[label] = true;
+    const auto classes_seen = std::count(occurs.begin(), occurs.end(), true);
+    const int classes_spanned = int{largest} + 1;
+    if (classes_spanned < 8 || classes_seen * 2 >= classes_spanned) return;
+    const auto where = std::find(labels.begin(), labels.end(), largest) - labels.begin();
+    throw DataError(labels_file.string() + ": byte " + std::to_string(8 + where) + ": label " +
+                    std::to_string(int{largest}) + " makes " + std::to_string(classes_spanned) +
+                    " classes, but only " + std::to_string(classes_seen) +
+                    " of them occur in the file; labels are class indices 0..K-1, so this byte is likely "
+                    "damaged (check the file against its source)");
+}
+
 }  // namespace
 
 Dataset read_idx(const fs::path& images_file, const fs::path& labels_file) {
@@ -111,6 +163,7 @@ Dataset read_idx(const fs::path& images_file, const fs::path& labels_file) {
     const std::uint32_t image_columns = images.read_big_endian("the number of pixel columns");
     if (image_rows == 0 || image_columns == 0) images.fail_at(8, "expected images of at least one pixel, found 0 rows or columns");
     const std::size_t pixels_per_image = std::size_t{image_rows} * image_columns;
+    require_plausible_size(images_file, image_count, image_rows, image_columns);
 
     IdxStream labels(labels_file);
     const std::uint32_t label_magic = labels.read_big_endian("the magic number");
@@ -144,6 +197,7 @@ Dataset read_idx(const fs::path& images_file, const fs::path& labels_file) {
                    [](unsigned char pixel) { return static_cast<float>(pixel) / brightest; });
 
     const unsigned char largest_label = label_bytes.empty() ? 0 : *std::max_element(label_bytes.begin(), label_bytes.end());
+    require_dense_label_range(labels_file, label_bytes, largest_label);
     data.labels.cols = std::int64_t{largest_label} + 1;
     data.labels.rows = image_count;
     data.labels.row_offsets.resize(std::size_t{image_count} + 1);

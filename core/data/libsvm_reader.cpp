@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/data/regular_file_check.h"
 
 namespace tb {
 namespace {
@@ -78,7 +79,7 @@ const char* parse_short_decimal(const char* at, const char* end, float& value) {
 // in large blocks so that parsing runs over memory instead of a stream read per token.
 class TextLines {
 public:
-    explicit TextLines(const fs::path& file) : path_(file), file_(gzopen(file.c_str(), "rb")) {
+    explicit TextLines(const fs::path& file) : path_(file), file_((require_regular_file(file), gzopen(file.c_str(), "rb"))) {
         if (file_ == nullptr) {
             throw DataError(path_.string() + ": cannot open for reading: " + std::strerror(errno));
         }

@@ -14,6 +14,7 @@
 
 #include "core/data/libsvm_reader.h"
 #include "core/errors.h"
+#include "core/data/regular_file_check.h"
 
 namespace tb {
 namespace {
@@ -57,6 +58,7 @@ XmlcHeader parse_header(const fs::path& file, std::string_view line) {
 }
 
 XmlcHeader read_header(const fs::path& file) {
+    require_regular_file(file);
     gzFile stream = gzopen(file.c_str(), "rb");
     if (stream == nullptr) throw DataError(file.string() + ": cannot open for reading: " + std::strerror(errno));
     // Real headers are a few dozen characters; a longer first line is not a header anyway.

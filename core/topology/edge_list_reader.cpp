@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "core/data/regular_file_check.h"
 
 namespace tb {
 
@@ -21,6 +22,7 @@ std::size_t skip_blanks(const std::string& line, std::size_t position) {
 }  // namespace
 
 Topology read_edge_list(const std::filesystem::path& path) {
+    require_regular_file(path);
     std::ifstream file(path);
     if (!file) throw DataError("cannot open the edge list " + path.string());
     const auto fail = [&](std::size_t line_number, const std::string& message) {

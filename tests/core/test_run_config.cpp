@@ -3,6 +3,7 @@
 #include <QtTest>
 
 #include "core/config/config_reader.h"
+#include "core/config/json_text.h"
 #include "core/errors.h"
 #include "core/run/run_config_parser.h"
 
@@ -26,6 +27,32 @@ class RunConfigTest : public QObject {
     Q_OBJECT
 
 private slots:
+    void deeply_nested_json_is_refused_at_parse_time() {
+        // 150,000 nested arrays (300 KB) used to exhaust the stack when the parsed document was copied.
+        QTemporaryDir folder;
+        const QString path = folder.filePath("nested.json");
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(QByteArray(150'000, '[') + QByteArray(150'000, ']'));
+        }
+        try {
+            read_json_file(path.toStdString());
+            QFAIL("no ConfigError for a document nested 150,000 levels deep");
+        } catch (const ConfigError& error) {
+            const QString message = QString::fromUtf8(error.what());
+            QVERIFY2(message.startsWith(path + ": invalid JSON: objects and arrays nest deeper than 64 levels"),
+                     qPrintable(message));
+        }
+        nlohmann::json document = nlohmann::json::object();
+        QVERIFY_THROWS_EXCEPTION(JsonTooDeep, apply_override(document, "method.batch_size=" + std::string(100'000, '[')));
+        // A value a person would write still parses, and a malformed one is still taken as a string.
+        apply_override(document, "model.hidden=[[[[[[[[1]]]]]]]]");
+        QCOMPARE(document["model"]["hidden"].dump(), std::string("[[[[[[[[1]]]]]]]]"));
+        apply_override(document, "name=[not json");
+        QCOMPARE(document["name"].get<std::string>(), std::string("[not json"));
+    }
+
     void empty_document_gets_every_default() {
         const RunConfig config = parse_run_config(json::object());
         QCOMPARE(config.method.kind, std::string("single_device"));

@@ -14,6 +14,8 @@
 #include "core/data/idx_reader.h"
 #include "core/errors.h"
 
+#include <sys/stat.h>
+
 using namespace tb;
 
 namespace {
@@ -103,8 +105,10 @@ private slots:
         QTest::newRow("images file given as labels") << good_images << good_images << true
                                                      << "byte 0: expected the magic number 0x00000801";
         QTest::newRow("counts differ") << good_images << labels_file("\x01\x02") << true << "expected 3 labels, one per image";
+        // A plain file is measured before reading: its header's size is checked against the file's.
         QTest::newRow("pixels cut short") << images_file(3, 2, 2, tiny_pixels.left(10)) << good_labels << false
-                                          << "found only 10 bytes";
+                                          << "the header claims 3 images of 2x2 pixels (12 bytes), but the file can "
+                                             "hold at most 10 bytes";
         QTest::newRow("header cut short") << big_endian(0x803) + big_endian(3) << good_labels << false
                                           << "expected the number of pixel rows";
         QTest::newRow("empty images file") << QByteArray() << good_labels << false << "expected the magic number";
@@ -112,6 +116,18 @@ private slots:
                                                     << "expected the end of the file after the last image";
         QTest::newRow("labels cut short") << good_images << labels_file(tiny_labels).left(10) << true << "found only 2 bytes";
         QTest::newRow("zero-pixel images") << images_file(3, 0, 2, {}) << good_labels << false << "at least one pixel";
+        // The size arithmetic of this header wraps to 0 in 64 bits: it must be refused, not allocated.
+        QTest::newRow("header size wraps around") << images_file(16, 1u << 30, 1u << 30, tiny_pixels)
+                                                  << labels_file(QByteArray(16, '\x01')) << false
+                                                  << "byte 4: the header claims 16 images of 1073741824x1073741824 "
+                                                     "pixels (more bytes than a 64-bit size can count)";
+        QTest::newRow("header claims more than the file holds")
+            << images_file(1000, 28, 28, tiny_pixels) << labels_file(QByteArray(1000, '\x01')) << false
+            << "the header claims 1000 images of 28x28 pixels (784000 bytes), but the file can hold at most 12 bytes";
+        // Ten classes with one label byte damaged into 200: 201 classes of which 11 occur.
+        QByteArray damaged_labels("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\xc8", 11);
+        QTest::newRow("a damaged label byte") << images_file(11, 1, 1, QByteArray(11, '\x10')) << labels_file(damaged_labels)
+                                              << true << "byte 18: label 200 makes 201 classes, but only 11 of them occur";
     }
 
     void rejects_malformed_files() {
@@ -150,6 +166,20 @@ private slots:
             const QString message = QString::fromUtf8(error.what());
             QVERIFY2(message.startsWith(QString::fromStdString(images.string()) + ": byte "), qPrintable(message));
             QVERIFY2(message.contains("truncated"), qPrintable(message));
+        }
+    }
+
+    void rejects_a_named_pipe_instead_of_waiting_on_it() {
+        QTemporaryDir folder;
+        const std::string pipe = folder.filePath("images.fifo").toStdString();
+        QCOMPARE(mkfifo(pipe.c_str(), 0600), 0);
+        const auto labels = write_bytes(folder.filePath("labels.idx1"), labels_file(tiny_labels));
+        try {
+            read_idx(pipe, labels);
+            QFAIL("no DataError for a named pipe");
+        } catch (const DataError& error) {
+            const QString message = QString::fromUtf8(error.what());
+            QVERIFY2(message.contains("is a named pipe (FIFO), not a regular file"), qPrintable(message));
         }
     }
 
