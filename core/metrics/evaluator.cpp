@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "core/metrics/model_predictor.h"
+
 namespace tb {
 
 Evaluator::Evaluator(const Dataset& data, std::vector<std::string> metric_names, std::int64_t batch_size,
@@ -18,31 +20,27 @@ Evaluator::Evaluator(const Dataset& data, std::vector<std::string> metric_names,
     }
 }
 
-std::map<std::string, double> Evaluator::evaluate(Backend& backend, Model& model, const ParameterArena& parameters) {
+std::map<std::string, double> Evaluator::evaluate(Predictor& predictor) {
     MetricAccumulator accumulator(metric_names_);
-    std::vector<std::int32_t> host_top_k;
-    DeviceBatch device_batch;
-    DeviceBuffer<std::int32_t> top_k;
+    const int required_k = accumulator.required_top_k();
     for (const HostBatch& chunk : chunks_) {
-        device_batch.upload(backend, chunk);
-        const ConstMatrixView logits = model.forward(backend, parameters, device_batch, /*training=*/false);
-        const int k = std::min<int>(accumulator.required_top_k(), static_cast<int>(logits.cols));
-        const double loss = loss_and_gradient(backend, model.loss(), logits, device_batch.labels.view(), MatrixView{}, 1.0f);
-        ensure_capacity(top_k, backend, logits.rows * k, "evaluation top-k");
-        backend.top_k(logits, k, top_k.data());
-        host_top_k.resize(static_cast<std::size_t>(logits.rows * k));
-        backend.copy_device_to_host(host_top_k.data(), top_k.data(), host_top_k.size() * sizeof(std::int32_t));
-        if (k < accumulator.required_top_k()) {
-            // Fewer labels than the largest K: pad with an id no label has, which never counts as a hit.
-            std::vector<std::int32_t> padded(static_cast<std::size_t>(logits.rows * accumulator.required_top_k()), -1);
-            for (std::int64_t r = 0; r < logits.rows; ++r) {
-                std::copy_n(host_top_k.begin() + r * k, k, padded.begin() + r * accumulator.required_top_k());
+        BlockScores block = predictor.score(chunk, ScoreRequest{.top_k = required_k, .full_scores = false, .loss = true});
+        if (block.k < required_k) {
+            // Fewer outputs than the largest K: pad with an id no label has, which never counts as a hit.
+            std::vector<std::int32_t> padded(static_cast<std::size_t>(block.rows * required_k), -1);
+            for (std::int64_t r = 0; r < block.rows; ++r) {
+                std::copy_n(block.top_k.begin() + r * block.k, block.k, padded.begin() + r * required_k);
             }
-            host_top_k.swap(padded);
+            block.top_k.swap(padded);
         }
-        accumulator.add_batch(host_top_k, accumulator.required_top_k(), chunk.labels, loss);
+        accumulator.add_batch(block.top_k, required_k, chunk.labels, block.loss_sum.value_or(0.0));
     }
     return accumulator.results();
+}
+
+std::map<std::string, double> Evaluator::evaluate(Backend& backend, Model& model, const ParameterArena& parameters) {
+    ModelPredictor predictor(backend, model, parameters);
+    return evaluate(predictor);
 }
 
 }  // namespace tb
