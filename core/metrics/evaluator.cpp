@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <stdexcept>
 
 #include "core/metrics/model_predictor.h"
 
@@ -24,7 +25,11 @@ std::map<std::string, double> Evaluator::evaluate(Predictor& predictor) {
     MetricAccumulator accumulator(metric_names_);
     const int required_k = accumulator.required_top_k();
     for (const HostBatch& chunk : chunks_) {
-        BlockScores block = predictor.score(chunk, ScoreRequest{.top_k = required_k, .full_scores = false, .loss = true});
+        BlockScores block =
+            predictor.score(chunk, ScoreRequest{.top_k = required_k, .full_scores = false, .loss = accumulator.needs_loss()});
+        if (accumulator.needs_loss() && !block.loss_sum) {
+            throw std::invalid_argument("metric 'loss' needs a predictor that has a loss; remove it from eval.metrics");
+        }
         if (block.k < required_k) {
             // Fewer outputs than the largest K: pad with an id no label has, which never counts as a hit.
             std::vector<std::int32_t> padded(static_cast<std::size_t>(block.rows * required_k), -1);
