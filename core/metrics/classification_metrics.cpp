@@ -101,7 +101,7 @@ double roc_auc(const ClassificationOutputs& outputs) {
     };
     std::vector<double> scores;
     std::vector<std::uint8_t> truth;
-    if (outputs.classes <= 2) {
+    if (!outputs.multi_label && outputs.classes <= 2) {
         column(outputs.classes - 1, scores, truth);
         return binary_roc_auc(scores, truth);
     }

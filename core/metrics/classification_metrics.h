@@ -24,8 +24,9 @@ double classification_accuracy(const ClassificationOutputs& outputs);
 // positives; 0 when nothing is true and nothing predicted. With one label per row it equals accuracy.
 double micro_f1(const ClassificationOutputs& outputs);
 // Area under the ROC curve, tied scores counting one half (the Mann-Whitney statistic with mid-ranks).
-// One or two classes: binary, the last column scoring the positive class. More: the unweighted mean of
-// one-vs-rest areas over the classes that have both positive and negative rows. Throws
+// Single-label with one or two classes: binary, the last column scoring the positive class. Otherwise
+// (more classes, or multi-label) the unweighted mean of one-vs-rest areas over the classes that have both
+// positive and negative rows. Throws
 // std::invalid_argument when no class has both.
 double roc_auc(const ClassificationOutputs& outputs);
 // The binary area of one score per row against its 0/1 truth; throws std::invalid_argument when the

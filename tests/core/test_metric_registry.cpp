@@ -76,6 +76,12 @@ private slots:
         const std::vector<double> scores{0.7, 0.2, 0.1, 0.0, 0.3, 0.4, 0.3, 0.0, 0.2, 0.3, 0.5, 0.0, 0.6, 0.3, 0.1, 0.0};
         const std::vector<std::uint8_t> truth{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0};
         QVERIFY(close(roc_auc(outputs_of(scores, truth, 4)), (1.0 + 0.875 + 1.0) / 3.0));
+        // Multi-label with two classes is two one-vs-rest areas, not the binary area of the last column:
+        // class 0 ranks its positive last (0), class 1 its positives first (1).
+        const std::vector<double> two_scores{0.2, 0.1, 0.9, 0.8, 0.5, 0.3};
+        const std::vector<std::uint8_t> two_truth{1, 0, 0, 1, 0, 1};
+        QCOMPARE(roc_auc(outputs_of(two_scores, two_truth, 2, true)), 0.5);
+        QCOMPARE(roc_auc(outputs_of(two_scores, two_truth, 2, false)), 1.0);
     }
 
     void micro_f1_with_a_class_absent() {
@@ -181,10 +187,10 @@ private slots:
     }
 
     void names_outside_the_registries_keep_their_direction() {
-        for (const char* lower : {"loss", "train_loss", "Test Loss", "worker3.loss", "consensus_distance"}) {
+        for (const char* lower : {"loss", "train_loss", "val_loss", "Test Loss", "worker3.loss", "consensus_distance"}) {
             QVERIFY2(!metric_higher_is_better(lower), lower);
         }
-        for (const char* higher : {"p@1", "ndcg@3", "accuracy", "worker07.accuracy", "worker_mean.p@1", "recall@5"}) {
+        for (const char* higher : {"p@1", "ndcg@3", "accuracy", "worker07.accuracy", "worker_mean.p@1", "lossless_ratio", "recall@5"}) {
             QVERIFY2(metric_higher_is_better(higher), higher);
         }
     }
