@@ -1,17 +1,52 @@
 #include "core/metrics/evaluator.h"
 
 #include <algorithm>
+#include <optional>
 #include <numeric>
 #include <stdexcept>
 
 #include "core/metrics/model_predictor.h"
+#include "core/metrics/metric_registry.h"
 
 namespace tb {
 
+namespace {
+
+// The classification metrics that need every score; accuracy and loss come from the ranking path.
+std::optional<ClassificationScore> whole_set_metric(std::string_view name) {
+    if (metric_registry(MetricTask::multi_label_ranking).find(name)) return std::nullopt;
+    const std::optional<ResolvedMetric> metric = metric_registry(MetricTask::classification).find(name);
+    if (!metric) return std::nullopt;
+    const auto* score = std::get_if<ClassificationScore>(&metric->definition->computation);
+    return score != nullptr ? std::optional<ClassificationScore>(*score) : std::nullopt;
+}
+
+}  // namespace
+
+bool evaluator_offers_metric(std::string_view name) {
+    return metric_registry(MetricTask::multi_label_ranking).find(name).has_value() || whole_set_metric(name).has_value();
+}
+
+std::string evaluator_offered_metric_names() {
+    std::string names = metric_registry(MetricTask::multi_label_ranking).offered_names();
+    for (const MetricDefinition& definition : metric_registry(MetricTask::classification).definitions()) {
+        if (whole_set_metric(definition.name)) names += ", " + definition.name;
+    }
+    return names;
+}
+
 Evaluator::Evaluator(const Dataset& data, std::vector<std::string> metric_names, std::int64_t batch_size,
                      std::int64_t max_samples)
-    : metric_names_(std::move(metric_names)) {
-    MetricAccumulator validate(metric_names_);  // throws on unknown names before any work
+    : metric_names_(std::move(metric_names)), multi_label_(data.task == TaskKind::multi_label) {
+    for (const std::string& name : metric_names_) {
+        if (const std::optional<ClassificationScore> score = whole_set_metric(name)) {
+            whole_set_metrics_.emplace_back(name, *score);
+        } else if (metric_registry(MetricTask::multi_label_ranking).find(name)) {
+            ranking_metric_names_.push_back(name);
+        } else {
+            throw std::invalid_argument("unknown metric '" + name + "' (" + evaluator_offered_metric_names() + ")");
+        }
+    }
     sample_count_ = max_samples > 0 ? std::min(max_samples, data.num_samples()) : data.num_samples();
     std::vector<std::int64_t> rows;
     for (std::int64_t start = 0; start < sample_count_; start += batch_size) {
@@ -22,14 +57,31 @@ Evaluator::Evaluator(const Dataset& data, std::vector<std::string> metric_names,
 }
 
 std::map<std::string, double> Evaluator::evaluate(Predictor& predictor) {
-    MetricAccumulator accumulator(metric_names_);
+    MetricAccumulator accumulator(ranking_metric_names_);
+    const bool ranking = !ranking_metric_names_.empty();
+    const bool whole_set = !whole_set_metrics_.empty();
     const int required_k = accumulator.required_top_k();
+    std::vector<double> scores;
+    std::vector<std::uint8_t> truth;
+    std::int64_t outputs = 0;
     for (const HostBatch& chunk : chunks_) {
-        BlockScores block =
-            predictor.score(chunk, ScoreRequest{.top_k = required_k, .full_scores = false, .loss = accumulator.needs_loss()});
+        const ScoreRequest request{.top_k = ranking ? required_k : 0, .full_scores = whole_set, .loss = accumulator.needs_loss()};
+        BlockScores block = predictor.score(chunk, request);
         if (accumulator.needs_loss() && !block.loss_sum) {
             throw std::invalid_argument("metric 'loss' needs a predictor that has a loss; remove it from eval.metrics");
         }
+        if (whole_set) {
+            outputs = block.outputs;
+            scores.insert(scores.end(), block.scores.begin(), block.scores.end());
+            const std::size_t first = truth.size();
+            truth.resize(first + static_cast<std::size_t>(block.rows * block.outputs), 0);
+            for (std::int64_t r = 0; r < block.rows; ++r) {
+                for (const std::int32_t label : chunk.labels.row_columns(r)) {
+                    truth[first + static_cast<std::size_t>(r * block.outputs + label)] = 1;
+                }
+            }
+        }
+        if (!ranking) continue;
         if (block.k < required_k) {
             // Fewer outputs than the largest K: pad with an id no label has, which never counts as a hit.
             std::vector<std::int32_t> padded(static_cast<std::size_t>(block.rows * required_k), -1);
@@ -40,7 +92,12 @@ std::map<std::string, double> Evaluator::evaluate(Predictor& predictor) {
         }
         accumulator.add_batch(block.top_k, required_k, chunk.labels, block.loss_sum.value_or(0.0));
     }
-    return accumulator.results();
+    std::map<std::string, double> results = ranking ? accumulator.results() : std::map<std::string, double>{};
+    if (whole_set) {
+        const ClassificationOutputs all{sample_count_, outputs, scores, truth, multi_label_, 0.0};
+        for (const auto& [name, score] : whole_set_metrics_) results[name] = score(all);
+    }
+    return results;
 }
 
 std::map<std::string, double> Evaluator::evaluate(Backend& backend, Model& model, const ParameterArena& parameters) {

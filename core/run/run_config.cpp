@@ -5,14 +5,11 @@
 
 #include "core/errors.h"
 #include "core/methods/method_registry.h"
-#include "core/metrics/metric_registry.h"
+#include "core/metrics/evaluator.h"
 
 namespace tb {
 
 namespace {
-
-// The evaluator scores every data set today through its top-k ranking path, single-label ones included.
-const MetricRegistry& evaluated_metrics() { return metric_registry(MetricTask::multi_label_ranking); }
 
 StopConfig parse_stop(ConfigReader reader) {
     StopConfig stop;
@@ -24,8 +21,9 @@ StopConfig parse_stop(ConfigReader reader) {
         ConfigReader target = reader.object("target");
         TargetConfig parsed;
         parsed.metric = target.require_string("metric");
-        const MetricRegistry& offered = evaluated_metrics();
-        if (!offered.find(parsed.metric)) target.fail("metric", "'" + parsed.metric + "' is not a metric (" + offered.offered_names() + ")");
+        if (!evaluator_offers_metric(parsed.metric)) {
+            target.fail("metric", "'" + parsed.metric + "' is not a metric (" + evaluator_offered_metric_names() + ")");
+        }
         parsed.value = target.get_number("value", 0);
         if (!target.has("value")) target.fail("value", "is required (a number)");
         target.finish();
@@ -45,11 +43,10 @@ EvalConfig parse_eval(ConfigReader reader, bool multi_label) {
     const std::vector<std::string> defaults =
         multi_label ? std::vector<std::string>{"p@1", "p@3", "p@5", "loss"} : std::vector<std::string>{"accuracy", "loss"};
     eval.metrics = reader.get_string_list("metrics", defaults);
-    const MetricRegistry& offered = evaluated_metrics();
     for (std::size_t i = 0; i < eval.metrics.size(); ++i) {
-        if (!offered.find(eval.metrics[i])) {
+        if (!evaluator_offers_metric(eval.metrics[i])) {
             reader.fail("metrics[" + std::to_string(i) + "]",
-                        "'" + eval.metrics[i] + "' is not a metric (" + offered.offered_names() + ")");
+                        "'" + eval.metrics[i] + "' is not a metric (" + evaluator_offered_metric_names() + ")");
         }
     }
     if (eval.metrics.empty()) reader.fail("metrics", "must name at least one metric");

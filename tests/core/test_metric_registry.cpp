@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <numbers>
+#include <numeric>
 
 #include "core/data/dataset.h"
 #include "core/metrics/classification_metrics.h"
@@ -51,6 +52,43 @@ private:
     std::vector<std::vector<std::int32_t>> ranked_;
     std::int64_t next_row_ = 0;
 };
+
+// Scores a fixed matrix: row i of the evaluation set gets scores[i], and its top-k is ranked from them.
+class ScoreTablePredictor final : public Predictor {
+public:
+    explicit ScoreTablePredictor(std::vector<std::vector<float>> scores) : scores_(std::move(scores)) {}
+    BlockScores score(const HostBatch& rows, const ScoreRequest& request) override {
+        BlockScores block;
+        block.rows = rows.size();
+        block.outputs = static_cast<std::int64_t>(scores_.front().size());
+        block.k = std::min<int>(request.top_k, static_cast<int>(block.outputs));
+        for (std::int64_t r = 0; r < block.rows; ++r) {
+            const std::vector<float>& row = scores_[static_cast<std::size_t>(next_row_++)];
+            std::vector<std::int32_t> ranked(row.size());
+            std::iota(ranked.begin(), ranked.end(), 0);
+            std::stable_sort(ranked.begin(), ranked.end(), [&](std::int32_t a, std::int32_t b) { return row[a] > row[b]; });
+            block.top_k.insert(block.top_k.end(), ranked.begin(), ranked.begin() + block.k);
+            if (request.full_scores) block.scores.insert(block.scores.end(), row.begin(), row.end());
+        }
+        return block;
+    }
+
+private:
+    std::vector<std::vector<float>> scores_;
+    std::int64_t next_row_ = 0;
+};
+
+Dataset dataset_with_labels(const std::vector<std::vector<std::int32_t>>& labels, std::int64_t label_count, TaskKind task) {
+    Dataset data;
+    data.task = task;
+    data.sparse.cols = 2;
+    data.labels.cols = label_count;
+    for (const auto& row : labels) {
+        data.sparse.append_row(std::vector<std::int32_t>{0}, std::vector<float>{1.0f});
+        data.labels.append_row(row, std::vector<float>(row.size(), 1.0f));
+    }
+    return data;
+}
 
 }  // namespace
 
@@ -209,14 +247,7 @@ private slots:
     }
 
     void evaluator_scores_a_predictor_that_is_not_a_model() {
-        Dataset data;
-        data.sparse.cols = 2;
-        data.labels.cols = 3;
-        const std::vector<std::vector<std::int32_t>> labels{{0}, {1, 2}, {2}};
-        for (const auto& row : labels) {
-            data.sparse.append_row(std::vector<std::int32_t>{0}, std::vector<float>{1.0f});
-            data.labels.append_row(row, std::vector<float>(row.size(), 1.0f));
-        }
+        const Dataset data = dataset_with_labels({{0}, {1, 2}, {2}}, 3, TaskKind::multi_label);
         // Three outputs but K = 5: the evaluator pads the top-k with ids that never hit.
         TablePredictor predictor({{0, 1, 2}, {0, 1, 2}, {1, 0, 2}});
         Evaluator evaluator(data, {"p@1", "p@5", "accuracy"}, /*batch_size=*/2);
@@ -228,6 +259,20 @@ private slots:
         predictor.rewind();
         Evaluator with_loss(data, {"p@1", "loss"}, 2);
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, with_loss.evaluate(predictor));
+    }
+
+    void evaluator_computes_whole_set_classification_metrics() {
+        // The scores of macro_roc_auc_over_classes_present, one label per row, in chunks of 3 and 1 rows.
+        const Dataset data = dataset_with_labels({{0}, {1}, {2}, {1}}, 3, TaskKind::single_label);
+        ScoreTablePredictor predictor({{0.7f, 0.2f, 0.1f}, {0.3f, 0.4f, 0.3f}, {0.2f, 0.3f, 0.5f}, {0.6f, 0.3f, 0.1f}});
+        Evaluator evaluator(data, {"accuracy", "micro_f1", "roc_auc"}, /*batch_size=*/3);
+        const auto results = evaluator.evaluate(predictor);
+        QCOMPARE(results.at("accuracy"), 0.75);
+        QCOMPARE(results.at("micro_f1"), 0.75);
+        QVERIFY(close(results.at("roc_auc"), (1.0 + 0.875 + 1.0) / 3.0));
+        QVERIFY(evaluator_offers_metric("roc_auc"));
+        QVERIFY(!evaluator_offers_metric("nmse"));  // regression needs targets the data sets do not hold yet
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Evaluator(data, {"nmse"}, 3));
     }
 };
 
