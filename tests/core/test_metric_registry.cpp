@@ -10,13 +10,16 @@
 #include <numbers>
 #include <numeric>
 
+#include "core/backend/cpu_backend.h"
 #include "core/data/dataset.h"
 #include "core/metrics/classification_metrics.h"
 #include "core/metrics/episode_accuracy.h"
 #include "core/metrics/evaluator.h"
 #include "core/metrics/metric_names.h"
 #include "core/metrics/metric_registry.h"
+#include "core/metrics/model_predictor.h"
 #include "core/metrics/regression_metrics.h"
+#include "core/model/multilayer_perceptron.h"
 
 using namespace tb;
 
@@ -259,6 +262,49 @@ private slots:
         predictor.rewind();
         Evaluator with_loss(data, {"p@1", "loss"}, 2);
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, with_loss.evaluate(predictor));
+    }
+
+    void model_predictor_top_k_agrees_with_its_scores() {
+        // A small sparse MLP on the CPU: the device top-k, the copied scores and the loss must describe
+        // the same forward pass, and accuracy from the top-k path must equal accuracy from the scores.
+        Dataset data = dataset_with_labels({{0}, {3}, {1}, {2}, {0}, {3}}, 4, TaskKind::single_label);
+        data.sparse = HostCsr{};
+        data.sparse.cols = 7;
+        for (std::int32_t r = 0; r < 6; ++r) {
+            data.sparse.append_row(std::vector<std::int32_t>{r, (r * 3 + 1) % 7}, std::vector<float>{1.0f, 0.5f * (r + 1)});
+        }
+        CpuBackend backend;
+        MlpSpec spec;
+        spec.input_features = 7;
+        spec.hidden = {5};
+        spec.outputs = 4;
+        MultilayerPerceptron model(spec);
+        ParameterArena parameters(backend, model.layout(), "test");
+        parameters.upload(model.initial_parameters(5));
+        const std::vector<std::int64_t> rows{0, 1, 2, 3, 4, 5};
+        const HostBatch batch = make_batch(data, rows);
+        ModelPredictor predictor(backend, model, parameters);
+        const BlockScores block = predictor.score(batch, ScoreRequest{.top_k = 4, .full_scores = true, .loss = true});
+        QCOMPARE(block.rows, std::int64_t{6});
+        QCOMPARE(block.outputs, std::int64_t{4});
+        QCOMPARE(block.k, 4);
+        QCOMPARE(block.scores.size(), std::size_t{24});
+        QVERIFY(block.loss_sum.has_value() && std::isfinite(*block.loss_sum) && *block.loss_sum > 0);
+        for (std::size_t r = 0; r < 6; ++r) {
+            for (std::size_t l = 1; l < 4; ++l) {
+                QVERIFY(block.scores[r * 4 + static_cast<std::size_t>(block.top_k[r * 4 + l - 1])] >=
+                        block.scores[r * 4 + static_cast<std::size_t>(block.top_k[r * 4 + l])]);
+            }
+        }
+        const BlockScores top_only = predictor.score(batch, ScoreRequest{.top_k = 2, .full_scores = false, .loss = false});
+        QVERIFY(top_only.scores.empty());
+        QVERIFY(!top_only.loss_sum);
+        QCOMPARE(top_only.k, 2);
+
+        Evaluator evaluator(data, {"accuracy", "micro_f1", "loss"}, /*batch_size=*/4);
+        const auto results = evaluator.evaluate(backend, model, parameters);
+        QCOMPARE(results.at("accuracy"), results.at("micro_f1"));
+        QVERIFY(std::fabs(results.at("loss") - *block.loss_sum / 6) < 1e-6 * *block.loss_sum);
     }
 
     void evaluator_computes_whole_set_classification_metrics() {
