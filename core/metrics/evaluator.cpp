@@ -4,6 +4,7 @@
 #include <optional>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 #include "core/metrics/model_predictor.h"
 #include "core/metrics/metric_registry.h"
@@ -19,6 +20,16 @@ std::optional<ClassificationScore> whole_set_metric(std::string_view name) {
     if (!metric) return std::nullopt;
     const auto* score = std::get_if<ClassificationScore>(&metric->definition->computation);
     return score != nullptr ? std::optional<ClassificationScore>(*score) : std::nullopt;
+}
+
+// micro_f1 and roc_auc hold every score of the evaluation set on the host, as doubles.
+void check_whole_set_fits(std::int64_t rows, std::int64_t outputs) {
+    constexpr std::int64_t max_cells = std::int64_t{1} << 28;  // 2 GiB of scores
+    if (outputs > 0 && rows > max_cells / outputs) {
+        throw std::invalid_argument("micro_f1 and roc_auc keep every score on the host: " + std::to_string(rows) + " rows x " +
+                                    std::to_string(outputs) + " outputs is more than " + std::to_string(max_cells) +
+                                    "; lower eval.max_samples or use p@K and ndcg@K, which need only the top-k");
+    }
 }
 
 }  // namespace
@@ -72,6 +83,7 @@ std::map<std::string, double> Evaluator::evaluate(Predictor& predictor) {
         }
         if (whole_set) {
             outputs = block.outputs;
+            if (scores.empty()) check_whole_set_fits(sample_count_, outputs);
             scores.insert(scores.end(), block.scores.begin(), block.scores.end());
             const std::size_t first = truth.size();
             truth.resize(first + static_cast<std::size_t>(block.rows * block.outputs), 0);

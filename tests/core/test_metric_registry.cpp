@@ -319,6 +319,16 @@ private slots:
         QVERIFY(evaluator_offers_metric("roc_auc"));
         QVERIFY(!evaluator_offers_metric("nmse"));  // regression needs targets the data sets do not hold yet
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Evaluator(data, {"nmse"}, 3));
+        // Every score on the host must fit: 4 rows x 2^27 outputs is twice the limit, refused before
+        // anything is copied.
+        class WideScores final : public Predictor {
+        public:
+            BlockScores score(const HostBatch& rows, const ScoreRequest&) override {
+                return BlockScores{.rows = rows.size(), .outputs = std::int64_t{1} << 27, .k = 0, .top_k = {}, .scores = {}, .loss_sum = {}};
+            }
+        } wide;
+        Evaluator wide_evaluator(data, {"roc_auc"}, 4);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, wide_evaluator.evaluate(wide));
     }
 };
 
