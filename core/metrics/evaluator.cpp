@@ -1,13 +1,13 @@
 #include "core/metrics/evaluator.h"
 
 #include <algorithm>
-#include <optional>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
-#include "core/metrics/model_predictor.h"
 #include "core/metrics/metric_registry.h"
+#include "core/metrics/model_predictor.h"
 
 namespace tb {
 

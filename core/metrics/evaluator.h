@@ -4,7 +4,9 @@
 // made for that one evaluation, because the backend its scratch lives on may be gone by the next one.
 // Metrics of the multi-label ranking registry come from each row's top-k, so a large label space never
 // leaves the device whole; the classification registry's micro_f1 and roc_auc read every score, and only
-// an evaluation that names one of them copies the score matrix to the host.
+// an evaluation that names one of them copies the score matrix to the host. On a multi-label set,
+// micro_f1 counts a label as predicted when its score exceeds 0: a probability over 0.5 for a model trained
+// with the sigmoid loss; a softmax model's scores have no such threshold, and its micro_f1 says little.
 
 #include <map>
 #include <string>
