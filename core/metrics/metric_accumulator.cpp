@@ -1,17 +1,18 @@
 #include "core/metrics/metric_accumulator.h"
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 
 namespace tb {
 
 MetricAccumulator::MetricAccumulator(const std::vector<std::string>& metric_names) {
+    const MetricRegistry& registry = metric_registry(MetricTask::multi_label_ranking);
     for (const std::string& name : metric_names) {
-        const std::optional<MetricName> parsed = parse_metric_name(name);
-        if (!parsed) throw std::invalid_argument("unknown metric '" + name + "' (p@K, ndcg@K, accuracy, loss)");
-        metrics_.emplace_back(name, *parsed);
-        required_top_k_ = std::max(required_top_k_, parsed->k);
+        const std::optional<ResolvedMetric> resolved = registry.find(name);
+        if (!resolved) throw std::invalid_argument("unknown metric '" + name + "' (" + registry.offered_names() + ")");
+        metrics_.emplace_back(name, *resolved);
+        if (resolved->definition->takes_k()) required_top_k_ = std::max(required_top_k_, resolved->k);
+        needs_loss_ = needs_loss_ || std::holds_alternative<MeanLossPerRow>(resolved->definition->computation);
     }
     sums_.assign(metrics_.size(), 0.0);
 }
@@ -23,33 +24,10 @@ void MetricAccumulator::add_batch(const std::vector<std::int32_t>& top_k_indices
     samples_ += labels.rows;
     for (std::int64_t row = 0; row < labels.rows; ++row) {
         const std::span<const std::int32_t> truth = labels.row_columns(row);  // sorted
-        const std::int32_t* predicted = top_k_indices.data() + row * k;
-        const auto is_true = [&](std::int32_t label) { return std::binary_search(truth.begin(), truth.end(), label); };
+        const std::span<const std::int32_t> predicted(top_k_indices.data() + row * k, static_cast<std::size_t>(k));
         for (std::size_t m = 0; m < metrics_.size(); ++m) {
-            const MetricName& metric = metrics_[m].second;
-            switch (metric.kind) {
-                case MetricName::Kind::precision_at_k: {
-                    int hits = 0;
-                    for (int l = 0; l < metric.k; ++l) hits += is_true(predicted[l]) ? 1 : 0;
-                    sums_[m] += static_cast<double>(hits) / metric.k;
-                    break;
-                }
-                case MetricName::Kind::ndcg_at_k: {
-                    double dcg = 0;
-                    double ideal = 0;
-                    for (int l = 0; l < metric.k; ++l) {
-                        const double discount = 1.0 / std::log2(l + 2.0);
-                        if (is_true(predicted[l])) dcg += discount;
-                        if (l < static_cast<int>(truth.size())) ideal += discount;
-                    }
-                    if (ideal > 0) sums_[m] += dcg / ideal;
-                    break;
-                }
-                case MetricName::Kind::accuracy:
-                    sums_[m] += is_true(predicted[0]) ? 1.0 : 0.0;
-                    break;
-                case MetricName::Kind::loss:
-                    break;
+            if (const auto* row_score = std::get_if<RankingRowScore>(&metrics_[m].second.definition->computation)) {
+                sums_[m] += (*row_score)(predicted, truth, metrics_[m].second.k);
             }
         }
     }
@@ -59,8 +37,8 @@ std::map<std::string, double> MetricAccumulator::results() const {
     std::map<std::string, double> values;
     const double samples = std::max<double>(static_cast<double>(samples_), 1.0);
     for (std::size_t m = 0; m < metrics_.size(); ++m) {
-        values[metrics_[m].first] =
-            metrics_[m].second.kind == MetricName::Kind::loss ? loss_sum_ / samples : sums_[m] / samples;
+        const bool loss = std::holds_alternative<MeanLossPerRow>(metrics_[m].second.definition->computation);
+        values[metrics_[m].first] = loss ? loss_sum_ / samples : sums_[m] / samples;
     }
     return values;
 }

@@ -1,38 +1,42 @@
 #include "core/metrics/metric_names.h"
 
 #include <cctype>
-#include <charconv>
+#include <optional>
+
+#include "core/metrics/metric_registry.h"
 
 namespace tb {
 
-std::optional<MetricName> parse_metric_name(const std::string& name) {
-    if (name == "accuracy") return MetricName{MetricName::Kind::accuracy, 1};
-    if (name == "loss") return MetricName{MetricName::Kind::loss, 1};
-    const auto with_k = [&](const std::string& prefix, MetricName::Kind kind) -> std::optional<MetricName> {
-        if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size()) return std::nullopt;
-        int k = 0;
-        const char* begin = name.data() + prefix.size();
-        const char* end = name.data() + name.size();
-        const auto [rest, error] = std::from_chars(begin, end, k);
-        if (error != std::errc() || rest != end || k < 1 || k > 1000) return std::nullopt;
-        return MetricName{kind, k};
-    };
-    if (auto p = with_k("p@", MetricName::Kind::precision_at_k)) return p;
-    return with_k("ndcg@", MetricName::Kind::ndcg_at_k);
+namespace {
+
+std::optional<bool> registered_direction(std::string_view name) {
+    for (const MetricTask task : all_metric_tasks()) {
+        if (const std::optional<ResolvedMetric> metric = metric_registry(task).find(name)) {
+            return metric->definition->higher_is_better;
+        }
+    }
+    return std::nullopt;
 }
 
+bool ends_with_ignoring_case(std::string_view name, std::string_view lower_case_suffix) {
+    if (name.size() < lower_case_suffix.size()) return false;
+    const std::string_view ending = name.substr(name.size() - lower_case_suffix.size());
+    for (std::size_t i = 0; i < lower_case_suffix.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(ending[i])) != lower_case_suffix[i]) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 bool metric_higher_is_better(std::string_view name) {
-    // Losses ("loss", "train_loss", "Test Loss", "worker3.loss") and distances ("consensus_distance")
-    // improve downwards; every other metric, a precision or an accuracy, upwards.
-    const auto ends_with = [name](std::string_view suffix) {
-        if (name.size() < suffix.size()) return false;
-        const std::string_view ending = name.substr(name.size() - suffix.size());
-        for (std::size_t i = 0; i < suffix.size(); ++i) {
-            if (std::tolower(static_cast<unsigned char>(ending[i])) != suffix[i]) return false;
-        }
-        return true;
-    };
-    return !(ends_with("loss") || ends_with("distance"));
+    if (const std::optional<bool> direction = registered_direction(name)) return *direction;
+    if (const std::size_t dot = name.rfind('.'); dot != std::string_view::npos) {
+        if (const std::optional<bool> direction = registered_direction(name.substr(dot + 1))) return *direction;
+    }
+    // Values no registry lists: the training loss ("train_loss", "Test Loss") and distances
+    // ("consensus_distance") improve downwards, everything else upwards.
+    return !(ends_with_ignoring_case(name, "loss") || ends_with_ignoring_case(name, "distance"));
 }
 
 }  // namespace tb

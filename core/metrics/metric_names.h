@@ -1,22 +1,14 @@
 #pragma once
-// The metrics named in configs and summaries: p@K and ndcg@K (multi-label ranking, K >= 1),
-// accuracy (single-label top-1) and loss (mean loss per sample).
+// Which way a named value improves, for the run summary and the store. Names come from the metric
+// registries (p@5, nmse, ...), from a worker or an average of workers ("worker03.accuracy",
+// "worker_mean.nmse"), or from the run itself ("train_loss", "consensus_distance").
 
-#include <optional>
-#include <string>
 #include <string_view>
 
 namespace tb {
 
-struct MetricName {
-    enum class Kind { precision_at_k, ndcg_at_k, accuracy, loss };
-    Kind kind;
-    int k = 1;  // for p@K and ndcg@K
-};
-
-// nullopt when the name is not a metric.
-std::optional<MetricName> parse_metric_name(const std::string& name);
-// False for losses (any name ending in "loss", any case) and distances (ending in "distance").
+// The registry's answer for a metric of any task, also behind a "prefix." of worker names; for any other
+// name, false for losses (ending in "loss", any case) and distances (ending in "distance"), else true.
 bool metric_higher_is_better(std::string_view name);
 
 }  // namespace tb

@@ -1,8 +1,8 @@
 #include "core/run/run_config_parser.h"
 
 #include "core/errors.h"
+#include "core/metrics/evaluator.h"
 #include "core/run/method_registry.h"
-#include "core/metrics/metric_names.h"
 
 namespace tb {
 
@@ -18,7 +18,9 @@ StopConfig parse_stop(ConfigReader reader) {
         ConfigReader target = reader.object("target");
         TargetConfig parsed;
         parsed.metric = target.require_string("metric");
-        if (!parse_metric_name(parsed.metric)) target.fail("metric", "'" + parsed.metric + "' is not a metric (p@K, ndcg@K, accuracy, loss)");
+        if (!evaluator_offers_metric(parsed.metric)) {
+            target.fail("metric", "'" + parsed.metric + "' is not a metric (" + evaluator_offered_metric_names() + ")");
+        }
         parsed.value = target.get_number("value", 0);
         if (!target.has("value")) target.fail("value", "is required (a number)");
         target.finish();
@@ -39,9 +41,9 @@ EvalConfig parse_eval(ConfigReader reader, bool multi_label) {
         multi_label ? std::vector<std::string>{"p@1", "p@3", "p@5", "loss"} : std::vector<std::string>{"accuracy", "loss"};
     eval.metrics = reader.get_string_list("metrics", defaults);
     for (std::size_t i = 0; i < eval.metrics.size(); ++i) {
-        if (!parse_metric_name(eval.metrics[i])) {
+        if (!evaluator_offers_metric(eval.metrics[i])) {
             reader.fail("metrics[" + std::to_string(i) + "]",
-                        "'" + eval.metrics[i] + "' is not a metric (p@K, ndcg@K, accuracy, loss)");
+                        "'" + eval.metrics[i] + "' is not a metric (" + evaluator_offered_metric_names() + ")");
         }
     }
     if (eval.metrics.empty()) reader.fail("metrics", "must name at least one metric");

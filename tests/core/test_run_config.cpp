@@ -113,6 +113,11 @@ private slots:
         QTest::newRow("duplicate device") << R"({"fleet": {"devices": [{"name": "A"}, {"name": "A"}]}})"
                                           << "repeats the name 'A'";
         QTest::newRow("metric") << R"({"eval": {"metrics": ["p@1", "recall"]}})" << "eval.metrics[1]";
+        QTest::newRow("metric the evaluator cannot compute")
+            << R"({"eval": {"metrics": ["roc_auc", "nmse"]}})"
+            << "eval.metrics[1] 'nmse' is not a metric (p@K, ndcg@K, accuracy, loss, micro_f1, roc_auc)";
+        QTest::newRow("target metric") << R"({"stop": {"target": {"metric": "recall", "value": 0.2}}})"
+                                       << "stop.target.metric 'recall' is not a metric";
         QTest::newRow("target not measured") << R"({"stop": {"target": {"metric": "p@3", "value": 0.2}}, "eval": {"metrics": ["p@1"]}})"
                                              << "stop.target.metric 'p@3' is not among eval.metrics";
         QTest::newRow("missing file") << R"({"dataset": {"kind": "xmlc_text", "train": "a.txt"}})" << "dataset.test is required";
