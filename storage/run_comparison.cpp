@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <sstream>
 
 #include "storage/run_details.h"
 #include "storage/run_labels.h"
@@ -49,12 +50,29 @@ std::string choose_metric(RunStore& store, const std::vector<std::int64_t>& run_
     return *common.begin();
 }
 
-std::optional<double> choose_target(const std::vector<nlohmann::json>& configs, const std::string& metric) {
+// The runs' own target for the metric. Runs that target different values are all judged against the
+// most demanding of them, whatever order they were named in, and the note says so.
+std::optional<double> choose_target(const std::vector<nlohmann::json>& configs, const std::string& metric,
+                                    bool lower_is_better, std::string& note) {
+    std::set<double> targets;
     for (const nlohmann::json& config : configs) {
         const std::optional<StopTarget> target = stop_target(config);
-        if (target && target->metric == metric) return target->value;
+        if (target && target->metric == metric) targets.insert(target->value);
     }
-    return std::nullopt;
+    if (targets.empty()) return std::nullopt;
+    const double chosen = lower_is_better ? *targets.begin() : *targets.rbegin();
+    if (targets.size() > 1) {
+        std::ostringstream text;
+        text << "the runs target different values of " << metric << " (";
+        bool first = true;
+        for (double value : targets) {
+            text << (first ? "" : ", ") << value;
+            first = false;
+        }
+        text << "); all are compared against the most demanding, " << chosen << " (--target chooses another)";
+        note = text.str();
+    }
+    return chosen;
 }
 
 // Linear interpolation of one series at increasing xs; NaN outside the series' x range.
@@ -117,8 +135,10 @@ RunComparison compare_runs(RunStore& store, const std::vector<std::int64_t>& run
 
     RunComparison comparison;
     comparison.metric = options.metric.empty() ? choose_metric(store, run_ids, configs) : options.metric;
-    comparison.target = options.target ? options.target : choose_target(configs, comparison.metric);
     comparison.lower_is_better = lower_is_better(comparison.metric);
+    comparison.target = options.target ? options.target
+                                       : choose_target(configs, comparison.metric, comparison.lower_is_better,
+                                                       comparison.target_note);
 
     std::vector<std::vector<MetricPoint>> series;
     for (RunRecord& record : records) {

@@ -22,7 +22,7 @@ enum class ComparisonAxis { run_clock, wall_clock, epoch, samples };
 struct ComparisonOptions {
     // Empty: the target metric of the first run that has one, else the first metric every run has.
     std::string metric;
-    // Empty: the target value of the first run whose config targets this metric.
+    // Empty: the runs' own target for this metric; the most demanding one when they differ.
     std::optional<double> target;
     ComparisonAxis axis = ComparisonAxis::run_clock;
     std::size_t aligned_points = 500;
@@ -46,6 +46,7 @@ struct AlignedSeries {
 struct RunComparison {
     std::string metric;
     std::optional<double> target;
+    std::string target_note;  // set when the runs' targets differ and one was chosen for all
     bool lower_is_better = false;
     std::vector<ComparedRun> runs;  // in the order asked
     AlignedSeries aligned;

@@ -20,6 +20,7 @@
 #include "storage/run_status_names.h"
 #include "storage/run_store.h"
 #include "storage/storage_error.h"
+#include "app/cli/terminal_text.h"
 
 namespace tb::cli {
 namespace {
@@ -197,7 +198,11 @@ public:
     TextTable(std::vector<std::string> headers, std::vector<Align> alignment)
         : headers_(std::move(headers)), alignment_(std::move(alignment)) {}
 
-    void add_row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+    // Cells are made safe for a terminal here, so no command can print a stored string raw.
+    void add_row(std::vector<std::string> cells) {
+        for (std::string& cell : cells) cell = terminal_safe(cell);
+        rows_.push_back(std::move(cells));
+    }
 
     void print(std::ostream& out, const std::string& indent = "") const {
         std::vector<std::size_t> widths(headers_.size(), 0);
@@ -385,7 +390,9 @@ int compare_command(const std::vector<std::string>& words, std::ostream& out) {
     if (comparison.target) {
         out << ", target " << (comparison.lower_is_better ? "<= " : ">= ") << format_value(*comparison.target);
     }
-    out << "\n\n";
+    out << "\n";
+    if (!comparison.target_note.empty()) out << "Note: " << comparison.target_note << "\n";
+    out << "\n";
     TextTable table({"RUN", "NAME", "METHOD", "STATUS", "FINAL", "BEST", "BEST AT", "TIME TO TARGET", "DURATION"},
                     {Align::right, Align::left, Align::left, Align::left, Align::right, Align::right, Align::right,
                      Align::right, Align::right});

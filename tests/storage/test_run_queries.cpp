@@ -223,6 +223,26 @@ private slots:
         QVERIFY(differing.contains("name"));
     }
 
+    void runs_with_different_targets_compare_the_same_in_any_order() {
+        QTemporaryDir folder;
+        RunStore store(database_in(folder));
+        nlohmann::json easy = example_config("easy", "sync_sgd");
+        easy["stop"]["target"]["value"] = 0.5;
+        nlohmann::json hard = example_config("hard", "adaptive_sgd");
+        hard["stop"]["target"]["value"] = 0.6;
+        const std::int64_t first = store_run(store, {easy, {0.3, 0.55, 0.65}});
+        const std::int64_t second = store_run(store, {hard, {0.52, 0.61}});
+        const RunComparison forward = compare_runs(store, {first, second});
+        const RunComparison backward = compare_runs(store, {second, first});
+        QCOMPARE(*forward.target, 0.6);
+        QCOMPARE(*backward.target, 0.6);
+        QVERIFY2(forward.target_note.find("0.5, 0.6") != std::string::npos, forward.target_note.c_str());
+        QCOMPARE(*forward.runs[0].summary.time_to_target, 3.0);
+        QCOMPARE(*backward.runs[1].summary.time_to_target, 3.0);
+        QCOMPARE(*forward.runs[1].summary.time_to_target, 2.0);
+        QCOMPARE(*backward.runs[0].summary.time_to_target, 2.0);
+    }
+
     void compares_a_loss_against_a_given_target() {
         QTemporaryDir folder;
         RunStore store(database_in(folder));

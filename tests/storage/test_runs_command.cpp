@@ -65,6 +65,20 @@ class TestRunsCommand : public QObject {
     Q_OBJECT
 
 private slots:
+    void run_names_reach_the_terminal_harmless() {
+        RunsCommandTest test;
+        const std::string escape_name = "\x1b[2J\x1b[31mred\x1b[0m\xc2\x9b";
+        test.store_run(example_config(escape_name, "sync_sgd"), {0.3});
+        test.store_run(example_config(std::string(1 << 20, 'n'), "sync_sgd"), {0.3});
+        const CommandResult listed = test.run({"list"});
+        QCOMPARE(listed.status, 0);
+        QVERIFY2(listed.out.find('\x1b') == std::string::npos, listed.out.c_str());
+        QVERIFY(listed.out.find("\xc2\x9b") == std::string::npos);
+        QVERIFY2(contains(listed.out, "\\x1b[2J\\x1b[31mred\\x1b[0m\\x9b"), listed.out.c_str());
+        QVERIFY2(listed.out.size() < 4096, qPrintable(QString::number(listed.out.size())));
+        QVERIFY(contains(listed.out, "... (1048576 bytes)"));
+    }
+
     void lists_runs_as_an_aligned_table() {
         RunsCommandTest test;
         test.store_run(example_config("sync run", "sync_sgd"), {0.3, 0.5});
