@@ -2,6 +2,7 @@
 
 #include <numeric>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -54,6 +55,12 @@ Topology random_expander_topology(int nodes, int degree, std::uint64_t seed) {
         throw std::invalid_argument("a random expander's degree must be even and at least 2, got " + std::to_string(degree));
     }
     if (nodes < 3) throw std::invalid_argument("a random expander needs at least 3 nodes, got " + std::to_string(nodes));
+    if (degree >= nodes) {
+        // Silently capping would train on a complete graph while every log and stored config says the degree.
+        throw std::invalid_argument("degree " + std::to_string(degree) + " needs more than " + std::to_string(degree) +
+                                    " nodes, the fleet has " + std::to_string(nodes) +
+                                    "; use a smaller even degree, or kind complete");
+    }
     std::uint64_t state = splitmix64_mix(seed);
     std::set<std::pair<int, int>> edges;
     std::vector<int> order(static_cast<std::size_t>(nodes));
@@ -69,8 +76,11 @@ Topology random_expander_topology(int nodes, int degree, std::uint64_t seed) {
             edges.emplace(std::min(a, b), std::max(a, b));
         }
     }
-    return Topology("random expander of " + std::to_string(nodes) + " (degree " + std::to_string(degree) + ", seed " +
-                        std::to_string(seed) + ")",
+    // Cycles may share edges, so the mean degree can fall below the nominal one: the name says both.
+    const double mean_degree = 2.0 * static_cast<double>(edges.size()) / nodes;
+    std::ostringstream name;
+    name << "random expander of " << nodes << " (degree " << degree << ", mean " << mean_degree << ", seed " << seed << ")";
+    return Topology(name.str(),
                     nodes, {edges.begin(), edges.end()});
 }
 

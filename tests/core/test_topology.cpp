@@ -156,6 +156,10 @@ private slots:
         QVERIFY(first.max_degree() <= 4);
         QVERIFY(spectral_gap(metropolis_hastings_weights(first)) > 5 * spectral_gap(metropolis_hastings_weights(ring_topology(32))));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, random_expander_topology(32, 3, 1));
+        // A degree the fleet cannot hold is refused, not capped into a complete graph.
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, random_expander_topology(8, 100, 1));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, random_expander_topology(8, 8, 1));
+        QVERIFY(random_expander_topology(8, 6, 1).description().find("degree 6, mean ") != std::string::npos);
     }
 
     void edge_list_errors_name_the_file_and_line() {
