@@ -16,14 +16,14 @@ std::int64_t dispatch_update(Executor& executor, ShuffledBatcher& batcher, int w
 void run_equal_local_steps(TrainingSession& session, Executor& executor, ShuffledBatcher& batcher,
                            std::int64_t batch_size, std::int64_t steps_per_worker) {
     std::vector<std::int64_t> remaining(static_cast<std::size_t>(executor.worker_count()), steps_per_worker);
-    for (int i = 0; i < executor.worker_count(); ++i) {
+    for (int i = 0; i < executor.worker_count() && session.epoch_budget_left(executor.rows_in_flight()); ++i) {
         dispatch_update(executor, batcher, i, batch_size, session.learning_rate(batch_size));
         --remaining[static_cast<std::size_t>(i)];
     }
     while (executor.in_flight() > 0) {
         const StepDone done = executor.next_completion();
         std::int64_t& left = remaining[static_cast<std::size_t>(done.worker)];
-        if (left > 0 && !session.should_stop()) {
+        if (left > 0 && !session.should_stop() && session.epoch_budget_left(executor.rows_in_flight())) {
             dispatch_update(executor, batcher, done.worker, batch_size, session.learning_rate(batch_size));
             --left;
         }

@@ -40,11 +40,14 @@ void Executor::submit(StepOrder order) {
     if (order.rows.empty()) throw std::logic_error("empty batch submitted to worker " + std::to_string(order.worker));
     sampler_.step_started(order.worker, session_.run_clock(), static_cast<std::int64_t>(order.rows.size()));
     const int worker = order.worker;
+    const auto rows = static_cast<std::int64_t>(order.rows.size());
     work_->submit(worker, step_item(std::move(order)));
+    rows_in_flight_ += rows;
 }
 
 StepDone Executor::next_completion() {
     const WorkDone work_done = work_->next_completion();
+    rows_in_flight_ -= work_done.outcome.samples;
     const StepDone done{work_done.device, work_done.outcome.samples, work_done.outcome.value, work_done.finished_at};
     sampler_.step_finished(done.worker, done.finished_at, done.samples);
     // Layer-wise optimizers' trust ratios, published on the run's thread like every other event.

@@ -51,6 +51,8 @@ public:
     std::vector<Worker>& workers() { return workers_; }
     bool idle(int worker) const { return work_->idle(worker); }
     int in_flight() const { return work_->in_flight(); }
+    // Training rows of the steps in flight.
+    std::int64_t rows_in_flight() const { return rows_in_flight_; }
     // Updates (steps) each worker finished since the run started.
     std::int64_t updates(int worker) const { return sampler_.updates(worker); }
 
@@ -83,6 +85,7 @@ private:
     std::vector<Worker> workers_;
     std::unique_ptr<WorkExecutor> work_;
     DeviceSampler sampler_;
+    std::int64_t rows_in_flight_ = 0;
 };
 
 // The executor the fleet's clock asks for, with one worker per device (worker_limit > 0: only the first

@@ -39,6 +39,11 @@ double TrainingSession::epochs() const {
     return static_cast<double>(samples_seen_) / static_cast<double>(std::max<std::int64_t>(data_.train.num_samples(), 1));
 }
 
+bool TrainingSession::epoch_budget_left(std::int64_t rows_in_flight) const {
+    const double budget_rows = config().stop.max_epochs * static_cast<double>(data_.train.num_samples());
+    return static_cast<double>(samples_seen_ + rows_in_flight) < budget_rows;
+}
+
 void TrainingSession::add_training_progress(std::int64_t samples, double loss_sum) {
     if (!std::isfinite(loss_sum)) {
         throw RunDiverged("the training loss became " + std::string(std::isnan(loss_sum) ? "NaN" : "infinite") +

@@ -47,6 +47,10 @@ public:
     void add_training_progress(std::int64_t samples, double loss_sum);
     std::int64_t samples_seen() const { return samples_seen_; }
     double epochs() const;
+    // Whether another batch may start with `rows_in_flight` rows already handed out: false once they would
+    // complete stop.max_epochs. A fleet of many devices would otherwise hand out several epochs in one
+    // round of batches and overshoot the limit by as much.
+    bool epoch_budget_left(std::int64_t rows_in_flight) const;
 
     // ---- evaluation -------------------------------------------------------------------------------
     // Metrics a method adds to an evaluation beyond the test-set metrics of the evaluated model (each

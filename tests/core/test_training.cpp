@@ -39,6 +39,35 @@ class TrainingTest : public QObject {
     Q_OBJECT
 
 private slots:
+    void a_large_fleet_stops_at_the_epoch_limit_data() {
+        QTest::addColumn<QString>("method");
+        QTest::newRow("adaptive_sgd") << "adaptive_sgd";
+        QTest::newRow("model_averaging") << "model_averaging";
+    }
+
+    // 64 devices at batch 32 hand out 2,048 rows in their first round, two epochs of this 1,000-row set:
+    // without a budget on the rows handed out, max_epochs 0.5 ran to 2 epochs and more.
+    void a_large_fleet_stops_at_the_epoch_limit() {
+        QFETCH(QString, method);
+        json document = preset_document("heterogeneity_sweep_synthetic");
+        document["dataset"]["train_samples"] = 1000;
+        document["dataset"]["test_samples"] = 200;
+        document["model"]["hidden"] = {8};
+        document["method"] = method == "adaptive_sgd"
+                                 ? json{{"kind", "adaptive_sgd"}, {"batch_min", 32}, {"batch_max", 64}, {"batch_step", 16}}
+                                 : json{{"kind", "model_averaging"}, {"batch_size", 32}};
+        document["method"]["mega_batch"] = 4096;
+        json devices = json::array();
+        for (int i = 0; i < 64; ++i) devices.push_back({{"name", "d" + std::to_string(i)}, {"speed", i % 2 == 0 ? 1.0 : 0.5}});
+        document["fleet"]["devices"] = devices;
+        document["stop"] = {{"max_epochs", 0.5}, {"max_time_s", 1000}};
+        RunRecorder recorder;
+        const RunSummary summary = run_experiment(parse_run_config(document), recorder);
+        QCOMPARE(summary.status(), RunStatus::finished);
+        const double epochs = summary.to_json().at("epochs").get<double>();
+        QVERIFY2(epochs >= 0.5 && epochs <= 0.5 + 32.0 / 1000, qPrintable(QStringLiteral("%1 epochs").arg(epochs)));
+    }
+
     void synthetic_xmlc_learns() {
         json document = preset_document("sparse_mlp_synthetic");
         document["stop"]["max_epochs"] = 4;

@@ -107,15 +107,19 @@ void AdaptiveSgd::train(TrainingSession& session) {
         // One merge period: dynamic scheduling until mega_batch rows are handed out.
         std::vector<std::int64_t> updates(n, 0);
         std::int64_t handed_out = 0;
-        for (std::size_t i = 0; i < n && handed_out < settings_.mega_batch; ++i) handed_out += dispatch(static_cast<int>(i));
+        const auto more_rows = [&] {
+            return handed_out < settings_.mega_batch && session.epoch_budget_left(executor->rows_in_flight());
+        };
+        for (std::size_t i = 0; i < n && more_rows(); ++i) handed_out += dispatch(static_cast<int>(i));
         while (executor->in_flight() > 0) {
             const StepDone done = executor->next_completion();
             ++updates[static_cast<std::size_t>(done.worker)];
-            if (handed_out < settings_.mega_batch && !session.should_stop()) handed_out += dispatch(done.worker);
+            if (more_rows() && !session.should_stop()) handed_out += dispatch(done.worker);
         }
 
         // Normalized model merging, then momentum on the merged model.
         const double total_updates = static_cast<double>(std::accumulate(updates.begin(), updates.end(), std::int64_t{0}));
+        if (total_updates == 0) break;  // the epoch budget ran out exactly at the end of the last period
         std::vector<double> shares(n);
         for (std::size_t i = 0; i < n; ++i) shares[i] = static_cast<double>(updates[i]) / total_updates;
         replica_merge.merge(shares);
