@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/fleet/simulated_executor.h"
+#include "core/fleet/trust_ratio_traces.h"
 #include "core/fleet/wall_executor.h"
 #include "core/run/training_session.h"
 
@@ -37,8 +38,11 @@ StepDone Executor::next_completion() {
     --in_flight_;
     sampler_.step_finished(done.worker, done.finished_at, done.samples);
     // Layer-wise optimizers' trust ratios, published on the run's thread like every other event.
-    if (auto stats = workers_[static_cast<std::size_t>(done.worker)].replica->take_optimizer_stats(done.worker)) {
-        session_.publish(std::move(*stats));
+    Replica& replica = *workers_[static_cast<std::size_t>(done.worker)].replica;
+    if (auto adaptation = replica.take_layer_adaptation()) {
+        for (Trace& trace : trust_ratio_traces(done.worker, replica.optimizer_steps(), *adaptation)) {
+            session_.publish(std::move(trace));
+        }
     }
     session_.add_training_progress(done.samples, done.loss_sum);
     if (sampler_.due(done.finished_at)) {

@@ -78,15 +78,13 @@ void Replica::apply_update(float learning_rate) {
     ++optimizer_steps_;
     if (stats_every_steps_ > 0 && optimizer_steps_ % stats_every_steps_ == 0) {
         if (const std::vector<LayerAdaptation>* adaptation = optimizer_->last_layer_adaptation()) {
-            pending_stats_ = OptimizerStats{0, optimizer_steps_, *adaptation};
+            pending_adaptation_ = *adaptation;
         }
     }
 }
 
-std::optional<OptimizerStats> Replica::take_optimizer_stats(int worker) {
-    std::optional<OptimizerStats> stats = std::exchange(pending_stats_, std::nullopt);
-    if (stats) stats->worker = worker;
-    return stats;
+std::optional<std::vector<LayerAdaptation>> Replica::take_layer_adaptation() {
+    return std::exchange(pending_adaptation_, std::nullopt);
 }
 
 std::int64_t Replica::memory_bytes() const { return replica_memory_bytes(model_->layout(), *optimizer_); }
