@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/fleet/memory_traces.h"
 #include "core/fleet/simulated_executor.h"
 #include "core/fleet/trust_ratio_traces.h"
 #include "core/fleet/wall_executor.h"
@@ -49,6 +50,11 @@ StepDone Executor::next_completion() {
         std::vector<std::int64_t> memory;
         for (const Worker& worker : workers_) memory.push_back(worker.replica->memory_bytes());
         for (DeviceSample& sample : sampler_.take(done.finished_at, memory)) session_.publish(sample);
+        for (const Worker& worker : workers_) {
+            for (Trace& trace : memory_traces(worker.device.name, worker.backend->memory_in_use())) {
+                session_.publish(std::move(trace));
+            }
+        }
     }
     return done;
 }

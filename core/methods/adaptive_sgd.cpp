@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <string>
+#include <utility>
 
 #include "core/data/shuffled_batcher.h"
 #include "core/fleet/executor.h"
@@ -91,6 +93,27 @@ void AdaptiveSgd::run(TrainingSession& session) {
     bool warming_up = settings_.warmup_epochs > 0;
     std::vector<std::int64_t> batches(n, warming_up ? settings_.batch_min : settings_.batch_after_warmup);
     std::int64_t merge_index = 0;
+    // The shares of the merges since the last evaluation, one row per merge period.
+    std::vector<double> shares_since_evaluation;
+    std::vector<std::string> device_names;
+    for (const Worker& worker : workers) device_names.push_back(worker.device.name);
+    // The controller's decisions as it takes them: every worker's batch and learning rate for the next
+    // period, so the dashboard shows what the method chose rather than a reconstruction from row counts.
+    const auto publish_decisions = [&] {
+        for (std::size_t i = 0; i < n; ++i) {
+            const double rate = session.learning_rate() * learning_rate_factor(session.epochs(), batches[i], settings_);
+            session.publish(Trace{"batch size decisions", device_names[i], {}, 0, static_cast<double>(batches[i])});
+            session.publish(Trace{"learning rate", device_names[i], {}, 0, rate});
+        }
+    };
+    const auto publish_merge_weights = [&] {
+        if (shares_since_evaluation.empty()) return;
+        const auto periods = static_cast<std::int64_t>(shares_since_evaluation.size() / n);
+        std::vector<std::string> period_names;
+        for (std::int64_t k = 0; k < periods; ++k) period_names.push_back("merge " + std::to_string(merge_index - periods + k));
+        session.publish(MatrixSnapshot{"merge weights per period", periods, static_cast<std::int64_t>(n),
+                                       std::exchange(shares_since_evaluation, {}), {period_names, device_names}});
+    };
 
     const auto dispatch = [&](int worker) {
         const std::int64_t batch = batches[static_cast<std::size_t>(worker)];
@@ -103,6 +126,7 @@ void AdaptiveSgd::run(TrainingSession& session) {
     };
 
     session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
+    publish_decisions();
     while (!session.should_stop()) {
         // One merge period: dynamic scheduling until mega_batch rows are handed out.
         std::vector<std::int64_t> updates(n, 0);
@@ -122,6 +146,7 @@ void AdaptiveSgd::run(TrainingSession& session) {
         merge_optimizer_states(workers, shares, session.config().optimizer.state_at_merge);
         executor->communicate(merge_bytes);
         session.publish(Merge{merge_index++, shares, updates});
+        shares_since_evaluation.insert(shares_since_evaluation.end(), shares.begin(), shares.end());
 
         if (warming_up && session.epochs() >= settings_.warmup_epochs) {
             warming_up = false;
@@ -129,10 +154,13 @@ void AdaptiveSgd::run(TrainingSession& session) {
         } else if (!warming_up) {
             batches = rescaled_batches(batches, shares, settings_);
         }
+        publish_decisions();
         if (session.evaluation_due()) {
+            publish_merge_weights();
             session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
         }
     }
+    publish_merge_weights();
     session.evaluate_final(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
 }
 
