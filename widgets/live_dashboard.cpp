@@ -231,7 +231,9 @@ PlotPanel& LiveDashboard::ensure_trace_panel(std::size_t index) {
     while (trace_panels_.size() <= index) {
         const TracePanelData& data = data_.trace_panels()[trace_panels_.size()];
         const QString name = QString::fromStdString(data.name);
-        auto* panel = new PlotPanel(name, name, this);
+        // The title names the quantity (and its unit, by convention in the panel name); a y label
+        // repeating a long panel name would only be clipped.
+        auto* panel = new PlotPanel(name, QString(), this);
         panel->setObjectName(QStringLiteral("trace:") + name);
         panel->set_x_label(trace_x_label(data));
         trace_panels_.push_back(panel);

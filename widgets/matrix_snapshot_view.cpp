@@ -108,8 +108,11 @@ void MatrixSnapshotView::draw(const TimedSnapshot& snapshot) {
     const int rows = static_cast<int>(std::max<std::int64_t>(matrix.rows, 1));
     QCPColorMapData* cells = color_map_->data();
     cells->setSize(cols, rows);
-    // Cell centres at 0 .. n-1; the first row is drawn at the top, as a matrix is read.
-    cells->setRange(QCPRange(0, cols - 1), QCPRange(0, rows - 1));
+    // Cell centres at 0 .. n-1; the first row is drawn at the top, as a matrix is read. QCustomPlot widens
+    // the range by half a cell on each side only when there are two cells or more: a single row or
+    // column is given its cell's full extent instead.
+    const auto cell_range = [](int count) { return count == 1 ? QCPRange(-0.5, 0.5) : QCPRange(0, count - 1); };
+    cells->setRange(cell_range(cols), cell_range(rows));
     double low = std::numeric_limits<double>::infinity();
     double high = -std::numeric_limits<double>::infinity();
     for (std::int64_t row = 0; row < matrix.rows; ++row) {

@@ -1,9 +1,9 @@
 #include "core/methods/adaptive_sgd.h"
 
 #include <algorithm>
+#include <deque>
 #include <numeric>
 #include <string>
-#include <utility>
 
 #include "core/data/shuffled_batcher.h"
 #include "core/fleet/executor.h"
@@ -93,8 +93,10 @@ void AdaptiveSgd::run(TrainingSession& session) {
     bool warming_up = settings_.warmup_epochs > 0;
     std::vector<std::int64_t> batches(n, warming_up ? settings_.batch_min : settings_.batch_after_warmup);
     std::int64_t merge_index = 0;
-    // The shares of the merges since the last evaluation, one row per merge period.
-    std::vector<double> shares_since_evaluation;
+    // The shares of the latest merges, one row per merge period, oldest first: at every evaluation a
+    // snapshot shows how the shares moved towards equal update counts over the last periods.
+    constexpr std::size_t periods_shown = 32;
+    std::deque<std::vector<double>> recent_shares;
     std::vector<std::string> device_names;
     for (const Worker& worker : workers) device_names.push_back(worker.device.name);
     // The controller's decisions as it takes them: every worker's batch and learning rate for the next
@@ -106,13 +108,20 @@ void AdaptiveSgd::run(TrainingSession& session) {
             session.publish(Trace{"learning rate", device_names[i], {}, 0, rate});
         }
     };
+    std::int64_t merges_in_last_snapshot = 0;
     const auto publish_merge_weights = [&] {
-        if (shares_since_evaluation.empty()) return;
-        const auto periods = static_cast<std::int64_t>(shares_since_evaluation.size() / n);
+        if (recent_shares.empty() || merges_in_last_snapshot == merge_index) return;
+        merges_in_last_snapshot = merge_index;
+        const auto periods = static_cast<std::int64_t>(recent_shares.size());
         std::vector<std::string> period_names;
-        for (std::int64_t k = 0; k < periods; ++k) period_names.push_back("merge " + std::to_string(merge_index - periods + k));
-        session.publish(MatrixSnapshot{"merge weights per period", periods, static_cast<std::int64_t>(n),
-                                       std::exchange(shares_since_evaluation, {}), {period_names, device_names}});
+        std::vector<double> values;
+        for (std::int64_t k = 0; k < periods; ++k) {
+            period_names.push_back("merge " + std::to_string(merge_index - periods + k));
+            const std::vector<double>& row = recent_shares[static_cast<std::size_t>(k)];
+            values.insert(values.end(), row.begin(), row.end());
+        }
+        session.publish(MatrixSnapshot{"merge weights, last periods", periods, static_cast<std::int64_t>(n),
+                                       std::move(values), {period_names, device_names}});
     };
 
     const auto dispatch = [&](int worker) {
@@ -146,7 +155,8 @@ void AdaptiveSgd::run(TrainingSession& session) {
         merge_optimizer_states(workers, shares, session.config().optimizer.state_at_merge);
         executor->communicate(merge_bytes);
         session.publish(Merge{merge_index++, shares, updates});
-        shares_since_evaluation.insert(shares_since_evaluation.end(), shares.begin(), shares.end());
+        recent_shares.push_back(shares);
+        if (recent_shares.size() > periods_shown) recent_shares.pop_front();
 
         if (warming_up && session.epochs() >= settings_.warmup_epochs) {
             warming_up = false;

@@ -228,20 +228,27 @@ private slots:
         }
         QVERIFY2(rule_rounds >= 5, qPrintable(QString::number(rule_rounds)));
 
-        // The merge-weight snapshots, row after row, are the merges' weights in order.
-        std::vector<double> snapshot_rows;
-        std::int64_t periods = 0;
-        for (const MatrixSnapshot& snapshot : recorder.all<MatrixSnapshot>()) {
-            QCOMPARE(snapshot.name, std::string("merge weights per period"));
-            QCOMPARE(snapshot.cols, std::int64_t{4});
-            QCOMPARE(snapshot.labels.columns.size(), std::size_t{4});
-            QCOMPARE(snapshot.labels.rows.size(), static_cast<std::size_t>(snapshot.rows));
+        // Each evaluation's snapshot holds the latest merge periods (at most 32), each row the weights
+        // of the merge its label names, the last row the latest merge.
+        const std::vector<MatrixSnapshot> snapshots = recorder.all<MatrixSnapshot>();
+        QVERIFY(snapshots.size() >= 2);
+        for (const MatrixSnapshot& snapshot : snapshots) {
+            QCOMPARE(snapshot.name, std::string("merge weights, last periods"));
             check_matrix_snapshot(snapshot);
-            snapshot_rows.insert(snapshot_rows.end(), snapshot.values.begin(), snapshot.values.end());
-            periods += snapshot.rows;
+            QCOMPARE(snapshot.cols, std::int64_t{4});
+            QVERIFY(snapshot.rows >= 1 && snapshot.rows <= 32);
+            QCOMPARE(snapshot.labels.columns.size(), std::size_t{4});
+            for (std::int64_t row = 0; row < snapshot.rows; ++row) {
+                const std::string& label = snapshot.labels.rows[static_cast<std::size_t>(row)];
+                const auto merge = static_cast<std::size_t>(std::stoll(label.substr(std::string("merge ").size())));
+                QVERIFY(merge < merges.size());
+                for (std::size_t i = 0; i < 4; ++i) {
+                    QCOMPARE(snapshot.values[static_cast<std::size_t>(row) * 4 + i], merges[merge].weights[i]);
+                }
+            }
         }
-        QVERIFY(recorder.all<MatrixSnapshot>().size() >= 2);
-        QCOMPARE(periods, static_cast<std::int64_t>(merges.size()));
+        QCOMPARE(snapshots.back().labels.rows.back(), "merge " + std::to_string(merges.size() - 1));
+        QCOMPARE(snapshots.back().rows, static_cast<std::int64_t>(std::min<std::size_t>(32, merges.size())));
 
         // Each device's memory by category comes with the device samples, parameters on every device.
         const std::vector<DeviceDescription> devices = recorder.all<RunStarted>().front().devices;
@@ -255,9 +262,6 @@ private slots:
             }
             QCOMPARE(categories.size(), memory_category_count);
             QVERIFY2(parameters_mib > 0, device.name.c_str());
-        }
-        for (std::size_t m = 0; m < merges.size(); ++m) {
-            for (std::size_t i = 0; i < 4; ++i) QCOMPARE(snapshot_rows[m * 4 + i], merges[m].weights[i]);
         }
     }
 
