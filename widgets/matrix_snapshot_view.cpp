@@ -12,10 +12,13 @@
 namespace tb::widgets {
 namespace {
 
-// Tick labels from the snapshot's own labels (or 0, 1, 2, ... when it has none), one per cell.
+// Tick labels from the snapshot's own labels (or 0, 1, 2, ... when it has none): one per cell up to a
+// dozen cells, beyond that every few cells, so that labels never overlap.
 QSharedPointer<QCPAxisTickerText> cell_ticker(const std::vector<std::string>& labels, std::int64_t count, bool reversed) {
+    constexpr std::int64_t most_labels = 12;
+    const std::int64_t step = (count + most_labels - 1) / most_labels;
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-    for (std::int64_t i = 0; i < count; ++i) {
+    for (std::int64_t i = 0; i < count; i += std::max<std::int64_t>(step, 1)) {
         const QString text = labels.empty() ? QString::number(i) : QString::fromStdString(labels[static_cast<std::size_t>(i)]);
         ticker->addTick(static_cast<double>(reversed ? count - 1 - i : i), text);
     }
@@ -38,7 +41,7 @@ MatrixSnapshotView::MatrixSnapshotView(const QString& name, QWidget* parent)
     slider_->setToolTip(QStringLiteral("Choose the snapshot by the time it was taken"));
 
     plot_->setBackground(Qt::white);
-    plot_->setMinimumHeight(160);
+    plot_->setMinimumHeight(220);
     plot_->axisRect()->setupFullAxesBox(true);
     plot_->xAxis->grid()->setVisible(false);
     plot_->yAxis->grid()->setVisible(false);
