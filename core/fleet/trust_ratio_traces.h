@@ -2,7 +2,7 @@
 // The trust ratios of a layer-wise optimizer (LARS, LAMB) as traces: panel "trust ratio", one series
 // per parameter segment, x on the "optimizer step" axis (the worker's optimizer steps so far). Worker 0's series carry the bare segment name; every other worker adapts its
 // own replica and gets its own series, "hidden.weight (worker 2)", so that no series mixes two replicas.
-// Schema migration 4 (storage/schema.cpp) names the series of stored OptimizerStats rows the same way.
+// Schema migration 4 (storage/schema.cpp) names the series of the trust ratios stored before (table optimizer_stats) the same way.
 
 #include <cstdint>
 #include <span>
