@@ -186,12 +186,21 @@ void LiveDashboard::append_to_plots(const Event& event) {
         if (!x) return;
         for (const auto& [name, value] : evaluation.metrics) metrics_->append(metric_series(name), *x, value);
     } else if (std::holds_alternative<Trace>(event.payload)) {
+        // A new panel is made by the frame timer (see redraw), which fills it from data_ then.
         const TraceLocation at = data_.last_trace();
-        append_trace_sample(at.panel, at.series, data_.trace_panels()[at.panel].series[at.series].samples.back());
+        if (at.panel < trace_panels_.size()) {
+            append_trace_sample(at.panel, at.series, data_.trace_panels()[at.panel].series[at.series].samples.back());
+        } else {
+            telemetry_views_pending_ = true;
+        }
     } else if (std::holds_alternative<MatrixSnapshot>(event.payload)) {
         const std::size_t index = data_.last_matrix();
-        const TimedMatrixSnapshot& snapshot = data_.matrices()[index].snapshots.back();
-        ensure_matrix_view(index).add_snapshot(snapshot.time.t, snapshot.matrix);
+        if (index < matrix_views_.size()) {
+            const TimedMatrixSnapshot& snapshot = data_.matrices()[index].snapshots.back();
+            matrix_views_[index]->add_snapshot(snapshot.time.t, snapshot.matrix);
+        } else {
+            telemetry_views_pending_ = true;
+        }
     }
     if (std::holds_alternative<RunFinished>(event.payload) || std::holds_alternative<Eval>(event.payload)) {
         update_header();
@@ -263,6 +272,28 @@ void LiveDashboard::append_trace_sample(std::size_t panel_index, std::size_t ser
     if (x) panel.append(static_cast<int>(series_index), *x, sample.value);
 }
 
+bool LiveDashboard::make_next_telemetry_view() {
+    if (trace_panels_.size() < data_.trace_panels().size()) {
+        const std::size_t panel = trace_panels_.size();
+        ensure_trace_panel(panel);
+        const std::vector<TraceSeriesData>& series = data_.trace_panels()[panel].series;
+        for (std::size_t index = 0; index < series.size(); ++index) {
+            for (const TraceSample& sample : series[index].samples) append_trace_sample(panel, index, sample);
+        }
+        trace_panels_[panel]->mark_dirty();
+        return true;
+    }
+    if (matrix_views_.size() < data_.matrices().size()) {
+        const std::size_t index = matrix_views_.size();
+        MatrixSnapshotView& view = ensure_matrix_view(index);
+        for (const TimedMatrixSnapshot& snapshot : data_.matrices()[index].snapshots) {
+            view.add_snapshot(snapshot.time.t, snapshot.matrix);
+        }
+        return true;
+    }
+    return false;
+}
+
 void LiveDashboard::remove_telemetry_views() {
     for (PlotPanel* panel : trace_panels_) delete panel;
     for (MatrixSnapshotView* view : matrix_views_) delete view;
@@ -273,6 +304,7 @@ void LiveDashboard::remove_telemetry_views() {
 
 void LiveDashboard::rebuild_plots() {
     remove_telemetry_views();
+    telemetry_views_pending_ = false;
     for (PlotPanel* plot : all_panels()) plot->remove_all_series();
     plotted_metrics_.clear();
     ensure_device_series(data_.devices().size());
@@ -306,17 +338,7 @@ void LiveDashboard::rebuild_plots() {
         if (!x) continue;
         for (const auto& [name, value] : evaluation.metrics) metrics_->append(metric_series(name), *x, value);
     }
-    for (std::size_t panel = 0; panel < data_.trace_panels().size(); ++panel) {
-        const std::vector<TraceSeriesData>& series = data_.trace_panels()[panel].series;
-        for (std::size_t index = 0; index < series.size(); ++index) {
-            for (const TraceSample& sample : series[index].samples) append_trace_sample(panel, index, sample);
-        }
-    }
-    for (std::size_t index = 0; index < data_.matrices().size(); ++index) {
-        MatrixSnapshotView& view = ensure_matrix_view(index);
-        for (const TimedMatrixSnapshot& snapshot : data_.matrices()[index].snapshots) {
-            view.add_snapshot(snapshot.time.t, snapshot.matrix);
-        }
+    while (make_next_telemetry_view()) {
     }
     for (PlotPanel* plot : all_panels()) {
         plot->set_follow(true);
@@ -344,9 +366,15 @@ void LiveDashboard::update_header() {
 }
 
 void LiveDashboard::redraw() {
+    // One new telemetry view per frame: a run that starts reporting a dozen panels at once (memory by
+    // category on every device) would otherwise hold the event loop while all of them are built.
+    if (telemetry_views_pending_) telemetry_views_pending_ = make_next_telemetry_view();
     bool drew = false;
     for (PlotPanel* plot : all_panels()) {
         if (!plot->dirty()) continue;
+        // A trace panel scrolled out of view keeps its changes for the first frame it is seen in: a run
+        // with a memory panel per device would otherwise spend each frame replotting what nobody sees.
+        if (isVisible() && plot->visibleRegion().isEmpty()) continue;
         plot->redraw();
         drew = true;
     }

@@ -57,7 +57,7 @@ public:
     DeviceTableModel& device_table() { return *device_model_; }
 
     void set_frame_interval_ms(int interval) { frame_timer_.setInterval(interval); }
-    // Redraws every plot that changed; the frame timer calls it.
+    // Makes at most one new telemetry view and redraws every plot that changed; the frame timer calls it.
     void redraw();
     long long frames() const { return frames_; }
 
@@ -78,6 +78,9 @@ private:
     PlotPanel& ensure_trace_panel(std::size_t index);
     MatrixSnapshotView& ensure_matrix_view(std::size_t index);
     void append_trace_sample(std::size_t panel, std::size_t series, const TraceSample& sample);
+    // Makes the first trace panel or matrix view that data_ has and the dashboard does not yet, filled
+    // with everything data_ holds for it; false when there was none to make.
+    bool make_next_telemetry_view();
     void remove_telemetry_views();
     void place_telemetry_view(QWidget* view);
     QString trace_x_label(const TracePanelData& panel) const;
@@ -98,6 +101,7 @@ private:
     std::vector<MatrixSnapshotView*> matrix_views_;
     QGridLayout* telemetry_grid_;
     int telemetry_views_placed_ = 0;
+    bool telemetry_views_pending_ = false;
     DeviceTableModel* device_model_;
     QTableView* device_view_;
     std::vector<std::string> plotted_metrics_;

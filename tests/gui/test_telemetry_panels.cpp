@@ -1,5 +1,5 @@
 // The dashboard's generic telemetry while a run streams in: a trace panel appears the first time its
-// name arrives, with a series per series name; run-clock panels follow the x-axis chooser while panels
+// name arrives (made by the next frame, one new view per frame), with a series per series name; run-clock panels follow the x-axis chooser while panels
 // on their own axis keep it; a matrix snapshot name gets a heat map whose slider follows the newest
 // snapshot until the user moves it back.
 
@@ -44,6 +44,8 @@ private slots:
         QVERIFY(dashboard.findChild<PlotPanel*>(QStringLiteral("trace:memory of A by category (MiB)")) == nullptr);
 
         dashboard.add_events({trace(1.0, "memory of A by category (MiB)", "parameters", 20)});
+        QVERIFY(dashboard.trace_panels().empty());  // made by the next frame, not inside the delivery
+        dashboard.redraw();
         QCOMPARE(dashboard.trace_panels().size(), std::size_t(1));
         PlotPanel* memory = dashboard.findChild<PlotPanel*>(QStringLiteral("trace:memory of A by category (MiB)"));
         QVERIFY(memory != nullptr);
@@ -54,7 +56,10 @@ private slots:
                               trace(2.0, "memory of A by category (MiB)", "parameters", 20),
                               trace(2.0, "memory of A by category (MiB)", "activations", 5),
                               trace(2.0, "learning rate", "A", 0.1)});
+        QCOMPARE(dashboard.trace_panels().size(), std::size_t(1));
+        dashboard.redraw();
         QCOMPARE(dashboard.trace_panels().size(), std::size_t(2));
+        QCOMPARE(dashboard.trace_panel("learning rate")->series_count(), 1);  // filled from what arrived before
         QCOMPARE(memory->series_count(), 2);
         QCOMPARE(memory->series(1)->name(), QStringLiteral("activations"));
         memory->redraw_now();
@@ -71,6 +76,7 @@ private slots:
 
         // A panel on its own axis keeps it.
         dashboard.add_events({{3.0, 13.0, Trace{"trust ratio", "hidden.weight", "optimizer step", 40, 0.8}}});
+        dashboard.redraw();
         PlotPanel* ratios = dashboard.trace_panel("trust ratio");
         QVERIFY(ratios != nullptr);
         ratios->redraw_now();
@@ -85,6 +91,7 @@ private slots:
     void the_heat_map_slider_follows_the_newest_snapshot_until_moved_back() {
         LiveDashboard dashboard;
         dashboard.add_events({started(), weights(1.0, 0.7)});
+        dashboard.redraw();
         MatrixSnapshotView* view = dashboard.matrix_view("merge weights per period");
         QVERIFY(view != nullptr);
         QCOMPARE(view->snapshot_count(), 1);
