@@ -372,7 +372,7 @@ void LiveDashboard::redraw() {
     bool drew = false;
     for (PlotPanel* plot : all_panels()) {
         if (!plot->dirty()) continue;
-        // A trace panel scrolled out of view keeps its changes for the first frame it is seen in: a run
+        // A panel scrolled out of view keeps its changes for the first frame it is seen in: a run
         // with a memory panel per device would otherwise spend each frame replotting what nobody sees.
         if (isVisible() && plot->visibleRegion().isEmpty()) continue;
         plot->redraw();
