@@ -53,6 +53,7 @@ public:
     // "cuda:<index>" for the whole GPU and for every partition of it: partitions share its memory.
     std::string memory_domain() const override { return "cuda:" + std::to_string(gpu_index_); }
     DeviceCollective* device_collective() const override { return collective_.get(); }
+    MemoryByCategory memory_in_use() const override { return memory_limit_.bytes_by_category(); }
     int gpu_index() const { return gpu_index_; }
     // SMs this backend's work runs on: the partition's, or the whole GPU's.
     int sm_count() const { return sm_count_; }

@@ -13,6 +13,7 @@
 #include "storage/series_loading.h"
 #include "storage/sqlite_statement.h"
 #include "storage/storage_error.h"
+#include "storage/telemetry_loading.h"
 
 namespace tb::storage {
 namespace {
@@ -119,26 +120,87 @@ void export_summaries(const std::vector<MetricSummary>& summaries, const std::fi
     csv.finish();
 }
 
-// One row per worker, step and segment of a layer-wise optimizer (LARS, LAMB); only the header for others.
-void export_optimizer_stats(RunStore& store, std::int64_t run_id, const std::filesystem::path& path) {
+// One row per trace point, series after series; only the header for a run without traces.
+void export_traces(const std::vector<TraceSeries>& traces, const std::filesystem::path& path) {
     CsvFileWriter csv(path);
-    write_header(csv, {"worker", "step", "segment", "t", "wall_s", "trust_ratio", "weight_norm", "update_norm"});
-    for (const OptimizerStatsRecord& record : load_optimizer_stats(store, run_id)) {
-        csv.integer(record.worker).integer(record.step).text(record.segment).number(record.t);
-        csv.number(record.wall_s).number(record.trust_ratio).number(record.weight_norm);
-        csv.number(record.update_norm).end_row();
+    write_header(csv, {"panel", "series", "point", "x_axis", "x", "t", "wall_s", "value"});
+    for (const TraceSeries& series : traces) {
+        for (std::size_t point = 0; point < series.points.size(); ++point) {
+            const TracePoint& at = series.points[point];
+            csv.text(series.panel).text(series.series).integer(static_cast<std::int64_t>(point));
+            csv.text(series.x_axis.empty() ? "t" : series.x_axis).number(at.x).number(at.t).number(at.wall_s);
+            csv.number(at.value).end_row();
+        }
     }
     csv.finish();
 }
 
-void export_config(const nlohmann::json& config, const std::filesystem::path& path) {
+// Long format, one row per cell, so that any snapshot shape fits one table.
+void export_matrix_snapshots_csv(const std::vector<StoredMatrixSnapshot>& snapshots, const std::filesystem::path& path) {
+    CsvFileWriter csv(path);
+    write_header(csv, {"name", "snapshot", "t", "wall_s", "row", "col", "row_label", "column_label", "value"});
+    for (const StoredMatrixSnapshot& stored : snapshots) {
+        const MatrixSnapshot& matrix = stored.matrix;
+        for (std::int64_t row = 0; row < matrix.rows; ++row) {
+            for (std::int64_t col = 0; col < matrix.cols; ++col) {
+                csv.text(matrix.name).integer(stored.index).number(stored.t).number(stored.wall_s);
+                csv.integer(row).integer(col);
+                csv.text(matrix.labels.rows.empty() ? std::string() : matrix.labels.rows[static_cast<std::size_t>(row)]);
+                csv.text(matrix.labels.columns.empty() ? std::string()
+                                                       : matrix.labels.columns[static_cast<std::size_t>(col)]);
+                csv.number(matrix.values[static_cast<std::size_t>(row * matrix.cols + col)]).end_row();
+            }
+        }
+    }
+    csv.finish();
+}
+
+void write_json_file(const nlohmann::json& document, const std::filesystem::path& path) {
     std::ofstream file(path, std::ios::binary);
-    file << config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    file << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     file.flush();
     if (!file) {
         throw StorageError("Could not write '" + path.string() + "': check that the folder can be written and the "
                            "free disk space.");
     }
+}
+
+// The same traces and snapshots as one JSON document, matrices as nested arrays (NaN as null).
+nlohmann::json telemetry_json(const std::vector<TraceSeries>& traces, const std::vector<StoredMatrixSnapshot>& snapshots) {
+    nlohmann::json trace_array = nlohmann::json::array();
+    for (const TraceSeries& series : traces) {
+        nlohmann::json x = nlohmann::json::array();
+        nlohmann::json t = nlohmann::json::array();
+        nlohmann::json wall = nlohmann::json::array();
+        nlohmann::json value = nlohmann::json::array();
+        for (const TracePoint& point : series.points) {
+            x.push_back(point.x);
+            t.push_back(point.t);
+            wall.push_back(point.wall_s);
+            value.push_back(point.value);
+        }
+        trace_array.push_back({{"panel", series.panel}, {"series", series.series},
+                               {"x_axis", series.x_axis.empty() ? "t" : series.x_axis}, {"x", x}, {"t", t},
+                               {"wall_s", wall}, {"value", value}});
+    }
+    nlohmann::json snapshot_array = nlohmann::json::array();
+    for (const StoredMatrixSnapshot& stored : snapshots) {
+        const MatrixSnapshot& matrix = stored.matrix;
+        nlohmann::json rows = nlohmann::json::array();
+        for (std::int64_t row = 0; row < matrix.rows; ++row) {
+            const auto begin = matrix.values.begin() + static_cast<std::ptrdiff_t>(row * matrix.cols);
+            rows.push_back(std::vector<double>(begin, begin + static_cast<std::ptrdiff_t>(matrix.cols)));
+        }
+        snapshot_array.push_back({{"name", matrix.name}, {"snapshot", stored.index}, {"t", stored.t},
+                                  {"wall_s", stored.wall_s}, {"rows", matrix.rows}, {"cols", matrix.cols},
+                                  {"row_labels", matrix.labels.rows}, {"column_labels", matrix.labels.columns},
+                                  {"values", rows}});
+    }
+    return {{"traces", trace_array}, {"matrix_snapshots", snapshot_array}};
+}
+
+void export_config(const nlohmann::json& config, const std::filesystem::path& path) {
+    write_json_file(config, path);
 }
 
 }  // namespace
@@ -154,15 +216,20 @@ std::vector<std::filesystem::path> export_run_csv(RunStore& store, std::int64_t 
     }
     const std::vector<std::filesystem::path> files = {folder / "metrics.csv", folder / "device_samples.csv",
                                                       folder / "merges.csv",  folder / "devices.csv",
-                                                      folder / "summaries.csv", folder / "optimizer_stats.csv",
+                                                      folder / "summaries.csv", folder / "traces.csv",
+                                                      folder / "matrix_snapshots.csv", folder / "telemetry.json",
                                                       folder / "config.json"};
     export_metrics(store, run_id, files[0]);
     export_device_samples(store, run_id, files[1]);
     export_merges(store, run_id, details.devices, files[2]);
     export_devices(details.devices, files[3]);
     export_summaries(details.metric_summaries, files[4]);
-    export_optimizer_stats(store, run_id, files[5]);
-    export_config(details.config, files[6]);
+    const std::vector<TraceSeries> traces = load_traces(store, run_id);
+    const std::vector<StoredMatrixSnapshot> snapshots = load_matrix_snapshots(store, run_id);
+    export_traces(traces, files[5]);
+    export_matrix_snapshots_csv(snapshots, files[6]);
+    write_json_file(telemetry_json(traces, snapshots), files[7]);
+    export_config(details.config, files[8]);
     return files;
 }
 

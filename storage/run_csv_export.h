@@ -1,6 +1,8 @@
 #pragma once
 // Exports one stored run for other tools: one CSV per table (metrics.csv, device_samples.csv, merges.csv,
-// devices.csv, summaries.csv, optimizer_stats.csv) and the run's config as config.json, into a folder.
+// devices.csv, summaries.csv, traces.csv, matrix_snapshots.csv with one row per cell), the traces and
+// matrix snapshots again as one JSON document (telemetry.json) and the run's config as config.json,
+// into a folder.
 
 #include <cstdint>
 #include <filesystem>

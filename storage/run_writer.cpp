@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -69,9 +70,13 @@ RunWriter::RunWriter(SqliteConnection connection)
                     record_action),
       insert_log_(connection_, "INSERT INTO logs (run, line, t, wall, level, text) VALUES (?, ?, ?, ?, ?, ?)",
                   record_action),
-      insert_optimizer_stats_(connection_,
-                              "INSERT INTO optimizer_stats (run, worker, step, segment, t, wall, trust_ratio, "
-                              "weight_norm, update_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      insert_trace_(connection_,
+                    "INSERT INTO traces (run, panel, series, point, x_axis, x, t, wall, value) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    record_action),
+      insert_matrix_snapshot_(connection_,
+                              "INSERT INTO matrix_snapshots (run, name, snapshot, t, wall, rows, cols, cells, "
+                              "row_labels, column_labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                               record_action),
       upsert_summary_(connection_,
                       "INSERT INTO summaries (run, key, lower_is_better, points, last, last_t, best, best_t, "
@@ -128,8 +133,10 @@ void RunWriter::record(const Event& event) {
                 record_log(event, payload);
             } else if constexpr (std::is_same_v<Payload, RunFinished>) {
                 record_run_finished(event, payload);
-            } else if constexpr (std::is_same_v<Payload, OptimizerStats>) {
-                record_optimizer_stats(event, payload);
+            } else if constexpr (std::is_same_v<Payload, Trace>) {
+                record_trace(event, payload);
+            } else if constexpr (std::is_same_v<Payload, MatrixSnapshot>) {
+                record_matrix_snapshot(event, payload);
             } else {
                 // A new event type must be given a table (or a reason not to store it) here, so that no
                 // kind of event is dropped without anyone having decided so.
@@ -246,20 +253,43 @@ void RunWriter::record_log(const Event& event, const Log& log) {
         .run();
 }
 
-void RunWriter::record_optimizer_stats(const Event& event, const OptimizerStats& stats) {
-    const std::int64_t run_id = require_run("OptimizerStats");
-    for (const LayerAdaptation& segment : stats.segments) {
-        insert_optimizer_stats_.bind_integer(1, run_id)
-            .bind_integer(2, stats.worker)
-            .bind_integer(3, stats.step)
-            .bind_text(4, segment.segment)
-            .bind_real(5, event.t)
-            .bind_real(6, event.wall_s)
-            .bind_real(7, segment.trust_ratio)
-            .bind_real(8, segment.weight_norm)
-            .bind_real(9, segment.update_norm)
-            .run();
+void RunWriter::record_trace(const Event& event, const Trace& trace) {
+    const std::int64_t run_id = require_run("a Trace");
+    // A series on the run clock has its x in t already; storing it again keeps every row self-contained.
+    const double x = trace.x_axis.empty() ? event.t : trace.x;
+    insert_trace_.bind_integer(1, run_id)
+        .bind_text(2, trace.panel)
+        .bind_text(3, trace.series)
+        .bind_integer(4, state_.next_point_of_trace[{trace.panel, trace.series}]++)
+        .bind_text(5, trace.x_axis)
+        .bind_real(6, x)
+        .bind_real(7, event.t)
+        .bind_real(8, event.wall_s)
+        .bind_real(9, trace.value)
+        .run();
+}
+
+void RunWriter::record_matrix_snapshot(const Event& event, const MatrixSnapshot& snapshot) {
+    const std::int64_t run_id = require_run("a MatrixSnapshot");
+    try {
+        check_matrix_snapshot(snapshot);
+    } catch (const std::invalid_argument& error) {
+        throw StorageError("Run store '" + connection_.path().string() + "': " + error.what() +
+                           "; the engine sent a malformed snapshot, which was not stored.");
     }
+    auto next = state_.next_snapshot_of_matrix.find(snapshot.name);
+    if (next == state_.next_snapshot_of_matrix.end()) next = state_.next_snapshot_of_matrix.emplace(snapshot.name, 0).first;
+    insert_matrix_snapshot_.bind_integer(1, run_id)
+        .bind_text(2, snapshot.name)
+        .bind_integer(3, next->second++)
+        .bind_real(4, event.t)
+        .bind_real(5, event.wall_s)
+        .bind_integer(6, snapshot.rows)
+        .bind_integer(7, snapshot.cols)
+        .bind_text(8, to_json_text(nlohmann::json(snapshot.values)))
+        .bind_text(9, to_json_text(nlohmann::json(snapshot.labels.rows)))
+        .bind_text(10, to_json_text(nlohmann::json(snapshot.labels.columns)))
+        .run();
 }
 
 void RunWriter::record_run_finished(const Event& event, const RunFinished& finished) {

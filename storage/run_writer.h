@@ -1,5 +1,6 @@
 #pragma once
 // Turns engine events into rows: a run, its devices, metric points, device samples, merges, log lines,
+// traces, matrix snapshots,
 // and the per-metric summaries, which it keeps current as evaluations arrive. Each write() is one
 // transaction; the storage sink calls it from its storage thread with everything queued since the last
 // flush. A writer records one run (one RunStarted). While the run is being recorded its writer lock is held (see run_writer_lock.h), taken before the
@@ -13,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/session/events.h"
@@ -56,6 +58,8 @@ private:
         std::int64_t next_eval_step = 0;
         std::int64_t next_log_line = 0;
         std::map<int, std::int64_t> next_sample_of_device;
+        std::map<std::pair<std::string, std::string>, std::int64_t> next_point_of_trace;  // by (panel, series)
+        std::map<std::string, std::int64_t, std::less<>> next_snapshot_of_matrix;
         std::optional<StopTarget> target;
         std::map<std::string, MetricSummary, std::less<>> summaries;
         std::set<std::string, std::less<>> changed_summaries;
@@ -70,7 +74,8 @@ private:
     void record_device_sample(const Event& event, const DeviceSample& sample);
     void record_merge(const Event& event, const Merge& merge);
     void record_log(const Event& event, const Log& log);
-    void record_optimizer_stats(const Event& event, const OptimizerStats& stats);
+    void record_trace(const Event& event, const Trace& trace);
+    void record_matrix_snapshot(const Event& event, const MatrixSnapshot& snapshot);
     void record_run_finished(const Event& event, const RunFinished& finished);
     void record_summaries_and_progress();
     std::int64_t require_run(std::string_view event_name) const;
@@ -82,7 +87,8 @@ private:
     SqliteStatement insert_device_sample_;
     SqliteStatement insert_merge_;
     SqliteStatement insert_log_;
-    SqliteStatement insert_optimizer_stats_;
+    SqliteStatement insert_trace_;
+    SqliteStatement insert_matrix_snapshot_;
     SqliteStatement upsert_summary_;
     SqliteStatement update_progress_;
     SqliteStatement finish_run_;

@@ -134,6 +134,47 @@ CREATE TABLE optimizer_stats (
     PRIMARY KEY (run, worker, step, segment)
 ) WITHOUT ROWID;
 )sql"},
+    // Generic telemetry: traces (a point of a named series in a named panel) and matrix snapshots. The
+    // layer-wise optimizers' trust ratios become traces of the panel 'trust ratio' on the 'optimizer
+    // step' axis, so the rows stored in optimizer_stats move there (series named as in
+    // core/fleet/trust_ratio_traces.cpp) and the table goes; the norms were never shown and go with it.
+    {4, R"sql(
+CREATE TABLE traces (
+    run INTEGER NOT NULL,
+    panel TEXT NOT NULL,
+    series TEXT NOT NULL,
+    point INTEGER NOT NULL,                -- point number within the series, from 0
+    x_axis TEXT NOT NULL,                  -- '' for the run clock (x is then t), else the axis's name
+    x REAL NOT NULL,
+    t REAL NOT NULL,
+    wall REAL NOT NULL,
+    value REAL,                            -- NULL: not a number
+    PRIMARY KEY (run, panel, series, point)
+) WITHOUT ROWID;
+
+CREATE TABLE matrix_snapshots (
+    run INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    snapshot INTEGER NOT NULL,             -- snapshot number of this name, from 0
+    t REAL NOT NULL,
+    wall REAL NOT NULL,
+    rows INTEGER NOT NULL,
+    cols INTEGER NOT NULL,
+    cells TEXT NOT NULL,                   -- JSON array, row-major, rows * cols numbers (null: NaN)
+    row_labels TEXT NOT NULL DEFAULT '[]',     -- JSON array, empty or one per row
+    column_labels TEXT NOT NULL DEFAULT '[]',  -- JSON array, empty or one per column
+    PRIMARY KEY (run, name, snapshot)
+) WITHOUT ROWID;
+
+INSERT INTO traces (run, panel, series, point, x_axis, x, t, wall, value)
+SELECT run, 'trust ratio',
+       CASE WHEN worker = 0 THEN segment ELSE segment || ' (worker ' || worker || ')' END,
+       row_number() OVER (PARTITION BY run, worker, segment ORDER BY step) - 1,
+       'optimizer step', step, t, wall, trust_ratio
+FROM optimizer_stats;
+
+DROP TABLE optimizer_stats;
+)sql"},
 };
 
 static_assert(std::size(migrations) == current_schema_version, "one migration per schema version");

@@ -9,7 +9,7 @@ namespace tb::storage {
 
 class SqliteConnection;
 
-inline constexpr int current_schema_version = 3;
+inline constexpr int current_schema_version = 4;
 // "TBRS" (Trainbench run store) in ASCII, as the SQLite documentation suggests for application ids.
 inline constexpr std::int32_t trainbench_application_id = 0x54425253;
 

@@ -150,19 +150,4 @@ std::vector<MergeRecord> load_merges(RunStore& store, std::int64_t run_id) {
     return merges;
 }
 
-std::vector<OptimizerStatsRecord> load_optimizer_stats(RunStore& store, std::int64_t run_id) {
-    SqliteStatement query(store.connection(),
-                          "SELECT worker, step, segment, t, wall, trust_ratio, weight_norm, update_norm "
-                          "FROM optimizer_stats WHERE run = ? ORDER BY worker, step, segment",
-                          "read a run's optimizer statistics");
-    query.bind_integer(1, run_id);
-    std::vector<OptimizerStatsRecord> records;
-    while (query.step()) {
-        records.push_back({static_cast<int>(query.column_int64(0)), query.column_int64(1), query.column_text(2),
-                           query.column_real(3), query.column_real(4), query.column_real(5), query.column_real(6),
-                           query.column_real(7)});
-    }
-    return records;
-}
-
 }  // namespace tb::storage

@@ -66,19 +66,4 @@ std::vector<DeviceSeries> load_device_series(RunStore& store, std::int64_t run_i
 
 std::vector<MergeRecord> load_merges(RunStore& store, std::int64_t run_id);
 
-// One layer-wise optimizer (LARS, LAMB) step of one segment: the trust ratio that scaled its update.
-struct OptimizerStatsRecord {
-    int worker = 0;
-    std::int64_t step = 0;
-    std::string segment;
-    double t = 0;
-    double wall_s = 0;
-    double trust_ratio = 0;
-    double weight_norm = 0;
-    double update_norm = 0;
-};
-
-// By worker, step, then segment; empty for runs whose optimizer is not layer-wise.
-std::vector<OptimizerStatsRecord> load_optimizer_stats(RunStore& store, std::int64_t run_id);
-
 }  // namespace tb::storage

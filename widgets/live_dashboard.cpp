@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -14,6 +15,7 @@
 
 #include "storage/metric_summary.h"
 #include "widgets/device_table_model.h"
+#include "widgets/matrix_snapshot_view.h"
 #include "widgets/plot_panel.h"
 #include "widgets/series_palette.h"
 
@@ -37,10 +39,6 @@ LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
     merges_->set_empty_text(QStringLiteral("no merges yet (single-replica methods never merge)"));
     metrics_ = new PlotPanel(QStringLiteral("Evaluation"), QStringLiteral("metric value (fraction)"), this);
     metrics_->set_right_axis_label(QStringLiteral("loss (cross-entropy, nats)"));
-    trust_ratios_ = new PlotPanel(QStringLiteral("Trust ratio per layer (worker 0)"),
-                                  QStringLiteral("trust ratio (LR multiplier)"), this);
-    trust_ratios_->setObjectName(QStringLiteral("trustRatioPlot"));
-    trust_ratios_->setVisible(false);  // only layer-wise optimizers (LARS, LAMB) report ratios
     for (PlotPanel* plot : all_panels()) plot->set_x_label(x_axis_label(x_axis_));
 
     auto* grid_host = new QWidget(this);
@@ -50,7 +48,10 @@ LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
     grid->addWidget(batch_, 0, 1);
     grid->addWidget(merges_, 1, 0);
     grid->addWidget(metrics_, 1, 1);
-    grid->addWidget(trust_ratios_, 2, 0, 1, 2);
+    // Trace panels and heat maps arrive with the run; they fill two columns below the fleet plots.
+    telemetry_grid_ = new QGridLayout;
+    telemetry_grid_->setContentsMargins(0, 0, 0, 0);
+    grid->addLayout(telemetry_grid_, 2, 0, 1, 2);
 
     device_model_ = new DeviceTableModel(this);
     device_view_ = new QTableView(this);
@@ -63,7 +64,13 @@ LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
     device_view_->setAlternatingRowColors(true);
 
     auto* splitter = new QSplitter(Qt::Vertical, this);
-    splitter->addWidget(grid_host);
+    // Runs that report many trace panels scroll rather than squeeze every plot to a sliver.
+    auto* scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("plotScroll"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(grid_host);
+    splitter->addWidget(scroll);
     splitter->addWidget(device_view_);
     splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
@@ -111,7 +118,7 @@ void LiveDashboard::set_x_axis(XAxisMode mode) {
     if (axis_chooser_->currentIndex() != static_cast<int>(mode)) axis_chooser_->setCurrentIndex(static_cast<int>(mode));
     if (mode == x_axis_) return;
     x_axis_ = mode;
-    for (PlotPanel* plot : all_panels()) {
+    for (PlotPanel* plot : {throughput_, batch_, merges_, metrics_}) {
         plot->set_x_label(x_axis_label(mode));
         plot->set_follow(true);
     }
@@ -178,10 +185,21 @@ void LiveDashboard::append_to_plots(const Event& event) {
         const std::optional<double> x = eval_x(evaluation);
         if (!x) return;
         for (const auto& [name, value] : evaluation.metrics) metrics_->append(metric_series(name), *x, value);
-    } else if (const auto* stats = std::get_if<OptimizerStats>(&event.payload)) {
-        const auto& points = data_.trust_ratios();
-        for (std::size_t i = points.size() - std::min(points.size(), stats->segments.size()); i < points.size(); ++i) {
-            append_trust_ratio(points[i]);
+    } else if (std::holds_alternative<Trace>(event.payload)) {
+        // A new panel is made by the frame timer (see redraw), which fills it from data_ then.
+        const TraceLocation at = data_.last_trace();
+        if (at.panel < trace_panels_.size()) {
+            append_trace_sample(at.panel, at.series, data_.trace_panels()[at.panel].series[at.series].samples.back());
+        } else {
+            telemetry_views_pending_ = true;
+        }
+    } else if (std::holds_alternative<MatrixSnapshot>(event.payload)) {
+        const std::size_t index = data_.last_matrix();
+        if (index < matrix_views_.size()) {
+            const TimedMatrixSnapshot& snapshot = data_.matrices()[index].snapshots.back();
+            matrix_views_[index]->add_snapshot(snapshot.time.t, snapshot.matrix);
+        } else {
+            telemetry_views_pending_ = true;
         }
     }
     if (std::holds_alternative<RunFinished>(event.payload) || std::holds_alternative<Eval>(event.payload)) {
@@ -189,21 +207,105 @@ void LiveDashboard::append_to_plots(const Event& event) {
     }
 }
 
-void LiveDashboard::append_trust_ratio(const TrustRatioPoint& point) {
-    if (point.worker != 0) return;  // every worker adapts its own replica; one is enough to read
-    if (!trust_ratios_->isVisible()) trust_ratios_->setVisible(true);
-    while (static_cast<std::size_t>(trust_ratios_->series_count()) <= point.segment) {
-        const int index = trust_ratios_->series_count();
-        trust_ratios_->add_series(QString::fromStdString(data_.trust_ratio_segments()[static_cast<std::size_t>(index)]),
-                                  series_color(index));
+std::vector<PlotPanel*> LiveDashboard::all_panels() const {
+    std::vector<PlotPanel*> panels = {throughput_, batch_, merges_, metrics_};
+    panels.insert(panels.end(), trace_panels_.begin(), trace_panels_.end());
+    return panels;
+}
+
+PlotPanel* LiveDashboard::trace_panel(const std::string& name) const {
+    for (std::size_t i = 0; i < trace_panels_.size(); ++i) {
+        if (data_.trace_panels()[i].name == name) return trace_panels_[i];
     }
-    const std::optional<double> x = data_.x_of(point.time, x_axis_);
-    if (x) trust_ratios_->append(static_cast<int>(point.segment), *x, point.trust_ratio);
+    return nullptr;
+}
+
+MatrixSnapshotView* LiveDashboard::matrix_view(const std::string& name) const {
+    for (std::size_t i = 0; i < matrix_views_.size(); ++i) {
+        if (data_.matrices()[i].name == name) return matrix_views_[i];
+    }
+    return nullptr;
+}
+
+QString LiveDashboard::trace_x_label(const TracePanelData& panel) const {
+    return panel.x_axis.empty() ? x_axis_label(x_axis_) : QString::fromStdString(panel.x_axis);
+}
+
+void LiveDashboard::place_telemetry_view(QWidget* view) {
+    telemetry_grid_->addWidget(view, telemetry_views_placed_ / 2, telemetry_views_placed_ % 2);
+    ++telemetry_views_placed_;
+}
+
+PlotPanel& LiveDashboard::ensure_trace_panel(std::size_t index) {
+    while (trace_panels_.size() <= index) {
+        const TracePanelData& data = data_.trace_panels()[trace_panels_.size()];
+        const QString name = QString::fromStdString(data.name);
+        // The title names the quantity (and its unit, by convention in the panel name); a y label
+        // repeating a long panel name would only be clipped.
+        auto* panel = new PlotPanel(name, QString(), this);
+        panel->setObjectName(QStringLiteral("trace:") + name);
+        panel->set_x_label(trace_x_label(data));
+        trace_panels_.push_back(panel);
+        place_telemetry_view(panel);
+    }
+    return *trace_panels_[index];
+}
+
+MatrixSnapshotView& LiveDashboard::ensure_matrix_view(std::size_t index) {
+    while (matrix_views_.size() <= index) {
+        auto* view = new MatrixSnapshotView(QString::fromStdString(data_.matrices()[matrix_views_.size()].name), this);
+        matrix_views_.push_back(view);
+        place_telemetry_view(view);
+    }
+    return *matrix_views_[index];
+}
+
+void LiveDashboard::append_trace_sample(std::size_t panel_index, std::size_t series_index, const TraceSample& sample) {
+    const TracePanelData& data = data_.trace_panels()[panel_index];
+    PlotPanel& panel = ensure_trace_panel(panel_index);
+    while (static_cast<std::size_t>(panel.series_count()) <= series_index) {
+        const int index = panel.series_count();
+        panel.add_series(QString::fromStdString(data.series[static_cast<std::size_t>(index)].name), series_color(index));
+    }
+    // A panel on its own axis keeps it whatever the chooser shows; a run-clock panel follows the chooser.
+    const std::optional<double> x = data.x_axis.empty() ? data_.x_of(sample.time, x_axis_) : std::optional(sample.x);
+    if (x) panel.append(static_cast<int>(series_index), *x, sample.value);
+}
+
+bool LiveDashboard::make_next_telemetry_view() {
+    if (trace_panels_.size() < data_.trace_panels().size()) {
+        const std::size_t panel = trace_panels_.size();
+        ensure_trace_panel(panel);
+        const std::vector<TraceSeriesData>& series = data_.trace_panels()[panel].series;
+        for (std::size_t index = 0; index < series.size(); ++index) {
+            for (const TraceSample& sample : series[index].samples) append_trace_sample(panel, index, sample);
+        }
+        trace_panels_[panel]->mark_dirty();
+        return true;
+    }
+    if (matrix_views_.size() < data_.matrices().size()) {
+        const std::size_t index = matrix_views_.size();
+        MatrixSnapshotView& view = ensure_matrix_view(index);
+        for (const TimedMatrixSnapshot& snapshot : data_.matrices()[index].snapshots) {
+            view.add_snapshot(snapshot.time.t, snapshot.matrix);
+        }
+        return true;
+    }
+    return false;
+}
+
+void LiveDashboard::remove_telemetry_views() {
+    for (PlotPanel* panel : trace_panels_) delete panel;
+    for (MatrixSnapshotView* view : matrix_views_) delete view;
+    trace_panels_.clear();
+    matrix_views_.clear();
+    telemetry_views_placed_ = 0;
 }
 
 void LiveDashboard::rebuild_plots() {
+    remove_telemetry_views();
+    telemetry_views_pending_ = false;
     for (PlotPanel* plot : all_panels()) plot->remove_all_series();
-    trust_ratios_->setVisible(!data_.trust_ratios().empty());
     plotted_metrics_.clear();
     ensure_device_series(data_.devices().size());
     for (std::size_t device = 0; device < data_.device_points().size(); ++device) {
@@ -236,7 +338,8 @@ void LiveDashboard::rebuild_plots() {
         if (!x) continue;
         for (const auto& [name, value] : evaluation.metrics) metrics_->append(metric_series(name), *x, value);
     }
-    for (const TrustRatioPoint& point : data_.trust_ratios()) append_trust_ratio(point);
+    while (make_next_telemetry_view()) {
+    }
     for (PlotPanel* plot : all_panels()) {
         plot->set_follow(true);
         plot->mark_dirty();
@@ -263,9 +366,15 @@ void LiveDashboard::update_header() {
 }
 
 void LiveDashboard::redraw() {
+    // One new telemetry view per frame: a run that starts reporting a dozen panels at once (memory by
+    // category on every device) would otherwise hold the event loop while all of them are built.
+    if (telemetry_views_pending_) telemetry_views_pending_ = make_next_telemetry_view();
     bool drew = false;
     for (PlotPanel* plot : all_panels()) {
         if (!plot->dirty()) continue;
+        // A panel scrolled out of view keeps its changes for the first frame it is seen in: a run
+        // with a memory panel per device would otherwise spend each frame replotting what nobody sees.
+        if (isVisible() && plot->visibleRegion().isEmpty()) continue;
         plot->redraw();
         drew = true;
     }

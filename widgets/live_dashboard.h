@@ -1,7 +1,9 @@
 #pragma once
 // The live dashboard: four plots fed by a run's events (per-device throughput, per-device batch size,
 // merge weights stacked to 1, evaluation metrics), a chooser for their shared x axis (run clock, wall
-// time, epochs, samples) and the live device table. Events are appended as they arrive (addData, never
+// time, epochs, samples) and the live device table. Below them, a panel for each trace panel name the
+// run reports (created the first time the name arrives, a series per series name) and a heat map with a
+// time slider for each matrix snapshot name. Events are appended as they arrive (addData, never
 // setData); a frame timer redraws what changed at most every `frame_interval_ms` (40 ms: at most 25
 // redraws a second), however many events came in between.
 
@@ -15,6 +17,7 @@
 #include "widgets/x_axis_mode.h"
 
 class QComboBox;
+class QGridLayout;
 class QCPGraph;
 class QLabel;
 class QTableView;
@@ -22,6 +25,7 @@ class QTableView;
 namespace tb::widgets {
 
 class DeviceTableModel;
+class MatrixSnapshotView;
 class PlotPanel;
 
 class LiveDashboard final : public QWidget {
@@ -45,12 +49,15 @@ public:
     PlotPanel& merge_plot() { return *merges_; }
     PlotPanel& metric_plot() { return *metrics_; }
     std::vector<PlotPanel*> plots() const { return {throughput_, batch_, merges_, metrics_}; }
-    // Per-layer trust ratios of worker 0 (LARS, LAMB); shown only once a run reports them.
-    PlotPanel& trust_ratios() const { return *trust_ratios_; }
+    // The trace panels and matrix views, in order of first appearance; nullptr for a name not seen.
+    const std::vector<PlotPanel*>& trace_panels() const { return trace_panels_; }
+    PlotPanel* trace_panel(const std::string& name) const;
+    const std::vector<MatrixSnapshotView*>& matrix_views() const { return matrix_views_; }
+    MatrixSnapshotView* matrix_view(const std::string& name) const;
     DeviceTableModel& device_table() { return *device_model_; }
 
     void set_frame_interval_ms(int interval) { frame_timer_.setInterval(interval); }
-    // Redraws every plot that changed; the frame timer calls it.
+    // Makes at most one new telemetry view and redraws every plot that changed; the frame timer calls it.
     void redraw();
     long long frames() const { return frames_; }
 
@@ -67,9 +74,18 @@ private:
     int metric_series(const std::string& name);
     std::optional<double> eval_x(const EvalPoint& point) const;
     void update_header();
-    void append_trust_ratio(const TrustRatioPoint& point);
-    // The four plots and the trust-ratio plot: everything that is redrawn and follows the x axis.
-    std::vector<PlotPanel*> all_panels() const { return {throughput_, batch_, merges_, metrics_, trust_ratios_}; }
+    // The trace panel and matrix view of data_'s entry `index`, made (and placed) on first use.
+    PlotPanel& ensure_trace_panel(std::size_t index);
+    MatrixSnapshotView& ensure_matrix_view(std::size_t index);
+    void append_trace_sample(std::size_t panel, std::size_t series, const TraceSample& sample);
+    // Makes the first trace panel or matrix view that data_ has and the dashboard does not yet, filled
+    // with everything data_ holds for it; false when there was none to make.
+    bool make_next_telemetry_view();
+    void remove_telemetry_views();
+    void place_telemetry_view(QWidget* view);
+    QString trace_x_label(const TracePanelData& panel) const;
+    // The fleet plots and the trace panels: everything that is redrawn.
+    std::vector<PlotPanel*> all_panels() const;
 
     LiveRunData data_;
     XAxisMode x_axis_ = XAxisMode::run_clock;
@@ -81,7 +97,11 @@ private:
     PlotPanel* batch_;
     PlotPanel* merges_;
     PlotPanel* metrics_;
-    PlotPanel* trust_ratios_;
+    std::vector<PlotPanel*> trace_panels_;
+    std::vector<MatrixSnapshotView*> matrix_views_;
+    QGridLayout* telemetry_grid_;
+    int telemetry_views_placed_ = 0;
+    bool telemetry_views_pending_ = false;
     DeviceTableModel* device_model_;
     QTableView* device_view_;
     std::vector<std::string> plotted_metrics_;

@@ -64,16 +64,25 @@ bool LiveRunData::add(const Event& event) {
                         metric_names_.push_back(name);
                     }
                 }
-            } else if constexpr (std::is_same_v<Payload, OptimizerStats>) {
-                for (const LayerAdaptation& adaptation : payload.segments) {
-                    auto found = std::find(trust_ratio_segments_.begin(), trust_ratio_segments_.end(), adaptation.segment);
-                    if (found == trust_ratio_segments_.end()) {
-                        found = trust_ratio_segments_.insert(trust_ratio_segments_.end(), adaptation.segment);
-                    }
-                    const auto segment = static_cast<std::size_t>(found - trust_ratio_segments_.begin());
-                    trust_ratios_.push_back(
-                        {{event.t, event.wall_s, counted_samples_}, payload.worker, segment, adaptation.trust_ratio});
+            } else if constexpr (std::is_same_v<Payload, Trace>) {
+                auto panel = std::find_if(trace_panels_.begin(), trace_panels_.end(),
+                                          [&](const TracePanelData& known) { return known.name == payload.panel; });
+                if (panel == trace_panels_.end()) {
+                    panel = trace_panels_.insert(trace_panels_.end(), {payload.panel, payload.x_axis, {}});
                 }
+                auto series = std::find_if(panel->series.begin(), panel->series.end(),
+                                           [&](const TraceSeriesData& known) { return known.name == payload.series; });
+                if (series == panel->series.end()) series = panel->series.insert(panel->series.end(), {payload.series, {}});
+                const double x = payload.x_axis.empty() ? event.t : payload.x;
+                series->samples.push_back({{event.t, event.wall_s, counted_samples_}, x, payload.value});
+                last_trace_ = {static_cast<std::size_t>(panel - trace_panels_.begin()),
+                               static_cast<std::size_t>(series - panel->series.begin())};
+            } else if constexpr (std::is_same_v<Payload, MatrixSnapshot>) {
+                auto matrix = std::find_if(matrices_.begin(), matrices_.end(),
+                                           [&](const MatrixHistory& known) { return known.name == payload.name; });
+                if (matrix == matrices_.end()) matrix = matrices_.insert(matrices_.end(), {payload.name, {}});
+                matrix->snapshots.push_back({{event.t, event.wall_s, counted_samples_}, payload});
+                last_matrix_ = static_cast<std::size_t>(matrix - matrices_.begin());
             } else if constexpr (std::is_same_v<Payload, Log>) {
                 log_.emplace_back(payload.level, payload.text);
             } else if constexpr (std::is_same_v<Payload, RunFinished>) {

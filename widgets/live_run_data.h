@@ -1,6 +1,6 @@
 #pragma once
 // Everything the dashboard shows about one run, accumulated from its events: per-device samples, merge
-// weights, evaluations, the fleet and the outcome. Plain data, no widgets, so the same store serves a
+// weights, evaluations, traces, matrix snapshots, the fleet and the outcome. Plain data, no widgets, so the same store serves a
 // live run (events from the engine) and a replay (events rebuilt from the run store).
 //
 // Every point keeps the four x values the plots can switch between. Run clock and wall time come with
@@ -46,12 +46,42 @@ struct EvalPoint {
     std::map<std::string, double> metrics;
 };
 
-// One layer-wise optimizer step's ratio for one segment (LARS, LAMB: OptimizerStats events).
-struct TrustRatioPoint {
+// One point of a trace. `x` is the position on the panel's own axis; panels on the run clock take their
+// x from `time` instead, on whichever axis the dashboard shows.
+struct TraceSample {
     PointTime time;
-    int worker = 0;
-    std::size_t segment = 0;  // index into LiveRunData::trust_ratio_segments()
-    double trust_ratio = 1.0;
+    double x = 0;
+    double value = 0;
+};
+
+struct TraceSeriesData {
+    std::string name;
+    std::vector<TraceSample> samples;
+};
+
+// All series of one trace panel, in order of first appearance. The first trace to arrive decides the
+// panel's axis: '' (the run clock) or the name of its own axis.
+struct TracePanelData {
+    std::string name;
+    std::string x_axis;
+    std::vector<TraceSeriesData> series;
+};
+
+struct TimedMatrixSnapshot {
+    PointTime time;
+    MatrixSnapshot matrix;
+};
+
+// Every snapshot of one matrix name, in the order they arrived.
+struct MatrixHistory {
+    std::string name;
+    std::vector<TimedMatrixSnapshot> snapshots;
+};
+
+// Where the last trace landed, so that a live view appends just that point.
+struct TraceLocation {
+    std::size_t panel = 0;
+    std::size_t series = 0;
 };
 
 struct DeviceState {
@@ -79,9 +109,13 @@ public:
     // Metric names in order of first appearance.
     const std::vector<std::string>& metric_names() const { return metric_names_; }
     std::optional<double> training_set_size() const { return training_set_size_; }
-    const std::vector<TrustRatioPoint>& trust_ratios() const { return trust_ratios_; }
-    // Parameter segment names ("hidden.weight") in order of first appearance in OptimizerStats.
-    const std::vector<std::string>& trust_ratio_segments() const { return trust_ratio_segments_; }
+    // Trace panels and matrices in order of first appearance.
+    const std::vector<TracePanelData>& trace_panels() const { return trace_panels_; }
+    const std::vector<MatrixHistory>& matrices() const { return matrices_; }
+    // Valid after add() took a Trace.
+    TraceLocation last_trace() const { return last_trace_; }
+    // Valid after add() took a MatrixSnapshot: the index of its matrix in matrices().
+    std::size_t last_matrix() const { return last_matrix_; }
 
     bool started() const { return started_; }
     std::optional<RunStatus> finished_status() const { return finished_status_; }
@@ -99,8 +133,10 @@ private:
     std::vector<MergePoint> merges_;
     std::vector<EvalPoint> evaluations_;
     std::vector<std::string> metric_names_;
-    std::vector<TrustRatioPoint> trust_ratios_;
-    std::vector<std::string> trust_ratio_segments_;
+    std::vector<TracePanelData> trace_panels_;
+    std::vector<MatrixHistory> matrices_;
+    TraceLocation last_trace_;
+    std::size_t last_matrix_ = 0;
     std::optional<double> training_set_size_;
     double counted_samples_ = 0;
     double last_t_ = 0;

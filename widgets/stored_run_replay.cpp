@@ -6,6 +6,7 @@
 
 #include "storage/run_details.h"
 #include "storage/series_loading.h"
+#include "storage/telemetry_loading.h"
 
 namespace tb::widgets {
 
@@ -53,15 +54,14 @@ StoredRunReplay replay_stored_run(storage::RunStore& store, std::int64_t run_id)
     for (storage::MergeRecord& merge : storage::load_merges(store, run_id)) {
         timed.push_back({merge.t, merge.wall_s, Merge{merge.index, std::move(merge.weights), {}}});
     }
-    // Trust ratios are stored one row per segment: regroup them into one event per worker and step.
-    std::map<std::pair<int, std::int64_t>, Event> adaptations;
-    for (const storage::OptimizerStatsRecord& record : storage::load_optimizer_stats(store, run_id)) {
-        auto [it, inserted] = adaptations.try_emplace({record.worker, record.step},
-                                                      Event{record.t, record.wall_s, OptimizerStats{record.worker, record.step, {}}});
-        std::get<OptimizerStats>(it->second.payload)
-            .segments.push_back({record.segment, record.trust_ratio, record.weight_norm, record.update_norm});
+    for (storage::TraceSeries& series : storage::load_traces(store, run_id)) {
+        for (const storage::TracePoint& point : series.points) {
+            timed.push_back({point.t, point.wall_s, Trace{series.panel, series.series, series.x_axis, point.x, point.value}});
+        }
     }
-    for (auto& [key, event] : adaptations) timed.push_back(std::move(event));
+    for (storage::StoredMatrixSnapshot& stored : storage::load_matrix_snapshots(store, run_id)) {
+        timed.push_back({stored.t, stored.wall_s, std::move(stored.matrix)});
+    }
     // Evaluations are stored one row per metric: regroup them by evaluation number.
     std::map<std::int64_t, Event> evaluations;
     for (const storage::MetricSeries& series : storage::load_metric_series(store, run_id, 0)) {

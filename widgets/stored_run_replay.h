@@ -1,7 +1,7 @@
 #pragma once
 // A stored run as the stream of events that produced it, so that the dashboard replays a finished run
-// through exactly the code that shows a live one. Device samples, merges and evaluations come back in
-// run-clock order with their wall times; the run's start carries its config and fleet.
+// through exactly the code that shows a live one. Device samples, merges, evaluations, traces and
+// matrix snapshots come back in run-clock order with their wall times; the run's start carries its config and fleet.
 
 #include <cstdint>
 #include <string>

@@ -126,6 +126,8 @@ void ProgressLine::on_event(const Event& event) {
                                  payload.summary.value("run_clock_s", 0.0), payload.summary.value("wall_s", 0.0));
                 }
             }
+            // Traces and matrix snapshots are for plots and the store; a one-line progress has no room
+            // for them, so the console shows none.
         },
         event.payload);
 }

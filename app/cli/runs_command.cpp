@@ -34,7 +34,8 @@ constexpr const char* usage_text =
     "  compare ID ID... [--metric M] [--target V]\n"
     "                           final and best values, time to target and duration of each run,\n"
     "                           and the config keys that differ\n"
-    "  export ID --csv DIR      the run's tables as CSV files and its config as config.json\n"
+    "  export ID --csv DIR      the run's tables as CSV files, its traces and matrix snapshots also as\n"
+    "                           telemetry.json, and its config as config.json\n"
     "  delete ID                removes a run and all its rows\n"
     "--db FILE chooses the run store (default: $XDG_DATA_HOME/trainbench/runs.sqlite).\n";
 

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 
+#include "core/backend/memory_category.h"
 #include "core/backend/views.h"
 
 namespace tb {
@@ -83,6 +84,10 @@ public:
     // A collective that joins this backend's device with other devices of its family (NCCL across the
     // GPUs of a CUDA fleet); null when the family offers none. It lives at least as long as the backend.
     virtual DeviceCollective* device_collective() const { return nullptr; }
+
+    // The bytes this backend's allocations hold now, by what they are for (memory_category.h). A backend
+    // that does not count its allocations answers zeros.
+    virtual MemoryByCategory memory_in_use() const { return {}; }
 
     // Throws DeviceError naming `what` and the size when the device cannot hold it.
     virtual void* allocate_bytes(std::size_t bytes, const char* what) = 0;

@@ -29,6 +29,7 @@ public:
 
     std::string name() const override { return "cpu"; }
     std::string memory_domain() const override { return "host"; }
+    MemoryByCategory memory_in_use() const override { return memory_limit_.bytes_by_category(); }
     int thread_count() const { return thread_count_; }
     const DeviceMemoryLimit& memory_limit() const { return memory_limit_; }
 

@@ -21,6 +21,11 @@ std::size_t DeviceMemoryLimit::bytes_in_use() const {
     return in_use_;
 }
 
+MemoryByCategory DeviceMemoryLimit::bytes_by_category() const {
+    std::lock_guard lock(mutex_);
+    return by_category_;
+}
+
 void DeviceMemoryLimit::check(std::size_t bytes, const char* what, const std::string& device) const {
     if (!active()) return;
     std::lock_guard lock(mutex_);
@@ -31,19 +36,22 @@ void DeviceMemoryLimit::check(std::size_t bytes, const char* what, const std::st
 }
 
 void DeviceMemoryLimit::record(const void* pointer, std::size_t bytes) {
-    if (!active() || pointer == nullptr) return;
+    if (pointer == nullptr) return;
+    const MemoryCategory category = MemoryCategoryScope::current();
     std::lock_guard lock(mutex_);
-    sizes_[pointer] = bytes;
+    allocations_[pointer] = {bytes, category};
     in_use_ += bytes;
+    by_category_[static_cast<std::size_t>(category)] += bytes;
 }
 
 void DeviceMemoryLimit::release(const void* pointer) noexcept {
-    if (!active() || pointer == nullptr) return;
+    if (pointer == nullptr) return;
     std::lock_guard lock(mutex_);
-    const auto found = sizes_.find(pointer);
-    if (found == sizes_.end()) return;
-    in_use_ -= found->second;
-    sizes_.erase(found);
+    const auto found = allocations_.find(pointer);
+    if (found == allocations_.end()) return;
+    in_use_ -= found->second.bytes;
+    by_category_[static_cast<std::size_t>(found->second.category)] -= found->second.bytes;
+    allocations_.erase(found);
 }
 
 std::size_t memory_limit_bytes_of(double memory_limit_gb) {

@@ -1,23 +1,27 @@
 #pragma once
 // A cap on the memory one backend may hold, from a fleet device's `memory_limit_gb`. It lets a machine
 // act as a smaller device (a 16 GB GPU on an 80 GB one, a laptop's RAM on a server) and makes running
-// out of device memory something a run can meet, report and be tested on anywhere.
+// out of device memory something a run can meet, report and be tested on anywhere. With or without a
+// limit it counts the bytes in use per MemoryCategory (the category in effect when each was allocated).
 
 #include <cstddef>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "core/backend/memory_category.h"
+
 namespace tb {
 
 class DeviceMemoryLimit {
 public:
-    // limit_bytes 0: no limit, and nothing is tracked.
+    // limit_bytes 0: no limit; allocations are still counted by category.
     explicit DeviceMemoryLimit(std::size_t limit_bytes = 0) : limit_bytes_(limit_bytes) {}
 
     bool active() const { return limit_bytes_ > 0; }
     std::size_t limit_bytes() const { return limit_bytes_; }
     std::size_t bytes_in_use() const;
+    MemoryByCategory bytes_by_category() const;
 
     // Throws DeviceError, naming `device`, `what` and the sizes, when `bytes` more would pass the limit.
     void check(std::size_t bytes, const char* what, const std::string& device) const;
@@ -28,7 +32,12 @@ public:
 private:
     std::size_t limit_bytes_;
     mutable std::mutex mutex_;  // buffers may be freed on another thread than the one that made them
-    std::unordered_map<const void*, std::size_t> sizes_;
+    struct Allocation {
+        std::size_t bytes = 0;
+        MemoryCategory category = MemoryCategory::workspace;
+    };
+    std::unordered_map<const void*, Allocation> allocations_;
+    MemoryByCategory by_category_{};
     std::size_t in_use_ = 0;
 };
 

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "core/data/batch.h"
+#include "core/fleet/memory_traces.h"
+#include "core/fleet/trust_ratio_traces.h"
 #include "core/fleet/wall_executor.h"
 #include "core/session/training_session.h"
 
@@ -51,14 +53,22 @@ StepDone Executor::next_completion() {
     const StepDone done{work_done.device, work_done.outcome.samples, work_done.outcome.value, work_done.finished_at};
     sampler_.step_finished(done.worker, done.finished_at, done.samples);
     // Layer-wise optimizers' trust ratios, published on the run's thread like every other event.
-    if (auto stats = workers_[static_cast<std::size_t>(done.worker)].replica->take_optimizer_stats(done.worker)) {
-        session_.publish(std::move(*stats));
+    Replica& replica = *workers_[static_cast<std::size_t>(done.worker)].replica;
+    if (auto adaptation = replica.take_layer_adaptation()) {
+        for (Trace& trace : trust_ratio_traces(done.worker, replica.optimizer_steps(), *adaptation)) {
+            session_.publish(std::move(trace));
+        }
     }
     session_.add_training_progress(done.samples, done.loss_sum);
     if (sampler_.due(done.finished_at)) {
         std::vector<std::int64_t> memory;
         for (const Worker& worker : workers_) memory.push_back(worker.replica->memory_bytes());
         for (DeviceSample& sample : sampler_.take(done.finished_at, memory)) session_.publish(sample);
+        for (const Worker& worker : workers_) {
+            for (Trace& trace : memory_traces(worker.device.name, worker.backend->memory_in_use())) {
+                session_.publish(std::move(trace));
+            }
+        }
     }
     return done;
 }

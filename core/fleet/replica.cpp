@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "core/backend/memory_category.h"
 #include "core/errors.h"
 #include "core/fleet/replica_memory.h"
 
@@ -36,8 +37,15 @@ Replica::Replica(Backend& backend, std::unique_ptr<Model> model, const std::vect
                  const OptimizerConfig& optimizer)
     : backend_(backend), model_(std::move(model)), stats_every_steps_(optimizer.stats_every_steps) {
     try {
-        parameters_ = ParameterArena(backend, model_->layout(), "model parameters");
-        gradients_ = Gradients(backend, model_->layout());
+        {
+            const MemoryCategoryScope category(MemoryCategory::parameters);
+            parameters_ = ParameterArena(backend, model_->layout(), "model parameters");
+        }
+        {
+            const MemoryCategoryScope category(MemoryCategory::gradients);
+            gradients_ = Gradients(backend, model_->layout());
+        }
+        const MemoryCategoryScope category(MemoryCategory::optimizer_state);
         optimizer_ = create_optimizer(optimizer, backend, model_->layout());
     } catch (const DeviceError& error) {
         throw DeviceError(std::string(error.what()) + "; while placing a replica of the model (" +
@@ -66,6 +74,9 @@ double Replica::compute_gradients(const HostBatch& batch, float grad_scale) {
 }
 
 double Replica::forward_and_backward(const HostBatch& batch, float grad_scale) {
+    // The batch on the device, the layers' outputs and their gradients; row-sparse gradient rows grow
+    // here too, but they are the gradients' and keep that category.
+    const MemoryCategoryScope category(MemoryCategory::activations);
     batch_.upload(backend_, batch);
     const double loss = model_->forward_backward(backend_, parameters_, batch_, grad_scale, gradients_);
     backend_.synchronize();
@@ -78,15 +89,13 @@ void Replica::apply_update(float learning_rate) {
     ++optimizer_steps_;
     if (stats_every_steps_ > 0 && optimizer_steps_ % stats_every_steps_ == 0) {
         if (const std::vector<LayerAdaptation>* adaptation = optimizer_->last_layer_adaptation()) {
-            pending_stats_ = OptimizerStats{0, optimizer_steps_, *adaptation};
+            pending_adaptation_ = *adaptation;
         }
     }
 }
 
-std::optional<OptimizerStats> Replica::take_optimizer_stats(int worker) {
-    std::optional<OptimizerStats> stats = std::exchange(pending_stats_, std::nullopt);
-    if (stats) stats->worker = worker;
-    return stats;
+std::optional<std::vector<LayerAdaptation>> Replica::take_layer_adaptation() {
+    return std::exchange(pending_adaptation_, std::nullopt);
 }
 
 std::int64_t Replica::memory_bytes() const { return replica_memory_bytes(model_->layout(), *optimizer_); }

@@ -8,6 +8,7 @@
 
 #include "core/data/batch.h"
 #include "core/model/model.h"
+#include "core/optim/layer_adaptation.h"
 #include "core/optim/optimizer.h"
 #include "core/optim/optimizer_config.h"
 #include "core/session/events.h"
@@ -34,8 +35,9 @@ public:
     Optimizer& optimizer() { return *optimizer_; }
     Gradients& gradients() { return gradients_; }
     // The per-segment trust ratios of a layer-wise optimizer (LARS, LAMB), once every
-    // optimizer.stats_every_steps updates, for the caller to publish; empty otherwise. Taken once.
-    std::optional<OptimizerStats> take_optimizer_stats(int worker);
+    // optimizer.stats_every_steps updates, for the caller to publish as traces; empty otherwise. Taken once.
+    std::optional<std::vector<LayerAdaptation>> take_layer_adaptation();
+    std::int64_t optimizer_steps() const { return optimizer_steps_; }
     std::int64_t memory_bytes() const;
 
 private:
@@ -49,7 +51,7 @@ private:
     DeviceBatch batch_;
     std::int64_t optimizer_steps_ = 0;
     std::int64_t stats_every_steps_ = 0;
-    std::optional<OptimizerStats> pending_stats_;
+    std::optional<std::vector<LayerAdaptation>> pending_adaptation_;
 };
 
 }  // namespace tb

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/backend/device_buffer.h"
+#include "core/backend/memory_category.h"
 
 namespace tb {
 
@@ -77,6 +78,7 @@ struct RowSparseGradient {
     // exist even for an empty batch), and row_count set to count. values_what and rows_what name the two
     // buffers in an out-of-memory error.
     void make_room(Backend& backend, std::int64_t count, std::int64_t cols, const char* values_what, const char* rows_what) {
+        const MemoryCategoryScope category(MemoryCategory::gradients);
         values.resize(backend, std::max<std::int64_t>(count, 1), cols, values_what);
         ensure_capacity(rows, backend, std::max<std::int64_t>(count, 1), rows_what);
         row_count = count;

@@ -1,7 +1,7 @@
 #pragma once
 // One segment's layer-wise adaptation in one step of LARS or LAMB: the trust ratio that scaled its
-// update and the norms it came from. The optimizers record these and the engine emits them as
-// OptimizerStats events, so that the workbench can plot trust ratios per layer over training.
+// update and the norms it came from. The optimizers record these and the engine emits the ratios as
+// traces (core/fleet/trust_ratio_traces.h), so that the workbench can plot them per layer over training.
 
 #include <string>
 

@@ -47,7 +47,7 @@ struct OptimizerConfig {
     std::vector<std::string> weight_decay_exclude;      // regular expressions searched in segment names
     std::vector<std::string> layer_adaptation_exclude;  // (LARS, LAMB)
     std::string state_at_merge = "keep";                // keep | reset | average
-    // Steps between OptimizerStats events of layer-wise optimizers (0: none).
+    // Steps between the trust-ratio traces of layer-wise optimizers (0: none).
     std::int64_t stats_every_steps = 10;
 
     // ---- learning-rate schedule (see scheduled_learning_rate) --------------------------------------

@@ -11,8 +11,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/optim/layer_adaptation.h"
-
 namespace tb {
 
 enum class RunStatus { running, finished, stopped, failed, diverged };
@@ -64,13 +62,37 @@ struct Log {
     std::string text;
 };
 
-// The per-segment trust ratios of a layer-wise optimizer (LARS, LAMB) on one worker after one of its
-// steps, emitted every optimizer.stats_every_steps steps so that the workbench can plot them.
-struct OptimizerStats {
-    int worker = 0;
-    std::int64_t step = 0;  // the worker's optimizer steps so far
-    std::vector<LayerAdaptation> segments;
+// One point of a named series in a named panel: the generic telemetry a method, optimizer or backend
+// reports without an event type of its own (trust ratios, a controller's decisions, memory by
+// category). The workbench makes a panel the first time a panel name arrives, a series per series name.
+struct Trace {
+    std::string panel;   // "trust ratio"; panels with one name share one plot
+    std::string series;  // "hidden.weight"
+    // The axis x lies on. Empty: the run clock, and x is the event's t (the dashboard then plots the
+    // series against whichever of run clock, wall time, epochs or samples it shows). Otherwise the
+    // axis's name ("optimizer step") and x a position on it.
+    std::string x_axis;
+    double x = 0;
+    double value = 0;
 };
+
+// A matrix at one moment of the run (a topology's mixing matrix, merge weights per period, a Gram
+// matrix), shown as a heat map with a slider over the snapshots of the same name.
+struct MatrixLabels {
+    std::vector<std::string> rows;     // empty, or one per row
+    std::vector<std::string> columns;  // empty, or one per column
+};
+
+struct MatrixSnapshot {
+    std::string name;
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+    std::vector<double> values;  // row-major, rows * cols
+    MatrixLabels labels;
+};
+
+// Throws std::invalid_argument, naming the snapshot, when values or labels do not fit rows x cols.
+void check_matrix_snapshot(const MatrixSnapshot& snapshot);
 
 struct RunFinished {
     RunStatus status = RunStatus::finished;
@@ -78,7 +100,7 @@ struct RunFinished {
     std::string error;       // empty unless failed or diverged
 };
 
-using EventPayload = std::variant<RunStarted, DeviceSample, Merge, Eval, Log, RunFinished, OptimizerStats>;
+using EventPayload = std::variant<RunStarted, DeviceSample, Merge, Eval, Log, RunFinished, Trace, MatrixSnapshot>;
 
 struct Event {
     double t = 0;

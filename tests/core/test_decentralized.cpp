@@ -142,6 +142,25 @@ private slots:
         // Metropolis-Hastings weights on the complete graph are all 1/n: exact averaging up to rounding.
         QVERIFY(complete_distance < 1e-9);
         QVERIFY(ring_distance > 1e-6);
+
+        // Each run shows its gossip weights once, as a matrix over the workers: all 1/n on the complete
+        // graph; on the ring, Metropolis-Hastings gives 1/3 to each neighbour and to itself, 0 elsewhere.
+        for (const auto& [recorder, complete_graph] : {std::pair{&on_complete, true}, std::pair{&on_ring, false}}) {
+            const std::vector<MatrixSnapshot> snapshots = recorder->all<MatrixSnapshot>();
+            QCOMPARE(snapshots.size(), std::size_t{1});
+            const MatrixSnapshot& mixing = snapshots.front();
+            QCOMPARE(mixing.name, std::string("mixing matrix"));
+            QCOMPARE(mixing.rows, std::int64_t{6});
+            QCOMPARE(mixing.cols, std::int64_t{6});
+            QCOMPARE(mixing.labels.rows.front(), std::string("w0"));
+            for (std::int64_t i = 0; i < 6; ++i) {
+                for (std::int64_t j = 0; j < 6; ++j) {
+                    const std::int64_t hops = std::min((i - j + 6) % 6, (j - i + 6) % 6);
+                    const double expected = complete_graph ? 1.0 / 6 : (hops <= 1 ? 1.0 / 3 : 0.0);
+                    QVERIFY(std::abs(mixing.values[static_cast<std::size_t>(i * 6 + j)] - expected) < 1e-12);
+                }
+            }
+        }
     }
 
     void quasi_global_momentum_follows_the_paper() {

@@ -82,6 +82,37 @@ private slots:
         unlimited.free_bytes(large);
     }
 
+    // Every byte a replica and its training step allocate is counted under what it is for, with or
+    // without a limit, and the categories add up to the bytes in use.
+    void a_replica_counts_its_memory_by_category() {
+        SmallProblem problem;
+        CpuBackend backend(1);
+        std::unique_ptr<Replica> replica = problem.replica_on(backend);
+        const auto of = [](const MemoryByCategory& bytes, MemoryCategory category) {
+            return bytes[static_cast<std::size_t>(category)];
+        };
+        const MemoryByCategory placed = backend.memory_in_use();
+        const std::size_t parameter_bytes = static_cast<std::size_t>(replica->parameters().layout().total_size()) * sizeof(float);
+        QCOMPARE(of(placed, MemoryCategory::parameters), parameter_bytes);
+        QVERIFY(of(placed, MemoryCategory::gradients) > 0);
+        QCOMPARE(of(placed, MemoryCategory::optimizer_state), parameter_bytes);  // SGD's momentum buffer
+        QCOMPARE(of(placed, MemoryCategory::activations), std::size_t(0));
+
+        replica->train_step(problem.batch_of(64), 0.1f);
+        const MemoryByCategory trained = backend.memory_in_use();
+        QVERIFY(of(trained, MemoryCategory::activations) > 0);
+        QCOMPARE(of(trained, MemoryCategory::parameters), parameter_bytes);
+        std::size_t total = 0;
+        for (std::size_t bytes : trained) total += bytes;
+        QCOMPARE(total, backend.memory_limit().bytes_in_use());
+        qInfo("replica on the small synthetic XMLC data, after one step of 64 rows: parameters %zu, gradients %zu, "
+              "optimizer state %zu, activations %zu, workspace %zu bytes",
+              trained[0], trained[1], trained[2], trained[3], trained[4]);
+
+        replica.reset();
+        for (std::size_t bytes : backend.memory_in_use()) QCOMPARE(bytes, std::size_t(0));
+    }
+
     void a_replica_that_does_not_fit_names_the_model() {
         SmallProblem problem;
         CpuBackend backend(1, 64 * kibibyte);

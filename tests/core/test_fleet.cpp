@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/fleet/memory_traces.h"
 #include "core/methods/data_parallel/adaptive_sgd.h"
 #include "core/run/method_registry.h"
 #include "core/run/run_experiment.h"
@@ -166,6 +168,101 @@ private slots:
         QVERIFY(last_batch[0] > last_batch[1]);
         QVERIFY(last_batch[1] > last_batch[2]);
         QVERIFY(last_batch[2] > last_batch[3]);
+    }
+
+    // The controller's decisions arrive as traces: after every merge each device's next batch (the batch
+    // rule applied to the merge's shares, or the warm-up's end) and its learning rate, linear in that
+    // batch; each evaluation brings a snapshot of the merge weights of the periods since the last one.
+    void adaptive_sgd_reports_its_decisions_as_traces_and_its_merge_weights_as_matrices() {
+        AdaptiveSgdSettings settings;
+        settings.mega_batch = 2048;
+        settings.batch_min = 32;
+        settings.batch_max = 1024;
+        settings.batch_step = 8;
+        settings.warmup_epochs = 0.5;
+        settings.batch_after_warmup = 96;
+        const json method = {{"kind", "adaptive_sgd"}, {"mega_batch", settings.mega_batch},
+                             {"batch_min", settings.batch_min}, {"batch_max", settings.batch_max},
+                             {"batch_step", settings.batch_step}, {"warmup_epochs", settings.warmup_epochs},
+                             {"batch_after_warmup", settings.batch_after_warmup}};
+        json document = heterogeneous_config(method);
+        document["stop"]["max_epochs"] = 3;
+        RunRecorder recorder;
+        QCOMPARE(run(document, recorder).status(), RunStatus::finished);
+        const std::vector<Merge> merges = recorder.all<Merge>();
+        std::vector<std::vector<std::int64_t>> batch_rounds;
+        std::vector<std::vector<double>> rate_rounds;
+        for (const Trace& trace : recorder.all<Trace>()) {
+            if (trace.panel == "batch size decisions") {
+                if (batch_rounds.empty() || batch_rounds.back().size() == 4) batch_rounds.emplace_back();
+                batch_rounds.back().push_back(static_cast<std::int64_t>(trace.value));
+            } else if (trace.panel == "learning rate") {
+                if (rate_rounds.empty() || rate_rounds.back().size() == 4) rate_rounds.emplace_back();
+                rate_rounds.back().push_back(trace.value);
+            } else {
+                continue;
+            }
+            QVERIFY(trace.x_axis.empty());  // decisions are on the run clock
+        }
+        // One round before training and one after every merge.
+        QCOMPARE(batch_rounds.size(), merges.size() + 1);
+        QCOMPARE(rate_rounds.size(), merges.size() + 1);
+        QCOMPARE(batch_rounds.front(), (std::vector<std::int64_t>(4, settings.batch_min)));
+        std::size_t rule_rounds = 0;
+        for (std::size_t k = 1; k < batch_rounds.size(); ++k) {
+            const std::vector<std::int64_t>& before = batch_rounds[k - 1];
+            const std::vector<std::int64_t>& after = batch_rounds[k];
+            const bool warming_up = before == std::vector<std::int64_t>(4, settings.batch_min);
+            if (warming_up) {
+                QVERIFY(after == before || after == std::vector<std::int64_t>(4, settings.batch_after_warmup));
+                continue;
+            }
+            QCOMPARE(after, AdaptiveSgd::rescaled_batches(before, merges[k - 1].weights, settings));
+            ++rule_rounds;
+            // After the warm-up the rate is linear in the batch: the same rate per row on every device.
+            for (std::size_t i = 1; i < 4; ++i) {
+                const double per_row_0 = rate_rounds[k][0] / static_cast<double>(after[0]);
+                const double per_row_i = rate_rounds[k][i] / static_cast<double>(after[i]);
+                QVERIFY2(std::abs(per_row_i - per_row_0) <= 1e-12 * per_row_0, qPrintable(QString::number(k)));
+            }
+        }
+        QVERIFY2(rule_rounds >= 5, qPrintable(QString::number(rule_rounds)));
+
+        // Each evaluation's snapshot holds the latest merge periods (at most 32), each row the weights
+        // of the merge its label names, the last row the latest merge.
+        const std::vector<MatrixSnapshot> snapshots = recorder.all<MatrixSnapshot>();
+        QVERIFY(snapshots.size() >= 2);
+        for (const MatrixSnapshot& snapshot : snapshots) {
+            QCOMPARE(snapshot.name, std::string("merge weights, last periods"));
+            check_matrix_snapshot(snapshot);
+            QCOMPARE(snapshot.cols, std::int64_t{4});
+            QVERIFY(snapshot.rows >= 1 && snapshot.rows <= 32);
+            QCOMPARE(snapshot.labels.columns.size(), std::size_t{4});
+            for (std::int64_t row = 0; row < snapshot.rows; ++row) {
+                const std::string& label = snapshot.labels.rows[static_cast<std::size_t>(row)];
+                const auto merge = static_cast<std::size_t>(std::stoll(label.substr(std::string("merge ").size())));
+                QVERIFY(merge < merges.size());
+                for (std::size_t i = 0; i < 4; ++i) {
+                    QCOMPARE(snapshot.values[static_cast<std::size_t>(row) * 4 + i], merges[merge].weights[i]);
+                }
+            }
+        }
+        QCOMPARE(snapshots.back().labels.rows.back(), "merge " + std::to_string(merges.size() - 1));
+        QCOMPARE(snapshots.back().rows, static_cast<std::int64_t>(std::min<std::size_t>(32, merges.size())));
+
+        // Each device's memory by category comes with the device samples, parameters on every device.
+        const std::vector<DeviceDescription> devices = recorder.all<RunStarted>().front().devices;
+        for (const DeviceDescription& device : devices) {
+            std::set<std::string> categories;
+            double parameters_mib = 0;
+            for (const Trace& trace : recorder.all<Trace>()) {
+                if (trace.panel != memory_panel(device.name)) continue;
+                categories.insert(trace.series);
+                if (trace.series == "parameters") parameters_mib = trace.value;
+            }
+            QCOMPARE(categories.size(), memory_category_count);
+            QVERIFY2(parameters_mib > 0, device.name.c_str());
+        }
     }
 
     void batch_rule_moves_towards_equal_shares() {

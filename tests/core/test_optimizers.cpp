@@ -12,6 +12,7 @@
 #include "core/backend/cpu_backend.h"
 #include "core/config/preset_catalog.h"
 #include "core/errors.h"
+#include "core/fleet/trust_ratio_traces.h"
 #include "core/optim/gradient_clipping.h"
 #include "core/optim/lamb_optimizer.h"
 #include "core/studies/large_batch_study.h"
@@ -527,7 +528,7 @@ private slots:
     }
 
     // A LAMB run on the synthetic sparse data: the sparse input layer and the output layer both report
-    // their trust ratios through OptimizerStats events, and the model still learns with the lazy update.
+    // their trust ratios as traces on the optimizer-step axis, and the model still learns with the lazy update.
     void lamb_run_emits_trust_ratios() {
         const auto path = find_preset("sparse_mlp_synthetic");
         QVERIFY(path.has_value());
@@ -538,21 +539,23 @@ private slots:
         RunRecorder recorder;
         const RunSummary summary = run_experiment(parse_run_config(document), recorder);
         QCOMPARE(summary.status(), RunStatus::finished);
-        const std::vector<OptimizerStats> stats = recorder.all<OptimizerStats>();
-        QVERIFY(!stats.empty());
+        const std::vector<Trace> traces = recorder.all<Trace>();
         std::set<std::string> segments;
-        for (const OptimizerStats& event : stats) {
-            QCOMPARE(event.step % 5, std::int64_t{0});
-            for (const LayerAdaptation& layer : event.segments) {
-                segments.insert(layer.segment);
-                QVERIFY2(std::isfinite(layer.trust_ratio) && layer.trust_ratio > 0, layer.segment.c_str());
-                QVERIFY(layer.segment.find("bias") == std::string::npos);  // 1-D segments are not adapted
-            }
+        std::size_t trust_ratios = 0;
+        for (const Trace& trace : traces) {
+            if (trace.panel != trust_ratio_panel) continue;
+            ++trust_ratios;
+            QCOMPARE(trace.x_axis, std::string(optimizer_step_axis));
+            QCOMPARE(static_cast<std::int64_t>(trace.x) % 5, std::int64_t{0});
+            segments.insert(trace.series);
+            QVERIFY2(std::isfinite(trace.value) && trace.value > 0, trace.series.c_str());
+            QVERIFY(trace.series.find("bias") == std::string::npos);  // 1-D segments are not adapted
         }
+        QVERIFY(trust_ratios > 0);
         QVERIFY2(segments.size() >= 2, qPrintable(QString::number(segments.size())));
         const double p_at_1 = summary.metrics().at("p@1").last;
-        qInfo("LAMB on synthetic XMLC: %zu OptimizerStats events, segments adapted %zu, P@1 %.3f after 2 epochs",
-              stats.size(), segments.size(), p_at_1);
+        qInfo("LAMB on synthetic XMLC: %zu trust-ratio traces, segments adapted %zu, P@1 %.3f after 2 epochs",
+              trust_ratios, segments.size(), p_at_1);
         QVERIFY2(p_at_1 > 0.5, qPrintable(QString::number(p_at_1)));
     }
 

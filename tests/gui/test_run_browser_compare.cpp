@@ -14,10 +14,13 @@
 #include <QTest>
 #include <qcustomplot.h>
 
+#include <cmath>
+
 #include "storage/run_store.h"
 #include "storage/storage_sink.h"
 #include "widgets/compare_view.h"
 #include "widgets/live_dashboard.h"
+#include "widgets/matrix_snapshot_view.h"
 #include "widgets/plot_panel.h"
 #include "widgets/run_browser.h"
 #include "widgets/run_table_model.h"
@@ -166,35 +169,73 @@ private slots:
         QVERIFY(dashboard.findChild<QLabel*>(QStringLiteral("runHeader"))->text().contains(QStringLiteral("finished")));
     }
 
-    void replay_plots_the_trust_ratios_of_a_layer_wise_optimizer() {
-        // A LAMB run's stored ratios: two segments, two steps of worker 0, one step of worker 1.
+    void replay_shows_stored_traces_and_matrix_snapshots() {
+        // A LAMB run's stored telemetry: trust ratios on the optimizer-step axis (two steps of worker 0,
+        // one of worker 1), memory on the run clock, and three snapshots of a mixing matrix.
         tb::storage::StorageSink sink(*store_);
         tb::RunStarted started;
         started.run_name = "lamb";
         started.config = config_with("lamb", "adaptive_sgd", 0.01);
         started.devices = {{"A", "cpu", -1, 0, 1.0}, {"B", "cpu", -1, 0, 0.5}};
         sink.on_event({0, 0, started});
-        sink.on_event({0.5, 0.6, tb::OptimizerStats{0, 10, {{"hidden.weight", 0.8, 2.0, 2.5}, {"output.weight", 1.6, 4.0, 2.5}}}});
-        sink.on_event({0.6, 0.7, tb::OptimizerStats{1, 10, {{"hidden.weight", 0.7, 2.0, 2.9}, {"output.weight", 1.5, 3.0, 2.0}}}});
-        sink.on_event({1.0, 1.1, tb::OptimizerStats{0, 20, {{"hidden.weight", 0.9, 2.1, 2.3}, {"output.weight", 1.4, 4.2, 3.0}}}});
+        sink.on_event({0.5, 0.6, tb::Trace{"trust ratio", "hidden.weight", "optimizer step", 10, 0.8}});
+        sink.on_event({0.5, 0.6, tb::Trace{"trust ratio", "output.weight", "optimizer step", 10, 1.6}});
+        sink.on_event({0.6, 0.7, tb::Trace{"trust ratio", "hidden.weight (worker 1)", "optimizer step", 10, 0.7}});
+        sink.on_event({1.0, 1.1, tb::Trace{"trust ratio", "output.weight", "optimizer step", 20, 1.4}});
+        sink.on_event({0.5, 0.9, tb::Trace{"memory: A", "parameters", {}, 0, 100}});
+        sink.on_event({1.0, 1.4, tb::Trace{"memory: A", "parameters", {}, 0, 100}});
+        for (int k = 0; k < 3; ++k) {
+            const double t = 0.4 * (k + 1);
+            sink.on_event({t, t, tb::MatrixSnapshot{"mixing matrix", 2, 2, {1.0 - 0.1 * k, 0.1 * k, 0.5, 0.5}, {{"A", "B"}, {"A", "B"}}}});
+        }
         sink.on_event({1.5, 1.6, tb::RunFinished{tb::RunStatus::finished, nlohmann::json::object(), ""}});
         sink.close();
         const tb::widgets::StoredRunReplay replay = tb::widgets::replay_stored_run(*store_, *sink.run_id());
 
         tb::widgets::LiveDashboard dashboard;
         dashboard.show_events(replay.events, QStringLiteral("lamb"));
-        tb::widgets::PlotPanel& ratios = dashboard.trust_ratios();
-        QVERIFY(ratios.isVisibleTo(&dashboard));
-        QCOMPARE(ratios.series_count(), 2);
-        QCOMPARE(ratios.series(0)->name(), QStringLiteral("hidden.weight"));
-        ratios.redraw_now();
-        QCOMPARE(ratios.series(1)->data()->size(), 2);  // worker 0's two steps only
-        QCOMPARE(ratios.series(1)->data()->at(0)->value, 1.6);
-        QCOMPARE(ratios.series(1)->data()->at(1)->key, 1.0);  // run clock
+        QCOMPARE(dashboard.trace_panels().size(), std::size_t(2));
+        tb::widgets::PlotPanel* ratios = dashboard.trace_panel("trust ratio");
+        QVERIFY(ratios != nullptr);
+        QCOMPARE(ratios->series_count(), 3);
+        QCOMPARE(ratios->plot().xAxis->label(), QStringLiteral("optimizer step"));
+        ratios->redraw_now();
+        const QCPGraph* output = nullptr;
+        for (int i = 0; i < ratios->series_count(); ++i) {
+            if (ratios->series(i)->name() == QStringLiteral("output.weight")) output = ratios->series(i);
+        }
+        QVERIFY(output != nullptr);
+        QCOMPARE(output->data()->size(), 2);
+        QCOMPARE(output->data()->at(0)->value, 1.6);
+        QCOMPARE(output->data()->at(1)->key, 20.0);  // the optimizer step, not the run clock
 
-        // A run without a layer-wise optimizer shows no empty trust-ratio plot.
+        // A run-clock panel follows the dashboard's x axis; a panel on its own axis keeps it.
+        tb::widgets::PlotPanel* memory = dashboard.trace_panel("memory: A");
+        QVERIFY(memory != nullptr);
+        memory->redraw_now();
+        QCOMPARE(memory->series(0)->data()->at(1)->key, 1.0);
+        dashboard.set_x_axis(tb::widgets::XAxisMode::wall_time);
+        memory = dashboard.trace_panel("memory: A");
+        memory->redraw_now();
+        QCOMPARE(memory->series(0)->data()->at(1)->key, 1.4);
+        QCOMPARE(dashboard.trace_panel("trust ratio")->plot().xAxis->label(), QStringLiteral("optimizer step"));
+
+        tb::widgets::MatrixSnapshotView* mixing = dashboard.matrix_view("mixing matrix");
+        QVERIFY(mixing != nullptr);
+        QCOMPARE(mixing->snapshot_count(), 3);
+        QCOMPARE(mixing->shown_snapshot(), 2);
+        // Row 0 is drawn at the top: cell (column 1, row 0) is at the upper index of the value axis.
+        QVERIFY(std::abs(mixing->color_map().data()->cell(1, 1) - 0.2) < 1e-12);
+        mixing->slider().setValue(0);
+        QCOMPARE(mixing->shown_snapshot(), 0);
+        QCOMPARE(mixing->color_map().data()->cell(0, 1), 1.0);
+        QVERIFY2(mixing->caption().contains(QStringLiteral("snapshot 1 of 3")), qPrintable(mixing->caption()));
+
+        // A run without telemetry shows no trace panels and no heat maps.
         dashboard.show_events(tb::widgets::replay_stored_run(*store_, fast_).events, QStringLiteral("sgd"));
-        QVERIFY(!ratios.isVisibleTo(&dashboard));
+        QVERIFY(dashboard.trace_panels().empty());
+        QVERIFY(dashboard.matrix_views().empty());
+        QVERIFY(dashboard.trace_panel("trust ratio") == nullptr);
     }
 
     void compare_view_table_bars_curves_and_differences() {

@@ -21,6 +21,7 @@
 #include "storage/series_loading.h"
 #include "storage/storage_error.h"
 #include "storage/storage_sink.h"
+#include "storage/telemetry_loading.h"
 #include "tests/storage/run_event_builders.h"
 #include "tests/storage/temporary_database.h"
 
@@ -45,7 +46,8 @@ std::int64_t store_run(RunStore& store, const StoredRunShape& shape) {
                                  0.5 * t, static_cast<std::int64_t>(1000 * t)));
         sink.on_event(device_sample(t, 0, 32 + static_cast<std::int64_t>(index), 1000));
     }
-    sink.on_event({1.0, 1.5, OptimizerStats{0, 10, {{"hidden.weight", 0.9, 2.0, 2.2}}}});
+    sink.on_event({1.0, 1.5, Trace{"trust ratio", "hidden.weight", "optimizer step", 10, 0.9}});
+    sink.on_event({1.0, 1.5, MatrixSnapshot{"mixing matrix", 2, 2, {0.5, 0.5, 0.25, 0.75}, {{"A", "B"}, {"A", "B"}}}});
     sink.on_event(run_finished(static_cast<double>(shape.precision.size()), shape.status));
     sink.close();
     return *sink.run_id();
@@ -294,7 +296,7 @@ private slots:
         const std::int64_t run_id = store_run(store, {config, {0.25, 0.5}});
         const std::filesystem::path out = std::filesystem::path(folder.path().toStdString()) / "export";
         const auto files = export_run_csv(store, run_id, out);
-        QCOMPARE(files.size(), std::size_t(7));
+        QCOMPARE(files.size(), std::size_t(9));
 
         const auto metrics = lines_of(out / "metrics.csv");
         QCOMPARE(metrics.size(), std::size_t(1 + 4));
@@ -304,10 +306,19 @@ private slots:
         QCOMPARE(lines_of(out / "merges.csv")[0], std::string("index,t,wall_s,weight_A,weight_B,updates_A,updates_B"));
         QCOMPARE(lines_of(out / "devices.csv")[2], std::string("1,B,cpu,-1,0,0.4"));
         QCOMPARE(lines_of(out / "summaries.csv").size(), std::size_t(3));
-        const auto trust_ratios = lines_of(out / "optimizer_stats.csv");
-        QCOMPARE(trust_ratios.size(), std::size_t(1 + 1));
-        QCOMPARE(trust_ratios[0], std::string("worker,step,segment,t,wall_s,trust_ratio,weight_norm,update_norm"));
-        QCOMPARE(trust_ratios[1], std::string("0,10,hidden.weight,1,1.5,0.9,2,2.2"));
+        const auto traces = lines_of(out / "traces.csv");
+        QCOMPARE(traces.size(), std::size_t(1 + 1));
+        QCOMPARE(traces[0], std::string("panel,series,point,x_axis,x,t,wall_s,value"));
+        QCOMPARE(traces[1], std::string("trust ratio,hidden.weight,0,optimizer step,10,1,1.5,0.9"));
+        const auto cells = lines_of(out / "matrix_snapshots.csv");
+        QCOMPARE(cells.size(), std::size_t(1 + 4));
+        QCOMPARE(cells[0], std::string("name,snapshot,t,wall_s,row,col,row_label,column_label,value"));
+        QCOMPARE(cells[3], std::string("mixing matrix,0,1,1.5,1,0,B,A,0.25"));
+        std::ifstream telemetry_file(out / "telemetry.json");
+        const nlohmann::json telemetry = nlohmann::json::parse(telemetry_file);
+        QCOMPARE(telemetry.at("traces").size(), std::size_t(1));
+        QCOMPARE(telemetry.at("traces")[0].at("value")[0].get<double>(), 0.9);
+        QCOMPARE(telemetry.at("matrix_snapshots")[0].at("values")[1][1].get<double>(), 0.75);
         std::ifstream config_file(out / "config.json");
         // QCOMPARE cannot take JSON documents (Qt's comparison overloads trip over json's converting constructors).
         QVERIFY(nlohmann::json::parse(config_file) == config);
@@ -322,13 +333,14 @@ private slots:
         QCOMPARE(names_of(list_runs(store)).size(), std::size_t(1));
         QCOMPARE(list_runs(store).front().id, kept);
         for (const char* table :
-             {"metrics", "device_samples", "merges", "logs", "summaries", "devices", "optimizer_stats"}) {
+             {"metrics", "device_samples", "merges", "logs", "summaries", "devices", "traces", "matrix_snapshots"}) {
             QCOMPARE(store.connection().query_integer(
                          std::string("SELECT count(*) FROM ") + table + " WHERE run = " + std::to_string(deleted), "test"),
                      std::int64_t(0));
         }
         QVERIFY(store.connection().query_integer("SELECT count(*) FROM metrics", "test") > 0);
-        QCOMPARE(load_optimizer_stats(store, kept).size(), std::size_t(1));
+        QCOMPARE(load_traces(store, kept).size(), std::size_t(1));
+        QCOMPARE(load_matrix_snapshots(store, kept).size(), std::size_t(1));
         QVERIFY_THROWS_EXCEPTION(StorageError, delete_run(store, deleted));
     }
 

@@ -15,7 +15,9 @@
 #include "storage/schema.h"
 #include "storage/series_loading.h"
 #include "storage/storage_error.h"
+#include "storage/sqlite_connection.h"
 #include "storage/storage_sink.h"
+#include "storage/telemetry_loading.h"
 #include "tests/storage/file_snapshot.h"
 #include "tests/storage/run_event_builders.h"
 
@@ -47,6 +49,134 @@ RunStoreOptions read_only_options() {
     options.access = ConnectionAccess::read_only;
     return options;
 }
+
+// The schema of version 3 as it shipped (migrations 1 to 3 applied), kept here verbatim so that the
+// test writes a store exactly as the previous release left it, independent of today's migrations.
+constexpr const char* schema_version_3 = R"sql(
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    method TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    config TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN
+        ('running', 'finished', 'stopped', 'failed', 'diverged', 'interrupted')),
+    created_unix_s REAL NOT NULL,
+    started_unix_s REAL NOT NULL,
+    finished_unix_s REAL,
+    run_clock_s REAL NOT NULL DEFAULT 0,
+    wall_clock_s REAL NOT NULL DEFAULT 0,
+    host TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX runs_by_created ON runs (created_unix_s);
+
+CREATE TABLE devices (
+    run INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    gpu_index INTEGER NOT NULL,
+    sm_count INTEGER NOT NULL,
+    speed REAL NOT NULL,
+    PRIMARY KEY (run, device)
+) WITHOUT ROWID;
+
+CREATE TABLE metrics (
+    run INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    t REAL NOT NULL,
+    wall REAL NOT NULL,
+    epoch REAL NOT NULL,
+    samples INTEGER NOT NULL,
+    value REAL,
+    PRIMARY KEY (run, key, step)
+) WITHOUT ROWID;
+
+CREATE TABLE device_samples (
+    run INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    sample INTEGER NOT NULL,
+    t REAL NOT NULL,
+    wall REAL NOT NULL,
+    batch_size INTEGER NOT NULL,
+    samples_per_s REAL NOT NULL,
+    updates INTEGER NOT NULL,
+    busy REAL NOT NULL,
+    memory_bytes INTEGER NOT NULL,
+    PRIMARY KEY (run, device, sample)
+) WITHOUT ROWID;
+
+CREATE TABLE merges (
+    run INTEGER NOT NULL,
+    merge_index INTEGER NOT NULL,
+    t REAL NOT NULL,
+    wall REAL NOT NULL,
+    weights TEXT NOT NULL,
+    updates TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (run, merge_index)
+) WITHOUT ROWID;
+
+CREATE TABLE logs (
+    run INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    t REAL NOT NULL,
+    wall REAL NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error')),
+    text TEXT NOT NULL,
+    PRIMARY KEY (run, line)
+) WITHOUT ROWID;
+
+CREATE TABLE summaries (
+    run INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    lower_is_better INTEGER NOT NULL,
+    points INTEGER NOT NULL,
+    last REAL,
+    last_t REAL,
+    best REAL,
+    best_t REAL,
+    target REAL,
+    time_to_target REAL,
+    PRIMARY KEY (run, key)
+) WITHOUT ROWID;
+
+CREATE TABLE optimizer_stats (
+    run INTEGER NOT NULL,
+    worker INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    segment TEXT NOT NULL,
+    t REAL NOT NULL,
+    wall REAL NOT NULL,
+    trust_ratio REAL,
+    weight_norm REAL,
+    update_norm REAL,
+    PRIMARY KEY (run, worker, step, segment)
+) WITHOUT ROWID;
+PRAGMA application_id = 1413632595;
+PRAGMA user_version = 3;
+)sql";
+
+// One finished run as the previous release recorded it: devices, metrics, a merge, and the trust ratios
+// of a LAMB run on two workers in the table that version 4 folds into traces.
+constexpr const char* run_of_version_3 = R"sql(
+INSERT INTO runs (id, name, method, dataset, config, status, created_unix_s, started_unix_s, finished_unix_s,
+                  run_clock_s, wall_clock_s, host, backend)
+VALUES (1, 'lamb-before', 'adaptive_sgd', 'xmlc_text/bibtex_train.txt', '{"name": "lamb-before"}', 'finished',
+        1700000000, 1700000000, 1700000010, 4.0, 5.0, 'old-host', 'cpu');
+INSERT INTO devices VALUES (1, 0, 'A', 'cpu', -1, 0, 1.0), (1, 1, 'B', 'cpu', -1, 0, 0.5);
+INSERT INTO metrics VALUES (1, 'p@1', 0, 1.0, 1.5, 0.5, 1000, 0.25), (1, 'p@1', 1, 2.0, 2.5, 1.0, 2000, 0.5);
+INSERT INTO summaries VALUES (1, 'p@1', 0, 2, 0.5, 2.0, 0.5, 2.0, NULL, NULL);
+INSERT INTO merges VALUES (1, 0, 1.5, 2.0, '[0.6,0.4]', '[6,4]');
+INSERT INTO optimizer_stats VALUES
+    (1, 0, 5, 'hidden.weight', 1.0, 1.2, 0.8, 2.0, 2.5),
+    (1, 0, 10, 'hidden.weight', 2.0, 2.2, 0.9, 2.0, 2.2),
+    (1, 0, 5, 'output.weight', 1.0, 1.2, 1.5, 3.0, 2.0),
+    (1, 1, 5, 'hidden.weight', 1.1, 1.3, 0.7, 2.0, 2.9);
+)sql";
 
 void record_one_run(RunStore& store) {
     StorageSink sink(store);
@@ -95,7 +225,8 @@ private slots:
         QCOMPARE(store.connection().query_integer("PRAGMA application_id", "test"), trainbench_application_id);
         QCOMPARE(store.connection().query_text("PRAGMA journal_mode", "test"), std::string("wal"));
         for (const char* table :
-             {"runs", "devices", "metrics", "device_samples", "merges", "logs", "summaries", "optimizer_stats"}) {
+             {"runs", "devices", "metrics", "device_samples", "merges", "logs", "summaries", "traces",
+              "matrix_snapshots"}) {
             QCOMPARE(store.connection().query_integer(
                          std::string("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '") + table +
                              "'",
@@ -126,9 +257,10 @@ private slots:
             sink.on_event(merge(1.0, 0, {0.6, 0.4}));
             sink.on_event(run_finished(2.0));
             sink.close();
-            // Back to the version 1 schema: merges had no update counts, optimizer statistics no table.
-            store.connection().execute(
-                "ALTER TABLE merges DROP COLUMN updates; DROP TABLE optimizer_stats; PRAGMA user_version = 1", "test");
+            // Back to the version 1 schema: merges had no update counts, telemetry no tables.
+            store.connection().execute("ALTER TABLE merges DROP COLUMN updates; DROP TABLE traces; "
+                                       "DROP TABLE matrix_snapshots; PRAGMA user_version = 1",
+                                       "test");
         }
         RunStore migrated(path);
         QCOMPARE(migrated.connection().query_integer("PRAGMA user_version", "test"), current_schema_version);
@@ -137,7 +269,58 @@ private slots:
         QCOMPARE(merges.size(), std::size_t(1));
         QCOMPARE(merges.front().weights, (std::vector<double>{0.6, 0.4}));
         QVERIFY(merges.front().updates.empty());
-        QVERIFY(load_optimizer_stats(migrated, list_runs(migrated).front().id).empty());
+        QVERIFY(load_traces(migrated, list_runs(migrated).front().id).empty());
+    }
+
+    // A store written by the previous release (schema version 3) opens, migrates once, keeps its run
+    // readable, and its LAMB trust ratios come back as traces of the "trust ratio" panel.
+    void migrates_a_version_3_store_moving_trust_ratios_into_traces() {
+        QTemporaryDir folder;
+        const auto path = in(folder, "runs.sqlite");
+        {
+            SqliteConnection old(path, ConnectionAccess::read_write);
+            old.execute(schema_version_3, "write the version 3 schema");
+            old.execute(run_of_version_3, "write a version 3 run");
+        }
+        RunStore migrated(path);
+        QCOMPARE(migrated.connection().query_integer("PRAGMA user_version", "test"), current_schema_version);
+        QCOMPARE(migrated.connection().query_integer(
+                     "SELECT count(*) FROM sqlite_schema WHERE name = 'optimizer_stats'", "test"),
+                 std::int64_t(0));
+        const std::vector<RunRecord> runs = list_runs(migrated);
+        QCOMPARE(runs.size(), std::size_t(1));
+        QCOMPARE(runs.front().name, std::string("lamb-before"));
+        QCOMPARE(runs.front().status, std::string("finished"));
+        const std::vector<MetricSeries> metrics = load_metric_series(migrated, 1, 0);
+        QCOMPARE(metrics.size(), std::size_t(1));
+        QCOMPARE(metrics.front().points[1].value, 0.5);
+        QCOMPARE(load_merges(migrated, 1).front().updates, (std::vector<std::int64_t>{6, 4}));
+
+        const std::vector<TraceSeries> traces = load_traces(migrated, 1);
+        QCOMPARE(traces.size(), std::size_t(3));
+        QCOMPARE(traces[0].panel, std::string("trust ratio"));
+        QCOMPARE(traces[0].series, std::string("hidden.weight"));
+        QCOMPARE(traces[0].x_axis, std::string("optimizer step"));
+        QCOMPARE(traces[0].points.size(), std::size_t(2));
+        QCOMPARE(traces[0].points[0].x, 5.0);
+        QCOMPARE(traces[0].points[1].x, 10.0);
+        QCOMPARE(traces[0].points[1].value, 0.9);
+        QCOMPARE(traces[0].points[1].t, 2.0);
+        QCOMPARE(traces[0].points[1].wall_s, 2.2);
+        QCOMPARE(traces[1].series, std::string("hidden.weight (worker 1)"));
+        QCOMPARE(traces[1].points[0].value, 0.7);
+        QCOMPARE(traces[2].series, std::string("output.weight"));
+
+        // The migrated store takes new runs with telemetry next to the old one.
+        {
+            StorageSink sink(migrated);
+            sink.on_event(run_started());
+            sink.on_event({1.0, 1.0, Trace{"trust ratio", "hidden.weight", "optimizer step", 5, 1.1}});
+            sink.on_event(run_finished(2.0));
+            sink.close();
+        }
+        QCOMPARE(list_runs(migrated).size(), std::size_t(2));
+        QCOMPARE(load_traces(migrated, 1).size(), std::size_t(3));
     }
 
     void an_empty_file_becomes_a_new_store() {

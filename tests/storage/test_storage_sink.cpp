@@ -16,6 +16,7 @@
 #include "storage/series_loading.h"
 #include "storage/storage_error.h"
 #include "storage/storage_sink.h"
+#include "storage/telemetry_loading.h"
 #include "tests/storage/run_event_builders.h"
 #include "tests/storage/temporary_database.h"
 
@@ -64,7 +65,10 @@ private slots:
         sink.on_event(evaluation(1.0, {{"p@1", 0.30}, {"loss", 2.0}}, 0.5, 5000));
         sink.on_event(merge(1.5, 0, {0.7, 0.3}, {7, 3}));
         sink.on_event({1.6, 2.0, Log{LogLevel::warning, "device B is slow"}});
-        sink.on_event({1.7, 2.1, OptimizerStats{1, 40, {{"hidden.weight", 0.8, 2.0, 2.5}, {"output.weight", 1.2, 3.0, 2.5}}}});
+        sink.on_event({1.7, 2.1, Trace{"trust ratio", "output.weight (worker 1)", "optimizer step", 40, 1.2}});
+        sink.on_event({1.7, 2.1, Trace{"memory: A", "parameters", {}, 0, 4096}});
+        sink.on_event({1.8, 2.2, Trace{"memory: A", "parameters", {}, 0, 8192}});
+        sink.on_event({1.8, 2.2, MatrixSnapshot{"merge weights", 1, 2, {0.7, 0.3}, {{}, {"A", "B"}}}});
         sink.on_event(evaluation(2.0, {{"p@1", 0.56}, {"loss", 1.2}}, 1.0, 10000));
         sink.on_event(evaluation(3.0, {{"p@1", 0.52}, {"loss", 1.4}}, 1.5, 15000));
         sink.on_event(run_finished(3.5));
@@ -113,13 +117,25 @@ private slots:
         QCOMPARE(load_merges(store, *sink.run_id()).front().weights, (std::vector<double>{0.7, 0.3}));
         QCOMPARE(load_merges(store, *sink.run_id()).front().updates, (std::vector<std::int64_t>{7, 3}));
         QCOMPARE(load_log_lines(store, *sink.run_id()).front().text, std::string("device B is slow"));
-        const std::vector<OptimizerStatsRecord> stats = load_optimizer_stats(store, *sink.run_id());
-        QCOMPARE(stats.size(), std::size_t(2));
-        QCOMPARE(stats[1].segment, std::string("output.weight"));
-        QCOMPARE(stats[1].worker, 1);
-        QCOMPARE(stats[1].step, std::int64_t(40));
-        QCOMPARE(stats[1].trust_ratio, 1.2);
-        QCOMPARE(stats[1].t, 1.7);
+        // Traces keep their own axis, and a run-clock trace takes its x from the event's t.
+        const std::vector<TraceSeries> traces = load_traces(store, *sink.run_id());
+        QCOMPARE(traces.size(), std::size_t(2));
+        QCOMPARE(traces[0].panel, std::string("memory: A"));
+        QCOMPARE(traces[0].x_axis, std::string());
+        QCOMPARE(traces[0].points.size(), std::size_t(2));
+        QCOMPARE(traces[0].points[1].x, 1.8);
+        QCOMPARE(traces[0].points[1].wall_s, 2.2);
+        QCOMPARE(traces[0].points[1].value, 8192.0);
+        QCOMPARE(traces[1].series, std::string("output.weight (worker 1)"));
+        QCOMPARE(traces[1].x_axis, std::string("optimizer step"));
+        QCOMPARE(traces[1].points[0].x, 40.0);
+        QCOMPARE(traces[1].points[0].t, 1.7);
+        const std::vector<StoredMatrixSnapshot> snapshots = load_matrix_snapshots(store, *sink.run_id());
+        QCOMPARE(snapshots.size(), std::size_t(1));
+        QCOMPARE(snapshots[0].matrix.values, (std::vector<double>{0.7, 0.3}));
+        QCOMPARE(snapshots[0].matrix.labels.columns, (std::vector<std::string>{"A", "B"}));
+        QVERIFY(snapshots[0].matrix.labels.rows.empty());
+        QCOMPARE(snapshots[0].t, 1.8);
     }
 
     void summaries_are_current_while_the_run_progresses() {

@@ -1,7 +1,9 @@
 #include "core/methods/data_parallel/adaptive_sgd.h"
 
 #include <algorithm>
+#include <deque>
 #include <numeric>
+#include <string>
 
 #include "core/data/shuffled_batcher.h"
 #include "core/fleet/executor.h"
@@ -91,6 +93,36 @@ void AdaptiveSgd::train(TrainingSession& session) {
     bool warming_up = settings_.warmup_epochs > 0;
     std::vector<std::int64_t> batches(n, warming_up ? settings_.batch_min : settings_.batch_after_warmup);
     std::int64_t merge_index = 0;
+    // The shares of the latest merges, one row per merge period, oldest first: at every evaluation a
+    // snapshot shows how the shares moved towards equal update counts over the last periods.
+    constexpr std::size_t periods_shown = 32;
+    std::deque<std::vector<double>> recent_shares;
+    std::vector<std::string> device_names;
+    for (const Worker& worker : workers) device_names.push_back(worker.device.name);
+    // The controller's decisions as it takes them: every worker's batch and learning rate for the next
+    // period, so the dashboard shows what the method chose rather than a reconstruction from row counts.
+    const auto publish_decisions = [&] {
+        for (std::size_t i = 0; i < n; ++i) {
+            const double rate = session.learning_rate() * learning_rate_factor(session.epochs(), batches[i], settings_);
+            session.publish(Trace{"batch size decisions", device_names[i], {}, 0, static_cast<double>(batches[i])});
+            session.publish(Trace{"learning rate", device_names[i], {}, 0, rate});
+        }
+    };
+    std::int64_t merges_in_last_snapshot = 0;
+    const auto publish_merge_weights = [&] {
+        if (recent_shares.empty() || merges_in_last_snapshot == merge_index) return;
+        merges_in_last_snapshot = merge_index;
+        const auto periods = static_cast<std::int64_t>(recent_shares.size());
+        std::vector<std::string> period_names;
+        std::vector<double> values;
+        for (std::int64_t k = 0; k < periods; ++k) {
+            period_names.push_back("merge " + std::to_string(merge_index - periods + k));
+            const std::vector<double>& row = recent_shares[static_cast<std::size_t>(k)];
+            values.insert(values.end(), row.begin(), row.end());
+        }
+        session.publish(MatrixSnapshot{"merge weights, last periods", periods, static_cast<std::int64_t>(n),
+                                       std::move(values), {period_names, device_names}});
+    };
 
     const auto dispatch = [&](int worker) {
         const std::int64_t batch = batches[static_cast<std::size_t>(worker)];
@@ -103,6 +135,7 @@ void AdaptiveSgd::train(TrainingSession& session) {
     };
 
     session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
+    publish_decisions();
     while (!session.should_stop()) {
         // One merge period: dynamic scheduling until mega_batch rows are handed out.
         std::vector<std::int64_t> updates(n, 0);
@@ -126,6 +159,8 @@ void AdaptiveSgd::train(TrainingSession& session) {
         merge_optimizer_states(workers, shares, session.config().optimizer.state_at_merge);
         executor->communicate(merge_bytes);
         session.publish(Merge{merge_index++, shares, updates});
+        recent_shares.push_back(shares);
+        if (recent_shares.size() > periods_shown) recent_shares.pop_front();
 
         if (warming_up && session.epochs() >= settings_.warmup_epochs) {
             warming_up = false;
@@ -133,10 +168,13 @@ void AdaptiveSgd::train(TrainingSession& session) {
         } else if (!warming_up) {
             batches = rescaled_batches(batches, shares, settings_);
         }
+        publish_decisions();
         if (session.evaluation_due()) {
+            publish_merge_weights();
             session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
         }
     }
+    publish_merge_weights();
     session.evaluate_final(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
 }
 

@@ -39,6 +39,14 @@ std::vector<ShuffledBatcher> batchers_over(const std::vector<std::vector<std::in
 
 }  // namespace
 
+void DecentralizedFleet::publish_mixing_matrix() {
+    // Gossip weights are fixed for the run: one snapshot at the start shows who mixes with whom, and how much.
+    std::vector<std::string> names;
+    for (int w = 0; w < size(); ++w) names.push_back(worker(w).device.name);
+    const auto n = static_cast<std::int64_t>(mixing_.size());
+    session_.publish(MatrixSnapshot{"mixing matrix", n, n, mixing_.row_major(), {names, names}});
+}
+
 DecentralizedFleet::DecentralizedFleet(TrainingSession& session, const DecentralizedSettings& settings)
     : session_(session),
       settings_(settings),
@@ -54,6 +62,7 @@ DecentralizedFleet::DecentralizedFleet(TrainingSession& session, const Decentral
     line << "topology: " << mixing_.description() << ", " << topology_.edges().size() << " edges, spectral gap "
          << spectral_gap(mixing_);
     session_.log(LogLevel::info, line.str());
+    publish_mixing_matrix();
     log_partition();
     if (settings_.evaluate_workers) {
         const EvalConfig& eval = session.config().eval;

@@ -53,6 +53,7 @@ public:
     void evaluate_final();
 
 private:
+    void publish_mixing_matrix();
     // final: the run's last evaluation, skipped when the last one was at this point already.
     void evaluate_average(bool final);
     std::map<std::string, double> worker_metrics(const std::vector<std::vector<float>>& parameters,
