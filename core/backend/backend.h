@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/backend/memory_category.h"
+#include "core/backend/operations.h"
 #include "core/backend/views.h"
 
 namespace tb {
@@ -74,6 +75,15 @@ public:
 
     // "cpu" or "cuda:<index>" (with the partition when there is one).
     virtual std::string name() const = 0;
+
+    // Whether this backend runs `operation` (the list is core/backend/operations.h). Every operation
+    // without a composed default is pure virtual below, so a concrete backend has them all and the answer
+    // is true; an operation added later with a default that refuses is claimed by overriding this, and
+    // require_operation (core/backend/operation_support.h) turns a missing one into a config-time error.
+    virtual bool supports(Operation operation) const {
+        static_cast<void>(operation);
+        return true;
+    }
 
     // ---- memory ------------------------------------------------------------------------------
     // Backends that report the same non-empty domain read and write one another's buffers with their

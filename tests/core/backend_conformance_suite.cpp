@@ -26,19 +26,16 @@ namespace {
 // The operations
 // ================================================================================================
 
-// Every computing operation of Backend (core/backend/backend.h). The coverage checks ask each of them
-// for reference cases, an empty-input case and a rejected call, so adding an operation to the
-// interface and its name here is all it takes for the suite to demand its tests.
+// Every computing operation of Backend, from the one list (core/backend/operations.h). The coverage checks
+// ask each of them for reference cases, an empty-input case and a rejected call, so adding an operation
+// to the interface and to that list is all it takes for the suite to demand its tests
+// (test_backend_operation_list fails when the interface has an operation the list lacks).
 const std::vector<std::string>& backend_operations() {
-    static const std::vector<std::string> names = {
-        "gemm",           "csr_times_dense", "csr_transpose_times_dense", "fill",
-        "scale",          "axpby",           "add_row_vector",            "column_sums",
-        "relu_forward",   "relu_backward",   "dropout_forward",           "dropout_backward",
-        "sum",            "dot",             "sum_of_squares",            "softmax_cross_entropy",
-        "sigmoid_binary_cross_entropy",      "top_k",                     "sgd_update",
-        "sgd_update_rows",                   "adaptive_direction",        "linear_softmax_cross_entropy",
-        "weighted_sum",
-    };
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> list;
+        for (const OperationInfo& info : all_operations) list.emplace_back(info.name);
+        return list;
+    }();
     return names;
 }
 
