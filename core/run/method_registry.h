@@ -10,6 +10,7 @@
 
 #include "core/config/config_reader.h"
 #include "core/methods/method.h"
+#include "core/session/run_config.h"
 
 namespace tb {
 
@@ -25,6 +26,9 @@ struct MethodEntry {
     // in; calls reader.finish() so unknown keys are errors.
     std::function<nlohmann::json(ConfigReader&)> normalize;
     std::function<std::unique_ptr<Method>(const nlohmann::json& parameters)> create;
+    // Mistakes that only show next to the other sections (a knob the method overrides, a fleet its
+    // batches cannot cover): throws ConfigError naming both keys, at parse time. Empty: none to check.
+    std::function<void(const RunConfig& config)> check_with_other_sections;
 };
 
 const std::vector<MethodEntry>& method_registry();

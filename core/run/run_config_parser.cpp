@@ -89,6 +89,9 @@ RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem
         throw ConfigError("stop.target.metric '" + config.stop.target->metric +
                           "' is not among eval.metrics: add it there so it is measured");
     }
+    if (const MethodEntry& entry = find_method(config.method.kind); entry.check_with_other_sections) {
+        entry.check_with_other_sections(config);
+    }
     root.finish();
     return config;
 }

@@ -41,6 +41,10 @@ FleetConfig parse_fleet_config(ConfigReader reader) {
     config.clock = reader.get_choice("clock", config.clock, {"wall", "simulated"});
     config.sample_every_s = reader.get_number("sample_every_s", config.sample_every_s);
     reader.require_range("sample_every_s", config.sample_every_s, 1e-6, 0.5);
+    if (reader.has("devices") && reader.raw("devices").is_array() && reader.raw("devices").empty()) {
+        // Left out, the fleet is one CPU device; given but empty, it is a mistake to name, not to replace.
+        reader.fail("devices", "is empty: name at least one device, or leave the key out for one CPU device");
+    }
     std::vector<ConfigReader> devices = reader.object_list("devices");
     for (std::size_t i = 0; i < devices.size(); ++i) config.devices.push_back(parse_device(devices[i], i));
     if (config.devices.empty()) config.devices.push_back(parse_device(ConfigReader(nlohmann::json::object(), ""), 0));

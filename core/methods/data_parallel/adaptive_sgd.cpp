@@ -10,6 +10,7 @@
 #include "core/fleet/learning_rate_scaling.h"
 #include "core/fleet/model_merge.h"
 #include "core/fleet/replica_merge.h"
+#include "core/errors.h"
 #include "core/session/training_session.h"
 
 namespace tb {
@@ -78,6 +79,14 @@ double AdaptiveSgd::learning_rate_factor(double epoch, std::int64_t batch, const
     }
     const double decay = 1.0 / (1.0 + settings.lr_decay * (epoch - settings.warmup_epochs));
     return decay * linearly_scaled_learning_rate(1.0, batch, settings.batch_max);
+}
+
+void AdaptiveSgd::check_with_other_sections(const RunConfig& config) {
+    if (config.optimizer.lr_reference_batch > 0) {
+        throw ConfigError("optimizer.lr_reference_batch scales the learning rate with the batch, but method.kind "
+                          "adaptive_sgd already scales each worker's rate with its own batch (lr * b / "
+                          "method.batch_max); remove optimizer.lr_reference_batch");
+    }
 }
 
 void AdaptiveSgd::train(TrainingSession& session) {

@@ -39,6 +39,10 @@ public:
     explicit AdaptiveSgd(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
 
+    // optimizer.lr_reference_batch would scale the rate a second time: each worker's rate already follows
+    // its own batch (lr * b_i / batch_max).
+    static void check_with_other_sections(const RunConfig& config);
+
     void train(TrainingSession& session) override;
 
     // The batch-size rule at a merge: one step towards equal update shares.

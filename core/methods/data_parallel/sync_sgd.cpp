@@ -6,6 +6,7 @@
 #include "core/fleet/executor.h"
 #include "core/fleet/fleet_memory_plan.h"
 #include "core/fleet/gradient_all_reduce.h"
+#include "core/errors.h"
 #include "core/session/training_session.h"
 
 namespace tb {
@@ -17,6 +18,17 @@ nlohmann::json SyncSgd::normalize(ConfigReader& reader) {
     reader.require_range("batch_size", static_cast<double>(batch_size), 1, 1 << 24);
     reader.finish();
     return {{"batch_size", batch_size}};
+}
+
+void SyncSgd::check_with_other_sections(const RunConfig& config) {
+    const std::int64_t batch_size = config.method.parameters.at("batch_size").get<std::int64_t>();
+    const auto devices = static_cast<std::int64_t>(config.fleet.devices.size());
+    if (batch_size < devices) {
+        throw ConfigError("method.batch_size " + std::to_string(batch_size) + " is split equally over the " +
+                          std::to_string(devices) + " fleet.devices, which leaves " +
+                          std::to_string(devices - batch_size) +
+                          " of them without a row every step; use a batch of at least one row per device");
+    }
 }
 
 void SyncSgd::train(TrainingSession& session) {

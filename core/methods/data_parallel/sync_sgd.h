@@ -14,6 +14,9 @@ class SyncSgd final : public SgdMethod {
 public:
     explicit SyncSgd(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
+    // Each device gets an equal shard of the global batch, so the batch must give every device a row.
+    static void check_with_other_sections(const RunConfig& config);
+
     void train(TrainingSession& session) override;
 
 private:
