@@ -16,7 +16,7 @@ namespace tb::bench {
 
 inline std::unique_ptr<Replica> sparse_mlp_replica(Backend& backend, const Dataset& train) {
     ModelConfig model_config;
-    model_config.kind = "sparse_mlp";
+    model_config.kind = tb::ModelKind::sparse_mlp;
     model_config.hidden = {128};
     OptimizerConfig optimizer;
     optimizer.lr = 0.1;

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     if (bibtex) {
         try {
             DatasetConfig config;
-            config.kind = "xmlc_text";
+            config.kind = tb::DatasetKind::xmlc_text;
             config.train = "xmlc/bibtex_train.txt";
             config.test = "xmlc/bibtex_test.txt";
             const DataSplit data = load_dataset(config);

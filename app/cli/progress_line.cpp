@@ -76,7 +76,7 @@ void ProgressLine::on_event(const Event& event) {
             if constexpr (std::is_same_v<T, RunStarted>) {
                 if (!quiet_) {
                     std::fprintf(out_, "run '%s': %s on %s, %zu device(s)\n", payload.run_name.c_str(),
-                                 config_.method.kind.c_str(), config_.dataset.kind.c_str(), payload.devices.size());
+                                 config_.method.kind.c_str(), tb::dataset_kind_names().name(config_.dataset.kind).c_str(), payload.devices.size());
                 }
                 samples_per_s_.assign(payload.devices.size(), 0.0);
                 batch_size_.assign(payload.devices.size(), 0);

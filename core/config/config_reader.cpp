@@ -1,6 +1,7 @@
 #include "core/config/config_reader.h"
 
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 
 #include "core/config/json_text.h"
@@ -130,6 +131,26 @@ std::vector<std::string> ConfigReader::get_string_list(const std::string& key,
         list.push_back((*value)[i].get<std::string>());
     }
     return list;
+}
+
+std::vector<double> ConfigReader::get_number_list(const std::string& key, const std::vector<double>& default_value) {
+    const nlohmann::json* value = find(key);
+    if (value == nullptr) return default_value;
+    if (!value->is_array()) fail(key, "must be a list of numbers, got " + describe_value(*value));
+    std::vector<double> list;
+    for (std::size_t i = 0; i < value->size(); ++i) {
+        if (!(*value)[i].is_number() || !std::isfinite((*value)[i].get<double>())) {
+            fail(key + "[" + std::to_string(i) + "]", "must be a finite number, got " + describe_value((*value)[i]));
+        }
+        list.push_back((*value)[i].get<double>());
+    }
+    return list;
+}
+
+std::string format_number(double value) {
+    std::ostringstream text;
+    text << std::setprecision(10) << value;
+    return text.str();
 }
 
 ConfigReader ConfigReader::object(const std::string& key) {

@@ -32,6 +32,7 @@ public:
                            const std::vector<std::string>& choices);
     std::vector<std::int64_t> get_integer_list(const std::string& key, const std::vector<std::int64_t>& default_value);
     std::vector<std::string> get_string_list(const std::string& key, const std::vector<std::string>& default_value);
+    std::vector<double> get_number_list(const std::string& key, const std::vector<double>& default_value);
     // A nested object (an empty one when absent).
     ConfigReader object(const std::string& key);
     // A nested array of objects (empty when absent).
@@ -55,6 +56,9 @@ private:
     std::string path_;
     std::set<std::string> known_keys_;
 };
+
+// A number as messages show it: 0.001, 1e-08, 4096 (no trailing zeros).
+std::string format_number(double value);
 
 // Applies "key.path=VALUE" to a config document: VALUE is parsed as JSON when it is valid JSON and taken
 // as a string otherwise; intermediate objects are created. Throws ConfigError on a malformed assignment

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "core/config/field_table.h"
 #include "core/data/data_paths.h"
 #include "core/data/idx_reader.h"
 #include "core/data/libsvm_reader.h"
@@ -12,63 +13,90 @@
 
 namespace tb {
 
+namespace {
+
+using Config = DatasetConfig;
+
+std::string kind_state(const Config& config) { return "dataset kind '" + dataset_kind_names().name(config.kind) + "'"; }
+bool synthetic(const Config& config) { return config.kind == DatasetKind::synthetic_xmlc; }
+bool reads_libsvm(const Config& config) {
+    return config.kind == DatasetKind::libsvm || config.kind == DatasetKind::multilabel_libsvm;
+}
+
+const FieldTable<Config>& dataset_fields() {
+    static const FieldTable<Config> table = [] {
+        FieldTable<Config> t;
+        t.text_choice("shape", &Config::shape, {"small", "delicious_200k", "amazon_670k"}, "Shape",
+                      "whose statistics the generated data follows")
+            .only_when(synthetic, kind_state);
+        t.integer("train_samples", &Config::train_samples, "Train samples", SettingRange::at_least(0),
+                  "rows to generate for training (0: the shape's default)")
+            .only_when(synthetic, kind_state);
+        t.integer("test_samples", &Config::test_samples, "Test samples", SettingRange::at_least(0),
+                  "rows to generate for testing (0: the shape's default)")
+            .only_when(synthetic, kind_state);
+        t.integer("seed", &Config::seed, "Data seed", SettingRange::at_least(0), "which data the generator draws")
+            .only_when(synthetic, kind_state);
+        const auto reads_files = [](const Config& c) { return !synthetic(c); };
+        t.text("train", &Config::train, "Train file", "plain or gzip; relative to the config file", SettingType::file)
+            .only_when(reads_files, kind_state)
+            .required();
+        t.text("train_labels", &Config::train_labels, "Train labels", "the IDX label file of the training images",
+               SettingType::file)
+            .only_when([](const Config& c) { return c.kind == DatasetKind::idx; }, kind_state)
+            .required();
+        t.text("test", &Config::test, "Test file", "plain or gzip; relative to the config file", SettingType::file)
+            .only_when(reads_files, kind_state)
+            .required();
+        t.text("test_labels", &Config::test_labels, "Test labels", "the IDX label file of the test images",
+               SettingType::file)
+            .only_when([](const Config& c) { return c.kind == DatasetKind::idx; }, kind_state)
+            .required();
+        t.integer("num_features", &Config::num_features, "Features", SettingRange::at_least(0),
+                  "feature ids run below this (0: inferred from the files)")
+            .only_when(reads_libsvm, kind_state);
+        t.json_object(
+             "partition",
+             [](ConfigReader& section, Config& c) {
+                 if (section.has("partition")) c.partition = parse_partition_config(section.object("partition"));
+             },
+             [](const Config& c) { return to_json(c.partition); }, "Partition",
+             "how a decentralized fleet splits the training set: iid, or dirichlet with alpha")
+            .written_only_when([](const Config& c) {
+                const PartitionConfig default_partition;
+                return c.partition.kind != default_partition.kind || c.partition.seed != default_partition.seed;
+            });
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
 DatasetConfig parse_dataset_config(ConfigReader reader) {
     DatasetConfig config;
-    config.kind = reader.get_choice("kind", config.kind,
-                                    {"xmlc_text", "libsvm", "multilabel_libsvm", "idx", "synthetic_xmlc"});
-    if (config.kind == "synthetic_xmlc") {
-        config.shape = reader.get_choice("shape", config.shape, {"small", "delicious_200k", "amazon_670k"});
-        config.train_samples = reader.get_integer("train_samples", 0);
-        reader.require_non_negative("train_samples", static_cast<double>(config.train_samples));
-        config.test_samples = reader.get_integer("test_samples", 0);
-        reader.require_non_negative("test_samples", static_cast<double>(config.test_samples));
-        const std::int64_t seed = reader.get_integer("seed", 1);
-        reader.require_non_negative("seed", static_cast<double>(seed));
-        config.seed = static_cast<std::uint64_t>(seed);
-    } else {
-        config.train = reader.require_string("train");
-        config.test = reader.require_string("test");
-        if (config.kind == "idx") {
-            config.train_labels = reader.require_string("train_labels");
-            config.test_labels = reader.require_string("test_labels");
-        }
-        if (config.kind == "libsvm" || config.kind == "multilabel_libsvm") {
-            config.num_features = reader.get_integer("num_features", 0);
-            reader.require_non_negative("num_features", static_cast<double>(config.num_features));
-        }
-    }
-    if (reader.has("partition")) config.partition = parse_partition_config(reader.object("partition"));
+    const std::string kind = reader.get_choice("kind", dataset_kind_names().name(config.kind),
+                                               dataset_kind_names().all_names());
+    config.kind = dataset_kind_names().value(kind);
+    // A partition key that is absent keeps the default without reading an empty object.
+    dataset_fields().read(reader, config);
     reader.finish();
     return config;
 }
 
 nlohmann::json to_json(const DatasetConfig& config) {
-    nlohmann::json json = {{"kind", config.kind}};
-    if (config.kind == "synthetic_xmlc") {
-        json["shape"] = config.shape;
-        json["train_samples"] = config.train_samples;
-        json["test_samples"] = config.test_samples;
-        json["seed"] = config.seed;
-    } else {
-        json["train"] = config.train;
-        json["test"] = config.test;
-    }
-    if (config.kind == "idx") {
-        json["train_labels"] = config.train_labels;
-        json["test_labels"] = config.test_labels;
-    }
-    if (config.kind == "libsvm" || config.kind == "multilabel_libsvm") json["num_features"] = config.num_features;
-    // Written only when it says more than the default, so configs without one read as before.
-    const PartitionConfig default_partition;
-    if (config.partition.kind != default_partition.kind || config.partition.seed != default_partition.seed) {
-        json["partition"] = to_json(config.partition);
-    }
+    nlohmann::json json = dataset_fields().to_json(config);
+    json["kind"] = dataset_kind_names().name(config.kind);
     return json;
 }
 
-bool dataset_is_multi_label(const DatasetConfig& config) {
-    return config.kind == "xmlc_text" || config.kind == "multilabel_libsvm" || config.kind == "synthetic_xmlc";
+SettingsForm dataset_settings_form(const DatasetConfig& config) {
+    DatasetConfig defaults;
+    defaults.kind = config.kind;
+    return dataset_fields().form(config, defaults);
 }
+
+bool dataset_is_multi_label(const DatasetConfig& config) { return find_dataset(config.kind).multi_label; }
 
 namespace {
 
@@ -85,7 +113,7 @@ SyntheticXmlcSpec synthetic_spec(const DatasetConfig& config) {
         if (config.train_samples > 0) spec.train_samples = config.train_samples;
         if (config.test_samples > 0) spec.test_samples = config.test_samples;
     }
-    spec.seed = config.seed;
+    spec.seed = static_cast<std::uint64_t>(config.seed);
     return spec;
 }
 
@@ -112,24 +140,24 @@ void share_feature_and_label_spaces(DataSplit& split) {
 
 DataSplit load_dataset(const DatasetConfig& config, const std::filesystem::path& config_folder) {
     DataSplit split;
-    if (config.kind == "synthetic_xmlc") {
+    if (config.kind == DatasetKind::synthetic_xmlc) {
         split = generate_synthetic_xmlc(synthetic_spec(config));
-    } else if (config.kind == "xmlc_text") {
+    } else if (config.kind == DatasetKind::xmlc_text) {
         split.train = read_xmlc_text(resolve_data_path(config.train, config_folder));
         split.test = read_xmlc_text(resolve_data_path(config.test, config_folder));
-    } else if (config.kind == "libsvm" || config.kind == "multilabel_libsvm") {
+    } else if (config.kind == DatasetKind::libsvm || config.kind == DatasetKind::multilabel_libsvm) {
         LibsvmOptions options;
-        options.multi_label = config.kind == "multilabel_libsvm";
+        options.multi_label = config.kind == DatasetKind::multilabel_libsvm;
         options.num_features = config.num_features;
         split.train = read_libsvm(resolve_data_path(config.train, config_folder), options);
         split.test = read_libsvm(resolve_data_path(config.test, config_folder), options);
-    } else if (config.kind == "idx") {
+    } else if (config.kind == DatasetKind::idx) {
         split.train = read_idx(resolve_data_path(config.train, config_folder),
                                resolve_data_path(config.train_labels, config_folder));
         split.test = read_idx(resolve_data_path(config.test, config_folder),
                               resolve_data_path(config.test_labels, config_folder));
     } else {
-        throw DataError("dataset.kind '" + config.kind + "' has no loader");
+        throw DataError("dataset.kind '" + dataset_kind_names().name(config.kind) + "' has no loader");
     }
     share_feature_and_label_spaces(split);
     if (split.train.num_samples() == 0) throw DataError("the train set " + split.train.source + " holds no samples");

@@ -17,13 +17,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/data/dataset.h"
+#include "core/data/dataset_registry.h"
 #include "core/data/partition_config.h"
 
 namespace tb {
 
 struct DatasetConfig {
-    std::string kind = "synthetic_xmlc";
+    DatasetKind kind = DatasetKind::synthetic_xmlc;
     std::string train;
     std::string test;
     std::string train_labels;  // idx only
@@ -32,13 +34,15 @@ struct DatasetConfig {
     std::string shape = "small";    // synthetic_xmlc
     std::int64_t train_samples = 0;
     std::int64_t test_samples = 0;
-    std::uint64_t seed = 1;
+    std::int64_t seed = 1;
     PartitionConfig partition;
 };
 
 DatasetConfig parse_dataset_config(ConfigReader reader);
 nlohmann::json to_json(const DatasetConfig& config);
 bool dataset_is_multi_label(const DatasetConfig& config);
+// The fields `config`'s kind reads, with their defaults: the editor's form.
+SettingsForm dataset_settings_form(const DatasetConfig& config);
 
 // Loads both sets; they share the feature and label spaces (the wider of the two). Throws DataError.
 DataSplit load_dataset(const DatasetConfig& config, const std::filesystem::path& config_folder = {});

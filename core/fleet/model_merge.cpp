@@ -24,7 +24,7 @@ void load_parameters(std::vector<Worker>& workers, const std::vector<float>& par
 }
 
 void merge_optimizer_states(std::vector<Worker>& workers, std::span<const double> weights,
-                            const std::string& state_at_merge) {
+                            StateAtMerge state_at_merge) {
     std::vector<Optimizer*> optimizers;
     for (Worker& worker : workers) optimizers.push_back(&worker.replica->optimizer());
     merge_optimizer_states(std::span<Optimizer* const>(optimizers), weights, state_at_merge);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/fleet/worker.h"
+#include "core/optim/optimizer_kinds.h"
 
 namespace tb {
 
@@ -22,7 +23,7 @@ void load_parameters(std::vector<Worker>& workers, const std::vector<float>& par
 // Applies optimizer.state_at_merge to the workers' optimizer state after load_parameters: keep it,
 // reset it, or average it with the merge's weights (core/optim/optimizer_state_merge.h).
 void merge_optimizer_states(std::vector<Worker>& workers, std::span<const double> weights,
-                            const std::string& state_at_merge);
+                            StateAtMerge state_at_merge);
 // Bytes of one replica's parameters: what a merge moves per device.
 double parameter_bytes(const Worker& worker);
 

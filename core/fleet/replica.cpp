@@ -49,7 +49,7 @@ Replica::Replica(Backend& backend, std::unique_ptr<Model> model, const std::vect
         optimizer_ = create_optimizer(optimizer, backend, model_->layout());
     } catch (const DeviceError& error) {
         throw DeviceError(std::string(error.what()) + "; while placing a replica of the model (" +
-                          model_size_text(*model_) + ") with its gradients and " + optimizer.kind +
+                          model_size_text(*model_) + ") with its gradients and " + optimizer_kind_names().name(optimizer.kind) +
                           " state on the device");
     }
     parameters_.upload(initial_parameters);

@@ -1,31 +1,62 @@
 #include "core/model/model_config.h"
 
+#include "core/config/field_table.h"
 #include "core/errors.h"
 #include "core/model/multilayer_perceptron.h"
 
 namespace tb {
 
+namespace {
+
+using Config = ModelConfig;
+
+const EnumNames<LossKind>& loss_names() {
+    static const EnumNames<LossKind> names = {{LossKind::softmax_cross_entropy, "softmax"},
+                                              {LossKind::sigmoid_binary_cross_entropy, "sigmoid"}};
+    return names;
+}
+
+const FieldTable<Config>& model_fields() {
+    static const FieldTable<Config> table = [] {
+        FieldTable<Config> t;
+        t.integer_list("hidden", &Config::hidden, "Hidden layers", SettingRange::above(0),
+                       "widths of the hidden layers, input side first: 128, 64");
+        t.choice("loss", &Config::loss, loss_names(), "Loss",
+                 "softmax cross-entropy (one label, or the labels' distribution) or per-label sigmoid");
+        t.number("dropout", &Config::dropout, "Dropout", SettingRange::between(0, 0.95),
+                 "dropout rate after each hidden layer during training");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
 ModelConfig parse_model_config(ConfigReader reader) {
     ModelConfig config;
-    config.kind = reader.get_choice("kind", config.kind, {"sparse_mlp", "dense_mlp"});
-    config.hidden = reader.get_integer_list("hidden", config.hidden);
-    for (std::size_t i = 0; i < config.hidden.size(); ++i) {
-        if (config.hidden[i] <= 0) reader.fail("hidden", "sizes must be positive");
-    }
-    config.loss = reader.get_choice("loss", config.loss, {"softmax", "sigmoid"});
-    config.dropout = reader.get_number("dropout", config.dropout);
-    reader.require_range("dropout", config.dropout, 0.0, 0.95);
+    const std::string kind =
+        reader.get_choice("kind", model_kind_names().name(config.kind), model_kind_names().all_names());
+    config.kind = model_kind_names().value(kind);
+    model_fields().read(reader, config);
     reader.finish();
     return config;
 }
 
 nlohmann::json to_json(const ModelConfig& config) {
-    return {{"kind", config.kind}, {"hidden", config.hidden}, {"loss", config.loss}, {"dropout", config.dropout}};
+    nlohmann::json document = model_fields().to_json(config);
+    document["kind"] = model_kind_names().name(config.kind);
+    return document;
+}
+
+SettingsForm model_settings_form(const ModelConfig& config) {
+    ModelConfig defaults;
+    defaults.kind = config.kind;
+    return model_fields().form(config, defaults);
 }
 
 std::unique_ptr<Model> create_model(const ModelConfig& config, const Dataset& train, std::uint64_t seed) {
     MlpSpec spec;
-    spec.sparse_input = config.kind == "sparse_mlp";
+    spec.sparse_input = find_model(config.kind).input == FeatureLayout::sparse;
     if (spec.sparse_input && !train.sparse_features) {
         throw ConfigError("model.kind sparse_mlp needs sparse input features, but the data set '" + train.name +
                           "' has dense features: use dense_mlp");
@@ -37,7 +68,7 @@ std::unique_ptr<Model> create_model(const ModelConfig& config, const Dataset& tr
     spec.input_features = train.num_features();
     spec.hidden = config.hidden;
     spec.outputs = train.num_labels();
-    spec.loss = parse_loss_kind(config.loss);
+    spec.loss = config.loss;
     spec.dropout = static_cast<float>(config.dropout);
     spec.dropout_seed = seed ^ 0xD50D0DULL;
     return std::make_unique<MultilayerPerceptron>(spec);

@@ -7,20 +7,24 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/data/dataset.h"
+#include "core/model/loss.h"
 #include "core/model/model.h"
+#include "core/model/model_registry.h"
 
 namespace tb {
 
 struct ModelConfig {
-    std::string kind = "sparse_mlp";  // sparse_mlp | dense_mlp
+    ModelKind kind = ModelKind::sparse_mlp;
     std::vector<std::int64_t> hidden{128};
-    std::string loss = "softmax";  // softmax | sigmoid
+    LossKind loss = LossKind::softmax_cross_entropy;
     double dropout = 0.0;
 };
 
 ModelConfig parse_model_config(ConfigReader reader);
 nlohmann::json to_json(const ModelConfig& config);
+SettingsForm model_settings_form(const ModelConfig& config);
 
 // Builds the model for the data set's shape. Throws ConfigError when the model does not fit the data
 // (a sparse_mlp on dense features, say).

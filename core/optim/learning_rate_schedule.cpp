@@ -16,17 +16,17 @@ namespace {
 
 // The factor the schedule applies after warm-up, at `epoch`.
 double decay_factor(const OptimizerConfig& config, double epoch) {
-    if (config.schedule == "step") {
+    if (config.schedule == LearningRateScheduleKind::step) {
         double factor = 1.0;
         for (double milestone : config.step_epochs) {
             if (epoch >= milestone) factor *= config.step_factor;
         }
         return factor;
     }
-    if (config.schedule == "cosine" || config.schedule == "polynomial") {
+    if (config.schedule == LearningRateScheduleKind::cosine || config.schedule == LearningRateScheduleKind::polynomial) {
         const double span = config.decay_epochs - config.warmup_epochs;
         const double progress = span > 0 ? std::clamp((epoch - config.warmup_epochs) / span, 0.0, 1.0) : 1.0;
-        const double shape = config.schedule == "cosine" ? 0.5 * (1.0 + std::cos(std::numbers::pi * progress))
+        const double shape = config.schedule == LearningRateScheduleKind::cosine ? 0.5 * (1.0 + std::cos(std::numbers::pi * progress))
                                                           : std::pow(1.0 - progress, config.power);
         return config.final_lr_fraction + (1.0 - config.final_lr_fraction) * shape;
     }

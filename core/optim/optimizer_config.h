@@ -2,8 +2,9 @@
 // The `optimizer` section of a run config, the factory for optimizers, and the learning-rate schedule.
 //
 // kinds: sgd (momentum, nesterov, L2 weight_decay), adam (L2 weight_decay), adamw (decoupled), lars,
-// lamb. Keys that only some kinds read are rejected for the others, so that a config never carries a
-// setting that silently does nothing.
+// lamb (optimizer_registry.h, with each kind's defaults). One field table declares every key; keys that
+// only some kinds read are rejected for the others, so that a config never carries a setting that
+// silently does nothing.
 //
 // state_at_merge says what a model-averaging method does with the optimizer state (the arenas of
 // Optimizer::state_arenas) when replicas merge: "keep" (each replica keeps its own, the default),
@@ -17,12 +18,16 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/optim/optimizer.h"
+#include "core/optim/optimizer_kinds.h"
 
 namespace tb {
 
+// Every field's default is the SGD one; each kind starts from its own (optimizer_registry.h), the
+// values its paper gives.
 struct OptimizerConfig {
-    std::string kind = "sgd";
+    OptimizerKind kind = OptimizerKind::sgd;
     double lr = 0.1;
     double momentum = 0.0;  // sgd, lars
     bool nesterov = false;  // sgd, lars
@@ -33,7 +38,7 @@ struct OptimizerConfig {
     // ---- Adam, AdamW, LAMB -----------------------------------------------------------------------
     double beta1 = 0.9;
     double beta2 = 0.999;
-    double epsilon = 0.0;  // 0: the kind's default, 1e-8 for Adam/AdamW and 1e-6 for LAMB (its authors')
+    double epsilon = 1e-8;
     bool bias_correction = true;
     // ---- LARS ------------------------------------------------------------------------------------
     double trust_coefficient = 0.001;  // eta
@@ -46,12 +51,12 @@ struct OptimizerConfig {
     bool exclude_vectors = true;
     std::vector<std::string> weight_decay_exclude;      // regular expressions searched in segment names
     std::vector<std::string> layer_adaptation_exclude;  // (LARS, LAMB)
-    std::string state_at_merge = "keep";                // keep | reset | average
+    StateAtMerge state_at_merge = StateAtMerge::keep;
     // Steps between the trust-ratio traces of layer-wise optimizers (0: none).
     std::int64_t stats_every_steps = 10;
 
     // ---- learning-rate schedule (see scheduled_learning_rate) --------------------------------------
-    std::string schedule = "constant";   // constant | step | cosine | polynomial
+    LearningRateScheduleKind schedule = LearningRateScheduleKind::constant;
     double warmup_start_fraction = 0.1;  // the warm-up starts at this fraction of lr
     std::vector<double> step_epochs;     // step: the epochs at which the rate is multiplied by step_factor
     double step_factor = 0.1;
@@ -63,14 +68,19 @@ struct OptimizerConfig {
     std::int64_t lr_reference_batch = 0;
 };
 
+// Reads the kind, starts from that kind's defaults and reads the keys it takes; a key that the kind
+// (or the schedule) does not read is an error naming it.
 OptimizerConfig parse_optimizer_config(ConfigReader reader);
 nlohmann::json to_json(const OptimizerConfig& config);
+// The fields that apply to `config`'s kind and schedule, with that kind's defaults: the editor's form.
+SettingsForm optimizer_settings_form(const OptimizerConfig& config);
 
 std::unique_ptr<Optimizer> create_optimizer(const OptimizerConfig& config, Backend& backend, const ArenaLayout& layout);
 
 // The learning rate at `epoch` (fractional) of training: lr, ramped linearly from warmup_start_fraction
 // during warm-up, then decayed by the schedule. Throws std::logic_error when lr_reference_batch is set,
-// since that needs the batch size: use the overload below.
+// since that needs the batch size: use the overload below. (A method that cannot give one refuses
+// lr_reference_batch at parse time.)
 double scheduled_learning_rate(const OptimizerConfig& config, double epoch);
 // The same for a batch of batch_size samples, with linear scaling when lr_reference_batch is set.
 double scheduled_learning_rate(const OptimizerConfig& config, double epoch, std::int64_t batch_size);

@@ -6,14 +6,11 @@
 namespace tb {
 
 void merge_optimizer_states(std::span<Optimizer* const> optimizers, std::span<const double> weights,
-                            const std::string& state_at_merge) {
-    if (state_at_merge == "keep") return;
-    if (state_at_merge == "reset") {
+                            StateAtMerge state_at_merge) {
+    if (state_at_merge == StateAtMerge::keep) return;
+    if (state_at_merge == StateAtMerge::reset) {
         for (Optimizer* optimizer : optimizers) optimizer->reset_state();
         return;
-    }
-    if (state_at_merge != "average") {
-        throw std::invalid_argument("optimizer.state_at_merge '" + state_at_merge + "' is not keep, reset or average");
     }
     if (weights.size() != optimizers.size()) {
         throw std::invalid_argument("merge_optimizer_states: " + std::to_string(weights.size()) + " weights for " +

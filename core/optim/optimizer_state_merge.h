@@ -11,12 +11,13 @@
 #include <string>
 
 #include "core/optim/optimizer.h"
+#include "core/optim/optimizer_kinds.h"
 
 namespace tb {
 
 // optimizers[i] belongs to the replica merged with weights[i]. All optimizers must be of one kind and
 // one layout (one run's). Throws std::invalid_argument on an unknown policy or mismatched state.
 void merge_optimizer_states(std::span<Optimizer* const> optimizers, std::span<const double> weights,
-                            const std::string& state_at_merge);
+                            StateAtMerge state_at_merge);
 
 }  // namespace tb

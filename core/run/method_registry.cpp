@@ -1,5 +1,7 @@
 #include "core/run/method_registry.h"
 
+#include <stdexcept>
+
 #include "core/errors.h"
 #include "core/methods/data_parallel/adaptive_sgd.h"
 #include "core/methods/data_parallel/crossbow_sma.h"
@@ -13,45 +15,68 @@
 
 namespace tb {
 
-const std::vector<MethodEntry>& method_registry() {
-    static const std::vector<MethodEntry> entries = {
+namespace {
+
+std::vector<MethodEntry>& registered_methods() {
+    static std::vector<MethodEntry> entries = {
         {"single_device", "plain mini-batch SGD on the fleet's first device", WorkerData::shared_training_set,
-         &SingleDevice::normalize,
+         &SingleDevice::normalize, &SingleDevice::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<SingleDevice>(parameters); }, {}},
         {"adaptive_sgd",
          "Adaptive SGD: dynamic scheduling, batch size scaling and normalized model merging for heterogeneous fleets",
-         WorkerData::shared_training_set, &AdaptiveSgd::normalize,
+         WorkerData::shared_training_set, &AdaptiveSgd::normalize, &AdaptiveSgd::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<AdaptiveSgd>(parameters); },
          &AdaptiveSgd::check_with_other_sections},
         {"sync_sgd", "synchronous data parallelism: equal shards of each global batch, gradients all-reduced every step",
-         WorkerData::shared_training_set, &SyncSgd::normalize,
+         WorkerData::shared_training_set, &SyncSgd::normalize, &SyncSgd::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<SyncSgd>(parameters); },
          &SyncSgd::check_with_other_sections},
         {"model_averaging", "local SGD with equal static batches, replicas averaged every mega-batch",
-         WorkerData::shared_training_set, &ModelAveraging::normalize,
+         WorkerData::shared_training_set, &ModelAveraging::normalize, &ModelAveraging::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<ModelAveraging>(parameters); }, {}},
         {"crossbow_sma", "CROSSBOW synchronous model averaging: learners corrected towards a central average model",
-         WorkerData::shared_training_set, &CrossbowSma::normalize,
+         WorkerData::shared_training_set, &CrossbowSma::normalize, &CrossbowSma::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<CrossbowSma>(parameters); }, {}},
         {"easgd", "elastic averaging SGD: workers and a center variable pull towards each other every tau steps",
-         WorkerData::shared_training_set, &Easgd::normalize,
+         WorkerData::shared_training_set, &Easgd::normalize, &Easgd::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<Easgd>(parameters); }, {}},
         {"dsgd", "decentralized SGD: a local SGD step on each worker's own data, then gossip with its neighbours",
-         WorkerData::own_partition, &Dsgd::normalize,
-         [](const nlohmann::json& parameters) { return std::make_unique<Dsgd>(parameters, false); }, {}},
+         WorkerData::own_partition, &Dsgd::normalize, &Dsgd::settings_form,
+         [](const nlohmann::json& parameters) { return std::make_unique<Dsgd>(parameters, false); },
+         [](const RunConfig& config) { Dsgd::check_with_other_sections(config, false); }},
         {"dsgdm", "decentralized SGD with local heavy-ball or Nesterov momentum (DSGDm-N), then gossip",
-         WorkerData::own_partition, &Dsgd::normalize,
-         [](const nlohmann::json& parameters) { return std::make_unique<Dsgd>(parameters, true); }, {}},
+         WorkerData::own_partition, &Dsgd::normalize, &Dsgd::settings_form,
+         [](const nlohmann::json& parameters) { return std::make_unique<Dsgd>(parameters, true); },
+         [](const RunConfig& config) { Dsgd::check_with_other_sections(config, true); }},
         {"qg_dsgdm", "decentralized SGD with quasi-global momentum (QG-DSGDm-N): the momentum tracks the model's "
                      "displacement over whole gossip rounds",
-         WorkerData::own_partition, &QgDsgdm::normalize,
-         [](const nlohmann::json& parameters) { return std::make_unique<QgDsgdm>(parameters); }, {}},
+         WorkerData::own_partition, &QgDsgdm::normalize, &QgDsgdm::settings_form,
+         [](const nlohmann::json& parameters) { return std::make_unique<QgDsgdm>(parameters); },
+         &QgDsgdm::check_with_other_sections},
         {"gradient_tracking", "decentralized SGD with gradient tracking: each worker gossips a tracker of the average "
                               "gradient alongside its model",
-         WorkerData::own_partition, &GradientTracking::normalize,
-         [](const nlohmann::json& parameters) { return std::make_unique<GradientTracking>(parameters); }, {}},
+         WorkerData::own_partition, &GradientTracking::normalize, &GradientTracking::settings_form,
+         [](const nlohmann::json& parameters) { return std::make_unique<GradientTracking>(parameters); },
+         &GradientTracking::check_with_other_sections},
     };
     return entries;
+}
+
+}  // namespace
+
+const std::vector<MethodEntry>& method_registry() { return registered_methods(); }
+
+void register_method(MethodEntry entry) {
+    for (const MethodEntry& known : registered_methods()) {
+        if (known.kind == entry.kind) throw std::invalid_argument("method kind '" + entry.kind + "' is already registered");
+    }
+    registered_methods().push_back(std::move(entry));
+}
+
+std::vector<KindDescription> method_kind_descriptions() {
+    std::vector<KindDescription> kinds;
+    for (const MethodEntry& entry : registered_methods()) kinds.push_back({entry.kind, entry.description});
+    return kinds;
 }
 
 const MethodEntry& find_method(const std::string& kind) {

@@ -1,61 +1,12 @@
 #include "core/run/run_config_parser.h"
 
 #include "core/errors.h"
-#include "core/metrics/evaluator.h"
+#include "core/data/dataset_registry.h"
+#include "core/model/model_registry.h"
+#include "core/session/run_config_sections.h"
 #include "core/run/method_registry.h"
 
 namespace tb {
-
-namespace {
-
-StopConfig parse_stop(ConfigReader reader) {
-    StopConfig stop;
-    stop.max_time_s = reader.get_number("max_time_s", stop.max_time_s);
-    reader.require_positive("max_time_s", stop.max_time_s);
-    stop.max_epochs = reader.get_number("max_epochs", stop.max_epochs);
-    reader.require_positive("max_epochs", stop.max_epochs);
-    if (reader.has("target")) {
-        ConfigReader target = reader.object("target");
-        TargetConfig parsed;
-        parsed.metric = target.require_string("metric");
-        if (!evaluator_offers_metric(parsed.metric)) {
-            target.fail("metric", "'" + parsed.metric + "' is not a metric (" + evaluator_offered_metric_names() + ")");
-        }
-        parsed.value = target.get_number("value", 0);
-        if (!target.has("value")) target.fail("value", "is required (a number)");
-        target.finish();
-        stop.target = parsed;
-    }
-    stop.stop_at_target = reader.get_bool("stop_at_target", stop.stop_at_target);
-    reader.finish();
-    return stop;
-}
-
-EvalConfig parse_eval(ConfigReader reader, bool multi_label) {
-    EvalConfig eval;
-    eval.every_s = reader.get_number("every_s", eval.every_s);
-    reader.require_positive("every_s", eval.every_s);
-    eval.every_epochs = reader.get_number("every_epochs", eval.every_epochs);
-    reader.require_non_negative("every_epochs", eval.every_epochs);
-    const std::vector<std::string> defaults =
-        multi_label ? std::vector<std::string>{"p@1", "p@3", "p@5", "loss"} : std::vector<std::string>{"accuracy", "loss"};
-    eval.metrics = reader.get_string_list("metrics", defaults);
-    for (std::size_t i = 0; i < eval.metrics.size(); ++i) {
-        if (!evaluator_offers_metric(eval.metrics[i])) {
-            reader.fail("metrics[" + std::to_string(i) + "]",
-                        "'" + eval.metrics[i] + "' is not a metric (" + evaluator_offered_metric_names() + ")");
-        }
-    }
-    if (eval.metrics.empty()) reader.fail("metrics", "must name at least one metric");
-    eval.batch_size = reader.get_integer("batch_size", eval.batch_size);
-    reader.require_positive("batch_size", static_cast<double>(eval.batch_size));
-    eval.max_samples = reader.get_integer("max_samples", eval.max_samples);
-    reader.require_non_negative("max_samples", static_cast<double>(eval.max_samples));
-    reader.finish();
-    return eval;
-}
-
-}  // namespace
 
 RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem::path& config_folder) {
     ConfigReader root(document, "");
@@ -68,8 +19,15 @@ RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem
         config.method.parameters = normalize_method_parameters(config.method.kind, method);
     }
     config.dataset = parse_dataset_config(root.object("dataset"));
-    if (config.dataset.partition.kind != "iid" &&
-        find_method(config.method.kind).worker_data != WorkerData::own_partition) {
+    const MethodEntry& method = find_method(config.method.kind);
+    const DatasetEntry& dataset = find_dataset(config.dataset.kind);
+    if (dataset.shape != method.reads) {
+        throw ConfigError("dataset.kind '" + dataset_kind_names().name(dataset.kind) + "' loads " +
+                          data_shape_names().name(dataset.shape) + " data, but method.kind '" + method.kind +
+                          "' trains on " + data_shape_names().name(method.reads) +
+                          " data; choose a data set of that shape or another method");
+    }
+    if (config.dataset.partition.kind != "iid" && method.worker_data != WorkerData::own_partition) {
         // A non-IID split that the method would silently ignore is a config mistake, not a preference.
         throw ConfigError("dataset.partition.kind '" + config.dataset.partition.kind + "' splits the data across the "
                           "workers, but method " + config.method.kind + " trains every worker on the whole training "
@@ -77,10 +35,17 @@ RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem
                           "dataset.partition");
     }
     config.model = parse_model_config(root.object("model"));
+    if (const ModelEntry& model = find_model(config.model.kind); model.input != dataset.features) {
+        const auto layout_name = [](FeatureLayout layout) { return layout == FeatureLayout::sparse ? "sparse" : "dense"; };
+        throw ConfigError("model.kind " + model_kind_names().name(model.kind) + " needs " + layout_name(model.input) +
+                          " input features, but dataset.kind " + dataset_kind_names().name(dataset.kind) + " loads " +
+                          layout_name(dataset.features) + " features: use " +
+                          (dataset.features == FeatureLayout::sparse ? "sparse_mlp" : "dense_mlp"));
+    }
     config.optimizer = parse_optimizer_config(root.object("optimizer"));
     config.fleet = parse_fleet_config(root.object("fleet"));
-    config.stop = parse_stop(root.object("stop"));
-    config.eval = parse_eval(root.object("eval"), dataset_is_multi_label(config.dataset));
+    config.stop = parse_stop_config(root.object("stop"));
+    config.eval = parse_eval_config(root.object("eval"), dataset_is_multi_label(config.dataset));
     const std::int64_t seed = root.get_integer("seed", static_cast<std::int64_t>(config.seed));
     root.require_non_negative("seed", static_cast<double>(seed));
     config.seed = static_cast<std::uint64_t>(seed);
@@ -89,9 +54,7 @@ RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem
         throw ConfigError("stop.target.metric '" + config.stop.target->metric +
                           "' is not among eval.metrics: add it there so it is measured");
     }
-    if (const MethodEntry& entry = find_method(config.method.kind); entry.check_with_other_sections) {
-        entry.check_with_other_sections(config);
-    }
+    if (method.check_with_other_sections) method.check_with_other_sections(config);
     root.finish();
     return config;
 }

@@ -89,7 +89,7 @@ class DecentralizedTest : public QObject {
 
 private slots:
     void every_method_learns_and_reports_workers_and_consensus() {
-        const double baseline = frequency_baseline_p_at_1(decentralized_config({{"kind", "dsgd"}}));
+        const double baseline = frequency_baseline_p_at_1(decentralized_config({{"kind", "dsgdm"}}));
         for (const char* kind : {"dsgd", "dsgdm", "qg_dsgdm", "gradient_tracking"}) {
             json document = decentralized_config({{"kind", kind}, {"batch_size", 16}});
             if (std::string(kind) == "dsgd" || std::string(kind) == "gradient_tracking") {
@@ -285,13 +285,18 @@ private slots:
         document["dataset"]["partition"] = {{"kind", "dirichlet"}, {"alfa", 1}};
         QVERIFY2(parse_error(document).find("dataset.partition.alfa") != std::string::npos, parse_error(document).c_str());
 
+        // An optimizer the method's own step overrides is a parse error naming both sections.
+        document = decentralized_config({{"kind", "dsgd"}});
+        QVERIFY2(parse_error(document).find("optimizer.momentum") != std::string::npos, parse_error(document).c_str());
+        document = decentralized_config({{"kind", "gradient_tracking"}});
+        QVERIFY2(parse_error(document).find("optimizer.momentum") != std::string::npos, parse_error(document).c_str());
+        document = decentralized_config({{"kind", "qg_dsgdm"}});
+        document["optimizer"] = {{"kind", "adam"}};
+        QVERIFY2(parse_error(document).find("optimizer.kind 'adam'") != std::string::npos, parse_error(document).c_str());
+
         // Mistakes only the fleet reveals end the run with the key in the error.
         document = decentralized_config({{"kind", "dsgdm"}, {"topology", {{"kind", "torus"}, {"rows", 4}}}});
         QVERIFY2(run_error(document).find("method.topology.rows") != std::string::npos, run_error(document).c_str());
-        document = decentralized_config({{"kind", "dsgd"}});
-        QVERIFY2(run_error(document).find("optimizer.momentum") != std::string::npos, run_error(document).c_str());
-        document = decentralized_config({{"kind", "gradient_tracking"}});
-        QVERIFY2(run_error(document).find("optimizer.momentum") != std::string::npos, run_error(document).c_str());
         QTemporaryDir folder;
         const std::string triangle = folder.path().toStdString() + "/triangle.csv";
         std::ofstream(triangle) << "0,1\n1,2\n2,0\n";

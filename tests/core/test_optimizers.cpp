@@ -17,6 +17,7 @@
 #include "core/optim/lamb_optimizer.h"
 #include "core/studies/large_batch_study.h"
 #include "core/optim/optimizer_config.h"
+#include "core/optim/optimizer_registry.h"
 #include "core/optim/optimizer_state_merge.h"
 #include "core/optim/segment_treatment.h"
 #include "core/optim/trust_ratio.h"
@@ -126,7 +127,7 @@ Case make_case(const std::string& name) {
     Case c;
     c.config.weight_decay = 0.01;
     c.kind = name == "nesterov" ? "sgd" : name;
-    c.config.kind = c.kind;
+    c.config.kind = optimizer_kind_names().value(c.kind);
     if (c.kind == "sgd") {
         c.learning_rate = 0.02f;
         c.config.momentum = 0.9;
@@ -380,7 +381,7 @@ private slots:
         std::vector<float> gradient(static_cast<std::size_t>(layout.total_size()), 0.25f);
         gradients.dense().upload(gradient);
         OptimizerConfig config;
-        config.kind = "adam";
+        config.kind = OptimizerKind::adam;
         std::unique_ptr<Optimizer> used = create_optimizer(config, backend, layout);
         std::unique_ptr<Optimizer> fresh = create_optimizer(config, backend, layout);
         ParameterArena a(backend, layout, "a");
@@ -404,7 +405,7 @@ private slots:
         CpuBackend backend(1);
         const ArenaLayout layout = two_layer_layout(false);
         OptimizerConfig config;
-        config.kind = "lars";
+        config.kind = OptimizerKind::lars;
         config.momentum = 0.9;
         std::vector<std::unique_ptr<Optimizer>> optimizers;
         for (float fill : {1.0f, 3.0f}) {
@@ -415,15 +416,14 @@ private slots:
         std::vector<Optimizer*> pointers{optimizers[0].get(), optimizers[1].get()};
         const std::vector<double> weights{0.25, 0.75};
         const auto velocity_of = [&](std::size_t i) { return optimizers[i]->state_arenas().at(0).arena->download(); };
-        merge_optimizer_states(pointers, weights, "keep");
+        merge_optimizer_states(pointers, weights, StateAtMerge::keep);
         QCOMPARE(velocity_of(0).front(), 1.0f);
-        merge_optimizer_states(pointers, weights, "average");
+        merge_optimizer_states(pointers, weights, StateAtMerge::average);
         for (std::size_t i = 0; i < 2; ++i) {
             for (float v : velocity_of(i)) QCOMPARE(v, 2.5f);
         }
-        merge_optimizer_states(pointers, weights, "reset");
+        merge_optimizer_states(pointers, weights, StateAtMerge::reset);
         for (float v : velocity_of(1)) QCOMPARE(v, 0.0f);
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, merge_optimizer_states(pointers, weights, "sum"));
     }
 
     // Model averaging on a deterministic simulated fleet: keeping, resetting and averaging the momentum at
@@ -485,22 +485,22 @@ private slots:
         QCOMPARE(scheduled_learning_rate(config, 0.0), 0.1);
         QVERIFY(std::fabs(scheduled_learning_rate(config, 1.0) - 0.55) < 1e-12);
         QCOMPARE(scheduled_learning_rate(config, 2.0), 1.0);
-        config.schedule = "step";
+        config.schedule = LearningRateScheduleKind::step;
         config.step_epochs = {5, 8};
         QCOMPARE(scheduled_learning_rate(config, 4.9), 1.0);
         QVERIFY(std::fabs(scheduled_learning_rate(config, 5.0) - 0.1) < 1e-12);
         QVERIFY(std::fabs(scheduled_learning_rate(config, 9.0) - 0.01) < 1e-12);
-        config.schedule = "cosine";
+        config.schedule = LearningRateScheduleKind::cosine;
         config.decay_epochs = 12;
         config.final_lr_fraction = 0.0;
         QVERIFY(std::fabs(scheduled_learning_rate(config, 7.0) - 0.5) < 1e-12);  // halfway from 2 to 12
         QVERIFY(std::fabs(scheduled_learning_rate(config, 12.0)) < 1e-12);
-        config.schedule = "polynomial";
+        config.schedule = LearningRateScheduleKind::polynomial;
         config.power = 2.0;
         config.final_lr_fraction = 0.1;
         QVERIFY(std::fabs(scheduled_learning_rate(config, 7.0) - (0.1 + 0.9 * 0.25)) < 1e-12);
         QVERIFY(std::fabs(scheduled_learning_rate(config, 20.0) - 0.1) < 1e-12);
-        config.schedule = "constant";
+        config.schedule = LearningRateScheduleKind::constant;
         config.lr_reference_batch = 256;
         QCOMPARE(scheduled_learning_rate(config, 3.0, 1024), 4.0);
         QVERIFY_THROWS_EXCEPTION(std::logic_error, scheduled_learning_rate(config, 3.0));
@@ -525,6 +525,49 @@ private slots:
         QCOMPARE(lamb.epsilon, 1e-6);
         const OptimizerConfig round_trip = parse_optimizer_config(ConfigReader(to_json(lamb), "optimizer"));
         QCOMPARE(to_json(round_trip), to_json(lamb));
+    }
+
+    // Each kind starts from its paper's values, not SGD's rate of 0.1 (LAMB at 0.1 trains Fashion-MNIST at
+    // batch 8,192 to chance), and the form shows those defaults.
+    void every_kind_starts_from_its_own_defaults() {
+        const auto parsed = [](const char* kind) {
+            return parse_optimizer_config(ConfigReader({{"kind", kind}}, "optimizer"));
+        };
+        QCOMPARE(parsed("sgd").lr, 0.1);
+        QCOMPARE(parsed("adam").lr, 1e-3);
+        QCOMPARE(parsed("adam").epsilon, 1e-8);
+        QCOMPARE(parsed("adamw").weight_decay, 0.01);
+        QCOMPARE(parsed("lars").momentum, 0.9);
+        QCOMPARE(parsed("lars").trust_coefficient, 0.001);
+        QCOMPARE(parsed("lars").weight_decay, 5e-4);
+        QCOMPARE(parsed("lamb").lr, 1e-3);
+        QCOMPARE(parsed("lamb").weight_decay, 0.01);
+        for (const OptimizerEntry& entry : optimizer_registry()) {
+            const OptimizerConfig config = entry.defaults();
+            QCOMPARE(config.kind, entry.kind);
+            QVERIFY(!entry.defaults_source.empty());
+            // The form lists exactly the keys the kind writes, with the kind's own defaults.
+            const SettingsForm form = optimizer_settings_form(config);
+            const nlohmann::json document = to_json(config);
+            QCOMPARE(form.size() + 1, document.size());  // + "kind"
+            for (const SettingDescription& field : form) {
+                QVERIFY2(document.contains(field.key), field.key.c_str());
+                QCOMPARE(field.default_value, document.at(field.key));
+                QVERIFY2(!field.label.empty() && !field.help.empty(), field.key.c_str());
+            }
+        }
+        // LAMB's form offers its own knobs and not SGD's.
+        SettingsForm lamb = optimizer_settings_form(parsed("lamb"));
+        const auto has = [&](const std::string& key) {
+            return std::any_of(lamb.begin(), lamb.end(), [&](const SettingDescription& field) { return field.key == key; });
+        };
+        QVERIFY(has("weight_norm_max") && has("beta2") && has("layer_adaptation_exclude"));
+        QVERIFY(!has("momentum") && !has("trust_coefficient") && !has("step_epochs"));
+        // The schedule's keys follow the schedule.
+        OptimizerConfig stepped = parsed("sgd");
+        stepped.schedule = LearningRateScheduleKind::step;
+        lamb = optimizer_settings_form(stepped);
+        QVERIFY(has("step_epochs") && has("step_factor") && !has("decay_epochs"));
     }
 
     // A LAMB run on the synthetic sparse data: the sparse input layer and the output layer both report

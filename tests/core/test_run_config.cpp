@@ -57,7 +57,7 @@ private slots:
         const RunConfig config = parse_run_config(json::object());
         QCOMPARE(config.method.kind, std::string("single_device"));
         QCOMPARE(config.method.parameters.at("batch_size").get<int>(), 256);
-        QCOMPARE(config.dataset.kind, std::string("synthetic_xmlc"));
+        QCOMPARE(config.dataset.kind, DatasetKind::synthetic_xmlc);
         QCOMPARE(config.model.hidden, std::vector<std::int64_t>{128});
         QCOMPARE(config.fleet.devices.size(), std::size_t{1});
         QCOMPARE(config.fleet.devices[0].name, std::string("dev0"));

@@ -138,8 +138,6 @@ private slots:
         QTest::newRow("missing data file") << "dataset"
                                            << R"({"kind": "xmlc_text", "train": "/no/such/train.txt", "test": "/no/such/test.txt"})"
                                            << "failed" << "/no/such/train.txt";
-        QTest::newRow("model does not fit the data") << "model" << R"({"kind": "dense_mlp", "hidden": [8]})"
-                                                     << "failed" << "dense_mlp";
         QTest::newRow("divergence") << "optimizer" << R"({"kind": "sgd", "lr": 1e30})" << "diverged" << "NaN";
         // A device whose memory (memory_limit_gb, 100 kB here) cannot hold the replica: as a full GPU would.
         QTest::newRow("device out of memory")
@@ -179,6 +177,14 @@ private slots:
         QVERIFY(!window.launch());
         QVERIFY(!window.launcher().running());
         QVERIFY(window.error_banner().text().contains("optimizer.lr"));
+        // A model that cannot read the data set's features is refused before it runs, naming both sections.
+        config = short_experiment("invalid");
+        config["model"] = {{"kind", "dense_mlp"}, {"hidden", {8}}};
+        window.editor().load_document(config);
+        QVERIFY(!window.launch());
+        QVERIFY2(window.editor().validation_message().contains("model.kind dense_mlp") &&
+                     window.editor().validation_message().contains("dataset.kind"),
+                 qPrintable(window.editor().validation_message()));
     }
 
     void sixteen_device_run_streams_without_freezing_the_ui() {

@@ -1,5 +1,7 @@
 #include "core/methods/data_parallel/adaptive_sgd.h"
 
+#include "core/methods/method_settings.h"
+
 #include <algorithm>
 #include <deque>
 #include <numeric>
@@ -15,6 +17,57 @@
 
 namespace tb {
 
+namespace {
+
+using Settings = AdaptiveSgdSettings;
+
+const FieldTable<Settings>& adaptive_sgd_fields() {
+    static const FieldTable<Settings> table = [] {
+        FieldTable<Settings> t;
+        t.integer("mega_batch", &Settings::mega_batch, "Mega-batch", SettingRange::between(1, 1e12),
+                  "rows the fleet trains on between two merges");
+        t.integer("batch_min", &Settings::batch_min, "Smallest batch", SettingRange::between(1, 1 << 20),
+                  "the scheduler never shrinks a device's batch below this");
+        t.integer("batch_max", &Settings::batch_max, "Largest batch", SettingRange::between(1, 1 << 20),
+                  "the batch every device starts from after warm-up, and the rate's reference batch")
+            .check([](const Settings& s, const ConfigReader& reader) {
+                if (s.batch_max < s.batch_min) {
+                    reader.fail("batch_max", "must be at least batch_min (" + std::to_string(s.batch_min) + "), got " +
+                                                 std::to_string(s.batch_max));
+                }
+            });
+        t.integer("batch_step", &Settings::batch_step, "Batch step", SettingRange::between(1, 1 << 20),
+                  "rows added to or taken from a device's batch at each merge")
+            .check([](const Settings& s, const ConfigReader& reader) {
+                if (s.batch_step > s.batch_max) {
+                    reader.fail("batch_step", "must be at most batch_max (" + std::to_string(s.batch_max) + "), got " +
+                                                  std::to_string(s.batch_step));
+                }
+            });
+        t.integer("batch_after_warmup", &Settings::batch_after_warmup, "Batch after warm-up",
+                  SettingRange::between(1, 1 << 20), "every device's batch when warm-up ends (default: batch_max)")
+            .default_from([](Settings& s) { s.batch_after_warmup = s.batch_max; })
+            .check([](const Settings& s, const ConfigReader& reader) {
+                if (s.batch_after_warmup < s.batch_min || s.batch_after_warmup > s.batch_max) {
+                    reader.fail("batch_after_warmup", "must be between batch_min and batch_max (" +
+                                                          std::to_string(s.batch_min) + " and " +
+                                                          std::to_string(s.batch_max) + "), got " +
+                                                          std::to_string(s.batch_after_warmup));
+                }
+            });
+        t.number("warmup_epochs", &Settings::warmup_epochs, "Warm-up epochs", SettingRange::between(0, 1e6),
+                 "epochs of plain averaging before batch sizes adapt");
+        t.number("merge_momentum", &Settings::merge_momentum, "Merge momentum", SettingRange::between(0, 0.999),
+                 "momentum of the merged model across merges");
+        t.number("lr_decay", &Settings::lr_decay, "Rate decay", SettingRange::between(0, 1e6),
+                 "decay of each worker's rate with its update count (0: none)");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
 AdaptiveSgd::AdaptiveSgd(const nlohmann::json& parameters) {
     settings_.mega_batch = parameters.at("mega_batch").get<std::int64_t>();
     settings_.batch_min = parameters.at("batch_min").get<std::int64_t>();
@@ -26,34 +79,10 @@ AdaptiveSgd::AdaptiveSgd(const nlohmann::json& parameters) {
     settings_.lr_decay = parameters.at("lr_decay").get<double>();
 }
 
-nlohmann::json AdaptiveSgd::normalize(ConfigReader& reader) {
-    AdaptiveSgdSettings s;
-    s.mega_batch = reader.get_integer("mega_batch", s.mega_batch);
-    reader.require_range("mega_batch", static_cast<double>(s.mega_batch), 1, 1e12);
-    s.batch_min = reader.get_integer("batch_min", s.batch_min);
-    reader.require_range("batch_min", static_cast<double>(s.batch_min), 1, 1 << 20);
-    s.batch_max = reader.get_integer("batch_max", s.batch_max);
-    reader.require_range("batch_max", static_cast<double>(s.batch_max), static_cast<double>(s.batch_min), 1 << 20);
-    s.batch_step = reader.get_integer("batch_step", s.batch_step);
-    reader.require_range("batch_step", static_cast<double>(s.batch_step), 1, static_cast<double>(s.batch_max));
-    s.batch_after_warmup = reader.get_integer("batch_after_warmup", s.batch_max);
-    reader.require_range("batch_after_warmup", static_cast<double>(s.batch_after_warmup), static_cast<double>(s.batch_min),
-                         static_cast<double>(s.batch_max));
-    s.warmup_epochs = reader.get_number("warmup_epochs", s.warmup_epochs);
-    reader.require_range("warmup_epochs", s.warmup_epochs, 0, 1e6);
-    s.merge_momentum = reader.get_number("merge_momentum", s.merge_momentum);
-    reader.require_range("merge_momentum", s.merge_momentum, 0, 0.999);
-    s.lr_decay = reader.get_number("lr_decay", s.lr_decay);
-    reader.require_range("lr_decay", s.lr_decay, 0, 1e6);
-    reader.finish();
-    return {{"mega_batch", s.mega_batch},
-            {"batch_min", s.batch_min},
-            {"batch_max", s.batch_max},
-            {"batch_step", s.batch_step},
-            {"batch_after_warmup", s.batch_after_warmup},
-            {"warmup_epochs", s.warmup_epochs},
-            {"merge_momentum", s.merge_momentum},
-            {"lr_decay", s.lr_decay}};
+nlohmann::json AdaptiveSgd::normalize(ConfigReader& reader) { return normalize_settings(adaptive_sgd_fields(), reader); }
+
+SettingsForm AdaptiveSgd::settings_form(const nlohmann::json& parameters) {
+    return tb::settings_form(adaptive_sgd_fields(), parameters);
 }
 
 std::vector<std::int64_t> AdaptiveSgd::rescaled_batches(const std::vector<std::int64_t>& batches,

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/methods/sgd_method.h"
 
 namespace tb {
@@ -38,6 +39,7 @@ class AdaptiveSgd final : public SgdMethod {
 public:
     explicit AdaptiveSgd(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
+    static SettingsForm settings_form(const nlohmann::json& parameters);
 
     // optimizer.lr_reference_batch would scale the rate a second time: each worker's rate already follows
     // its own batch (lr * b_i / batch_max).

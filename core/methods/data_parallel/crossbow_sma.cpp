@@ -1,10 +1,39 @@
 #include "core/methods/data_parallel/crossbow_sma.h"
 
+#include "core/methods/method_settings.h"
+
 #include "core/fleet/batch_dispatch.h"
 #include "core/fleet/model_merge.h"
 #include "core/session/training_session.h"
 
 namespace tb {
+
+namespace {
+
+struct CrossbowSmaSettings {
+    std::int64_t batch_size = 64;
+    std::int64_t sync_every = 1;
+    double alpha = 0.0;
+    double momentum = 0.9;
+};
+
+const FieldTable<CrossbowSmaSettings>& crossbow_sma_fields() {
+    static const FieldTable<CrossbowSmaSettings> table = [] {
+        FieldTable<CrossbowSmaSettings> t;
+        t.integer("batch_size", &CrossbowSmaSettings::batch_size, "Batch size", SettingRange::between(1, 1 << 20),
+                  "rows per learner step");
+        t.integer("sync_every", &CrossbowSmaSettings::sync_every, "Sync every", SettingRange::between(1, 1e9),
+                  "learner steps between synchronisations (1 in the paper)");
+        t.number("alpha", &CrossbowSmaSettings::alpha, "Alpha", SettingRange::between(0, 1),
+                 "pull of each learner towards the central model (0: 1/n)");
+        t.number("momentum", &CrossbowSmaSettings::momentum, "Central momentum", SettingRange::between(0, 0.999),
+                 "momentum of the central average model");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
 
 CrossbowSma::CrossbowSma(const nlohmann::json& parameters)
     : batch_size_(parameters.at("batch_size").get<std::int64_t>()),
@@ -12,17 +41,10 @@ CrossbowSma::CrossbowSma(const nlohmann::json& parameters)
       alpha_(parameters.at("alpha").get<double>()),
       momentum_(parameters.at("momentum").get<double>()) {}
 
-nlohmann::json CrossbowSma::normalize(ConfigReader& reader) {
-    const std::int64_t batch_size = reader.get_integer("batch_size", 64);
-    reader.require_range("batch_size", static_cast<double>(batch_size), 1, 1 << 20);
-    const std::int64_t sync_every = reader.get_integer("sync_every", 1);
-    reader.require_range("sync_every", static_cast<double>(sync_every), 1, 1e9);
-    const double alpha = reader.get_number("alpha", 0.0);
-    reader.require_range("alpha", alpha, 0, 1);
-    const double momentum = reader.get_number("momentum", 0.9);
-    reader.require_range("momentum", momentum, 0, 0.999);
-    reader.finish();
-    return {{"batch_size", batch_size}, {"sync_every", sync_every}, {"alpha", alpha}, {"momentum", momentum}};
+nlohmann::json CrossbowSma::normalize(ConfigReader& reader) { return normalize_settings(crossbow_sma_fields(), reader); }
+
+SettingsForm CrossbowSma::settings_form(const nlohmann::json& parameters) {
+    return tb::settings_form(crossbow_sma_fields(), parameters);
 }
 
 void CrossbowSma::train(TrainingSession& session) {

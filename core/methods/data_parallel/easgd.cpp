@@ -1,25 +1,46 @@
 #include "core/methods/data_parallel/easgd.h"
 
+#include "core/methods/method_settings.h"
+
 #include "core/fleet/batch_dispatch.h"
 #include "core/fleet/model_merge.h"
 #include "core/session/training_session.h"
 
 namespace tb {
 
+namespace {
+
+struct EasgdSettings {
+    std::int64_t batch_size = 128;
+    std::int64_t tau = 10;
+    double beta = 0.9;
+};
+
+const FieldTable<EasgdSettings>& easgd_fields() {
+    static const FieldTable<EasgdSettings> table = [] {
+        FieldTable<EasgdSettings> t;
+        t.integer("batch_size", &EasgdSettings::batch_size, "Batch size", SettingRange::between(1, 1 << 20),
+                  "rows per worker step");
+        t.integer("tau", &EasgdSettings::tau, "Tau", SettingRange::between(1, 1e9),
+                  "worker steps between elastic updates");
+        t.number("beta", &EasgdSettings::beta, "Beta", SettingRange::between(0, 1),
+                 "moving rate of the elastic pull (alpha = beta / n)");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
 Easgd::Easgd(const nlohmann::json& parameters)
     : batch_size_(parameters.at("batch_size").get<std::int64_t>()),
       tau_(parameters.at("tau").get<std::int64_t>()),
       beta_(parameters.at("beta").get<double>()) {}
 
-nlohmann::json Easgd::normalize(ConfigReader& reader) {
-    const std::int64_t batch_size = reader.get_integer("batch_size", 128);
-    reader.require_range("batch_size", static_cast<double>(batch_size), 1, 1 << 20);
-    const std::int64_t tau = reader.get_integer("tau", 10);
-    reader.require_range("tau", static_cast<double>(tau), 1, 1e9);
-    const double beta = reader.get_number("beta", 0.9);
-    reader.require_range("beta", beta, 0, 1);
-    reader.finish();
-    return {{"batch_size", batch_size}, {"tau", tau}, {"beta", beta}};
+nlohmann::json Easgd::normalize(ConfigReader& reader) { return normalize_settings(easgd_fields(), reader); }
+
+SettingsForm Easgd::settings_form(const nlohmann::json& parameters) {
+    return tb::settings_form(easgd_fields(), parameters);
 }
 
 void Easgd::train(TrainingSession& session) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/methods/sgd_method.h"
 
 namespace tb {
@@ -16,6 +17,7 @@ class Easgd final : public SgdMethod {
 public:
     explicit Easgd(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
+    static SettingsForm settings_form(const nlohmann::json& parameters);
     void train(TrainingSession& session) override;
 
 private:

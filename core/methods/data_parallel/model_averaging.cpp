@@ -1,5 +1,7 @@
 #include "core/methods/data_parallel/model_averaging.h"
 
+#include "core/methods/method_settings.h"
+
 #include <algorithm>
 #include <optional>
 
@@ -10,17 +12,35 @@
 
 namespace tb {
 
+namespace {
+
+struct ModelAveragingSettings {
+    std::int64_t batch_size = 256;
+    std::int64_t mega_batch = 65536;
+};
+
+const FieldTable<ModelAveragingSettings>& model_averaging_fields() {
+    static const FieldTable<ModelAveragingSettings> table = [] {
+        FieldTable<ModelAveragingSettings> t;
+        t.integer("batch_size", &ModelAveragingSettings::batch_size, "Batch size", SettingRange::between(1, 1 << 20),
+                  "rows per local step on every device");
+        t.integer("mega_batch", &ModelAveragingSettings::mega_batch, "Mega-batch", SettingRange::between(1, 1e12),
+                  "rows the fleet trains on between two averages");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
 ModelAveraging::ModelAveraging(const nlohmann::json& parameters)
     : batch_size_(parameters.at("batch_size").get<std::int64_t>()),
       mega_batch_(parameters.at("mega_batch").get<std::int64_t>()) {}
 
-nlohmann::json ModelAveraging::normalize(ConfigReader& reader) {
-    const std::int64_t batch_size = reader.get_integer("batch_size", 256);
-    reader.require_range("batch_size", static_cast<double>(batch_size), 1, 1 << 20);
-    const std::int64_t mega_batch = reader.get_integer("mega_batch", 65536);
-    reader.require_range("mega_batch", static_cast<double>(mega_batch), 1, 1e12);
-    reader.finish();
-    return {{"batch_size", batch_size}, {"mega_batch", mega_batch}};
+nlohmann::json ModelAveraging::normalize(ConfigReader& reader) { return normalize_settings(model_averaging_fields(), reader); }
+
+SettingsForm ModelAveraging::settings_form(const nlohmann::json& parameters) {
+    return tb::settings_form(model_averaging_fields(), parameters);
 }
 
 void ModelAveraging::train(TrainingSession& session) {

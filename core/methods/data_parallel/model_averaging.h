@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/methods/sgd_method.h"
 
 namespace tb {
@@ -14,6 +15,7 @@ class ModelAveraging final : public SgdMethod {
 public:
     explicit ModelAveraging(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
+    static SettingsForm settings_form(const nlohmann::json& parameters);
     void train(TrainingSession& session) override;
 
 private:

@@ -1,19 +1,38 @@
 #include "core/methods/data_parallel/single_device.h"
 
+#include "core/methods/method_settings.h"
+
 #include "core/data/shuffled_batcher.h"
 #include "core/fleet/executor.h"
 #include "core/session/training_session.h"
 
 namespace tb {
 
+namespace {
+
+struct SingleDeviceSettings {
+    std::int64_t batch_size = 256;
+};
+
+const FieldTable<SingleDeviceSettings>& single_device_fields() {
+    static const FieldTable<SingleDeviceSettings> table = [] {
+        FieldTable<SingleDeviceSettings> t;
+        t.integer("batch_size", &SingleDeviceSettings::batch_size, "Batch size", SettingRange::between(1, 1 << 20),
+                  "rows per step");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
 SingleDevice::SingleDevice(const nlohmann::json& parameters)
     : batch_size_(parameters.at("batch_size").get<std::int64_t>()) {}
 
-nlohmann::json SingleDevice::normalize(ConfigReader& reader) {
-    const std::int64_t batch_size = reader.get_integer("batch_size", 256);
-    reader.require_range("batch_size", static_cast<double>(batch_size), 1, 1 << 20);
-    reader.finish();
-    return {{"batch_size", batch_size}};
+nlohmann::json SingleDevice::normalize(ConfigReader& reader) { return normalize_settings(single_device_fields(), reader); }
+
+SettingsForm SingleDevice::settings_form(const nlohmann::json& parameters) {
+    return tb::settings_form(single_device_fields(), parameters);
 }
 
 void SingleDevice::train(TrainingSession& session) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/methods/sgd_method.h"
 
 namespace tb {
@@ -13,6 +14,7 @@ class SingleDevice final : public SgdMethod {
 public:
     explicit SingleDevice(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
+    static SettingsForm settings_form(const nlohmann::json& parameters);
 
     void train(TrainingSession& session) override;
 

@@ -1,5 +1,7 @@
 #include "core/methods/data_parallel/sync_sgd.h"
 
+#include "core/methods/method_settings.h"
+
 #include <algorithm>
 
 #include "core/data/shuffled_batcher.h"
@@ -11,13 +13,30 @@
 
 namespace tb {
 
+namespace {
+
+struct SyncSgdSettings {
+    std::int64_t batch_size = 1024;
+};
+
+const FieldTable<SyncSgdSettings>& sync_sgd_fields() {
+    static const FieldTable<SyncSgdSettings> table = [] {
+        FieldTable<SyncSgdSettings> t;
+        t.integer("batch_size", &SyncSgdSettings::batch_size, "Global batch", SettingRange::between(1, 1 << 24),
+                  "rows per step over the whole fleet, split in equal shards");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
 SyncSgd::SyncSgd(const nlohmann::json& parameters) : batch_size_(parameters.at("batch_size").get<std::int64_t>()) {}
 
-nlohmann::json SyncSgd::normalize(ConfigReader& reader) {
-    const std::int64_t batch_size = reader.get_integer("batch_size", 1024);
-    reader.require_range("batch_size", static_cast<double>(batch_size), 1, 1 << 24);
-    reader.finish();
-    return {{"batch_size", batch_size}};
+nlohmann::json SyncSgd::normalize(ConfigReader& reader) { return normalize_settings(sync_sgd_fields(), reader); }
+
+SettingsForm SyncSgd::settings_form(const nlohmann::json& parameters) {
+    return tb::settings_form(sync_sgd_fields(), parameters);
 }
 
 void SyncSgd::check_with_other_sections(const RunConfig& config) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/methods/sgd_method.h"
 
 namespace tb {
@@ -14,6 +15,7 @@ class SyncSgd final : public SgdMethod {
 public:
     explicit SyncSgd(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
+    static SettingsForm settings_form(const nlohmann::json& parameters);
     // Each device gets an equal shard of the global batch, so the batch must give every device a row.
     static void check_with_other_sections(const RunConfig& config);
 

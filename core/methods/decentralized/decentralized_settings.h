@@ -5,12 +5,15 @@
 //   topology          who gossips with whom, and the mixing weights (core/topology/topology_config.h)
 //   evaluate_workers  also evaluate every worker's own model at each evaluation (worker<i>.<metric>,
 //                     worker_mean.<metric>), next to the averaged model and the consensus distance
+// A method with knobs of its own derives its settings from DecentralizedSettings and declares the
+// shared fields first with declare_decentralized_fields.
 
 #include <cstdint>
 
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/field_table.h"
 #include "core/topology/topology_config.h"
 
 namespace tb {
@@ -21,9 +24,24 @@ struct DecentralizedSettings {
     bool evaluate_workers = true;
 };
 
-// Reads the shared knobs from a method's reader; the caller reads its own and calls reader.finish().
-DecentralizedSettings read_decentralized_settings(ConfigReader& reader);
-nlohmann::json to_json(const DecentralizedSettings& settings);
+template <typename Settings>
+void declare_decentralized_fields(FieldTable<Settings>& table) {
+    table.integer("batch_size", &Settings::batch_size, "Batch size", SettingRange::between(1, 1 << 20),
+                  "rows per worker per round, from the worker's own part of the data");
+    table.json_object(
+        "topology",
+        [](ConfigReader& section, Settings& settings) {
+            settings.topology = parse_topology_config(section.object("topology"));
+        },
+        [](const Settings& settings) { return to_json(settings.topology); }, "Topology",
+        "who gossips with whom and the mixing weights: ring, torus, complete, star, expander or edge_list");
+    table.flag("evaluate_workers", &Settings::evaluate_workers, "Evaluate workers",
+               "also evaluate every worker's own model at each evaluation");
+}
+
+const FieldTable<DecentralizedSettings>& decentralized_fields();
+
+// The shared settings from parameters normalized by decentralized_fields (or a table that declares them).
 DecentralizedSettings decentralized_settings_from_json(const nlohmann::json& parameters);
 
 }  // namespace tb

@@ -13,8 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/methods/decentralized/decentralized_settings.h"
 #include "core/methods/sgd_method.h"
+#include "core/session/run_config.h"
 
 namespace tb {
 
@@ -23,6 +25,8 @@ public:
     // local_momentum: false for dsgd, true for dsgdm.
     Dsgd(const nlohmann::json& parameters, bool local_momentum);
     static nlohmann::json normalize(ConfigReader& reader);
+    static SettingsForm settings_form(const nlohmann::json& parameters);
+    static void check_with_other_sections(const RunConfig& config, bool local_momentum);
     void train(TrainingSession& session) override;
 
 private:

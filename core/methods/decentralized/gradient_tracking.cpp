@@ -1,5 +1,7 @@
 #include "core/methods/decentralized/gradient_tracking.h"
 
+#include "core/methods/method_settings.h"
+
 #include "core/errors.h"
 #include "core/methods/decentralized/decentralized_fleet.h"
 #include "core/fleet/dense_gradient.h"
@@ -11,19 +13,23 @@ namespace tb {
 GradientTracking::GradientTracking(const nlohmann::json& parameters)
     : settings_(decentralized_settings_from_json(parameters)) {}
 
-nlohmann::json GradientTracking::normalize(ConfigReader& reader) {
-    const DecentralizedSettings settings = read_decentralized_settings(reader);
-    reader.finish();
-    return to_json(settings);
+nlohmann::json GradientTracking::normalize(ConfigReader& reader) { return normalize_settings(decentralized_fields(), reader); }
+
+SettingsForm GradientTracking::settings_form(const nlohmann::json& parameters) {
+    return tb::settings_form(decentralized_fields(), parameters);
+}
+
+void GradientTracking::check_with_other_sections(const RunConfig& config) {
+    const OptimizerConfig& optimizer = config.optimizer;
+    if (optimizer.kind != OptimizerKind::sgd || optimizer.momentum != 0) {
+        throw ConfigError("method gradient_tracking steps along its tracked gradient itself: set optimizer.kind to sgd "
+                          "and optimizer.momentum to 0 (got " + optimizer_kind_names().name(optimizer.kind) +
+                          " with momentum " + std::to_string(optimizer.momentum) + ")");
+    }
 }
 
 void GradientTracking::train(TrainingSession& session) {
     const OptimizerConfig& optimizer = session.config().optimizer;
-    if (optimizer.kind != "sgd" || optimizer.momentum != 0) {
-        throw ConfigError("method gradient_tracking steps along its tracked gradient itself: set optimizer.kind to sgd "
-                          "and optimizer.momentum to 0 (got " + optimizer.kind + " with momentum " +
-                          std::to_string(optimizer.momentum) + ")");
-    }
     DecentralizedFleet fleet(session, settings_);
     const auto n = static_cast<std::size_t>(fleet.size());
     const ArenaLayout& layout = fleet.worker(0).replica->parameters().layout();

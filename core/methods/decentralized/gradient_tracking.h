@@ -12,8 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/methods/decentralized/decentralized_settings.h"
 #include "core/methods/sgd_method.h"
+#include "core/session/run_config.h"
 
 namespace tb {
 
@@ -21,6 +23,8 @@ class GradientTracking final : public SgdMethod {
 public:
     explicit GradientTracking(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
+    static SettingsForm settings_form(const nlohmann::json& parameters);
+    static void check_with_other_sections(const RunConfig& config);
     void train(TrainingSession& session) override;
 
 private:

@@ -1,5 +1,7 @@
 #include "core/methods/decentralized/qg_dsgdm.h"
 
+#include "core/methods/method_settings.h"
+
 #include <stdexcept>
 
 #include "core/errors.h"
@@ -7,6 +9,25 @@
 #include "core/session/training_session.h"
 
 namespace tb {
+
+namespace {
+
+struct QgDsgdmSettings : DecentralizedSettings {
+    double mu = 0.9;
+};
+
+const FieldTable<QgDsgdmSettings>& qg_dsgdm_fields() {
+    static const FieldTable<QgDsgdmSettings> table = [] {
+        FieldTable<QgDsgdmSettings> t;
+        declare_decentralized_fields(t);
+        t.number("mu", &QgDsgdmSettings::mu, "Quasi-global momentum", SettingRange::between(0, 0.999999),
+                 "decay of the buffer that tracks the model's displacement over gossip rounds");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
 
 namespace {
 
@@ -23,14 +44,10 @@ ParameterArena* velocity_of(Worker& worker) {
 QgDsgdm::QgDsgdm(const nlohmann::json& parameters)
     : settings_(decentralized_settings_from_json(parameters)), mu_(parameters.at("mu").get<double>()) {}
 
-nlohmann::json QgDsgdm::normalize(ConfigReader& reader) {
-    const DecentralizedSettings settings = read_decentralized_settings(reader);
-    const double mu = reader.get_number("mu", 0.9);
-    reader.require_range("mu", mu, 0, 0.999999);
-    reader.finish();
-    nlohmann::json parameters = to_json(settings);
-    parameters["mu"] = mu;
-    return parameters;
+nlohmann::json QgDsgdm::normalize(ConfigReader& reader) { return normalize_settings(qg_dsgdm_fields(), reader); }
+
+SettingsForm QgDsgdm::settings_form(const nlohmann::json& parameters) {
+    return tb::settings_form(qg_dsgdm_fields(), parameters);
 }
 
 void QgDsgdm::update_quasi_global_momentum(std::vector<float>& momentum, const std::vector<float>& before,
@@ -44,12 +61,16 @@ void QgDsgdm::update_quasi_global_momentum(std::vector<float>& momentum, const s
     }
 }
 
+void QgDsgdm::check_with_other_sections(const RunConfig& config) {
+    if (config.optimizer.kind != OptimizerKind::sgd) {
+        throw ConfigError("optimizer.kind '" + optimizer_kind_names().name(config.optimizer.kind) +
+                          "' cannot be used by method qg_dsgdm, whose local step is SGD with the quasi-global "
+                          "momentum buffer: set optimizer.kind to sgd");
+    }
+}
+
 void QgDsgdm::train(TrainingSession& session) {
     const OptimizerConfig& optimizer = session.config().optimizer;
-    if (optimizer.kind != "sgd") {
-        throw ConfigError("optimizer.kind '" + optimizer.kind + "' cannot be used by method qg_dsgdm, whose local "
-                          "step is SGD with the quasi-global momentum buffer: set optimizer.kind to sgd");
-    }
     DecentralizedFleet fleet(session, settings_);
     if (optimizer.momentum == 0) {
         session.log(LogLevel::warning, "optimizer.momentum is 0: the local step never reads the quasi-global "

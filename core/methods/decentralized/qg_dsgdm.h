@@ -15,8 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
 #include "core/methods/decentralized/decentralized_settings.h"
 #include "core/methods/sgd_method.h"
+#include "core/session/run_config.h"
 
 namespace tb {
 
@@ -24,6 +26,8 @@ class QgDsgdm final : public SgdMethod {
 public:
     explicit QgDsgdm(const nlohmann::json& parameters);
     static nlohmann::json normalize(ConfigReader& reader);
+    static SettingsForm settings_form(const nlohmann::json& parameters);
+    static void check_with_other_sections(const RunConfig& config);
     void train(TrainingSession& session) override;
 
     // m_hat <- mu m_hat + (1 - mu) (before - after) / learning_rate, element by element.

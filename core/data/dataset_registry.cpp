@@ -1,0 +1,47 @@
+#include "core/data/dataset_registry.h"
+
+#include <stdexcept>
+
+namespace tb {
+
+const EnumNames<DatasetKind>& dataset_kind_names() {
+    static const EnumNames<DatasetKind> names = {{DatasetKind::synthetic_xmlc, "synthetic_xmlc"},
+                                                 {DatasetKind::xmlc_text, "xmlc_text"},
+                                                 {DatasetKind::libsvm, "libsvm"},
+                                                 {DatasetKind::multilabel_libsvm, "multilabel_libsvm"},
+                                                 {DatasetKind::idx, "idx"}};
+    return names;
+}
+
+const std::vector<DatasetEntry>& dataset_registry() {
+    static const std::vector<DatasetEntry> entries = {
+        {DatasetKind::synthetic_xmlc,
+         "generated extreme multi-label data with the statistics of a named shape, deterministic per seed",
+         DataShape::tabular, FeatureLayout::sparse, true},
+        {DatasetKind::xmlc_text, "the Extreme Classification Repository's text format (Bibtex, Delicious-200K)",
+         DataShape::tabular, FeatureLayout::sparse, true},
+        {DatasetKind::libsvm, "LIBSVM format, one label per line", DataShape::tabular, FeatureLayout::sparse, false},
+        {DatasetKind::multilabel_libsvm, "LIBSVM format with comma-separated labels", DataShape::tabular,
+         FeatureLayout::sparse, true},
+        {DatasetKind::idx, "IDX image and label files (MNIST, Fashion-MNIST), plain or gzip", DataShape::tabular,
+         FeatureLayout::dense, false},
+    };
+    return entries;
+}
+
+const DatasetEntry& find_dataset(DatasetKind kind) {
+    for (const DatasetEntry& entry : dataset_registry()) {
+        if (entry.kind == kind) return entry;
+    }
+    throw std::logic_error("dataset kind '" + dataset_kind_names().name(kind) + "' has no registry entry");
+}
+
+std::vector<KindDescription> dataset_kind_descriptions() {
+    std::vector<KindDescription> kinds;
+    for (const DatasetEntry& entry : dataset_registry()) {
+        kinds.push_back({dataset_kind_names().name(entry.kind), entry.description});
+    }
+    return kinds;
+}
+
+}  // namespace tb

@@ -1,0 +1,24 @@
+#pragma once
+// The editor's form of a run config, section by section, from the registries and field tables: for a
+// kind-ed section its kinds and the fields its current kind reads, for the others their fields. A kind
+// registered anywhere (a plug-in, a test) appears here without the editor knowing about it.
+
+#include <string>
+#include <vector>
+
+#include "core/config/setting_description.h"
+#include "core/session/run_config.h"
+
+namespace tb {
+
+struct SectionForm {
+    std::string key;    // "optimizer"
+    std::string title;  // "Optimizer"
+    std::vector<KindDescription> kinds;  // empty for a section without kinds
+    SettingsForm fields;                 // without "kind"; keys relative to the section
+};
+
+// method, dataset, model, optimizer, stop, eval (the fleet is a table of devices of its own).
+std::vector<SectionForm> run_config_form(const RunConfig& config);
+
+}  // namespace tb

@@ -1,0 +1,24 @@
+#pragma once
+// The sections every run has whatever its method: stop criteria and the evaluation schedule, each with
+// its field table (parsing, to_json and the editor's form from one declaration).
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config_reader.h"
+#include "core/config/setting_description.h"
+#include "core/session/run_config.h"
+
+namespace tb {
+
+StopConfig parse_stop_config(ConfigReader reader);
+nlohmann::json to_json(const StopConfig& stop);
+SettingsForm stop_settings_form(const StopConfig& stop);
+
+// The default metrics depend on the task: p@1, p@3, p@5 and loss for multi-label sets, accuracy and
+// loss otherwise.
+EvalConfig default_eval_config(bool multi_label);
+EvalConfig parse_eval_config(ConfigReader reader, bool multi_label);
+nlohmann::json to_json(const EvalConfig& eval);
+SettingsForm eval_settings_form(const EvalConfig& eval, bool multi_label);
+
+}  // namespace tb

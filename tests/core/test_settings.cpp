@@ -1,0 +1,222 @@
+// Typed settings: a field table parses, writes and describes its struct from one declaration; every
+// section's form matches the document the parser writes; a kind registered at run time (here, by the
+// test) is parsed, checked against the data set's shape and offered by the form.
+
+#include <QtTest>
+
+#include <algorithm>
+#include <set>
+
+#include "core/config/field_table.h"
+#include "core/config/preset_catalog.h"
+#include "core/errors.h"
+#include "core/methods/method_settings.h"
+#include "core/run/method_registry.h"
+#include "core/run/run_config_form.h"
+#include "core/run/run_config_parser.h"
+
+using namespace tb;
+using nlohmann::json;
+
+namespace {
+
+enum class Flavour { plain, spiced };
+
+const EnumNames<Flavour>& flavour_names() {
+    static const EnumNames<Flavour> names = {{Flavour::plain, "plain"}, {Flavour::spiced, "spiced"}};
+    return names;
+}
+
+struct Recipe {
+    std::int64_t servings = 4;
+    double heat = 0.5;
+    bool vegetarian = false;
+    Flavour flavour = Flavour::plain;
+    std::vector<std::string> spices;
+    std::int64_t leftovers = 0;
+    std::string notes;
+};
+
+const FieldTable<Recipe>& recipe_fields() {
+    static const FieldTable<Recipe> table = [] {
+        FieldTable<Recipe> t;
+        t.integer("servings", &Recipe::servings, "Servings", SettingRange::between(1, 12), "people fed");
+        t.choice("flavour", &Recipe::flavour, flavour_names(), "Flavour", "plain or spiced");
+        t.number("heat", &Recipe::heat, "Heat", SettingRange::between(0, 1), "how hot")
+            .only_when([](const Recipe& r) { return r.flavour == Flavour::spiced; },
+                       [](const Recipe& r) { return "flavour '" + flavour_names().name(r.flavour) + "'"; });
+        t.text_list("spices", &Recipe::spices, "Spices", "what goes in")
+            .only_when([](const Recipe& r) { return r.flavour == Flavour::spiced; },
+                       [](const Recipe& r) { return "flavour '" + flavour_names().name(r.flavour) + "'"; });
+        t.flag("vegetarian", &Recipe::vegetarian, "Vegetarian", "no meat");
+        t.integer("leftovers", &Recipe::leftovers, "Leftovers", SettingRange::at_least(0), "servings kept")
+            .default_from([](Recipe& r) { r.leftovers = r.servings / 2; })
+            .check([](const Recipe& r, const ConfigReader& reader) {
+                if (r.leftovers > r.servings) reader.fail("leftovers", "cannot exceed servings");
+            });
+        t.text("notes", &Recipe::notes, "Notes", "free text").required();
+        return t;
+    }();
+    return table;
+}
+
+Recipe read_recipe(const json& document) {
+    ConfigReader reader(document, "recipe");
+    Recipe recipe;
+    recipe_fields().read(reader, recipe);
+    reader.finish();
+    return recipe;
+}
+
+QString error_of(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const ConfigError& error) {
+        return QString::fromStdString(error.what());
+    }
+    return {};
+}
+
+struct GraphOnlySettings {
+    std::int64_t hops = 2;
+};
+
+const FieldTable<GraphOnlySettings>& graph_only_fields() {
+    static const FieldTable<GraphOnlySettings> table = [] {
+        FieldTable<GraphOnlySettings> t;
+        t.integer("hops", &GraphOnlySettings::hops, "Hops", SettingRange::between(1, 8), "neighbourhood radius");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
+class SettingsTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        // A method kind that exists only in this test, and reads graphs: no data set loads one today.
+        MethodEntry entry;
+        entry.kind = "test_graph_only";
+        entry.description = "a method registered by the test";
+        entry.worker_data = WorkerData::shared_training_set;
+        entry.normalize = [](ConfigReader& reader) { return normalize_settings(graph_only_fields(), reader); };
+        entry.settings_form = [](const json& parameters) { return settings_form(graph_only_fields(), parameters); };
+        entry.create = [](const json&) -> std::unique_ptr<Method> { return nullptr; };
+        entry.reads = DataShape::graph;
+        register_method(entry);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, register_method(entry));
+    }
+
+    void a_field_table_reads_defaults_ranges_and_conditions() {
+        const Recipe plain = read_recipe({{"notes", "x"}});
+        QCOMPARE(plain.servings, std::int64_t{4});
+        QCOMPARE(plain.leftovers, std::int64_t{2});  // from servings, read before it
+        QCOMPARE(read_recipe({{"notes", "x"}, {"servings", 10}}).leftovers, std::int64_t{5});
+        const Recipe spiced = read_recipe({{"notes", "x"}, {"flavour", "spiced"}, {"heat", 0.9}, {"spices", {"cumin"}}});
+        QCOMPARE(spiced.flavour, Flavour::spiced);
+        QCOMPARE(spiced.heat, 0.9);
+        QCOMPARE(spiced.spices, std::vector<std::string>{"cumin"});
+
+        QVERIFY(error_of([] { read_recipe({}); }).contains("recipe.notes is required"));
+        QVERIFY(error_of([] { read_recipe({{"notes", "x"}, {"servings", 13}}); })
+                    .contains("recipe.servings must be between 1 and 12, got 13"));
+        QVERIFY(error_of([] { read_recipe({{"notes", "x"}, {"servings", "four"}}); }).contains("recipe.servings"));
+        QVERIFY(error_of([] { read_recipe({{"notes", "x"}, {"flavour", "sweet"}}); }).contains("plain, spiced"));
+        QVERIFY(error_of([] { read_recipe({{"notes", "x"}, {"heat", 0.2}}); })
+                    .contains("recipe.heat does not apply to flavour 'plain'"));
+        QVERIFY(error_of([] { read_recipe({{"notes", "x"}, {"servings", 2}, {"leftovers", 3}}); })
+                    .contains("recipe.leftovers cannot exceed servings"));
+        QVERIFY(error_of([] { read_recipe({{"notes", "x"}, {"salt", 1}}); }).contains("recipe.salt"));
+    }
+
+    void a_field_table_writes_and_describes_what_applies() {
+        const Recipe spiced = read_recipe({{"notes", "x"}, {"flavour", "spiced"}});
+        const json written = recipe_fields().to_json(spiced);
+        QCOMPARE(written.at("flavour"), json("spiced"));
+        QVERIFY(written.contains("heat") && written.contains("spices"));
+        QVERIFY(!recipe_fields().to_json(read_recipe({{"notes", "x"}})).contains("heat"));
+        QCOMPARE(recipe_fields().to_json(read_recipe(written)), written);
+
+        const SettingsForm form = recipe_fields().form(spiced, Recipe{});
+        QCOMPARE(form.size(), std::size_t{7});
+        const auto field = [&](const std::string& key) {
+            return *std::find_if(form.begin(), form.end(), [&](const SettingDescription& f) { return f.key == key; });
+        };
+        QCOMPARE(field("servings").type, SettingType::integer);
+        QCOMPARE(field("servings").range.describe(), std::string("between 1 and 12"));
+        QCOMPARE(field("flavour").choices, (std::vector<std::string>{"plain", "spiced"}));
+        QCOMPARE(field("heat").default_value, json(0.5));
+        QVERIFY(field("notes").default_value.is_null());  // required: no default to show
+        QCOMPARE(recipe_fields().form(Recipe{}, Recipe{}).size(), std::size_t{5});
+    }
+
+    // For every preset, each section's form names exactly the keys the parser writes for it.
+    void every_section_form_matches_the_document() {
+        for (const PresetInfo& preset : list_presets()) {
+            json document = read_json_file(preset.path);
+            document.erase("description");
+            document.erase("study");
+            const RunConfig config = parse_run_config(document, preset.path.parent_path());
+            const json written = to_json(config);
+            for (const SectionForm& section : run_config_form(config)) {
+                std::set<std::string> form_keys;
+                for (const SettingDescription& field : section.fields) {
+                    form_keys.insert(field.key);
+                    QVERIFY2(!field.label.empty(), (section.key + "." + field.key).c_str());
+                }
+                std::set<std::string> document_keys;
+                for (const auto& [key, value] : written.at(section.key).items()) {
+                    if (key == "kind") continue;
+                    if (key == "target") {
+                        for (const auto& [inner, unused] : value.items()) document_keys.insert("target." + inner);
+                        continue;
+                    }
+                    document_keys.insert(key);
+                }
+                // Optional sections left at their defaults (a partition, a target) stay out of the document.
+                if (!written.at(section.key).contains("partition")) form_keys.erase("partition");
+                if (!config.stop.target) {
+                    form_keys.erase("target.metric");
+                    form_keys.erase("target.value");
+                }
+                QVERIFY2(form_keys == document_keys, (preset.name + ": " + section.key).c_str());
+                QCOMPARE(section.kinds.empty(), !written.at(section.key).contains("kind"));
+            }
+        }
+    }
+
+    void a_kind_registered_elsewhere_is_parsed_offered_and_checked() {
+        const RunConfig defaults = parse_run_config(json::object());
+        const std::vector<SectionForm> form = run_config_form(defaults);
+        const std::vector<KindDescription>& methods = form.front().kinds;
+        QVERIFY(std::any_of(methods.begin(), methods.end(),
+                            [](const KindDescription& kind) { return kind.name == "test_graph_only"; }));
+        // Its knobs come from its own table; a data set of another shape is refused at parse time.
+        const QString error = error_of([] { parse_run_config({{"method", {{"kind", "test_graph_only"}, {"hops", 3}}}}); });
+        QVERIFY2(error.contains("dataset.kind 'synthetic_xmlc' loads tabular data") &&
+                     error.contains("method.kind 'test_graph_only' trains on graph data"),
+                 qPrintable(error));
+        QVERIFY(error_of([] { parse_run_config({{"method", {{"kind", "test_graph_only"}, {"hops", 9}}}}); })
+                    .contains("method.hops must be between 1 and 8"));
+    }
+
+    void cross_section_mistakes_are_parse_errors() {
+        QVERIFY(error_of([] {
+                    parse_run_config({{"dataset", {{"kind", "idx"}, {"train", "a"}, {"train_labels", "b"},
+                                                   {"test", "c"}, {"test_labels", "d"}}}});
+                }).contains("model.kind sparse_mlp needs sparse input features, but dataset.kind idx loads dense"));
+        QVERIFY(error_of([] {
+                    parse_run_config({{"method", {{"kind", "qg_dsgdm"}}}, {"optimizer", {{"kind", "lamb"}}},
+                                      {"fleet", {{"devices", {{{"name", "a"}}, {{"name", "b"}}}}}}});
+                }).contains("optimizer.kind 'lamb' cannot be used by method qg_dsgdm"));
+        QVERIFY(error_of([] {
+                    parse_run_config({{"method", {{"kind", "adaptive_sgd"}}}, {"optimizer", {{"lr_reference_batch", 256}}}});
+                }).contains("optimizer.lr_reference_batch"));
+    }
+};
+
+QTEST_APPLESS_MAIN(SettingsTest)
+#include "test_settings.moc"
