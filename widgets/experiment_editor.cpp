@@ -25,7 +25,6 @@
 #include "core/config/preset_catalog.h"
 #include "core/data/data_format.h"
 #include "core/data/data_paths.h"
-#include "core/run/method_registry.h"
 #include "widgets/fleet_table.h"
 
 namespace tb::widgets {
@@ -34,12 +33,6 @@ namespace {
 
 const char* const invalid_property = "configInvalid";
 const QString invalid_style = QStringLiteral("background-color: #ffd6d6;");
-
-QStringList method_kinds() {
-    QStringList kinds;
-    for (const MethodEntry& entry : method_registry()) kinds << QString::fromStdString(entry.kind);
-    return kinds;
-}
 
 QString display_text(const nlohmann::json& value) {
     if (value.is_string()) return QString::fromStdString(value.get<std::string>());
@@ -187,78 +180,103 @@ QWidget* ExperimentEditor::build_form() {
     name_row->addRow(QStringLiteral("Name"), bind("name", FieldKind::text));
     name_row->addRow(QStringLiteral("Seed"), bind("seed", FieldKind::number));
     layout->addLayout(name_row);
-    layout->addWidget(build_method_group());
-    layout->addWidget(build_dataset_group());
-    layout->addWidget(build_model_group());
-    layout->addWidget(build_optimizer_group());
-    layout->addWidget(build_fleet_group());
-    layout->addWidget(build_stop_group());
-    layout->addWidget(build_eval_group());
+    for (const SectionForm& section : run_config_form(nlohmann::json::object())) {
+        // The fleet is a table of devices, between what trains and when it stops.
+        if (section.key == "stop") layout->addWidget(build_fleet_group());
+        layout->addWidget(build_section(section));
+    }
     layout->addStretch(1);
     return form;
 }
 
-QGroupBox* ExperimentEditor::build_method_group() {
-    auto* group = new QGroupBox(QStringLiteral("Method"), this);
-    method_form_ = new QFormLayout(group);
-    auto* kind = qobject_cast<QComboBox*>(bind("method.kind", FieldKind::choice, method_kinds()));
-    for (int i = 0; i < kind->count(); ++i) {
-        kind->setItemData(i, QString::fromStdString(method_registry()[static_cast<std::size_t>(i)].description),
-                          Qt::ToolTipRole);
+QGroupBox* ExperimentEditor::build_section(const SectionForm& form) {
+    auto* group = new QGroupBox(QString::fromStdString(form.title), this);
+    group->setObjectName(QString::fromStdString(form.key) + QStringLiteral("Section"));
+    auto* layout = new QVBoxLayout(group);
+    Section section;
+    section.key = form.key;
+    section.form = new QFormLayout;
+    layout->addLayout(section.form);
+    if (!form.kinds.empty()) {
+        QStringList names;
+        for (const KindDescription& kind : form.kinds) names << QString::fromStdString(kind.name);
+        auto* kind = qobject_cast<QComboBox*>(bind(form.key + ".kind", FieldKind::choice, names));
+        for (int i = 0; i < kind->count(); ++i) {
+            kind->setItemData(i, QString::fromStdString(form.kinds[static_cast<std::size_t>(i)].description),
+                              Qt::ToolTipRole);
+        }
+        section.form->addRow(QStringLiteral("Kind"), kind);
     }
-    method_form_->addRow(QStringLiteral("Kind"), kind);
+    if (form.key == "dataset") {
+        format_label_ = new QLabel(group);
+        format_label_->setObjectName(QStringLiteral("detectedFormat"));
+        format_label_->setStyleSheet(QStringLiteral("color: #555;"));
+        format_label_->setWordWrap(true);
+        layout->addWidget(format_label_);
+    }
+    sections_.push_back(section);
+    show_section_fields(sections_.back(), form.fields);
     return group;
 }
 
-QGroupBox* ExperimentEditor::build_dataset_group() {
-    auto* group = new QGroupBox(QStringLiteral("Data set"), this);
-    dataset_form_ = new QFormLayout(group);
-    dataset_form_->addRow(QStringLiteral("Kind"), bind("dataset.kind", FieldKind::choice,
-                                                       {QStringLiteral("synthetic_xmlc"), QStringLiteral("xmlc_text"),
-                                                        QStringLiteral("libsvm"), QStringLiteral("multilabel_libsvm"),
-                                                        QStringLiteral("idx")}));
-    dataset_form_->addRow(QStringLiteral("Shape"), bind("dataset.shape", FieldKind::choice,
-                                                        {QStringLiteral("small"), QStringLiteral("delicious_200k"),
-                                                         QStringLiteral("amazon_670k")}));
-    dataset_form_->addRow(QStringLiteral("Train samples"), bind("dataset.train_samples", FieldKind::number));
-    dataset_form_->addRow(QStringLiteral("Test samples"), bind("dataset.test_samples", FieldKind::number));
-    dataset_form_->addRow(QStringLiteral("Data seed"), bind("dataset.seed", FieldKind::number));
-    dataset_form_->addRow(QStringLiteral("Train file"), file_field("dataset.train"));
-    dataset_form_->addRow(QStringLiteral("Train labels"), file_field("dataset.train_labels"));
-    dataset_form_->addRow(QStringLiteral("Test file"), file_field("dataset.test"));
-    dataset_form_->addRow(QStringLiteral("Test labels"), file_field("dataset.test_labels"));
-    dataset_form_->addRow(QStringLiteral("Features"), bind("dataset.num_features", FieldKind::number));
-    format_label_ = new QLabel(group);
-    format_label_->setObjectName(QStringLiteral("detectedFormat"));
-    format_label_->setStyleSheet(QStringLiteral("color: #555;"));
-    dataset_form_->addRow(QString(), format_label_);
-    return group;
+void ExperimentEditor::show_section_fields(Section& section, const SettingsForm& fields) {
+    std::vector<std::string> keys;
+    for (const SettingDescription& field : fields) keys.push_back(field.key);
+    if (keys == section.field_keys) return;
+    const std::string prefix = section.key + ".";
+    std::erase_if(bindings_, [&](const Binding& binding) {
+        return binding.key_path.rfind(prefix, 0) == 0 && binding.key_path != prefix + "kind";
+    });
+    for (QWidget* row : section.rows) section.form->removeRow(row);
+    section.rows.clear();
+    for (const SettingDescription& field : fields) {
+        QWidget* row = nullptr;
+        QWidget* widget = bind_setting(prefix + field.key, field, row);
+        QString tip = QString::fromStdString(field.help);
+        if (!field.range.describe().empty()) tip += QStringLiteral("; ") + QString::fromStdString(field.range.describe());
+        if (!field.default_value.is_null()) {
+            tip += QStringLiteral("; default ") + QString::fromStdString(field.default_value.dump());
+        } else {
+            tip += QStringLiteral("; required");
+        }
+        widget->setToolTip(tip);
+        auto* label = new QLabel(QString::fromStdString(field.label), this);
+        label->setToolTip(QString::fromStdString(prefix + field.key));
+        section.form->addRow(label, row);
+        section.rows.push_back(row);
+    }
+    section.field_keys = keys;
 }
 
-QGroupBox* ExperimentEditor::build_model_group() {
-    auto* group = new QGroupBox(QStringLiteral("Model"), this);
-    auto* form = new QFormLayout(group);
-    form->addRow(QStringLiteral("Kind"), bind("model.kind", FieldKind::choice,
-                                              {QStringLiteral("sparse_mlp"), QStringLiteral("dense_mlp")}));
-    auto* hidden = bind("model.hidden", FieldKind::integer_list);
-    hidden->setToolTip(QStringLiteral("hidden layer widths, comma separated: 128, 64"));
-    form->addRow(QStringLiteral("Hidden"), hidden);
-    form->addRow(QStringLiteral("Loss"), bind("model.loss", FieldKind::choice,
-                                              {QStringLiteral("softmax"), QStringLiteral("sigmoid")}));
-    form->addRow(QStringLiteral("Dropout"), bind("model.dropout", FieldKind::number));
-    return group;
-}
-
-QGroupBox* ExperimentEditor::build_optimizer_group() {
-    auto* group = new QGroupBox(QStringLiteral("Optimizer"), this);
-    auto* form = new QFormLayout(group);
-    form->addRow(QStringLiteral("Kind"), bind("optimizer.kind", FieldKind::choice, {QStringLiteral("sgd")}));
-    form->addRow(QStringLiteral("Learning rate"), bind("optimizer.lr", FieldKind::number));
-    form->addRow(QStringLiteral("Momentum"), bind("optimizer.momentum", FieldKind::number));
-    form->addRow(QStringLiteral("Nesterov"), bind("optimizer.nesterov", FieldKind::flag));
-    form->addRow(QStringLiteral("Weight decay"), bind("optimizer.weight_decay", FieldKind::number));
-    form->addRow(QStringLiteral("Warm-up epochs"), bind("optimizer.warmup_epochs", FieldKind::number));
-    return group;
+QWidget* ExperimentEditor::bind_setting(const std::string& key_path, const SettingDescription& setting, QWidget*& row) {
+    QWidget* widget = nullptr;
+    switch (setting.type) {
+        case SettingType::file:
+            row = file_field(key_path, widget);
+            return widget;
+        case SettingType::choice: {
+            QStringList choices;
+            for (const std::string& choice : setting.choices) choices << QString::fromStdString(choice);
+            widget = bind(key_path, FieldKind::choice, choices);
+            break;
+        }
+        case SettingType::flag: widget = bind(key_path, FieldKind::flag); break;
+        case SettingType::text: widget = bind(key_path, FieldKind::text); break;
+        case SettingType::integer:
+        case SettingType::number: widget = bind(key_path, FieldKind::number); break;
+        case SettingType::integer_list:
+        case SettingType::number_list: widget = bind(key_path, FieldKind::integer_list); break;
+        case SettingType::text_list: widget = bind(key_path, FieldKind::string_list); break;
+        case SettingType::json_object: widget = bind(key_path, FieldKind::json_value); break;
+    }
+    if (auto* line = qobject_cast<QLineEdit*>(widget); line != nullptr && !setting.default_value.is_null()) {
+        line->setPlaceholderText(setting.type == SettingType::text_list || setting.type == SettingType::integer_list ||
+                                         setting.type == SettingType::number_list
+                                     ? list_text(setting.default_value)
+                                     : display_text(setting.default_value));
+    }
+    row = widget;
+    return widget;
 }
 
 QGroupBox* ExperimentEditor::build_fleet_group() {
@@ -310,30 +328,6 @@ QGroupBox* ExperimentEditor::build_fleet_group() {
     return group;
 }
 
-QGroupBox* ExperimentEditor::build_stop_group() {
-    auto* group = new QGroupBox(QStringLiteral("Stop"), this);
-    auto* form = new QFormLayout(group);
-    form->addRow(QStringLiteral("Max run clock (s)"), bind("stop.max_time_s", FieldKind::number));
-    form->addRow(QStringLiteral("Max epochs"), bind("stop.max_epochs", FieldKind::number));
-    form->addRow(QStringLiteral("Target metric"), bind("stop.target.metric", FieldKind::text));
-    form->addRow(QStringLiteral("Target value"), bind("stop.target.value", FieldKind::number));
-    form->addRow(QStringLiteral("Stop at target"), bind("stop.stop_at_target", FieldKind::flag));
-    return group;
-}
-
-QGroupBox* ExperimentEditor::build_eval_group() {
-    auto* group = new QGroupBox(QStringLiteral("Evaluation"), this);
-    auto* form = new QFormLayout(group);
-    form->addRow(QStringLiteral("Every (s, run clock)"), bind("eval.every_s", FieldKind::number));
-    form->addRow(QStringLiteral("Every (epochs)"), bind("eval.every_epochs", FieldKind::number));
-    auto* metrics = bind("eval.metrics", FieldKind::string_list);
-    metrics->setToolTip(QStringLiteral("comma separated: p@1, p@3, ndcg@5, accuracy, loss"));
-    form->addRow(QStringLiteral("Metrics"), metrics);
-    form->addRow(QStringLiteral("Batch size"), bind("eval.batch_size", FieldKind::number));
-    form->addRow(QStringLiteral("Max samples"), bind("eval.max_samples", FieldKind::number));
-    return group;
-}
-
 QWidget* ExperimentEditor::bind(const std::string& key_path, FieldKind kind, const QStringList& choices) {
     QWidget* widget = nullptr;
     if (kind == FieldKind::choice) {
@@ -346,17 +340,16 @@ QWidget* ExperimentEditor::bind(const std::string& key_path, FieldKind kind, con
         widget = new QLineEdit(this);
     }
     widget->setObjectName(QString::fromStdString(key_path));
-    std::vector<Binding>& list = key_path.rfind("method.", 0) == 0 && key_path != "method.kind" ? method_bindings_ : bindings_;
-    list.push_back({key_path, widget, kind});
+    bindings_.push_back({key_path, widget, kind});
     const std::string path = key_path;
     const auto edited = [this, path] {
         if (refreshing_) return;
-        for (const std::vector<Binding>* bindings : {&bindings_, &method_bindings_}) {
-            for (const Binding& binding : *bindings) {
-                if (binding.key_path == path) {
-                    on_field_edited(binding);
-                    return;
-                }
+        for (const Binding& binding : bindings_) {
+            if (binding.key_path == path) {
+                // A copy: the edit may rebuild the form and the bindings with it.
+                const Binding edited_binding = binding;
+                on_field_edited(edited_binding);
+                return;
             }
         }
     };
@@ -366,11 +359,12 @@ QWidget* ExperimentEditor::bind(const std::string& key_path, FieldKind kind, con
     return widget;
 }
 
-QWidget* ExperimentEditor::file_field(const std::string& key_path) {
+QWidget* ExperimentEditor::file_field(const std::string& key_path, QWidget*& line_widget) {
     auto* host = new QWidget(this);
     auto* row = new QHBoxLayout(host);
     row->setContentsMargins(0, 0, 0, 0);
     auto* line = qobject_cast<QLineEdit*>(bind(key_path, FieldKind::text));
+    line_widget = line;
     line->setPlaceholderText(QStringLiteral("file (plain or .gz)"));
     auto* browse = new QToolButton(host);
     browse->setText(QStringLiteral("…"));
@@ -385,10 +379,8 @@ QWidget* ExperimentEditor::file_field(const std::string& key_path) {
 }
 
 QWidget* ExperimentEditor::field(const std::string& key_path) const {
-    for (const std::vector<Binding>* bindings : {&bindings_, &method_bindings_}) {
-        for (const Binding& binding : *bindings) {
-            if (binding.key_path == key_path) return binding.widget;
-        }
+    for (const Binding& binding : bindings_) {
+        if (binding.key_path == key_path) return binding.widget;
     }
     return nullptr;
 }
@@ -444,12 +436,9 @@ void ExperimentEditor::write_widget(const Binding& binding, const nlohmann::json
 }
 
 void ExperimentEditor::on_field_edited(const Binding& binding) {
-    if (binding.key_path == "method.kind") {
-        on_method_kind_changed();
-        return;
-    }
-    if (binding.key_path == "dataset.kind") {
-        on_dataset_kind_changed();
+    if (binding.key_path.size() > 5 && binding.key_path.ends_with(".kind") &&
+        std::count(binding.key_path.begin(), binding.key_path.end(), '.') == 1) {
+        on_kind_changed(binding.key_path.substr(0, binding.key_path.size() - 5));
         return;
     }
     set_key(document_, binding.key_path, read_widget(binding));
@@ -461,29 +450,23 @@ void ExperimentEditor::on_field_edited(const Binding& binding) {
     document_changed(Source::form);
 }
 
-void ExperimentEditor::on_method_kind_changed() {
-    // Each method has its own knobs: a new kind starts from its defaults.
-    const std::string kind = qobject_cast<QComboBox*>(field("method.kind"))->currentText().toStdString();
-    document_["method"] = {{"kind", kind}};
-    document_changed(Source::load);
-}
-
-void ExperimentEditor::on_dataset_kind_changed() {
-    // Keys of one data set kind are unknown to the others; files carry over between file kinds.
-    const std::string kind = qobject_cast<QComboBox*>(field("dataset.kind"))->currentText().toStdString();
-    nlohmann::json dataset = {{"kind", kind}};
-    if (kind != "synthetic_xmlc") {
-        const nlohmann::json& old = document_.value("dataset", nlohmann::json::object());
-        for (const char* key : {"train", "test"}) {
-            if (old.contains(key)) dataset[key] = old[key];
-        }
-        if (kind == "idx") {
-            for (const char* key : {"train_labels", "test_labels"}) {
-                if (old.contains(key)) dataset[key] = old[key];
+void ExperimentEditor::on_kind_changed(const std::string& section) {
+    // Each kind has its own knobs: a new kind starts from its defaults. Files carry over between the data
+    // set kinds that read files, so that switching the reader does not lose them.
+    const std::string kind = qobject_cast<QComboBox*>(field(section + ".kind"))->currentText().toStdString();
+    nlohmann::json replaced = {{"kind", kind}};
+    if (section == "dataset") {
+        const nlohmann::json old = document_.value("dataset", nlohmann::json::object());
+        for (const SectionForm& form : run_config_form(nlohmann::json{{"dataset", replaced}})) {
+            if (form.key != "dataset") continue;
+            for (const SettingDescription& setting : form.fields) {
+                if (setting.type == SettingType::file && old.is_object() && old.contains(setting.key)) {
+                    replaced[setting.key] = old[setting.key];
+                }
             }
         }
     }
-    document_["dataset"] = dataset;
+    document_[section] = replaced;
     document_changed(Source::load);
 }
 
@@ -564,7 +547,13 @@ void ExperimentEditor::document_changed(Source source) {
     const bool was_valid = check_.valid();
     check_ = check_config(document_, config_folder_);
     if (source != Source::json) refresh_json_text();
-    if (source != Source::form) refresh_form();
+    if (source != Source::form) {
+        refresh_form();
+    } else if (section_fields_changed()) {
+        // A choice that changes which fields apply (an optimizer schedule): rebuild the rows once the
+        // widget that was edited has finished signalling, since rebuilding deletes the old rows.
+        QMetaObject::invokeMethod(this, [this] { refresh_form(); show_validation(); }, Qt::QueuedConnection);
+    }
     show_validation();
     if (was_valid != check_.valid() || source == Source::load) emit validityChanged(check_.valid());
     emit documentChanged();
@@ -576,71 +565,48 @@ void ExperimentEditor::refresh_json_text() {
     refreshing_ = false;
 }
 
-void ExperimentEditor::rebuild_method_fields() {
-    // The knobs of the chosen method, from its normalized parameters when the document is valid.
-    const nlohmann::json* method = check_.valid() ? find_key(check_.normalized, "method") : find_key(document_, "method");
-    std::vector<std::string> keys;
-    if (method != nullptr && method->is_object()) {
-        for (const auto& [key, value] : method->items()) {
-            if (key != "kind") keys.push_back(key);
+bool ExperimentEditor::section_fields_changed() const {
+    for (const SectionForm& form : run_config_form(check_.valid() ? check_.normalized : document_)) {
+        for (const Section& section : sections_) {
+            if (section.key != form.key) continue;
+            std::vector<std::string> keys;
+            for (const SettingDescription& field : form.fields) keys.push_back(field.key);
+            if (keys != section.field_keys) return true;
         }
     }
-    std::vector<std::string> shown;
-    for (const Binding& binding : method_bindings_) shown.push_back(binding.key_path.substr(7));
-    if (shown == keys) return;
-    for (QWidget* row : method_rows_) method_form_->removeRow(row);
-    method_rows_.clear();
-    method_bindings_.clear();
-    for (const std::string& key : keys) {
-        QWidget* widget = bind("method." + key, FieldKind::json_value);
-        method_form_->addRow(QString::fromStdString(key), widget);
-        method_rows_.push_back(widget);
-    }
+    return false;
 }
 
-void ExperimentEditor::update_dataset_rows() {
-    const std::string kind = qobject_cast<QComboBox*>(field("dataset.kind"))->currentText().toStdString();
-    const bool synthetic = kind == "synthetic_xmlc";
-    const auto show = [this](const std::string& key, bool visible) {
-        // A file field's row holds the line edit and its browse button together.
-        static const std::set<std::string> file_keys = {"dataset.train", "dataset.test", "dataset.train_labels",
-                                                        "dataset.test_labels"};
-        QWidget* widget = field(key);
-        dataset_form_->setRowVisible(file_keys.count(key) != 0 ? widget->parentWidget() : widget, visible);
-    };
-    show("dataset.shape", synthetic);
-    show("dataset.train_samples", synthetic);
-    show("dataset.test_samples", synthetic);
-    show("dataset.seed", synthetic);
-    show("dataset.train", !synthetic);
-    show("dataset.test", !synthetic);
-    show("dataset.train_labels", kind == "idx");
-    show("dataset.test_labels", kind == "idx");
-    show("dataset.num_features", kind == "libsvm" || kind == "multilabel_libsvm");
+void ExperimentEditor::refresh_sections() {
+    // The fields that apply to the kinds and choices the document names, even while it is not valid.
+    const std::vector<SectionForm> forms = run_config_form(check_.valid() ? check_.normalized : document_);
+    for (Section& section : sections_) {
+        for (const SectionForm& form : forms) {
+            if (form.key == section.key) show_section_fields(section, form.fields);
+        }
+    }
 }
 
 void ExperimentEditor::refresh_form() {
     refreshing_ = true;
     const nlohmann::json& shown = check_.valid() ? check_.normalized : document_;
+    refresh_sections();
     for (const Binding& binding : bindings_) write_widget(binding, find_key(shown, binding.key_path));
-    rebuild_method_fields();
-    for (const Binding& binding : method_bindings_) write_widget(binding, find_key(shown, binding.key_path));
     const nlohmann::json* devices = find_key(shown, "fleet.devices");
     fleet_table_->show_devices(devices != nullptr ? *devices : nlohmann::json::array());
-    update_dataset_rows();
     refreshing_ = false;
 }
 
 void ExperimentEditor::show_validation() {
-    for (const std::vector<Binding>* bindings : {&bindings_, &method_bindings_}) {
-        for (const Binding& binding : *bindings) {
-            // An element of a list field ("eval.metrics[1]") marks the list's field.
-            const std::string& named = check_.key_path;
-            const bool marked = !check_.valid() && (named == binding.key_path || named.rfind(binding.key_path + "[", 0) == 0);
-            if (binding.widget->property(invalid_property).toBool() == marked) continue;
-            binding.widget->setProperty(invalid_property, marked);
-            binding.widget->setStyleSheet(marked ? invalid_style : QString());
-        }
+    for (const Binding& binding : bindings_) {
+        // An element of a list field ("eval.metrics[1]") or a key inside an object field
+        // ("method.topology.rows") marks that field.
+        const std::string& named = check_.key_path;
+        const bool marked = !check_.valid() && (named == binding.key_path || named.rfind(binding.key_path + "[", 0) == 0 ||
+                                                named.rfind(binding.key_path + ".", 0) == 0);
+        if (binding.widget->property(invalid_property).toBool() == marked) continue;
+        binding.widget->setProperty(invalid_property, marked);
+        binding.widget->setStyleSheet(marked ? invalid_style : QString());
     }
     // fleet.devices[2].speed -> row 2, column speed.
     int fleet_row = -1;

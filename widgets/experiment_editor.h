@@ -1,6 +1,8 @@
 #pragma once
 // The experiment editor: a form (method, data set, model, optimizer, fleet, stop criteria, evaluation)
-// and the config JSON beside it, both views of one document. Every edit, in either, is validated at
+// and the config JSON beside it, both views of one document. Every section's form is built from the
+// engine's registries and field tables (core/run/run_config_form.h): a kind registered in the engine
+// appears here with its knobs, their defaults, ranges and help, without this file knowing it. Every edit, in either, is validated at
 // once by the engine's own parser; the error is shown under the form with the field it names marked.
 // Presets load into it and it saves the document as a preset file.
 
@@ -13,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/run/run_config_form.h"
 #include "widgets/config_document.h"
 
 class QComboBox;
@@ -67,25 +70,31 @@ private:
         FieldKind kind;
     };
 
+    // One group of the form: its kind chooser (if the section has kinds) and a row per field that applies.
+    struct Section {
+        std::string key;
+        QFormLayout* form = nullptr;
+        std::vector<std::string> field_keys;  // shown, relative to the section
+        std::vector<QWidget*> rows;           // the row widget of each shown field
+    };
+
     QWidget* build_form();
-    QGroupBox* build_method_group();
-    QGroupBox* build_dataset_group();
-    QGroupBox* build_model_group();
-    QGroupBox* build_optimizer_group();
+    QGroupBox* build_section(const SectionForm& form);
     QGroupBox* build_fleet_group();
-    QGroupBox* build_stop_group();
-    QGroupBox* build_eval_group();
+    // Replaces the section's field rows when the fields that apply changed (a new kind, a new schedule).
+    void show_section_fields(Section& section, const SettingsForm& fields);
     QWidget* bind(const std::string& key_path, FieldKind kind, const QStringList& choices = {});
-    QWidget* file_field(const std::string& key_path);
-    void rebuild_method_fields();
+    // The widget for a field, bound to its key; `row` receives what the form row holds.
+    QWidget* bind_setting(const std::string& key_path, const SettingDescription& setting, QWidget*& row);
+    QWidget* file_field(const std::string& key_path, QWidget*& line);
+    void on_kind_changed(const std::string& section);
 
     nlohmann::json read_widget(const Binding& binding) const;
     void write_widget(const Binding& binding, const nlohmann::json* value);
     void on_field_edited(const Binding& binding);
-    void on_dataset_kind_changed();
-    void on_method_kind_changed();
     void on_json_text_edited();
-    void update_dataset_rows();
+    void refresh_sections();
+    bool section_fields_changed() const;
 
     // After the document changed: validate, and refresh the views other than `source`.
     enum class Source { form, json, load };
@@ -98,7 +107,7 @@ private:
     std::filesystem::path config_folder_;
     ConfigCheck check_;
     std::vector<Binding> bindings_;
-    std::vector<Binding> method_bindings_;
+    std::vector<Section> sections_;
     bool refreshing_ = false;
 
     QComboBox* preset_chooser_;
@@ -107,9 +116,6 @@ private:
     QLabel* validation_label_;
     QLabel* format_label_;
     FleetTable* fleet_table_;
-    QFormLayout* method_form_;
-    QFormLayout* dataset_form_;
-    std::vector<QWidget*> method_rows_;
 };
 
 }  // namespace tb::widgets

@@ -1,6 +1,9 @@
 #include "core/run/run_config_form.h"
 
+#include <algorithm>
+
 #include "core/data/dataset_config.h"
+#include "core/errors.h"
 #include "core/model/model_config.h"
 #include "core/optim/optimizer_config.h"
 #include "core/optim/optimizer_registry.h"
@@ -20,6 +23,80 @@ std::vector<SectionForm> run_config_form(const RunConfig& config) {
         {"stop", "Stop", {}, stop_settings_form(config.stop)},
         {"eval", "Evaluation", {}, eval_settings_form(config.eval, multi_label)},
     };
+}
+
+namespace {
+
+const nlohmann::json& section_of(const nlohmann::json& document, const char* key) {
+    static const nlohmann::json empty = nlohmann::json::object();
+    if (!document.is_object() || !document.contains(key) || !document.at(key).is_object()) return empty;
+    return document.at(key);
+}
+
+std::string kind_named(const nlohmann::json& section) {
+    const auto kind = section.find("kind");
+    return kind != section.end() && kind->is_string() ? kind->get<std::string>() : std::string();
+}
+
+// Parses a section on its own; when it is not valid, starts from `fallback` with the kind it names.
+template <typename Config, typename Parse, typename WithKind>
+Config section_or_kind_defaults(const nlohmann::json& section, const char* key, Parse parse, WithKind with_kind) {
+    try {
+        return parse(ConfigReader(section, key));
+    } catch (const ConfigError&) {
+        return with_kind(kind_named(section));
+    }
+}
+
+}  // namespace
+
+std::vector<SectionForm> run_config_form(const nlohmann::json& document) {
+    RunConfig config;
+    const nlohmann::json& method = section_of(document, "method");
+    const std::string method_kind = kind_named(method);
+    const auto known_method = std::find_if(method_registry().begin(), method_registry().end(),
+                                           [&](const MethodEntry& entry) { return entry.kind == method_kind; });
+    if (known_method != method_registry().end()) config.method.kind = method_kind;
+    const MethodEntry& entry = find_method(config.method.kind);
+    try {
+        nlohmann::json knobs = method;
+        knobs.erase("kind");
+        ConfigReader reader(knobs, "method");
+        config.method.parameters = entry.normalize(reader);
+    } catch (const ConfigError&) {
+        ConfigReader defaults(nlohmann::json::object(), "method");
+        config.method.parameters = entry.normalize(defaults);
+    }
+    config.dataset = section_or_kind_defaults<DatasetConfig>(
+        section_of(document, "dataset"), "dataset", [](ConfigReader reader) { return parse_dataset_config(reader); },
+        [](const std::string& kind) {
+            DatasetConfig defaults;
+            if (auto parsed = dataset_kind_names().find(kind)) defaults.kind = *parsed;
+            return defaults;
+        });
+    config.model = section_or_kind_defaults<ModelConfig>(
+        section_of(document, "model"), "model", [](ConfigReader reader) { return parse_model_config(reader); },
+        [](const std::string& kind) {
+            ModelConfig defaults;
+            if (auto parsed = model_kind_names().find(kind)) defaults.kind = *parsed;
+            return defaults;
+        });
+    config.optimizer = section_or_kind_defaults<OptimizerConfig>(
+        section_of(document, "optimizer"), "optimizer",
+        [](ConfigReader reader) { return parse_optimizer_config(reader); },
+        [](const std::string& kind) {
+            const auto parsed = optimizer_kind_names().find(kind);
+            return find_optimizer(parsed.value_or(OptimizerKind::sgd)).defaults();
+        });
+    config.stop = section_or_kind_defaults<StopConfig>(
+        section_of(document, "stop"), "stop", [](ConfigReader reader) { return parse_stop_config(reader); },
+        [](const std::string&) { return StopConfig{}; });
+    const bool multi_label = dataset_is_multi_label(config.dataset);
+    config.eval = section_or_kind_defaults<EvalConfig>(
+        section_of(document, "eval"), "eval",
+        [multi_label](ConfigReader reader) { return parse_eval_config(reader, multi_label); },
+        [multi_label](const std::string&) { return default_eval_config(multi_label); });
+    return run_config_form(config);
 }
 
 }  // namespace tb

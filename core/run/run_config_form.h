@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/config/setting_description.h"
 #include "core/session/run_config.h"
 
@@ -20,5 +22,9 @@ struct SectionForm {
 
 // method, dataset, model, optimizer, stop, eval (the fleet is a table of devices of its own).
 std::vector<SectionForm> run_config_form(const RunConfig& config);
+// The same for a document that may not be valid yet (a data set kind chosen, its files not yet given):
+// each section that parses on its own gives its form; one that does not gives the form of the kind it
+// names (or the default kind), so the editor can show the fields still to fill in.
+std::vector<SectionForm> run_config_form(const nlohmann::json& document);
 
 }  // namespace tb
