@@ -86,7 +86,8 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
     }
     if (role == Qt::ToolTipRole && !record.error.empty()) return QString::fromStdString(record.error);
     if (role == Qt::TextAlignmentRole &&
-        (index.column() == id || index.column() == best || index.column() == time_to_target || index.column() == duration)) {
+        (index.column() == id || index.column() == best || index.column() == time_to_target ||
+         index.column() == run_clock || index.column() == duration)) {
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     }
     if (role == sort_role) {
@@ -94,6 +95,7 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
             case id: return QVariant::fromValue<qlonglong>(record.id);
             case best: return std::isnan(run.best_value) ? -1e300 : run.best_value;
             case time_to_target: return run.time_to_target ? *run.time_to_target : 1e300;
+            case run_clock: return record.run_clock_s;
             case duration: return record.wall_clock_s;
             case started: return record.started_unix_s;
             default: return data(index, Qt::DisplayRole);
@@ -111,6 +113,7 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
             if (std::isnan(run.best_value)) return QStringLiteral("-");
             return QStringLiteral("%1 %2").arg(run.best_metric).arg(run.best_value, 0, 'f', 4);
         case time_to_target: return run.time_to_target ? QString::number(*run.time_to_target, 'f', 2) : QStringLiteral("-");
+        case run_clock: return QString::number(record.run_clock_s, 'f', 1);
         case duration: return QString::number(record.wall_clock_s, 'f', 1);
         case started:
             return QDateTime::fromSecsSinceEpoch(static_cast<qint64>(record.started_unix_s)).toString(QStringLiteral("yyyy-MM-dd hh:mm"));
@@ -128,7 +131,8 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
         case fleet: return QStringLiteral("Fleet");
         case status: return QStringLiteral("Status");
         case best: return QStringLiteral("Best");
-        case time_to_target: return QStringLiteral("To target (s)");
+        case time_to_target: return QStringLiteral("To target (s, run clock)");
+        case run_clock: return QStringLiteral("Run clock (s)");
         case duration: return QStringLiteral("Wall (s)");
         case started: return QStringLiteral("Started");
         default: return {};

@@ -30,7 +30,7 @@ std::vector<BrowsedRun> browse_runs(storage::RunStore& store);
 class RunTableModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { id, name, method, dataset, fleet, status, best, time_to_target, duration, started, column_count };
+    enum Column { id, name, method, dataset, fleet, status, best, time_to_target, run_clock, duration, started, column_count };
     // Sorting uses this role: numbers for numeric columns.
     static constexpr int sort_role = Qt::UserRole + 1;
     static constexpr int run_id_role = Qt::UserRole + 2;

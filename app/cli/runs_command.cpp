@@ -29,10 +29,11 @@ constexpr const char* usage_text =
     "Usage: trainbench-cli runs COMMAND [--db FILE]\n"
     "  list [--method M] [--dataset D] [--status S] [--search TEXT] [--sort KEY] [--limit N]\n"
     "                           the stored runs, newest first (KEY: created, name, method, dataset,\n"
-    "                           status, duration)\n"
+    "                           status, duration: the run clock)\n"
     "  show ID                  a run's details, devices, metric summaries and config\n"
     "  compare ID ID... [--metric M] [--target V]\n"
-    "                           final and best values, time to target and duration of each run,\n"
+    "                           final and best values, time to target (run clock) and both\n"
+    "                           durations of each run (run clock and wall clock),\n"
     "                           and the config keys that differ\n"
     "  export ID --csv DIR      the run's tables as CSV files, its traces and matrix snapshots also as\n"
     "                           telemetry.json, and its config as config.json\n"
@@ -292,11 +293,15 @@ int list_command(const std::vector<std::string>& words, std::ostream& out) {
             << store.path().string() << ".\n";
         return 0;
     }
-    TextTable table({"ID", "NAME", "METHOD", "DATASET", "STATUS", "STARTED", "DURATION"},
-                    {Align::right, Align::left, Align::left, Align::left, Align::left, Align::left, Align::right});
+    // Both clocks: on the simulated clock a run's clock (what its plots and targets are timed by) and the
+    // wall time it took can differ a hundredfold.
+    TextTable table({"ID", "NAME", "METHOD", "DATASET", "STATUS", "STARTED", "RUN CLOCK", "WALL"},
+                    {Align::right, Align::left, Align::left, Align::left, Align::left, Align::left, Align::right,
+                     Align::right});
     for (const storage::RunRecord& run : runs) {
         table.add_row({std::to_string(run.id), run.name, run.method, run.dataset, run.status,
-                       format_local_time(run.started_unix_s), format_duration(run.run_clock_s)});
+                       format_local_time(run.started_unix_s), format_duration(run.run_clock_s),
+                       format_duration(run.wall_clock_s)});
     }
     table.print(out);
     return 0;
@@ -394,9 +399,9 @@ int compare_command(const std::vector<std::string>& words, std::ostream& out) {
     out << "\n";
     if (!comparison.target_note.empty()) out << "Note: " << comparison.target_note << "\n";
     out << "\n";
-    TextTable table({"RUN", "NAME", "METHOD", "STATUS", "FINAL", "BEST", "BEST AT", "TIME TO TARGET", "DURATION"},
+    TextTable table({"RUN", "NAME", "METHOD", "STATUS", "FINAL", "BEST", "BEST AT", "TIME TO TARGET", "RUN CLOCK", "WALL"},
                     {Align::right, Align::left, Align::left, Align::left, Align::right, Align::right, Align::right,
-                     Align::right, Align::right});
+                     Align::right, Align::right, Align::right});
     for (const storage::ComparedRun& compared : comparison.runs) {
         const bool has_metric = compared.summary.points > 0;
         std::string time_to_target = "-";
@@ -407,7 +412,7 @@ int compare_command(const std::vector<std::string>& words, std::ostream& out) {
                        has_metric ? format_value(compared.summary.last) : "-",
                        has_metric ? format_value(compared.summary.best) : "-",
                        has_metric ? format_duration(compared.summary.best_t) : "-", time_to_target,
-                       format_duration(compared.run.run_clock_s)});
+                       format_duration(compared.run.run_clock_s), format_duration(compared.run.wall_clock_s)});
     }
     table.print(out);
 

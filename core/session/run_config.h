@@ -27,7 +27,8 @@ struct TargetConfig {
 };
 
 struct StopConfig {
-    double max_time_s = 300;  // run clock
+    double max_time_s = 300;  // run clock (simulated or wall, as fleet.clock says)
+    double max_wall_s = 0;    // wall clock since training started, whatever fleet.clock says (0: no limit)
     double max_epochs = 10;
     std::optional<TargetConfig> target;  // stop once reached
     bool stop_at_target = true;

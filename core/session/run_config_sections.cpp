@@ -34,6 +34,8 @@ const FieldTable<StopConfig>& stop_fields() {
         FieldTable<StopConfig> t;
         t.number("max_time_s", &StopConfig::max_time_s, "Max run clock (s)", SettingRange::above(0),
                  "seconds of run clock (simulated or wall, as fleet.clock says) before the run stops");
+        t.number("max_wall_s", &StopConfig::max_wall_s, "Max wall time (s)", SettingRange::at_least(0),
+                 "wall-clock seconds of training before the run stops, whatever fleet.clock is (0: no limit)");
         t.number("max_epochs", &StopConfig::max_epochs, "Max epochs", SettingRange::above(0),
                  "passes over the training set before the run stops");
         t.json_object(

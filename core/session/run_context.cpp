@@ -4,6 +4,7 @@
 
 #include "core/backend/cpu_backend.h"
 #include "core/backend/device_memory_limit.h"
+#include "core/config/config_reader.h"
 #include "core/errors.h"
 
 namespace tb {
@@ -12,6 +13,7 @@ const char* to_string(StopReason reason) {
     switch (reason) {
         case StopReason::none: return "none";
         case StopReason::max_time: return "max_time";
+        case StopReason::max_wall_time: return "max_wall_time";
         case StopReason::max_epochs: return "max_epochs";
         case StopReason::work_done: return "work_done";
         case StopReason::target_reached: return "target_reached";
@@ -78,6 +80,11 @@ bool RunContext::should_stop() {
         stop_reason_ = StopReason::work_done;
     } else if (run_clock() >= config_.stop.max_time_s) {
         stop_reason_ = StopReason::max_time;
+    } else if (config_.stop.max_wall_s > 0 && wall_seconds() >= config_.stop.max_wall_s) {
+        // On the simulated clock the two clocks differ by orders of magnitude: say which one ended the run.
+        stop_reason_ = StopReason::max_wall_time;
+        log(LogLevel::info, "stopped by stop.max_wall_s " + format_number(config_.stop.max_wall_s) +
+                                " (wall clock) at " + format_number(run_clock()) + " s of run clock");
     }
     return stop_reason_ != StopReason::none;
 }

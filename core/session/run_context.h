@@ -36,7 +36,7 @@ public:
 // core/ does not know; the programs pass a factory in).
 using BackendFactory = std::function<std::unique_ptr<Backend>(const DeviceSpec&)>;
 
-enum class StopReason { none, max_time, max_epochs, work_done, target_reached, cancelled };
+enum class StopReason { none, max_time, max_wall_time, max_epochs, work_done, target_reached, cancelled };
 const char* to_string(StopReason reason);
 
 enum class ProgressUnit {

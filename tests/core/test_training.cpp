@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "core/config/preset_catalog.h"
 #include "core/data/dataset_config.h"
+#include "core/errors.h"
 #include "core/run/run_experiment.h"
 #include "tests/core/preset_document.h"
 #include "tests/core/run_recorder.h"
@@ -66,6 +68,28 @@ private slots:
         QCOMPARE(summary.status(), RunStatus::finished);
         const double epochs = summary.to_json().at("epochs").get<double>();
         QVERIFY2(epochs >= 0.5 && epochs <= 0.5 + 32.0 / 1000, qPrintable(QStringLiteral("%1 epochs").arg(epochs)));
+    }
+
+    // On the simulated clock a run's clock and the wall clock part ways: stop.max_time_s bounds the first,
+    // stop.max_wall_s the second, and the log says which clock ended the run.
+    void the_wall_clock_limit_bounds_a_simulated_run() {
+        json document = preset_document("heterogeneity_sweep_synthetic");
+        document["stop"] = {{"max_epochs", 1e6}, {"max_time_s", 1e9}, {"max_wall_s", 0.5}};
+        document["eval"]["every_s"] = 1e9;
+        const RunConfig config = parse_run_config(document);
+        QCOMPARE(config.fleet.clock, std::string("simulated"));
+        RunRecorder recorder;
+        const auto start = std::chrono::steady_clock::now();
+        const RunSummary summary = run_experiment(config, recorder);
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        QCOMPARE(summary.status(), RunStatus::finished);
+        // Loading the data and the last evaluation come on top of the half second of training.
+        QVERIFY2(wall >= 0.5 && wall < 30, qPrintable(QStringLiteral("%1 s wall").arg(wall)));
+        const std::vector<Log> logs = recorder.all<Log>();
+        QVERIFY(std::any_of(logs.begin(), logs.end(), [](const Log& log) {
+            return log.text.find("stopped by stop.max_wall_s 0.5 (wall clock)") != std::string::npos;
+        }));
+        QVERIFY_THROWS_EXCEPTION(ConfigError, parse_run_config(json{{"stop", {{"max_wall_s", -1}}}}));
     }
 
     void synthetic_xmlc_learns() {

@@ -96,6 +96,8 @@ private slots:
         // Aligned: every row's STATUS column starts where the header's does.
         QCOMPARE(first.find("finished"), header.find("STATUS"));
         QCOMPARE(second.find("finished"), header.find("STATUS"));
+        // Both clocks, named: a simulated run's clock and its wall time can differ a hundredfold.
+        QVERIFY2(contains(header, "RUN CLOCK") && contains(header, "WALL") && !contains(header, "DURATION"), header.c_str());
 
         const CommandResult filtered = test.run({"list", "--method", "sync_sgd"});
         QVERIFY(contains(filtered.out, "sync run"));
