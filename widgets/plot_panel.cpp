@@ -49,6 +49,10 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
     follow_button_->setChecked(true);
     follow_button_->setToolTip(QStringLiteral("Keep all data in view as it arrives (zooming or panning turns this off; "
                                               "double-click the plot to turn it back on)"));
+    log_button_ = new QToolButton(this);
+    log_button_->setText(QStringLiteral("Log"));
+    log_button_->setCheckable(true);
+    log_button_->setToolTip(QStringLiteral("Logarithmic value axis, for series that span decades"));
     auto* export_button = new QToolButton(this);
     export_button->setText(QStringLiteral("Export…"));
     export_button->setToolTip(QStringLiteral("Save this plot as PNG, SVG or PDF"));
@@ -58,6 +62,7 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
     header->addSpacing(12);
     header->addWidget(readout_, 1);
     header->addWidget(follow_button_);
+    header->addWidget(log_button_);
     header->addWidget(export_button);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -105,6 +110,7 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
     empty_label_->setVisible(false);
 
     connect(follow_button_, &QToolButton::toggled, this, &PlotPanel::set_follow);
+    connect(log_button_, &QToolButton::toggled, this, &PlotPanel::set_log_scale);
     connect(export_button, &QToolButton::clicked, this, &PlotPanel::choose_export_file);
     connect(plot_, &QCustomPlot::mouseMove, this, &PlotPanel::on_mouse_move);
     connect(plot_, &QCustomPlot::legendClick, this, &PlotPanel::on_legend_click);
@@ -156,7 +162,29 @@ void PlotPanel::remove_all_series() {
 
 void PlotPanel::set_stacked(bool stacked) {
     stacked_ = stacked;
-    if (stacked) plot_->yAxis->setRange(0, 1);
+    if (stacked) {
+        set_log_scale(false);
+        plot_->yAxis->setRange(0, 1);
+    }
+    log_button_->setEnabled(!stacked);
+}
+
+void PlotPanel::set_log_scale(bool log_scale) {
+    if (stacked_) log_scale = false;
+    if (log_button_->isChecked() != log_scale) log_button_->setChecked(log_scale);  // re-enters once
+    if (log_scale_ == log_scale) return;
+    log_scale_ = log_scale;
+    for (QCPAxis* axis : {plot_->yAxis, plot_->yAxis2}) {
+        axis->setScaleType(log_scale ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+        if (log_scale) {
+            axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+        } else {
+            axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        }
+    }
+    rescale();
+    dirty_ = true;
+    redraw();
 }
 
 void PlotPanel::append(int series, double x, double y) {
@@ -234,6 +262,14 @@ void PlotPanel::rescale() {
             found_any = true;
         }
         if (!found_any) continue;
+        if (log_scale_) {
+            // Decades, not zero: the smallest positive value a series holds is not cached, so a range that
+            // reaches zero or below shows six decades under the highest value.
+            if (highest <= 0) continue;
+            const double bottom = lowest > 0 ? lowest / 1.5 : highest * 1e-6;
+            axis->setRange(bottom, highest * 1.5);
+            continue;
+        }
         // Curves start from zero where they can (rates, sizes, accuracy), with a little head room.
         const double lower = lowest >= 0 ? 0.0 : lowest;
         const double span = std::max(highest - lower, 1e-9);

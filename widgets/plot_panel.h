@@ -54,6 +54,10 @@ public:
 
     bool follow() const { return follow_; }
     void set_follow(bool follow);
+    // A logarithmic value axis (both sides), for series that span decades (a trust-ratio spike of 7e4
+    // over ratios near 1e-3). Values at or below zero are not drawn while it is on. Not for stacked plots.
+    bool log_scale() const { return log_scale_; }
+    void set_log_scale(bool log_scale);
 
     void mark_dirty() { dirty_ = true; }
     bool dirty() const { return dirty_; }
@@ -85,6 +89,7 @@ private:
     QCustomPlot* plot_;
     QLabel* readout_;
     QToolButton* follow_button_;
+    QToolButton* log_button_;
     QCPItemTracer* tracer_;
     QCPItemText* empty_label_;
     QString empty_text_;
@@ -92,6 +97,7 @@ private:
     std::vector<DecimatedSeries> data_;
     bool setting_range_ = false;
     bool stacked_ = false;
+    bool log_scale_ = false;
     bool follow_ = true;
     bool dirty_ = false;
     long long redraws_ = 0;

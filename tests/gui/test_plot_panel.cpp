@@ -6,6 +6,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <qcustomplot.h>
 
 #include <algorithm>
@@ -110,6 +111,39 @@ private slots:
         QVERIFY(panel.follow());
         panel.redraw_now();
         QCOMPARE(plot.xAxis->range().upper, 200.0);
+    }
+
+    // One trust-ratio spike of about 7e4 over ratios near 1e-3 flattens a linear axis; the log axis shows
+    // every decade.
+    void log_scale_shows_every_decade() {
+        PlotPanel panel(QStringLiteral("Trust ratio"), QStringLiteral("ratio"));
+        panel.resize(600, 400);
+        const int series = panel.series_count();
+        panel.add_series(QStringLiteral("layer0"), Qt::red);
+        for (int step = 0; step < 100; ++step) panel.append(series, step, step == 50 ? 7e4 : 1e-3 * (1 + step % 3));
+        panel.redraw_now();
+        QCOMPARE(panel.plot().yAxis->range().lower, 0.0);
+        QVERIFY(!panel.log_scale());
+        QList<QToolButton*> buttons = panel.findChildren<QToolButton*>();
+        const auto log = std::find_if(buttons.begin(), buttons.end(),
+                                      [](QToolButton* button) { return button->text() == QStringLiteral("Log"); });
+        QVERIFY(log != buttons.end());
+        (*log)->click();
+        QVERIFY(panel.log_scale());
+        QCOMPARE(panel.plot().yAxis->scaleType(), QCPAxis::stLogarithmic);
+        const QCPRange range = panel.plot().yAxis->range();
+        QVERIFY2(range.lower > 0 && range.lower <= 1e-3 && range.upper >= 7e4,
+                 qPrintable(QStringLiteral("%1 .. %2").arg(range.lower).arg(range.upper)));
+        // The smallest values sit above the bottom of the plot, not on it.
+        const double bottom_pixel = panel.plot().yAxis->coordToPixel(range.lower);
+        QVERIFY(panel.plot().yAxis->coordToPixel(1e-3) < bottom_pixel);
+        (*log)->click();
+        QCOMPARE(panel.plot().yAxis->scaleType(), QCPAxis::stLinear);
+        // Stacked shares have no log axis.
+        panel.set_stacked(true);
+        panel.set_log_scale(true);
+        QVERIFY(!panel.log_scale());
+        QVERIFY(!(*log)->isEnabled());
     }
 
     void hover_readout_names_the_nearest_series() {
