@@ -24,6 +24,10 @@ namespace tb::widgets {
 LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
     header_ = new QLabel(QStringLiteral("No run yet: launch the experiment, or open a stored run from the browser."), this);
     header_->setObjectName(QStringLiteral("runHeader"));
+    // The header says what fits and never widens the window: a 32-worker run reports a hundred metrics,
+    // which the tooltip lists in full.
+    header_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    header_->setMinimumWidth(0);
     axis_chooser_ = new QComboBox(this);
     axis_chooser_->setObjectName(QStringLiteral("xAxisChooser"));
     for (XAxisMode mode : all_x_axis_modes) axis_chooser_->addItem(x_axis_name(mode), static_cast<int>(mode));
@@ -355,14 +359,26 @@ void LiveDashboard::update_header() {
                        .arg(title_.toHtmlEscaped(), status)
                        .arg(data_.devices().size())
                        .arg(data_.last_t(), 0, 'f', 2);
+    QString every_metric;
     if (!data_.evaluations().empty()) {
         const EvalPoint& last = data_.evaluations().back();
         text += QStringLiteral(" &nbsp; epoch %1").arg(last.epoch, 0, 'f', 2);
+        // The run's own metrics in the header; per-worker ones ("worker3.p@1") are counted, and listed in
+        // the tooltip with the rest.
+        int per_worker = 0;
         for (const auto& [name, value] : last.metrics) {
-            text += QStringLiteral(" &nbsp; %1 %2").arg(QString::fromStdString(name).toHtmlEscaped()).arg(value, 0, 'g', 4);
+            const QString entry = QStringLiteral("%1 %2").arg(QString::fromStdString(name).toHtmlEscaped()).arg(value, 0, 'g', 4);
+            every_metric += (every_metric.isEmpty() ? QString() : QStringLiteral("<br>")) + entry;
+            if (name.rfind("worker", 0) == 0 && name.find('.') != std::string::npos) {
+                ++per_worker;
+                continue;
+            }
+            text += QStringLiteral(" &nbsp; ") + entry;
         }
+        if (per_worker > 0) text += QStringLiteral(" &nbsp; (+%1 per-worker metrics)").arg(per_worker);
     }
     header_->setText(text);
+    header_->setToolTip(every_metric);
 }
 
 void LiveDashboard::redraw() {

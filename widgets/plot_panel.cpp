@@ -3,11 +3,17 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
+#include <QSignalBlocker>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <QWidgetAction>
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -53,6 +59,36 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
     log_button_->setText(QStringLiteral("Log"));
     log_button_->setCheckable(true);
     log_button_->setToolTip(QStringLiteral("Logarithmic value axis, for series that span decades"));
+    // The searchable series list that replaces the legend box for many series (32 workers, say).
+    series_button_ = new QToolButton(this);
+    series_button_->setText(QStringLiteral("Series"));
+    series_button_->setToolTip(QStringLiteral("Show or hide series; type to filter the list"));
+    series_button_->setPopupMode(QToolButton::InstantPopup);
+    series_button_->setVisible(false);
+    auto* series_menu = new QMenu(series_button_);
+    auto* series_host = new QWidget(series_menu);
+    auto* series_layout = new QVBoxLayout(series_host);
+    series_layout->setContentsMargins(4, 4, 4, 4);
+    series_filter_ = new QLineEdit(series_host);
+    series_filter_->setPlaceholderText(QStringLiteral("filter series"));
+    series_filter_->setClearButtonEnabled(true);
+    series_list_ = new QListWidget(series_host);
+    series_list_->setMinimumSize(220, 260);
+    series_layout->addWidget(series_filter_);
+    series_layout->addWidget(series_list_);
+    auto* series_action = new QWidgetAction(series_menu);
+    series_action->setDefaultWidget(series_host);
+    series_menu->addAction(series_action);
+    series_button_->setMenu(series_menu);
+    connect(series_menu, &QMenu::aboutToShow, this, [this] {
+        fill_series_list();
+        series_filter_->setFocus();
+    });
+    connect(series_filter_, &QLineEdit::textChanged, this, &PlotPanel::filter_series_list);
+    connect(series_list_, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+        const int index = item->data(Qt::UserRole).toInt();
+        if (index >= 0 && index < series_count()) set_series_visible(index, item->checkState() == Qt::Checked);
+    });
     auto* export_button = new QToolButton(this);
     export_button->setText(QStringLiteral("Export…"));
     export_button->setToolTip(QStringLiteral("Save this plot as PNG, SVG or PDF"));
@@ -61,6 +97,11 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
     header->addWidget(title_label);
     header->addSpacing(12);
     header->addWidget(readout_, 1);
+    // The readout and title never widen the panel: two columns of panels fit a 1,280-pixel screen.
+    readout_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    title_label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    title_label->setMinimumWidth(std::min(title_label->sizeHint().width(), 140));
+    header->addWidget(series_button_);
     header->addWidget(follow_button_);
     header->addWidget(log_button_);
     header->addWidget(export_button);
@@ -89,12 +130,12 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
     plot_->legend->setFillOrder(QCPLayoutGrid::foRowsFirst);
     plot_->legend->setWrap(8);
     plot_->legend->setSelectableParts(QCPLegend::spItems);
-    auto* legend_column = new QCPLayoutGrid;
-    plot_->plotLayout()->addElement(0, 1, legend_column);
-    legend_column->addElement(0, 0, plot_->legend);
-    legend_column->setMargins(QMargins(0, 8, 6, 8));
-    legend_column->setRowStretchFactor(0, 0.01);
-    legend_column->addElement(1, 0, new QCPLayoutElement(plot_));  // pushes the legend to the top
+    legend_column_ = new QCPLayoutGrid;
+    plot_->plotLayout()->addElement(0, 1, legend_column_);
+    legend_column_->addElement(0, 0, plot_->legend);
+    legend_column_->setMargins(QMargins(0, 8, 6, 8));
+    legend_column_->setRowStretchFactor(0, 0.01);
+    legend_column_->addElement(1, 0, new QCPLayoutElement(plot_));  // pushes the legend to the top
     plot_->plotLayout()->setColumnStretchFactor(1, 0.001);
 
     tracer_ = new QCPItemTracer(plot_);
@@ -147,6 +188,7 @@ QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool r
     series_.push_back(graph);
     data_.emplace_back();
     mark_dirty();
+    update_legend_mode();
     return graph;
 }
 
@@ -154,6 +196,7 @@ void PlotPanel::remove_all_series() {
     plot_->clearGraphs();
     series_.clear();
     data_.clear();
+    update_legend_mode();
     tracer_->setGraph(nullptr);
     tracer_->setVisible(false);
     readout_->clear();
@@ -371,11 +414,76 @@ void PlotPanel::on_mouse_move(QMouseEvent* event) {
 void PlotPanel::on_legend_click(QCPLegend*, QCPAbstractLegendItem* item, QMouseEvent*) {
     auto* plottable_item = qobject_cast<QCPPlottableLegendItem*>(item);
     if (plottable_item == nullptr) return;
-    QCPAbstractPlottable* plottable = plottable_item->plottable();
-    plottable->setVisible(!plottable->visible());
-    plottable_item->setTextColor(plottable->visible() ? Qt::black : QColor(0xaa, 0xaa, 0xaa));
+    for (int i = 0; i < series_count(); ++i) {
+        if (series_[static_cast<std::size_t>(i)] == plottable_item->plottable()) set_series_visible(i, !series_[static_cast<std::size_t>(i)]->visible());
+    }
+}
+
+void PlotPanel::set_series_visible(int index, bool visible) {
+    QCPGraph* graph = series_[static_cast<std::size_t>(index)];
+    graph->setVisible(visible);
+    if (QCPPlottableLegendItem* item = plot_->legend->itemWithPlottable(graph)) {
+        item->setTextColor(visible ? Qt::black : QColor(0xaa, 0xaa, 0xaa));
+    }
     mark_dirty();
     redraw();
+}
+
+bool PlotPanel::legend_box_shown() const { return plot_->legend->visible() && plot_->legend->itemCount() > 0; }
+
+void PlotPanel::update_legend_mode() {
+    const bool box = series_count() <= legend_box_limit;
+    series_button_->setText(QStringLiteral("Series (%1)").arg(series_count()));
+    if (box == plot_->legend->visible() && series_button_->isVisible() == !box) return;
+    // An empty, hidden legend takes no room in the plot's layout; the list takes the series over.
+    for (QCPGraph* graph : series_) {
+        if (box) {
+            graph->addToLegend();
+        } else {
+            graph->removeFromLegend();
+        }
+    }
+    plot_->legend->setVisible(box);
+    // A hidden layout element still takes its width: the legend's column leaves the layout with it.
+    if (box && legend_column_->layout() == nullptr) {
+        plot_->plotLayout()->addElement(0, 1, legend_column_);
+        plot_->plotLayout()->setColumnStretchFactor(1, 0.001);
+    } else if (!box && legend_column_->layout() != nullptr) {
+        plot_->plotLayout()->take(legend_column_);
+        plot_->plotLayout()->simplify();
+    }
+    series_button_->setVisible(!box);
+}
+
+void PlotPanel::fill_series_list() {
+    const QSignalBlocker blocker(series_list_);
+    series_list_->clear();
+    for (int i = 0; i < series_count(); ++i) {
+        QCPGraph* graph = series_[static_cast<std::size_t>(i)];
+        QPixmap swatch(12, 12);
+        swatch.fill(graph->pen().color());
+        auto* item = new QListWidgetItem(QIcon(swatch), graph->name(), series_list_);
+        item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+        item->setCheckState(graph->visible() ? Qt::Checked : Qt::Unchecked);
+        item->setData(Qt::UserRole, i);
+    }
+    filter_series_list(series_filter_->text());
+}
+
+void PlotPanel::filter_series_list(const QString& text) {
+    if (series_list_->count() != series_count()) fill_series_list();
+    for (int row = 0; row < series_list_->count(); ++row) {
+        QListWidgetItem* item = series_list_->item(row);
+        item->setHidden(!text.isEmpty() && !item->text().contains(text, Qt::CaseInsensitive));
+    }
+}
+
+QStringList PlotPanel::listed_series() const {
+    QStringList names;
+    for (int row = 0; row < series_list_->count(); ++row) {
+        if (!series_list_->item(row)->isHidden()) names << series_list_->item(row)->text();
+    }
+    return names;
 }
 
 void PlotPanel::choose_export_file() {

@@ -6,6 +6,7 @@
 // calls from its frame timer, so a burst of data costs one redraw.
 
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include <functional>
@@ -20,8 +21,11 @@ class QCPItemTracer;
 class QCPItemText;
 class QCPAbstractLegendItem;
 class QCPLegend;
+class QCPLayoutGrid;
 class QLabel;
 class QToolButton;
+class QLineEdit;
+class QListWidget;
 class QMouseEvent;
 
 namespace tb::widgets {
@@ -49,6 +53,17 @@ public:
     // Stacked series: each series holds the running sum, drawn filled down to the one below, and the
     // readout shows each series' own share. The y range is then fixed at [0, 1].
     void set_stacked(bool stacked);
+    // Past this many series the legend box would cover the plot: it gives way to the Series button, a
+    // searchable list of the series with a check box each.
+    static constexpr int legend_box_limit = 8;
+    bool legend_box_shown() const;
+    // Shows or hides a series, as its legend entry or its row in the series list does.
+    void set_series_visible(int index, bool visible);
+    // The series list's filter, as typed into it: only the series whose names contain the text are listed.
+    void filter_series_list(const QString& text);
+    // Names the series list shows after filtering.
+    QStringList listed_series() const;
+
     // Text shown in the plot while it has no data ("waiting for the first merge").
     void set_empty_text(const QString& text);
 
@@ -84,12 +99,19 @@ private:
     void on_mouse_move(QMouseEvent* event);
     void on_legend_click(QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent* event);
     void choose_export_file();
+    // Moves the series from the legend box to the series list once there are too many for the box.
+    void update_legend_mode();
+    void fill_series_list();
 
     QString title_;
     QCustomPlot* plot_;
     QLabel* readout_;
     QToolButton* follow_button_;
     QToolButton* log_button_;
+    QCPLayoutGrid* legend_column_;  // right of the axis rect while the legend box is shown
+    QToolButton* series_button_;
+    QLineEdit* series_filter_;
+    QListWidget* series_list_;
     QCPItemTracer* tracer_;
     QCPItemText* empty_label_;
     QString empty_text_;

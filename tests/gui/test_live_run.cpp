@@ -6,6 +6,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <qcustomplot.h>
 
 #include <numeric>
 
@@ -185,6 +186,47 @@ private slots:
         QVERIFY2(window.editor().validation_message().contains("model.kind dense_mlp") &&
                      window.editor().validation_message().contains("dataset.kind"),
                  qPrintable(window.editor().validation_message()));
+    }
+
+    void a_thirty_two_worker_run_fits_a_small_screen_data() {
+        QTest::addColumn<int>("width");
+        QTest::addColumn<int>("height");
+        QTest::newRow("1280 x 800") << 1280 << 800;
+        QTest::newRow("1366 x 768") << 1366 << 768;
+    }
+
+    // A decentralized run of 32 workers reports a hundred metrics and 32 series per plot: the window must
+    // still fit the screen, its plots must keep their width, and the legends give way to series lists.
+    void a_thirty_two_worker_run_fits_a_small_screen() {
+        QFETCH(int, width);
+        QFETCH(int, height);
+        WorkbenchWindow window(database());
+        window.resize(width, height);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        nlohmann::json config = short_experiment("thirty-two");
+        nlohmann::json devices = nlohmann::json::array();
+        for (int i = 0; i < 32; ++i) devices.push_back({{"name", "w" + std::to_string(i)}, {"speed", 1.0}});
+        config["method"] = {{"kind", "dsgdm"}, {"batch_size", 16}, {"topology", {{"kind", "ring"}}}};
+        config["fleet"] = {{"clock", "simulated"}, {"sample_every_s", 0.0002}, {"devices", devices}};
+        config["stop"] = {{"max_time_s", 1.0}, {"max_epochs", 2}};
+        config["eval"] = {{"every_epochs", 1}, {"every_s", 1e6}, {"metrics", {"p@1", "loss"}}};
+        window.editor().load_document(config);
+        QVERIFY2(window.editor().valid(), qPrintable(window.editor().validation_message()));
+        QSignalSpy ended(&window, &WorkbenchWindow::runEnded);
+        QVERIFY(window.launch());
+        QVERIFY(ended.wait(120000));
+        QTest::qWait(200);  // the last frame
+        QVERIFY2(window.minimumSizeHint().width() <= width,
+                 qPrintable(QStringLiteral("minimum width %1").arg(window.minimumSizeHint().width())));
+        QVERIFY2(window.width() <= width, qPrintable(QStringLiteral("window width %1").arg(window.width())));
+        tb::widgets::LiveDashboard& dashboard = window.dashboard();
+        QVERIFY(!dashboard.throughput_plot().legend_box_shown());
+        QCOMPARE(dashboard.throughput_plot().series_count(), 32);
+        // The axis rect keeps most of the panel's width once the legend box is gone.
+        QVERIFY2(dashboard.throughput_plot().plot().axisRect()->width() > dashboard.throughput_plot().width() / 2,
+                 qPrintable(QStringLiteral("axis rect %1 of %2").arg(dashboard.throughput_plot().plot().axisRect()->width())
+                                .arg(dashboard.throughput_plot().width())));
     }
 
     void sixteen_device_run_streams_without_freezing_the_ui() {

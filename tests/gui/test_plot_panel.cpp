@@ -143,6 +143,39 @@ private slots:
         QVERIFY(!(*log)->isEnabled());
     }
 
+    // Thirty-two workers: the legend box would cover half the plot, so the series move to a searchable list.
+    void many_series_use_a_searchable_list_instead_of_the_legend_box() {
+        PlotPanel panel(QStringLiteral("Throughput"), QStringLiteral("samples/s"));
+        panel.resize(500, 300);
+        for (int i = 0; i < PlotPanel::legend_box_limit; ++i) {
+            panel.add_series(QStringLiteral("w%1").arg(i, 2, 10, QLatin1Char('0')), Qt::blue);
+        }
+        QVERIFY(panel.legend_box_shown());
+        for (int i = PlotPanel::legend_box_limit; i < 32; ++i) {
+            panel.add_series(QStringLiteral("w%1").arg(i, 2, 10, QLatin1Char('0')), Qt::blue);
+            panel.append(i, 0, i);
+        }
+        QVERIFY(!panel.legend_box_shown());
+        QList<QToolButton*> buttons = panel.findChildren<QToolButton*>();
+        const auto series = std::find_if(buttons.begin(), buttons.end(),
+                                         [](QToolButton* b) { return b->text() == QStringLiteral("Series (32)"); });
+        QVERIFY(series != buttons.end());
+        panel.filter_series_list(QStringLiteral("w1"));
+        QCOMPARE(panel.listed_series().size(), 10);  // w10 .. w19
+        QVERIFY(panel.listed_series().contains(QStringLiteral("w17")));
+        panel.filter_series_list(QString());
+        QCOMPARE(panel.listed_series().size(), 32);
+        // Unchecking a row hides its series and takes it out of the autoscale.
+        panel.set_series_visible(31, false);
+        panel.redraw_now();
+        QVERIFY(!panel.series(31)->visible());
+        QVERIFY(panel.plot().yAxis->range().upper < 32);  // 30 and head room, not 31 and head room
+        // Back to a few series: the legend box returns.
+        panel.remove_all_series();
+        panel.add_series(QStringLiteral("only"), Qt::red);
+        QVERIFY(panel.legend_box_shown());
+    }
+
     void hover_readout_names_the_nearest_series() {
         PlotPanel panel(QStringLiteral("Throughput"), QStringLiteral("samples/s"));
         panel.resize(600, 400);
