@@ -151,10 +151,8 @@ ExperimentEditor::ExperimentEditor(QWidget* parent) : QWidget(parent) {
     connect(save_button, &QPushButton::clicked, this, [this] {
         const std::vector<std::filesystem::path> folders = preset_folders();
         const QString start = folders.empty() ? QString() : QString::fromStdString(folders.front().string());
-        const std::string name = document_.value("name", std::string("experiment"));
         const QString file = QFileDialog::getSaveFileName(this, QStringLiteral("Save the experiment as a preset"),
-                                                          start + QLatin1Char('/') + QString::fromStdString(name) +
-                                                              QStringLiteral(".json"),
+                                                          start + QLatin1Char('/') + preset_file_name(document_),
                                                           QStringLiteral("Experiment JSON (*.json)"));
         if (file.isEmpty()) return;
         try {
@@ -537,6 +535,24 @@ void ExperimentEditor::save_to(const std::filesystem::path& path) const {
     std::ofstream file(path);
     file << document_.dump(2) << "\n";
     if (!file) throw std::runtime_error("cannot write the experiment to " + path.string());
+}
+
+QString ExperimentEditor::preset_file_name(const nlohmann::json& document) {
+    // The name is the user's text: it must not steer the dialog out of the preset folder ("../../x") or
+    // into a name the file system refuses, and a name that is not a string must not throw.
+    const nlohmann::json* name = find_key(document, "name");
+    QString stem = name != nullptr && name->is_string() ? QString::fromStdString(name->get<std::string>()) : QString();
+    QString safe;
+    for (const QChar c : stem) {
+        const bool plain = (c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('A') && c <= QLatin1Char('Z')) ||
+                           (c >= QLatin1Char('0') && c <= QLatin1Char('9')) || c == QLatin1Char('-') ||
+                           c == QLatin1Char('_') || c == QLatin1Char('.');
+        safe += plain ? c : QLatin1Char('_');
+    }
+    while (safe.startsWith(QLatin1Char('.'))) safe.remove(0, 1);
+    safe.truncate(100);
+    if (safe.isEmpty()) safe = QStringLiteral("experiment");
+    return safe + QStringLiteral(".json");
 }
 
 QString ExperimentEditor::detected_format_note() const { return format_label_->text(); }

@@ -50,6 +50,9 @@ public:
     // training file switches the data set kind to the reader that format needs.
     void use_data_file(const std::string& key_path, const QString& file);
     QString detected_format_note() const;
+    // The file name Save as suggests: the experiment's name with anything but letters, digits, '-', '_'
+    // and inner dots replaced, so a name never leads out of the preset folder.
+    static QString preset_file_name(const nlohmann::json& document);
 
     // The form field bound to a key path ("optimizer.lr"), for tests and for marking errors.
     QWidget* field(const std::string& key_path) const;

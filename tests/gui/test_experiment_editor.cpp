@@ -254,6 +254,15 @@ private slots:
         QVERIFY(ExperimentEditor::marked_invalid(editor.field("method.rounds")));
     }
 
+    void save_as_suggests_a_file_inside_the_preset_folder() {
+        QCOMPARE(ExperimentEditor::preset_file_name({{"name", "my-run_2.b"}}), QStringLiteral("my-run_2.b.json"));
+        QCOMPARE(ExperimentEditor::preset_file_name({{"name", "../../etc/passwd"}}), QStringLiteral("_.._etc_passwd.json"));
+        QCOMPARE(ExperimentEditor::preset_file_name({{"name", "/abs/path"}}), QStringLiteral("_abs_path.json"));
+        QCOMPARE(ExperimentEditor::preset_file_name({{"name", 42}}), QStringLiteral("experiment.json"));
+        QCOMPARE(ExperimentEditor::preset_file_name(nlohmann::json::object()), QStringLiteral("experiment.json"));
+        QCOMPARE(ExperimentEditor::preset_file_name({{"name", std::string(500, 'a')}}).size(), 105);
+    }
+
     void presets_load_and_save_round_trip() {
         ExperimentEditor editor;
         editor.load_preset_or_file("sparse_mlp_synthetic");
