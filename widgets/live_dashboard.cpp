@@ -47,11 +47,11 @@ LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
 
     auto* grid_host = new QWidget(this);
     auto* grid = new QGridLayout(grid_host);
+    fleet_grid_ = grid;
     grid->setContentsMargins(0, 0, 0, 0);
     grid->addWidget(throughput_, 0, 0);
     grid->addWidget(batch_, 0, 1);
-    grid->addWidget(merges_, 1, 0);
-    grid->addWidget(metrics_, 1, 1);
+    place_merge_panel();
     // Trace panels and heat maps arrive with the run; they fill two columns below the fleet plots.
     telemetry_grid_ = new QGridLayout;
     telemetry_grid_->setContentsMargins(0, 0, 0, 0);
@@ -175,6 +175,7 @@ void LiveDashboard::append_to_plots(const Event& event) {
         throughput_->append(sample->device, *x, point.samples_per_s);
         batch_->append(sample->device, *x, point.batch_size);
     } else if (std::holds_alternative<Merge>(event.payload)) {
+        place_merge_panel();
         const MergePoint& merge = data_.merges().back();
         ensure_merge_series(merge.weights.size());
         const std::optional<double> x = data_.x_of(merge.time, x_axis_);
@@ -306,7 +307,25 @@ void LiveDashboard::remove_telemetry_views() {
     telemetry_views_placed_ = 0;
 }
 
+void LiveDashboard::place_merge_panel() {
+    // Only methods that merge replicas get the merge plot; for the others the evaluation takes the row.
+    const bool merging = !data_.merges().empty();
+    if (merge_panel_placed_ && merging == merge_panel_shown_) return;
+    fleet_grid_->removeWidget(merges_);
+    fleet_grid_->removeWidget(metrics_);
+    if (merging) {
+        fleet_grid_->addWidget(merges_, 1, 0);
+        fleet_grid_->addWidget(metrics_, 1, 1);
+    } else {
+        fleet_grid_->addWidget(metrics_, 1, 0, 1, 2);
+    }
+    merges_->setVisible(merging);
+    merge_panel_shown_ = merging;
+    merge_panel_placed_ = true;
+}
+
 void LiveDashboard::rebuild_plots() {
+    place_merge_panel();
     remove_telemetry_views();
     telemetry_views_pending_ = false;
     for (PlotPanel* plot : all_panels()) plot->remove_all_series();

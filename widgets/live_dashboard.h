@@ -76,6 +76,7 @@ private:
     void update_header();
     // The trace panel and matrix view of data_'s entry `index`, made (and placed) on first use.
     PlotPanel& ensure_trace_panel(std::size_t index);
+    void place_merge_panel();
     MatrixSnapshotView& ensure_matrix_view(std::size_t index);
     void append_trace_sample(std::size_t panel, std::size_t series, const TraceSample& sample);
     // Makes the first trace panel or matrix view that data_ has and the dashboard does not yet, filled
@@ -100,6 +101,9 @@ private:
     std::vector<PlotPanel*> trace_panels_;
     std::vector<MatrixSnapshotView*> matrix_views_;
     QGridLayout* telemetry_grid_;
+    QGridLayout* fleet_grid_;
+    bool merge_panel_shown_ = false;
+    bool merge_panel_placed_ = false;
     int telemetry_views_placed_ = 0;
     bool telemetry_views_pending_ = false;
     DeviceTableModel* device_model_;

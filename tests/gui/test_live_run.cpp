@@ -62,6 +62,7 @@ private slots:
         const bool merges = tb::widgets::testing::engine_has_method("adaptive_sgd");
         if (merges) {
             QVERIFY(dashboard.merge_plot().point_count() > 0);
+            QVERIFY(!dashboard.merge_plot().isHidden());  // a merging method gets its merge plot
             QCOMPARE(dashboard.merge_plot().series_count(), 3);
             for (const auto& merge : dashboard.data().merges()) {
                 const double total = std::accumulate(merge.weights.begin(), merge.weights.end(), 0.0);
@@ -222,6 +223,8 @@ private slots:
         QVERIFY2(window.width() <= width, qPrintable(QStringLiteral("window width %1").arg(window.width())));
         tb::widgets::LiveDashboard& dashboard = window.dashboard();
         QVERIFY(!dashboard.throughput_plot().legend_box_shown());
+        // Workers that gossip never merge: no merge plot, the evaluation takes its place.
+        QVERIFY(dashboard.merge_plot().isHidden());
         QCOMPARE(dashboard.throughput_plot().series_count(), 32);
         // The axis rect keeps most of the panel's width once the legend box is gone.
         QVERIFY2(dashboard.throughput_plot().plot().axisRect()->width() > dashboard.throughput_plot().width() / 2,
