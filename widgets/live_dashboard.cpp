@@ -378,6 +378,14 @@ void LiveDashboard::update_header() {
                        .arg(title_.toHtmlEscaped(), status)
                        .arg(data_.devices().size())
                        .arg(data_.last_t(), 0, 'f', 2);
+    if (!data_.finished_status() && stored_status_.isEmpty()) {
+        if (const std::optional<double> fraction = data_.progress_fraction()) {
+            text += QStringLiteral(" &nbsp; %1%").arg(100.0 * *fraction, 0, 'f', 0);
+            if (const std::optional<double> left = data_.wall_seconds_left()) {
+                text += QStringLiteral(", about %1 s left (wall)").arg(*left, 0, 'f', 0);
+            }
+        }
+    }
     QString every_metric;
     if (!data_.evaluations().empty()) {
         const EvalPoint& last = data_.evaluations().back();

@@ -7,6 +7,24 @@ namespace tb::widgets {
 
 void LiveRunData::clear() { *this = LiveRunData(); }
 
+std::optional<double> LiveRunData::progress_fraction() const {
+    if (!started_) return std::nullopt;
+    double fraction = 0;
+    if (max_epochs_ > 0 && training_set_size_ && *training_set_size_ > 0) {
+        fraction = std::max(fraction, counted_samples_ / *training_set_size_ / max_epochs_);
+    }
+    if (max_time_s_ > 0) fraction = std::max(fraction, last_t_ / max_time_s_);
+    if (max_wall_s_ > 0) fraction = std::max(fraction, last_wall_s_ / max_wall_s_);
+    return std::clamp(fraction, 0.0, 1.0);
+}
+
+std::optional<double> LiveRunData::wall_seconds_left() const {
+    const std::optional<double> fraction = progress_fraction();
+    // Under 2 % done the pace is mostly start-up (loading, the first evaluation): no estimate yet.
+    if (!fraction || *fraction < 0.02 || finished_status_) return std::nullopt;
+    return last_wall_s_ * (1.0 - *fraction) / *fraction;
+}
+
 void LiveRunData::ensure_device(int device) {
     if (device < 0) return;
     const auto needed = static_cast<std::size_t>(device) + 1;
@@ -21,6 +39,7 @@ void LiveRunData::ensure_device(int device) {
 
 bool LiveRunData::add(const Event& event) {
     last_t_ = std::max(last_t_, event.t);
+    last_wall_s_ = std::max(last_wall_s_, event.wall_s);
     bool x_meaning_changed = false;
     std::visit(
         [&](const auto& payload) {
@@ -29,6 +48,15 @@ bool LiveRunData::add(const Event& event) {
                 clear();
                 started_ = true;
                 run_name_ = payload.run_name;
+                // The stop limits, for progress; a stored config from an older build may lack some.
+                const nlohmann::json stop = payload.config.is_object() ? payload.config.value("stop", nlohmann::json::object())
+                                                                       : nlohmann::json::object();
+                const auto limit = [&](const char* key) {
+                    return stop.is_object() && stop.contains(key) && stop.at(key).is_number() ? stop.at(key).get<double>() : 0.0;
+                };
+                max_epochs_ = limit("max_epochs");
+                max_time_s_ = limit("max_time_s");
+                max_wall_s_ = limit("max_wall_s");
                 for (const DeviceDescription& description : payload.devices) {
                     devices_.push_back({description.name, description.backend, description.speed, std::nullopt});
                 }

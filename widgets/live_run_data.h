@@ -122,11 +122,21 @@ public:
     const std::string& error() const { return error_; }
     const std::vector<std::pair<LogLevel, std::string>>& log() const { return log_; }
     double last_t() const { return last_t_; }
+    double last_wall_s() const { return last_wall_s_; }
+    // How far the run is towards the first of its stop limits (stop.max_epochs, stop.max_time_s on the
+    // run clock, stop.max_wall_s), from 0 to 1; nothing before the run started.
+    std::optional<double> progress_fraction() const;
+    // Wall seconds left at the pace so far, once the run is far enough along for the pace to mean something.
+    std::optional<double> wall_seconds_left() const;
 
 private:
     void ensure_device(int device);
 
     std::string run_name_;
+    double max_epochs_ = 0;
+    double max_time_s_ = 0;
+    double max_wall_s_ = 0;
+    double last_wall_s_ = 0;
     std::vector<DeviceState> devices_;
     std::vector<std::vector<DevicePoint>> device_points_;
     std::vector<double> device_last_t_;

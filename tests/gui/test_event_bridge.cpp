@@ -13,6 +13,7 @@
 
 #include "event_loop_stall_meter.h"
 #include "widgets/live_dashboard.h"
+#include "widgets/live_run_data.h"
 #include "widgets/plot_panel.h"
 #include "widgets/run_event_bridge.h"
 
@@ -83,6 +84,27 @@ private slots:
         // ~0.4 s of streaming at one delivery per 50 ms at most: a handful of deliveries, not thousands.
         QVERIFY2(bridge.deliveries() < 40, qPrintable(QString::number(bridge.deliveries())));
         QCOMPARE(bridge.events_delivered(), static_cast<long long>(expected));
+    }
+
+    // Progress is the nearest stop limit; the time left extrapolates the wall-clock pace so far.
+    void progress_and_time_left_follow_the_nearest_stop_limit() {
+        tb::widgets::LiveRunData data;
+        QVERIFY(!data.progress_fraction());
+        tb::RunStarted started = started_with_devices(2);
+        started.config = {{"stop", {{"max_epochs", 10}, {"max_time_s", 100}, {"max_wall_s", 0}}}};
+        data.add({0, 0, started});
+        QCOMPARE(*data.progress_fraction(), 0.0);
+        QVERIFY(!data.wall_seconds_left());
+        // 2.5 epochs of 1,000 rows (the evaluation reveals the set size) at 10 s of run clock, 20 s wall.
+        data.add({10, 20, tb::Eval{2.5, 2500, {{"p@1", 0.3}}}});
+        QCOMPARE(*data.progress_fraction(), 0.25);
+        QCOMPARE(*data.wall_seconds_left(), 60.0);
+        // The run clock overtakes: 50 of 100 s.
+        data.add({50, 30, tb::Eval{3.0, 3000, {{"p@1", 0.4}}}});
+        QCOMPARE(*data.progress_fraction(), 0.5);
+        QCOMPARE(*data.wall_seconds_left(), 30.0);
+        data.add({60, 40, tb::RunFinished{tb::RunStatus::finished, {}, {}}});
+        QVERIFY(!data.wall_seconds_left());
     }
 
     void run_start_is_delivered_without_waiting() {
