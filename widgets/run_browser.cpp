@@ -6,6 +6,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QDir>
+#include <QFileDialog>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -13,6 +15,7 @@
 
 #include <set>
 
+#include "storage/run_csv_export.h"
 #include "storage/run_deletion.h"
 #include "storage/run_status_names.h"
 #include "storage/run_store.h"
@@ -79,6 +82,13 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
     open_button->setObjectName(QStringLiteral("openRun"));
     auto* compare_button = new QPushButton(QStringLiteral("Compare selected"), this);
     compare_button->setObjectName(QStringLiteral("compareRuns"));
+    auto* copy_button = new QPushButton(QStringLiteral("Edit a copy"), this);
+    copy_button->setObjectName(QStringLiteral("editCopy"));
+    copy_button->setToolTip(QStringLiteral("Load the selected run's config into the editor, to change and launch again"));
+    auto* export_button = new QPushButton(QStringLiteral("Export CSV…"), this);
+    export_button->setObjectName(QStringLiteral("exportRun"));
+    export_button->setToolTip(QStringLiteral("Write the selected run's tables as CSV, its telemetry and config as JSON, "
+                                             "into a folder"));
     auto* delete_button = new QPushButton(QStringLiteral("Delete…"), this);
     auto* top = new QHBoxLayout;
     top->addWidget(filter_text_, 1);
@@ -87,6 +97,8 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
     auto* bottom = new QHBoxLayout;
     bottom->addWidget(open_button);
     bottom->addWidget(compare_button);
+    bottom->addWidget(copy_button);
+    bottom->addWidget(export_button);
     bottom->addStretch(1);
     bottom->addWidget(delete_button);
     auto* layout = new QVBoxLayout(this);
@@ -108,6 +120,30 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
         const std::vector<std::int64_t> ids = selected_run_ids();
         if (!ids.empty()) emit compareRequested(ids);
     });
+    connect(copy_button, &QPushButton::clicked, this, [this] {
+        const std::vector<std::int64_t> ids = selected_run_ids();
+        if (!ids.empty()) emit editCopyRequested(ids.front());
+    });
+    connect(export_button, &QPushButton::clicked, this, [this] {
+        const std::vector<std::int64_t> ids = selected_run_ids();
+        if (ids.empty()) return;
+        const QString folder = QFileDialog::getExistingDirectory(this, QStringLiteral("Export run #%1 into").arg(ids.front()));
+        if (folder.isEmpty()) return;
+        if (!QDir(folder).isEmpty()) {
+            const auto answer = QMessageBox::question(
+                this, QStringLiteral("Export into a folder that is not empty"),
+                QStringLiteral("%1 is not empty: files of the same names (metrics.csv, config.json, ...) will be "
+                               "replaced. Export anyway?").arg(folder));
+            if (answer != QMessageBox::Yes) return;
+        }
+        try {
+            const std::vector<std::filesystem::path> files = export_run(ids.front(), folder.toStdString());
+            QMessageBox::information(this, QStringLiteral("Run exported"),
+                                     QStringLiteral("%1 files written into %2").arg(files.size()).arg(folder));
+        } catch (const std::exception& error) {
+            QMessageBox::warning(this, QStringLiteral("Export failed"), QString::fromStdString(error.what()));
+        }
+    });
     connect(delete_button, &QPushButton::clicked, this, [this] {
         const std::vector<std::int64_t> ids = selected_run_ids();
         if (ids.empty()) return;
@@ -119,6 +155,10 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
         if (!errors.isEmpty()) QMessageBox::warning(this, QStringLiteral("Some runs were not deleted"), errors);
     });
     refresh();
+}
+
+std::vector<std::filesystem::path> RunBrowser::export_run(std::int64_t run_id, const std::filesystem::path& folder) {
+    return storage::export_run_csv(store_, run_id, folder);
 }
 
 void RunBrowser::refresh() {

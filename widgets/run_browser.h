@@ -5,6 +5,9 @@
 
 #include <QWidget>
 
+#include <filesystem>
+#include <vector>
+
 #include <cstdint>
 #include <vector>
 
@@ -42,8 +45,14 @@ public:
     QTableView& table() { return *view_; }
     RunTableModel& model() { return *model_; }
 
+    // Writes the run's CSV files, telemetry.json and config.json into `folder`; answers the files written.
+    // Throws StorageError (no such run, a file that cannot be written).
+    std::vector<std::filesystem::path> export_run(std::int64_t run_id, const std::filesystem::path& folder);
+
 signals:
     void openRequested(std::int64_t run_id);
+    // The run's config goes into the editor, to change and launch again.
+    void editCopyRequested(std::int64_t run_id);
     void compareRequested(const std::vector<std::int64_t>& run_ids);
 
 private:

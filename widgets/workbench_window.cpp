@@ -3,6 +3,8 @@
 #include <QAction>
 #include <QCloseEvent>
 #include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
@@ -10,9 +12,11 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include "storage/run_details.h"
 #include "storage/run_store.h"
 #include "storage/storage_error.h"
 #include "widgets/compare_view.h"
+#include "widgets/config_document.h"
 #include "widgets/error_banner.h"
 #include "widgets/experiment_editor.h"
 #include "widgets/live_dashboard.h"
@@ -64,7 +68,30 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     pause_action_->setCheckable(true);
     pause_action_->setToolTip(QStringLiteral("Pause training; the run clock stands still while paused"));
     stop_action_ = tools->addAction(style()->standardIcon(QStyle::SP_MediaStop), QStringLiteral("Stop"));
-    stop_action_->setToolTip(QStringLiteral("Stop the run; it is stored with status stopped"));
+    stop_action_->setToolTip(QStringLiteral("Stop the run; it is stored with status stopped (Ctrl+.)"));
+    pause_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    stop_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+
+    // Views, and a Help menu that lists every shortcut.
+    auto* view_menu = menuBar()->addMenu(QStringLiteral("&View"));
+    const std::pair<View, QString> views[] = {{View::dashboard, QStringLiteral("Dashboard")},
+                                              {View::browser, QStringLiteral("Run browser")},
+                                              {View::compare, QStringLiteral("Compare")}};
+    int view_key = Qt::Key_1;
+    for (const auto& [view, name] : views) {
+        QAction* action = view_menu->addAction(name);
+        action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(view_key++)));
+        connect(action, &QAction::triggered, this, [this, view = view] { show_view(view); });
+        shortcut_actions_.push_back(action);
+    }
+    auto* help_menu = menuBar()->addMenu(QStringLiteral("&Help"));
+    QAction* shortcuts_action = help_menu->addAction(QStringLiteral("Keyboard shortcuts"));
+    shortcuts_action->setShortcut(QKeySequence(Qt::Key_F1));
+    connect(shortcuts_action, &QAction::triggered, this, [this] {
+        QMessageBox::information(this, QStringLiteral("Keyboard shortcuts"), keyboard_shortcuts().join(QLatin1Char('\n')));
+    });
+    shortcut_actions_.insert(shortcut_actions_.begin(), {launch_action_, pause_action_, stop_action_});
+    shortcut_actions_.push_back(shortcuts_action);
     tools->addSeparator();
     run_state_ = new QLabel(this);
     run_state_->setObjectName(QStringLiteral("runState"));
@@ -91,6 +118,7 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
                 emit runEnded(run_id ? static_cast<qint64>(*run_id) : -1);
             });
     connect(browser_, &RunBrowser::openRequested, this, &WorkbenchWindow::open_stored_run);
+    connect(browser_, &RunBrowser::editCopyRequested, this, &WorkbenchWindow::edit_copy_of_run);
     connect(browser_, &RunBrowser::compareRequested, this, &WorkbenchWindow::compare_runs);
     update_actions();
 }
@@ -142,6 +170,29 @@ void WorkbenchWindow::open_stored_run(std::int64_t run_id) {
     } catch (const std::exception& error) {
         banner_->show_error(QStringLiteral("Cannot open run #%1").arg(run_id), QString::fromStdString(error.what()));
     }
+}
+
+bool WorkbenchWindow::edit_copy_of_run(std::int64_t run_id) {
+    try {
+        nlohmann::json config = storage::load_run_config(*store_, run_id);
+        const nlohmann::json* name = find_key(config, "name");
+        config["name"] = (name != nullptr && name->is_string() ? name->get<std::string>() : std::string("run")) + "-copy";
+        editor_->load_document(config);
+        statusBar()->showMessage(QStringLiteral("Editing a copy of run #%1").arg(run_id), 10000);
+        return true;
+    } catch (const std::exception& error) {
+        banner_->show_error(QStringLiteral("Cannot load the config of run #%1").arg(run_id), QString::fromStdString(error.what()));
+        return false;
+    }
+}
+
+QStringList WorkbenchWindow::keyboard_shortcuts() const {
+    QStringList lines;
+    for (const QAction* action : shortcut_actions_) {
+        lines << QStringLiteral("%1\t%2").arg(action->shortcut().toString(QKeySequence::NativeText),
+                                              action->text().remove(QLatin1Char('&')));
+    }
+    return lines;
 }
 
 void WorkbenchWindow::compare_runs(const std::vector<std::int64_t>& run_ids) {

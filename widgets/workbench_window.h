@@ -4,10 +4,12 @@
 // whichever tab is open. Launch, Pause and Stop sit in the tool bar.
 
 #include <QMainWindow>
+#include <QStringList>
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "core/session/events.h"
 
@@ -52,6 +54,10 @@ public:
     void set_paused(bool paused);
     void stop();
     void open_stored_run(std::int64_t run_id);
+    // Loads a stored run's config into the editor under a new name, to change and launch again.
+    bool edit_copy_of_run(std::int64_t run_id);
+    // The keyboard shortcuts the Help menu lists, as "Ctrl+R  Launch the experiment" lines.
+    QStringList keyboard_shortcuts() const;
     void compare_runs(const std::vector<std::int64_t>& run_ids);
     enum class View { dashboard, browser, compare };
     void show_view(View view);
@@ -76,6 +82,7 @@ private:
     QTabWidget* tabs_;
     RunLauncher* launcher_;
     QAction* launch_action_;
+    std::vector<QAction*> shortcut_actions_;
     QAction* pause_action_;
     QAction* stop_action_;
     QLabel* run_state_;

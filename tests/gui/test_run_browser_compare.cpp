@@ -25,6 +25,9 @@
 #include "widgets/run_browser.h"
 #include "widgets/run_table_model.h"
 #include "widgets/stored_run_replay.h"
+#include "widgets/error_banner.h"
+#include "widgets/experiment_editor.h"
+#include "widgets/workbench_window.h"
 
 using tb::Event;
 
@@ -141,9 +144,37 @@ private slots:
         std::sort(compared.begin(), compared.end());
         QCOMPARE(compared, (std::vector<std::int64_t>{slow_, fast_}));
 
+        // A stored run's config goes to the editor to change and launch again; its files go to a folder.
+        QSignalSpy copy(&browser, &tb::widgets::RunBrowser::editCopyRequested);
+        browser.select_runs({slow_});
+        QTest::mouseClick(browser.findChild<QPushButton*>(QStringLiteral("editCopy")), Qt::LeftButton);
+        QCOMPARE(copy.count(), 1);
+        QCOMPARE(copy.at(0).at(0).value<std::int64_t>(), slow_);
+        QTemporaryDir export_folder;
+        const auto files = browser.export_run(slow_, export_folder.path().toStdString());
+        QVERIFY(files.size() >= 5);
+        QVERIFY(QFile::exists(export_folder.filePath(QStringLiteral("metrics.csv"))));
+        QVERIFY(QFile::exists(export_folder.filePath(QStringLiteral("config.json"))));
+
         QCOMPARE(browser.delete_runs({failed_}), QString());
         QCOMPARE(browser.visible_runs(), 2);
         QVERIFY(!browser.delete_runs({failed_}).isEmpty());  // gone already: the error says so
+    }
+
+    void a_stored_run_is_edited_as_a_copy_and_shortcuts_are_listed() {
+        tb::widgets::WorkbenchWindow window(folder_.filePath("runs.sqlite").toStdString());
+        QVERIFY(window.edit_copy_of_run(fast_));
+        QCOMPARE(window.editor().document().at("name"), nlohmann::json("fast-lr-copy"));
+        QCOMPARE(window.editor().document().at("optimizer").at("lr"), nlohmann::json(0.2));
+        QVERIFY2(window.editor().valid(), qPrintable(window.editor().validation_message()));
+        QVERIFY(!window.edit_copy_of_run(999999));
+        QVERIFY(window.error_banner().isVisibleTo(&window));
+        const QStringList shortcuts = window.keyboard_shortcuts();
+        QVERIFY2(shortcuts.filter(QStringLiteral("Launch")).size() == 1 &&
+                     shortcuts.filter(QStringLiteral("Launch")).front().startsWith(QStringLiteral("Ctrl+R")),
+                 qPrintable(shortcuts.join(QLatin1Char('|'))));
+        QVERIFY(shortcuts.filter(QStringLiteral("Run browser")).size() == 1);
+        QVERIFY(shortcuts.filter(QStringLiteral("Keyboard shortcuts")).front().startsWith(QStringLiteral("F1")));
     }
 
     void replay_shows_the_stored_run_and_its_stored_status() {
