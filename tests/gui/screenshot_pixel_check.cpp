@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QCoreApplication>
 #include <QImage>
+#include <QStringList>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -24,8 +25,8 @@ bool is_data_colour(QRgb pixel) {
 
 int main(int argc, char** argv) {
     QCoreApplication application(argc, argv);
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: screenshot_pixel_check SCREENSHOT.png MIN_PLOTS\n");
+    if (argc != 3 && argc != 4) {
+        std::fprintf(stderr, "usage: screenshot_pixel_check SCREENSHOT.png MIN_PLOTS [SCREEN_WIDTHxHEIGHT]\n");
         return 2;
     }
     const QString path = QString::fromLocal8Bit(argv[1]);
@@ -34,6 +35,16 @@ int main(int argc, char** argv) {
     if (image.isNull()) {
         std::fprintf(stderr, "FAIL: cannot read the screenshot %s\n", argv[1]);
         return 1;
+    }
+    // The window grabbed is the window as laid out: on a small screen it must not have grown past it.
+    if (argc == 4) {
+        const QStringList screen = QString::fromLocal8Bit(argv[3]).split(QLatin1Char('x'));
+        if (screen.size() != 2 || image.width() > screen[0].toInt() || image.height() > screen[1].toInt()) {
+            std::fprintf(stderr, "FAIL: the window is %dx%d, larger than the %s screen\n", image.width(),
+                         image.height(), argv[3]);
+            return 1;
+        }
+        std::printf("window %dx%d fits the %s screen\n", image.width(), image.height(), argv[3]);
     }
     QFile sidecar(path + QStringLiteral(".plots.json"));
     if (!sidecar.open(QIODevice::ReadOnly)) {
@@ -56,6 +67,8 @@ int main(int argc, char** argv) {
                     inside.width(), inside.height(), points, coloured);
         if (points <= 0) continue;
         ++plots_with_data;
+        // One point per series (the first merge of a stacked plot) spans no width: nothing to see yet.
+        if (plot["longest_series"].toInt() < 2) continue;
         // A curve across a plot colours at least a few dozen pixels.
         if (coloured < 40) {
             std::fprintf(stderr, "FAIL: plot '%s' holds %.0f points but its area shows none\n",
