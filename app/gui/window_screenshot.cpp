@@ -9,7 +9,6 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
-
 #include <stdexcept>
 
 #include "widgets/plot_panel.h"
