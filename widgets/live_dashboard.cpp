@@ -374,10 +374,11 @@ void LiveDashboard::update_header() {
     QString status = QStringLiteral("running");
     if (data_.finished_status()) status = QString::fromUtf8(to_string(*data_.finished_status()));
     if (!stored_status_.isEmpty()) status = stored_status_;
+    // Four significant digits: a simulated run's clock can stay in milliseconds for its whole length.
     QString text = QStringLiteral("<b>%1</b> &nbsp; %2 &nbsp; %3 devices &nbsp; run clock %4 s")
                        .arg(title_.toHtmlEscaped(), status)
                        .arg(data_.devices().size())
-                       .arg(data_.last_t(), 0, 'f', 2);
+                       .arg(QString::number(data_.last_t(), 'g', 4));
     if (!data_.finished_status() && stored_status_.isEmpty()) {
         if (const std::optional<double> fraction = data_.progress_fraction()) {
             text += QStringLiteral(" &nbsp; %1%").arg(100.0 * *fraction, 0, 'f', 0);
