@@ -4,9 +4,11 @@
 #include <QColor>
 #include <QDateTime>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
+#include "storage/config_differences.h"
 #include "storage/run_details.h"
 #include "storage/run_labels.h"
 
@@ -58,6 +60,7 @@ std::vector<BrowsedRun> browse_runs(storage::RunStore& store) {
             run.best_value = headline->best;
             run.time_to_target = headline->time_to_target;
         }
+        run.parameters = storage::flatten_json(details.config);
         run.record = std::move(record);
         runs.push_back(std::move(run));
     }
@@ -67,18 +70,60 @@ std::vector<BrowsedRun> browse_runs(storage::RunStore& store) {
 void RunTableModel::set_runs(std::vector<BrowsedRun> runs) {
     beginResetModel();
     runs_ = std::move(runs);
+    // Keys that differ between runs, the knobs a person tunes first; the name and the method already
+    // have columns, and a fleet's per-device entries would crowd out everything else.
+    std::vector<std::string> differing;
+    std::map<std::string, std::set<std::string>> values;
+    for (const BrowsedRun& run : runs_) {
+        for (const auto& [key, value] : run.parameters) values[key].insert(value);
+    }
+    for (const BrowsedRun& run : runs_) {
+        for (const auto& [key, unused] : values) {
+            if (!run.parameters.contains(key)) values[key].insert(std::string());
+        }
+    }
+    const auto section_rank = [](const std::string& key) {
+        static const char* const order[] = {"method.", "optimizer.", "model.", "dataset.", "stop.", "eval.", "seed", "fleet."};
+        for (int rank = 0; rank < 8; ++rank) {
+            if (key.rfind(order[rank], 0) == 0) return rank;
+        }
+        return 8;
+    };
+    for (const auto& [key, distinct] : values) {
+        if (distinct.size() < 2 || key == "name" || key == "method.kind" || key.find("fleet.devices[") == 0) continue;
+        differing.push_back(key);
+    }
+    std::stable_sort(differing.begin(), differing.end(),
+                     [&](const std::string& a, const std::string& b) { return section_rank(a) < section_rank(b); });
+    if (differing.size() > static_cast<std::size_t>(max_parameter_columns)) differing.resize(max_parameter_columns);
+    parameter_columns_ = std::move(differing);
     endResetModel();
 }
 
 int RunTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(runs_.size()); }
 
-int RunTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : column_count; }
+int RunTableModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : column_count + static_cast<int>(parameter_columns_.size());
+}
 
 QVariant RunTableModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount()) return {};
     const BrowsedRun& run = runs_[static_cast<std::size_t>(index.row())];
     const storage::RunRecord& record = run.record;
     if (role == run_id_role) return QVariant::fromValue<qlonglong>(record.id);
+    if (index.column() >= column_count) {
+        const std::string& key = parameter_columns_[static_cast<std::size_t>(index.column() - column_count)];
+        const auto found = run.parameters.find(key);
+        const QString text = found == run.parameters.end() ? QString() : QString::fromStdString(found->second);
+        if (role == Qt::DisplayRole) return text;
+        if (role == sort_role) {
+            bool number = false;
+            const double value = text.toDouble(&number);
+            return number ? QVariant(value) : QVariant(text);
+        }
+        if (role == Qt::ToolTipRole) return QString::fromStdString(key);
+        return {};
+    }
     if (role == Qt::ForegroundRole && index.column() == status) {
         if (record.status == "failed" || record.status == "diverged") return QBrush(QColor(0xb0, 0x00, 0x20));
         if (record.status == "running") return QBrush(QColor(0x1a, 0x6b, 0x1a));
@@ -123,6 +168,9 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
 
 QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    if (section >= column_count && section < columnCount()) {
+        return QString::fromStdString(parameter_columns_[static_cast<std::size_t>(section - column_count)]);
+    }
     switch (section) {
         case id: return QStringLiteral("ID");
         case name: return QStringLiteral("Name");

@@ -5,6 +5,8 @@
 #include <QAbstractTableModel>
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -22,6 +24,7 @@ struct BrowsedRun {
     QString best_metric;
     double best_value = 0;  // NaN when there is none
     std::optional<double> time_to_target;
+    std::map<std::string, std::string> parameters;  // the config's leaves by key path ("optimizer.lr")
 };
 
 // One query per run for its devices and summaries: fine for the thousands of runs a person keeps.
@@ -37,7 +40,11 @@ public:
 
     explicit RunTableModel(QObject* parent = nullptr) : QAbstractTableModel(parent) {}
 
+    // Also chooses the parameter columns: the config keys whose values differ between the runs, as
+    // experiment trackers show hyperparameters (at most max_parameter_columns, in section order).
     void set_runs(std::vector<BrowsedRun> runs);
+    static constexpr int max_parameter_columns = 12;
+    const std::vector<std::string>& parameter_columns() const { return parameter_columns_; }
     const std::vector<BrowsedRun>& runs() const { return runs_; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -47,6 +54,7 @@ public:
 
 private:
     std::vector<BrowsedRun> runs_;
+    std::vector<std::string> parameter_columns_;
 };
 
 }  // namespace tb::widgets

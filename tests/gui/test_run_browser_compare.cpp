@@ -125,6 +125,27 @@ private slots:
         QCOMPARE(browser.visible_run_ids(), (std::vector<std::int64_t>{slow_, fast_, failed_}));
     }
 
+    // What was changed between runs shows as columns, as an experiment tracker shows hyperparameters.
+    void browser_shows_the_parameters_that_differ() {
+        tb::widgets::RunBrowser browser(*store_);
+        const tb::widgets::RunTableModel& model = browser.model();
+        const std::vector<std::string>& columns = model.parameter_columns();
+        QVERIFY(std::find(columns.begin(), columns.end(), "optimizer.lr") != columns.end());
+        QVERIFY(std::find(columns.begin(), columns.end(), "name") == columns.end());
+        QVERIFY(std::find(columns.begin(), columns.end(), "seed") == columns.end());  // the same in every run
+        const int lr_column = tb::widgets::RunTableModel::column_count +
+                              static_cast<int>(std::find(columns.begin(), columns.end(), "optimizer.lr") - columns.begin());
+        QCOMPARE(model.headerData(lr_column, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("optimizer.lr"));
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const std::int64_t id = model.data(model.index(row, 0), tb::widgets::RunTableModel::run_id_role).toLongLong();
+            const QString lr = model.data(model.index(row, lr_column), Qt::DisplayRole).toString();
+            QCOMPARE(lr, id == slow_ ? QStringLiteral("0.1") : id == fast_ ? QStringLiteral("0.2") : QStringLiteral("0.3"));
+        }
+        // Sorting by a parameter column sorts by its number.
+        browser.sort_by(lr_column, Qt::DescendingOrder);
+        QCOMPARE(browser.visible_run_ids().front(), failed_);
+    }
+
     void browser_opens_compares_and_deletes() {
         tb::widgets::RunBrowser browser(*store_);
         browser.resize(1200, 600);
