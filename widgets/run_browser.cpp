@@ -46,12 +46,18 @@ private:
     QString status_;
 };
 
-RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(parent), store_(store) {
+RunBrowser::RunBrowser(storage::RunStore* store, QWidget* parent) : QWidget(parent), store_(store) {
+    unavailable_ = new QLabel(this);
+    unavailable_->setObjectName(QStringLiteral("storeUnavailable"));
+    unavailable_->setWordWrap(true);
+    unavailable_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    unavailable_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    runs_panel_ = new QWidget(this);
     model_ = new RunTableModel(this);
     proxy_ = new RunFilterProxy(this);
     proxy_->setSourceModel(model_);
     proxy_->setSortRole(RunTableModel::sort_role);
-    view_ = new QTableView(this);
+    view_ = new QTableView(runs_panel_);
     view_->setObjectName(QStringLiteral("runTable"));
     view_->setModel(proxy_);
     view_->setSortingEnabled(true);
@@ -64,22 +70,22 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
     view_->horizontalHeader()->setSectionResizeMode(RunTableModel::name, QHeaderView::Stretch);
     view_->setAlternatingRowColors(true);
 
-    filter_text_ = new QLineEdit(this);
+    filter_text_ = new QLineEdit(runs_panel_);
     filter_text_->setPlaceholderText(QStringLiteral("filter by name, method or data set"));
     filter_text_->setClearButtonEnabled(true);
-    status_filter_ = new QComboBox(this);
+    status_filter_ = new QComboBox(runs_panel_);
     status_filter_->addItem(QStringLiteral("any status"), QString());
     for (std::string_view status : storage::stored_run_statuses) {
         const QString name = QString::fromUtf8(status.data(), static_cast<int>(status.size()));
         status_filter_->addItem(name, name);
     }
-    auto* refresh_button = new QPushButton(QStringLiteral("Refresh"), this);
-    auto* open_button = new QPushButton(QStringLiteral("Open in dashboard"), this);
+    auto* refresh_button = new QPushButton(QStringLiteral("Refresh"), runs_panel_);
+    auto* open_button = new QPushButton(QStringLiteral("Open in dashboard"), runs_panel_);
     open_button->setToolTip(QStringLiteral("Replay the selected run's plots (or double-click a row)"));
     open_button->setObjectName(QStringLiteral("openRun"));
-    auto* compare_button = new QPushButton(QStringLiteral("Compare selected"), this);
+    auto* compare_button = new QPushButton(QStringLiteral("Compare selected"), runs_panel_);
     compare_button->setObjectName(QStringLiteral("compareRuns"));
-    auto* delete_button = new QPushButton(QStringLiteral("Delete…"), this);
+    auto* delete_button = new QPushButton(QStringLiteral("Delete…"), runs_panel_);
     auto* top = new QHBoxLayout;
     top->addWidget(filter_text_, 1);
     top->addWidget(status_filter_);
@@ -89,10 +95,14 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
     bottom->addWidget(compare_button);
     bottom->addStretch(1);
     bottom->addWidget(delete_button);
+    auto* panel_layout = new QVBoxLayout(runs_panel_);
+    panel_layout->setContentsMargins(0, 0, 0, 0);
+    panel_layout->addLayout(top);
+    panel_layout->addWidget(view_, 1);
+    panel_layout->addLayout(bottom);
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addWidget(view_, 1);
-    layout->addLayout(bottom);
+    layout->addWidget(unavailable_);
+    layout->addWidget(runs_panel_, 1);
 
     connect(filter_text_, &QLineEdit::textChanged, this, &RunBrowser::apply_filter);
     connect(status_filter_, &QComboBox::currentIndexChanged, this, &RunBrowser::apply_filter);
@@ -118,13 +128,27 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
         const QString errors = delete_runs(ids);
         if (!errors.isEmpty()) QMessageBox::warning(this, QStringLiteral("Some runs were not deleted"), errors);
     });
+    set_store(store_, QStringLiteral("No run store is open."));
+}
+
+void RunBrowser::set_store(storage::RunStore* store, const QString& why_no_store) {
+    store_ = store;
+    unavailable_->setText(store_ == nullptr ? QStringLiteral("No runs can be shown: %1").arg(why_no_store) : QString());
+    unavailable_->setVisible(store_ == nullptr);
+    runs_panel_->setEnabled(store_ != nullptr);
     refresh();
 }
 
+QString RunBrowser::unavailable_reason() const { return store_ == nullptr ? unavailable_->text() : QString(); }
+
 void RunBrowser::refresh() {
+    if (store_ == nullptr) {
+        model_->set_runs({});
+        return;
+    }
     const std::vector<std::int64_t> selected = selected_run_ids();
-    store_.mark_interrupted_runs();
-    model_->set_runs(browse_runs(store_));
+    store_->mark_interrupted_runs();
+    model_->set_runs(browse_runs(*store_));
     select_runs(selected);
 }
 
@@ -172,10 +196,11 @@ void RunBrowser::set_status_filter(const QString& status) {
 void RunBrowser::sort_by(int column, Qt::SortOrder order) { view_->sortByColumn(column, order); }
 
 QString RunBrowser::delete_runs(const std::vector<std::int64_t>& run_ids) {
+    if (store_ == nullptr) return unavailable_->text();
     QStringList errors;
     for (std::int64_t id : run_ids) {
         try {
-            storage::delete_run(store_, id);
+            storage::delete_run(*store_, id);
         } catch (const std::exception& error) {
             errors << QStringLiteral("run %1: %2").arg(id).arg(QString::fromStdString(error.what()));
         }

@@ -9,6 +9,7 @@
 #include <vector>
 
 class QComboBox;
+class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QTableView;
@@ -25,7 +26,13 @@ class RunTableModel;
 class RunBrowser final : public QWidget {
     Q_OBJECT
 public:
-    explicit RunBrowser(storage::RunStore& store, QWidget* parent = nullptr);
+    // store may be null: the browser is then empty and disabled, and says why_no_store.
+    explicit RunBrowser(storage::RunStore* store, QWidget* parent = nullptr);
+
+    // Shows the runs of another store (null: none, with the reason in place of the table).
+    void set_store(storage::RunStore* store, const QString& why_no_store = {});
+    // The reason shown while there is no store; empty while there is one.
+    QString unavailable_reason() const;
 
     void refresh();
     // Rows shown after filtering.
@@ -49,7 +56,9 @@ signals:
 private:
     void apply_filter();
 
-    storage::RunStore& store_;
+    storage::RunStore* store_;
+    QLabel* unavailable_;
+    QWidget* runs_panel_;
     RunTableModel* model_;
     RunFilterProxy* proxy_;
     QTableView* view_;

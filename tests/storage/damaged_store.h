@@ -19,6 +19,7 @@ inline void record_run_of_one_evaluation(RunStore& store) {
     StorageSink sink(store);
     sink.on_event(run_started());
     sink.on_event(evaluation(1.0, {{"p@1", 0.3}}));
+    sink.on_event(merge(1.5, 0, {0.6, 0.4}, {3, 2}));
     sink.on_event(run_finished(2.0));
     sink.close();
 }
