@@ -7,17 +7,19 @@
 
 namespace tb::storage {
 
-std::vector<std::int64_t> mark_runs_without_writer_interrupted(SqliteConnection& connection) {
+std::vector<std::int64_t> find_runs_without_writer(SqliteConnection& connection) {
     std::vector<std::int64_t> orphaned;
-    {
-        SqliteStatement running(connection, "SELECT id FROM runs WHERE status = 'running'", "list running runs");
-        while (running.step()) {
-            const std::int64_t run_id = running.column_int64(0);
-            if (!run_has_live_writer(connection.path(), run_id)) orphaned.push_back(run_id);
-        }
+    SqliteStatement running(connection, "SELECT id FROM runs WHERE status = 'running'", "list running runs");
+    while (running.step()) {
+        const std::int64_t run_id = running.column_int64(0);
+        if (!run_has_live_writer(connection.path(), run_id)) orphaned.push_back(run_id);
     }
-    if (orphaned.empty()) return orphaned;
+    return orphaned;
+}
 
+std::vector<std::int64_t> mark_runs_interrupted(SqliteConnection& connection, const std::vector<std::int64_t>& run_ids) {
+    // Nothing to mark, no write transaction: readers that open the store do not contend for the lock.
+    if (run_ids.empty()) return {};
     std::vector<std::int64_t> marked;
     WriteTransaction transaction(connection, "mark interrupted runs");
     // `status = 'running'` again: a writer that finished its run between the probe and this
@@ -28,7 +30,7 @@ std::vector<std::int64_t> mark_runs_without_writer_interrupted(SqliteConnection&
                          "rows flushed until then are kept.' ELSE error END "
                          "WHERE id = ? AND status = 'running'",
                          "mark interrupted runs");
-    for (const std::int64_t run_id : orphaned) {
+    for (const std::int64_t run_id : run_ids) {
         mark.bind_integer(1, run_id).run();
         if (connection.changes() > 0) marked.push_back(run_id);
     }

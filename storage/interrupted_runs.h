@@ -10,8 +10,11 @@ namespace tb::storage {
 
 class SqliteConnection;
 
-// Marks every such run and answers their ids. Writes only when there is one to mark, so readers that
-// open the store do not contend for the write lock.
-std::vector<std::int64_t> mark_runs_without_writer_interrupted(SqliteConnection& connection);
+// The runs still `running` whose writer is gone. Only reads, so a store can look before it decides to
+// write (and check its pages first, see store_integrity_check.h).
+std::vector<std::int64_t> find_runs_without_writer(SqliteConnection& connection);
+
+// Marks those of `run_ids` that are still `running` as interrupted and answers their ids.
+std::vector<std::int64_t> mark_runs_interrupted(SqliteConnection& connection, const std::vector<std::int64_t>& run_ids);
 
 }  // namespace tb::storage

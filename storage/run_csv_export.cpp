@@ -203,22 +203,38 @@ void export_config(const nlohmann::json& config, const std::filesystem::path& pa
     write_json_file(config, path);
 }
 
+// The files an export of a run writes into `folder`, in the order it writes them.
+std::vector<std::filesystem::path> export_file_paths(const std::filesystem::path& folder) {
+    return {folder / "metrics.csv",   folder / "device_samples.csv",   folder / "merges.csv",
+            folder / "devices.csv",   folder / "summaries.csv",        folder / "traces.csv",
+            folder / "matrix_snapshots.csv", folder / "telemetry.json", folder / "config.json"};
+}
+
 }  // namespace
 
 std::vector<std::filesystem::path> export_run_csv(RunStore& store, std::int64_t run_id,
-                                                  const std::filesystem::path& folder) {
+                                                  const std::filesystem::path& folder, ExistingExportFiles existing) {
     const RunDetails details = load_run(store, run_id);
+    const std::vector<std::filesystem::path> files = export_file_paths(folder);
+    if (existing == ExistingExportFiles::refuse) {
+        std::string present;
+        for (const std::filesystem::path& file : files) {
+            std::error_code error;
+            if (!std::filesystem::exists(std::filesystem::symlink_status(file, error))) continue;
+            present += (present.empty() ? "" : ", ") + file.filename().string();
+        }
+        if (!present.empty()) {
+            throw StorageError("The folder '" + folder.string() + "' already holds " + present +
+                               "; nothing was written. Give --overwrite to replace them, or choose another folder "
+                               "with --csv.");
+        }
+    }
     std::error_code error;
     std::filesystem::create_directories(folder, error);
     if (error) {
         throw StorageError("Could not create the folder '" + folder.string() + "' for the export: " + error.message() +
                            ".");
     }
-    const std::vector<std::filesystem::path> files = {folder / "metrics.csv", folder / "device_samples.csv",
-                                                      folder / "merges.csv",  folder / "devices.csv",
-                                                      folder / "summaries.csv", folder / "traces.csv",
-                                                      folder / "matrix_snapshots.csv", folder / "telemetry.json",
-                                                      folder / "config.json"};
     export_metrics(store, run_id, files[0]);
     export_device_samples(store, run_id, files[1]);
     export_merges(store, run_id, details.devices, files[2]);

@@ -17,9 +17,20 @@
 
 namespace tb::storage {
 
+// When a store opened for writing checks its pages (store_integrity_check.h), which reads the whole file.
+enum class IntegrityCheck {
+    // When it opens: a store that records runs refuses a damaged file before a run trains.
+    at_open,
+    // Only before the first write (a schema migration, marking interrupted runs): opening a large store to
+    // list or compare runs stays quick, and a damaged file is still never written to.
+    before_writing,
+};
+
 struct RunStoreOptions {
-    // A read-only store can be queried but records nothing; it is neither migrated nor recovered.
+    // A read-only store can be queried but records nothing; it is neither migrated nor recovered. One on
+    // read-only media, in WAL mode, is read as immutable (the run store answers read_only_immutable then).
     ConnectionAccess access = ConnectionAccess::read_write;
+    IntegrityCheck integrity_check = IntegrityCheck::at_open;
     // The store refuses to grow beyond about this many bytes: writes then fail as on a full disk.
     std::optional<std::int64_t> size_limit_bytes;
 };
@@ -30,7 +41,8 @@ public:
     explicit RunStore(const std::filesystem::path& path, RunStoreOptions options = {});
 
     // For programs that only read: opens for writing where the file allows it (so that migrations run
-    // and interrupted runs are marked), else read-only (a store on read-only media or of another user).
+    // and interrupted runs are marked), checking the pages only if it writes; else read-only (a store on
+    // read-only media or of another user).
     static RunStore open_for_queries(const std::filesystem::path& path);
 
     const std::filesystem::path& path() const { return path_; }
@@ -47,10 +59,14 @@ public:
 
 private:
     void configure(SqliteConnection& connection) const;
+    int open_read_only();
+    // Runs the integrity check once, before the first write when the options defer it.
+    void require_intact_before_writing();
 
     std::filesystem::path path_;
     RunStoreOptions options_;
     SqliteConnection connection_;
+    bool checked_intact_ = false;
 };
 
 }  // namespace tb::storage

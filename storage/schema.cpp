@@ -1,9 +1,12 @@
 #include "storage/schema.h"
 
+#include <sqlite3.h>
+
 #include <string>
 
 #include "storage/sqlite_connection.h"
 #include "storage/storage_error.h"
+#include "storage/store_integrity_check.h"
 #include "storage/write_transaction.h"
 
 namespace tb::storage {
@@ -188,8 +191,15 @@ int read_schema_version(SqliteConnection& connection) {
 int check_store_file(SqliteConnection& connection) {
     // The first statement makes SQLite read the header: a file that is not a database fails here
     // (SQLITE_NOTADB), before anything could be written to it.
-    const std::int64_t schema_objects =
-        connection.query_integer("SELECT count(*) FROM sqlite_schema", "read the file");
+    std::int64_t schema_objects = 0;
+    try {
+        schema_objects = connection.query_integer("SELECT count(*) FROM sqlite_schema", "read the file");
+    } catch (const StorageError& error) {
+        // A damaged schema page: the page check says what is damaged and what to do.
+        if ((error.sqlite_code() & 0xff) != SQLITE_CORRUPT) throw;
+        require_intact_store(connection);
+        throw;
+    }
     const auto application_id = static_cast<std::int32_t>(
         connection.query_integer("PRAGMA application_id", "read the file's application id"));
     const int version = read_schema_version(connection);

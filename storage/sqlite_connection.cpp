@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <string>
 #include <utility>
 
 #include "storage/sqlite_error.h"
@@ -14,16 +15,36 @@ namespace {
 // checkpoint, short enough that a truly stuck lock is reported rather than hanging the program.
 constexpr int busy_timeout_ms = 10'000;
 
+// SQLite takes the immutable flag only in a URI; the path's characters that a URI gives a meaning
+// ('?', '#', '%') and everything outside printable ASCII are percent-encoded.
+std::string immutable_file_uri(const std::filesystem::path& path) {
+    static constexpr char hex_digits[] = "0123456789ABCDEF";
+    std::string uri = "file:";
+    for (const char character : path.string()) {
+        const auto byte = static_cast<unsigned char>(character);
+        if (byte == '?' || byte == '#' || byte == '%' || byte <= 0x20 || byte >= 0x7f) {
+            uri += '%';
+            uri += hex_digits[byte >> 4];
+            uri += hex_digits[byte & 0x0f];
+        } else {
+            uri += character;
+        }
+    }
+    return uri + "?immutable=1";
+}
+
 }  // namespace
 
 SqliteConnection::SqliteConnection(std::filesystem::path path, ConnectionAccess access) : path_(std::move(path)) {
-    const int flags = access == ConnectionAccess::read_only ? SQLITE_OPEN_READONLY
-                                                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    const int flags = access == ConnectionAccess::read_write  ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                      : access == ConnectionAccess::read_only ? SQLITE_OPEN_READONLY
+                                                              : SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    const std::string name = access == ConnectionAccess::read_only_immutable ? immutable_file_uri(path_) : path_.string();
     // Extended codes tell SQLITE_IOERR_WRITE from SQLITE_IOERR_READ in the messages. NOMUTEX: a connection
     // is used by one thread at a time (the store's owner, or a sink's storage thread), so SQLite's
     // per-call locking would only cost time, about a fifth of it when reading series.
     const int result =
-        sqlite3_open_v2(path_.c_str(), &handle_, flags | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX, nullptr);
+        sqlite3_open_v2(name.c_str(), &handle_, flags | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (result != SQLITE_OK) {
         // A handle is returned even on failure and carries the error text; close it after reading.
         sqlite3* failed = std::exchange(handle_, nullptr);

@@ -12,7 +12,13 @@ struct sqlite3;
 
 namespace tb::storage {
 
-enum class ConnectionAccess { read_write, read_only };
+enum class ConnectionAccess {
+    read_write,
+    read_only,
+    // Reads the file as it is, without the -wal and -shm files that WAL mode otherwise needs even for
+    // reading: for a store on read-only media, where they cannot be created and no writer can be at work.
+    read_only_immutable,
+};
 
 class SqliteConnection {
 public:

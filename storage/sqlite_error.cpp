@@ -24,7 +24,9 @@ std::string_view advice_for(int primary_code) {
         case SQLITE_NOTADB:
             return "The file is not an SQLite database. It was left unchanged; choose another file with --db.";
         case SQLITE_CORRUPT:
-            return "The file is damaged. It was left unchanged; move it away or choose another file with --db.";
+            // Not "left unchanged": this may be a write that found the damage half-way.
+            return "The file is damaged: move it aside and choose another file with --db; `sqlite3 FILE .recover` "
+                   "rescues the rows that remain readable.";
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
             return "Another program held a lock on the store for too long; try again when it is done.";

@@ -67,7 +67,7 @@ QTableWidgetItem* cell(const QString& text, bool number = false) {
 
 }  // namespace
 
-CompareView::CompareView(storage::RunStore& store, QWidget* parent) : QWidget(parent), store_(store) {
+CompareView::CompareView(storage::RunStore* store, QWidget* parent) : QWidget(parent), store_(store) {
     run_list_ = new QListWidget(this);
     run_list_->setObjectName(QStringLiteral("compareRunList"));
     auto* refresh_button = new QPushButton(QStringLiteral("Refresh"), this);
@@ -172,7 +172,16 @@ CompareView::CompareView(storage::RunStore& store, QWidget* parent) : QWidget(pa
     connect(axis_chooser_, &QComboBox::currentIndexChanged, this,
             [this](int index) { set_x_axis(static_cast<XAxisMode>(axis_chooser_->itemData(index).toInt())); });
     connect(smoothing_box_, &QDoubleSpinBox::valueChanged, this, &CompareView::set_smoothing);
+    set_store(store_, QStringLiteral("No run store is open."));
+}
+
+void CompareView::set_store(storage::RunStore* store, const QString& why_no_store) {
+    store_ = store;
+    why_no_store_ = store_ == nullptr ? QStringLiteral("No runs can be compared: %1").arg(why_no_store) : QString();
+    run_list_->setEnabled(store_ != nullptr);
     refresh_runs();
+    update_metric_choices();
+    compare();
 }
 
 void CompareView::refresh_runs() {
@@ -180,7 +189,9 @@ void CompareView::refresh_runs() {
     const std::set<std::int64_t> keep(checked.begin(), checked.end());
     updating_ = true;
     run_list_->clear();
-    for (const storage::RunRecord& run : storage::list_runs(store_)) {
+    const std::vector<storage::RunRecord> runs = store_ != nullptr ? storage::list_runs(*store_)
+                                                                   : std::vector<storage::RunRecord>();
+    for (const storage::RunRecord& run : runs) {
         auto* item = new QListWidgetItem(QStringLiteral("%1  (%2, %3)").arg(run_label(run),
                                                                            QString::fromStdString(run.method),
                                                                            QString::fromStdString(run.status)),
@@ -246,7 +257,7 @@ QString CompareView::message() const { return message_->text(); }
 void CompareView::update_metric_choices() {
     std::set<std::string> keys;
     for (std::int64_t id : checked_runs()) {
-        for (const std::string& key : storage::metric_keys(store_, id)) keys.insert(key);
+        for (const std::string& key : storage::metric_keys(*store_, id)) keys.insert(key);
     }
     const QString current = metric_chooser_->currentData().toString();
     updating_ = true;
@@ -265,13 +276,13 @@ void CompareView::update_metric_choices() {
 void CompareView::compare() {
     const std::vector<std::int64_t> ids = checked_runs();
     comparison_.reset();
-    message_->clear();
-    if (!ids.empty()) {
+    message_->setText(why_no_store_);
+    if (!ids.empty() && store_ != nullptr) {
         storage::ComparisonOptions options;
         options.metric = metric_chooser_->currentData().toString().toStdString();
         options.axis = comparison_axis(x_axis_);
         try {
-            comparison_ = storage::compare_runs(store_, ids, options);
+            comparison_ = storage::compare_runs(*store_, ids, options);
         } catch (const std::exception& error) {
             message_->setText(QString::fromStdString(error.what()));
         }
@@ -289,7 +300,7 @@ void CompareView::plot_curves() {
         for (std::size_t r = 0; r < comparison_->runs.size(); ++r) {
             const storage::RunRecord& run = comparison_->runs[r].run;
             const std::vector<storage::MetricSeries> series =
-                storage::load_metric_series(store_, run.id, curve_points, {comparison_->metric});
+                storage::load_metric_series(*store_, run.id, curve_points, {comparison_->metric});
             curves_->add_series(run_label(run), series_color(static_cast<int>(r)));
             if (series.empty()) continue;
             std::vector<double> values;

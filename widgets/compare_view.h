@@ -29,7 +29,11 @@ class PlotPanel;
 class CompareView final : public QWidget {
     Q_OBJECT
 public:
-    explicit CompareView(storage::RunStore& store, QWidget* parent = nullptr);
+    // store may be null: there is then nothing to compare, and the view says why_no_store.
+    explicit CompareView(storage::RunStore* store, QWidget* parent = nullptr);
+
+    // Compares runs of another store (null: none, with the reason in the view's message).
+    void set_store(storage::RunStore* store, const QString& why_no_store = {});
 
     // Lists the stored runs again, keeping the checked ones.
     void refresh_runs();
@@ -56,7 +60,8 @@ private:
     void fill_bars();
     void fill_differences();
 
-    storage::RunStore& store_;
+    storage::RunStore* store_;
+    QString why_no_store_;
     std::optional<storage::RunComparison> comparison_;
     XAxisMode x_axis_ = XAxisMode::run_clock;
     double smoothing_ = 0;

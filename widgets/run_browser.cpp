@@ -19,6 +19,7 @@
 #include "storage/run_deletion.h"
 #include "storage/run_status_names.h"
 #include "storage/run_store.h"
+#include "storage/storage_error.h"
 #include "widgets/run_table_model.h"
 
 namespace tb::widgets {
@@ -49,12 +50,18 @@ private:
     QString status_;
 };
 
-RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(parent), store_(store) {
+RunBrowser::RunBrowser(storage::RunStore* store, QWidget* parent) : QWidget(parent), store_(store) {
+    unavailable_ = new QLabel(this);
+    unavailable_->setObjectName(QStringLiteral("storeUnavailable"));
+    unavailable_->setWordWrap(true);
+    unavailable_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    unavailable_->setStyleSheet(QStringLiteral("color: #b00020;"));
+    runs_panel_ = new QWidget(this);
     model_ = new RunTableModel(this);
     proxy_ = new RunFilterProxy(this);
     proxy_->setSourceModel(model_);
     proxy_->setSortRole(RunTableModel::sort_role);
-    view_ = new QTableView(this);
+    view_ = new QTableView(runs_panel_);
     view_->setObjectName(QStringLiteral("runTable"));
     view_->setModel(proxy_);
     view_->setSortingEnabled(true);
@@ -67,29 +74,29 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
     view_->horizontalHeader()->setSectionResizeMode(RunTableModel::name, QHeaderView::Stretch);
     view_->setAlternatingRowColors(true);
 
-    filter_text_ = new QLineEdit(this);
+    filter_text_ = new QLineEdit(runs_panel_);
     filter_text_->setPlaceholderText(QStringLiteral("filter by name, method or data set"));
     filter_text_->setClearButtonEnabled(true);
-    status_filter_ = new QComboBox(this);
+    status_filter_ = new QComboBox(runs_panel_);
     status_filter_->addItem(QStringLiteral("any status"), QString());
     for (std::string_view status : storage::stored_run_statuses) {
         const QString name = QString::fromUtf8(status.data(), static_cast<int>(status.size()));
         status_filter_->addItem(name, name);
     }
-    auto* refresh_button = new QPushButton(QStringLiteral("Refresh"), this);
-    auto* open_button = new QPushButton(QStringLiteral("Open in dashboard"), this);
+    auto* refresh_button = new QPushButton(QStringLiteral("Refresh"), runs_panel_);
+    auto* open_button = new QPushButton(QStringLiteral("Open in dashboard"), runs_panel_);
     open_button->setToolTip(QStringLiteral("Replay the selected run's plots (or double-click a row)"));
     open_button->setObjectName(QStringLiteral("openRun"));
-    auto* compare_button = new QPushButton(QStringLiteral("Compare selected"), this);
+    auto* compare_button = new QPushButton(QStringLiteral("Compare selected"), runs_panel_);
     compare_button->setObjectName(QStringLiteral("compareRuns"));
-    auto* copy_button = new QPushButton(QStringLiteral("Edit a copy"), this);
+    auto* copy_button = new QPushButton(QStringLiteral("Edit a copy"), runs_panel_);
     copy_button->setObjectName(QStringLiteral("editCopy"));
     copy_button->setToolTip(QStringLiteral("Load the selected run's config into the editor, to change and launch again"));
-    auto* export_button = new QPushButton(QStringLiteral("Export CSV…"), this);
+    auto* export_button = new QPushButton(QStringLiteral("Export CSV…"), runs_panel_);
     export_button->setObjectName(QStringLiteral("exportRun"));
     export_button->setToolTip(QStringLiteral("Write the selected run's tables as CSV, its telemetry and config as JSON, "
                                              "into a folder"));
-    auto* delete_button = new QPushButton(QStringLiteral("Delete…"), this);
+    auto* delete_button = new QPushButton(QStringLiteral("Delete…"), runs_panel_);
     auto* top = new QHBoxLayout;
     top->addWidget(filter_text_, 1);
     top->addWidget(status_filter_);
@@ -101,10 +108,14 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
     bottom->addWidget(export_button);
     bottom->addStretch(1);
     bottom->addWidget(delete_button);
+    auto* panel_layout = new QVBoxLayout(runs_panel_);
+    panel_layout->setContentsMargins(0, 0, 0, 0);
+    panel_layout->addLayout(top);
+    panel_layout->addWidget(view_, 1);
+    panel_layout->addLayout(bottom);
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addWidget(view_, 1);
-    layout->addLayout(bottom);
+    layout->addWidget(unavailable_);
+    layout->addWidget(runs_panel_, 1);
 
     connect(filter_text_, &QLineEdit::textChanged, this, &RunBrowser::apply_filter);
     connect(status_filter_, &QComboBox::currentIndexChanged, this, &RunBrowser::apply_filter);
@@ -129,15 +140,17 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
         if (ids.empty()) return;
         const QString folder = QFileDialog::getExistingDirectory(this, QStringLiteral("Export run #%1 into").arg(ids.front()));
         if (folder.isEmpty()) return;
+        bool replace = false;
         if (!QDir(folder).isEmpty()) {
             const auto answer = QMessageBox::question(
                 this, QStringLiteral("Export into a folder that is not empty"),
                 QStringLiteral("%1 is not empty: files of the same names (metrics.csv, config.json, ...) will be "
                                "replaced. Export anyway?").arg(folder));
             if (answer != QMessageBox::Yes) return;
+            replace = true;
         }
         try {
-            const std::vector<std::filesystem::path> files = export_run(ids.front(), folder.toStdString());
+            const std::vector<std::filesystem::path> files = export_run(ids.front(), folder.toStdString(), replace);
             QMessageBox::information(this, QStringLiteral("Run exported"),
                                      QStringLiteral("%1 files written into %2").arg(files.size()).arg(folder));
         } catch (const std::exception& error) {
@@ -154,17 +167,35 @@ RunBrowser::RunBrowser(storage::RunStore& store, QWidget* parent) : QWidget(pare
         const QString errors = delete_runs(ids);
         if (!errors.isEmpty()) QMessageBox::warning(this, QStringLiteral("Some runs were not deleted"), errors);
     });
+    set_store(store_, QStringLiteral("No run store is open."));
+}
+
+void RunBrowser::set_store(storage::RunStore* store, const QString& why_no_store) {
+    store_ = store;
+    unavailable_->setText(store_ == nullptr ? QStringLiteral("No runs can be shown: %1").arg(why_no_store) : QString());
+    unavailable_->setVisible(store_ == nullptr);
+    runs_panel_->setEnabled(store_ != nullptr);
     refresh();
 }
 
-std::vector<std::filesystem::path> RunBrowser::export_run(std::int64_t run_id, const std::filesystem::path& folder) {
-    return storage::export_run_csv(store_, run_id, folder);
+std::vector<std::filesystem::path> RunBrowser::export_run(std::int64_t run_id, const std::filesystem::path& folder,
+                                                       bool replace_existing) {
+    if (store_ == nullptr) throw StorageError(unavailable_->text().toStdString());
+    return storage::export_run_csv(*store_, run_id, folder,
+                                   replace_existing ? storage::ExistingExportFiles::overwrite
+                                                    : storage::ExistingExportFiles::refuse);
 }
 
+QString RunBrowser::unavailable_reason() const { return store_ == nullptr ? unavailable_->text() : QString(); }
+
 void RunBrowser::refresh() {
+    if (store_ == nullptr) {
+        model_->set_runs({});
+        return;
+    }
     const std::vector<std::int64_t> selected = selected_run_ids();
-    store_.mark_interrupted_runs();
-    model_->set_runs(browse_runs(store_));
+    store_->mark_interrupted_runs();
+    model_->set_runs(browse_runs(*store_));
     select_runs(selected);
 }
 
@@ -212,10 +243,11 @@ void RunBrowser::set_status_filter(const QString& status) {
 void RunBrowser::sort_by(int column, Qt::SortOrder order) { view_->sortByColumn(column, order); }
 
 QString RunBrowser::delete_runs(const std::vector<std::int64_t>& run_ids) {
+    if (store_ == nullptr) return unavailable_->text();
     QStringList errors;
     for (std::int64_t id : run_ids) {
         try {
-            storage::delete_run(store_, id);
+            storage::delete_run(*store_, id);
         } catch (const std::exception& error) {
             errors << QStringLiteral("run %1: %2").arg(id).arg(QString::fromStdString(error.what()));
         }

@@ -12,6 +12,7 @@
 #include <vector>
 
 class QComboBox;
+class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QTableView;
@@ -28,7 +29,13 @@ class RunTableModel;
 class RunBrowser final : public QWidget {
     Q_OBJECT
 public:
-    explicit RunBrowser(storage::RunStore& store, QWidget* parent = nullptr);
+    // store may be null: the browser is then empty and disabled, and says why_no_store.
+    explicit RunBrowser(storage::RunStore* store, QWidget* parent = nullptr);
+
+    // Shows the runs of another store (null: none, with the reason in place of the table).
+    void set_store(storage::RunStore* store, const QString& why_no_store = {});
+    // The reason shown while there is no store; empty while there is one.
+    QString unavailable_reason() const;
 
     void refresh();
     // Rows shown after filtering.
@@ -46,8 +53,10 @@ public:
     RunTableModel& model() { return *model_; }
 
     // Writes the run's CSV files, telemetry.json and config.json into `folder`; answers the files written.
-    // Throws StorageError (no such run, a file that cannot be written).
-    std::vector<std::filesystem::path> export_run(std::int64_t run_id, const std::filesystem::path& folder);
+    // Throws StorageError (no store, no such run, a file that cannot be written, or a file that exists
+    // already unless replace_existing).
+    std::vector<std::filesystem::path> export_run(std::int64_t run_id, const std::filesystem::path& folder,
+                                                  bool replace_existing = false);
 
 signals:
     void openRequested(std::int64_t run_id);
@@ -58,7 +67,9 @@ signals:
 private:
     void apply_filter();
 
-    storage::RunStore& store_;
+    storage::RunStore* store_;
+    QLabel* unavailable_;
+    QWidget* runs_panel_;
     RunTableModel* model_;
     RunFilterProxy* proxy_;
     QTableView* view_;

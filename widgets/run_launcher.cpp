@@ -34,6 +34,12 @@ void run_engine_below_the_interface() {
 RunLauncher::RunLauncher(std::filesystem::path database, QObject* parent)
     : QObject(parent), database_(std::move(database)), bridge_(this) {}
 
+bool RunLauncher::set_database(std::filesystem::path database) {
+    if (thread_ != nullptr) return false;
+    database_ = std::move(database);
+    return true;
+}
+
 RunLauncher::~RunLauncher() {
     stop();
     if (thread_ != nullptr) {
@@ -49,6 +55,7 @@ bool RunLauncher::launch(const RunConfig& config) {
     pause_ = false;
     stored_run_id_.reset();
     store_error_.clear();
+    trained_ = false;
     BackendFactory backend_factory = backend_factory_maker_ ? backend_factory_maker_() : BackendFactory();
     thread_ = QThread::create([this, config, backend_factory] {
         run_engine_below_the_interface();
@@ -68,8 +75,10 @@ bool RunLauncher::launch(const RunConfig& config) {
                 sinks.add(*storage_sink);
             } catch (const std::exception& error) {
                 store_error_ = QString::fromStdString(error.what());
+                return;
             }
         }
+        trained_ = true;
         try {
             run_experiment(config, sinks, options);
         } catch (const std::exception& error) {

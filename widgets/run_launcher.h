@@ -28,6 +28,8 @@ public:
 
     RunEventBridge& bridge() { return bridge_; }
     const std::filesystem::path& database() const { return database_; }
+    // Where the next run is recorded (empty: it is not). False, changing nothing, while a run is going.
+    bool set_database(std::filesystem::path database);
     // Makes the factory for devices whose backend is not cpu, once per run (each run partitions its GPUs
     // afresh). Without one, such devices fail the run with the engine's explanation.
     void set_backend_factory_maker(std::function<BackendFactory()> maker) { backend_factory_maker_ = std::move(maker); }
@@ -35,8 +37,12 @@ public:
     bool running() const { return thread_ != nullptr; }
     bool paused() const { return pause_.load(); }
 
-    // Starts the run; false when one is already running.
+    // Starts the run; false when one is already running. A store that cannot record the run (damaged,
+    // read-only, ...) ends it before it trains, as `trainbench-cli run` does: runEnded then carries the
+    // store's error and trained() is false.
     bool launch(const RunConfig& config);
+    // Whether the last run got as far as training (false when its store refused it).
+    bool trained() const { return trained_; }
     void set_paused(bool paused);
     void stop();
     // Blocks until the engine thread ended (for shutdown and tests).
@@ -60,6 +66,7 @@ private:
     // Written by the engine thread before it ends, read by the GUI thread after.
     std::optional<std::int64_t> stored_run_id_;
     QString store_error_;
+    bool trained_ = false;
 };
 
 }  // namespace tb::widgets

@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QFileDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -26,15 +27,14 @@
 
 namespace tb::widgets {
 
-WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget* parent)
-    : QMainWindow(parent), store_(std::make_unique<storage::RunStore>(database)) {
+WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(QStringLiteral("Trainbench"));
     editor_ = new ExperimentEditor(this);
     dashboard_ = new LiveDashboard(this);
-    browser_ = new RunBrowser(*store_, this);
-    compare_ = new CompareView(*store_, this);
+    browser_ = new RunBrowser(nullptr, this);
+    compare_ = new CompareView(nullptr, this);
     banner_ = new ErrorBanner(this);
-    launcher_ = new RunLauncher(database, this);
+    launcher_ = new RunLauncher(std::filesystem::path(), this);
 
     tabs_ = new QTabWidget(this);
     tabs_->setObjectName(QStringLiteral("views"));
@@ -96,7 +96,13 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     run_state_ = new QLabel(this);
     run_state_->setObjectName(QStringLiteral("runState"));
     tools->addWidget(run_state_);
-    statusBar()->showMessage(QStringLiteral("Run store: %1").arg(QString::fromStdString(database.string())));
+    tools->addSeparator();
+    choose_store_action_ = tools->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon), QStringLiteral("Run store…"));
+    choose_store_action_->setToolTip(QStringLiteral("Choose the file runs are recorded in and browsed from"));
+    // Permanent, so that log lines shown in the status bar never hide whether runs are being recorded.
+    store_state_ = new QLabel(this);
+    store_state_->setObjectName(QStringLiteral("storeState"));
+    statusBar()->addPermanentWidget(store_state_);
 
     connect(launch_action_, &QAction::triggered, this, &WorkbenchWindow::launch);
     connect(pause_action_, &QAction::toggled, this, &WorkbenchWindow::set_paused);
@@ -110,7 +116,11 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     connect(launcher_, &RunLauncher::runEnded, this,
             [this](std::optional<std::int64_t> run_id, const QString& store_error) {
                 if (!store_error.isEmpty()) {
-                    banner_->show_error(QStringLiteral("The run could not be recorded in the run store"), store_error);
+                    banner_->show_error(launcher_->trained()
+                                            ? QStringLiteral("The run could not be recorded in the run store")
+                                            : QStringLiteral("The run was not started: the run store cannot record it; "
+                                                             "choose another with Run store…"),
+                                        store_error);
                 }
                 browser_->refresh();
                 compare_->refresh_runs();
@@ -120,7 +130,58 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     connect(browser_, &RunBrowser::openRequested, this, &WorkbenchWindow::open_stored_run);
     connect(browser_, &RunBrowser::editCopyRequested, this, &WorkbenchWindow::edit_copy_of_run);
     connect(browser_, &RunBrowser::compareRequested, this, &WorkbenchWindow::compare_runs);
+    connect(choose_store_action_, &QAction::triggered, this, &WorkbenchWindow::choose_store);
+    open_store(database);
     update_actions();
+}
+
+bool WorkbenchWindow::open_store(const std::filesystem::path& database) {
+    if (launcher_->running()) return false;
+    QString problem = QStringLiteral("no run store was given.");
+    // The views let go of the current store before it closes.
+    browser_->set_store(nullptr, problem);
+    compare_->set_store(nullptr, problem);
+    store_.reset();
+    if (!database.empty()) {
+        try {
+            // Opened for queries: its pages are checked when a run is launched (on the engine thread, see
+            // RunLauncher), not here, where reading a large store through would hold up the window; and a
+            // store on read-only media can still be browsed.
+            store_ = std::make_unique<storage::RunStore>(storage::RunStore::open_for_queries(database));
+            browser_->set_store(store_.get());
+            compare_->set_store(store_.get());
+            launcher_->set_database(store_->path());
+            store_problem_.clear();
+            store_state_->setText(QStringLiteral("Run store: %1").arg(QString::fromStdString(store_->path().string())));
+            store_state_->setToolTip(QString());
+            banner_->dismiss();
+            return true;
+        } catch (const std::exception& error) {
+            problem = QString::fromStdString(error.what());
+        }
+    }
+    browser_->set_store(nullptr, problem);
+    compare_->set_store(nullptr, problem);
+    store_.reset();
+    launcher_->set_database({});
+    store_problem_ = problem;
+    store_state_->setText(QStringLiteral("Runs are not recorded: the run store cannot be used"));
+    store_state_->setToolTip(problem);
+    banner_->show_error(QStringLiteral("The run store cannot be used: runs are not recorded until another is chosen "
+                                       "with Run store…"),
+                        problem);
+    return false;
+}
+
+void WorkbenchWindow::choose_store() {
+    const QString current = launcher_->database().empty() ? QString()
+                                                          : QString::fromStdString(launcher_->database().string());
+    // A new file is a new store, so the dialog asks for a file to save to and does not warn about
+    // choosing an existing one.
+    const QString chosen = QFileDialog::getSaveFileName(this, QStringLiteral("Choose the run store"), current,
+                                                        QStringLiteral("Run stores (*.sqlite);;All files (*)"), nullptr,
+                                                        QFileDialog::DontConfirmOverwrite);
+    if (!chosen.isEmpty()) open_store(std::filesystem::path(chosen.toStdString()));
 }
 
 WorkbenchWindow::~WorkbenchWindow() {
@@ -137,6 +198,9 @@ bool WorkbenchWindow::launch() {
         return false;
     }
     banner_->dismiss();
+    if (store_ == nullptr) {
+        banner_->show_error(QStringLiteral("This run is not recorded: the run store cannot be used"), store_problem_);
+    }
     show_view(View::dashboard);
     const bool launched = launcher_->launch(*editor_->check().config);
     update_actions();
@@ -161,6 +225,10 @@ void WorkbenchWindow::open_stored_run(std::int64_t run_id) {
                                            "again; the Compare view can show stored runs meanwhile."));
         return;
     }
+    if (store_ == nullptr) {
+        banner_->show_error(QStringLiteral("Cannot open run #%1").arg(run_id), store_problem_);
+        return;
+    }
     try {
         const StoredRunReplay replay = replay_stored_run(*store_, run_id);
         dashboard_->show_events(replay.events,
@@ -173,6 +241,10 @@ void WorkbenchWindow::open_stored_run(std::int64_t run_id) {
 }
 
 bool WorkbenchWindow::edit_copy_of_run(std::int64_t run_id) {
+    if (store_ == nullptr) {
+        banner_->show_error(QStringLiteral("Cannot load the config of run #%1").arg(run_id), store_problem_);
+        return false;
+    }
     try {
         nlohmann::json config = storage::load_run_config(*store_, run_id);
         const nlohmann::json* name = find_key(config, "name");
@@ -229,6 +301,7 @@ void WorkbenchWindow::update_actions() {
     launch_action_->setEnabled(!running && editor_->valid());
     pause_action_->setEnabled(running);
     stop_action_->setEnabled(running);
+    choose_store_action_->setEnabled(!running);
     if (!running && pause_action_->isChecked()) {
         const QSignalBlocker block(pause_action_);
         pause_action_->setChecked(false);

@@ -33,7 +33,8 @@ class RunLauncher;
 class WorkbenchWindow final : public QMainWindow {
     Q_OBJECT
 public:
-    // Opens (or creates) the run store. Throws StorageError when it cannot be opened.
+    // Opens (or creates) the run store. A store that cannot be used (damaged, another program's, from a
+    // newer Trainbench, an empty path) does not keep the window from opening: see open_store.
     explicit WorkbenchWindow(const std::filesystem::path& database, QWidget* parent = nullptr);
     ~WorkbenchWindow() override;
 
@@ -47,6 +48,16 @@ public:
     QAction& launch_action() { return *launch_action_; }
     QAction& pause_action() { return *pause_action_; }
     QAction& stop_action() { return *stop_action_; }
+
+    // Makes `database` the store the browser and compare view show and runs are recorded in. When it
+    // cannot be used, answers false and says why in the banner, the run browser and the status bar; the
+    // experiment can still be edited and launched, and the run is then not recorded. Refused (false)
+    // while a run is going.
+    bool open_store(const std::filesystem::path& database);
+    bool has_store() const { return store_ != nullptr; }
+    // Why there is no usable store; empty when there is one.
+    const QString& store_problem() const { return store_problem_; }
+    QAction& choose_store_action() { return *choose_store_action_; }
 
     // Launches the edited experiment; false (with the reason in the banner) when it is not valid or a
     // run is going.
@@ -73,7 +84,10 @@ private:
     void on_events(const std::vector<Event>& events);
     void update_actions();
 
+    void choose_store();
+
     std::unique_ptr<storage::RunStore> store_;
+    QString store_problem_;
     ExperimentEditor* editor_;
     LiveDashboard* dashboard_;
     RunBrowser* browser_;
@@ -85,7 +99,9 @@ private:
     std::vector<QAction*> shortcut_actions_;
     QAction* pause_action_;
     QAction* stop_action_;
+    QAction* choose_store_action_;
     QLabel* run_state_;
+    QLabel* store_state_;
 };
 
 }  // namespace tb::widgets

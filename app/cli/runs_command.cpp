@@ -35,8 +35,10 @@ constexpr const char* usage_text =
     "                           final and best values, time to target (run clock) and both\n"
     "                           durations of each run (run clock and wall clock),\n"
     "                           and the config keys that differ\n"
-    "  export ID --csv DIR      the run's tables as CSV files, its traces and matrix snapshots also as\n"
-    "                           telemetry.json, and its config as config.json\n"
+    "  export ID --csv DIR [--overwrite]\n"
+    "                           the run's tables as CSV files, its traces and matrix snapshots also as\n"
+    "                           telemetry.json, and its config as config.json; files already in DIR\n"
+    "                           are replaced only with --overwrite\n"
     "  delete ID                removes a run and all its rows\n"
     "--db FILE chooses the run store (default: $XDG_DATA_HOME/trainbench/runs.sqlite).\n";
 
@@ -51,6 +53,7 @@ public:
 struct CommandLine {
     std::vector<std::string> positional;
     std::map<std::string, std::string> options;  // "--method" -> "sync_sgd"
+    std::set<std::string> flags;                  // "--overwrite"
 
     std::optional<std::string> option(const std::string& name) const {
         const auto found = options.find(name);
@@ -59,9 +62,10 @@ struct CommandLine {
     }
 };
 
-// Every option takes a value, as "--name VALUE" or "--name=VALUE"; options the command does not know
-// are errors that name them rather than being ignored.
-CommandLine parse_command_line(const std::vector<std::string>& words, const std::set<std::string>& known_options) {
+// Options take a value, as "--name VALUE" or "--name=VALUE"; flags (--overwrite) take none. Options the
+// command does not know are errors that name them rather than being ignored.
+CommandLine parse_command_line(const std::vector<std::string>& words, const std::set<std::string>& known_options,
+                               const std::set<std::string>& known_flags = {}) {
     CommandLine line;
     for (std::size_t index = 0; index < words.size(); ++index) {
         const std::string& word = words[index];
@@ -74,6 +78,11 @@ CommandLine parse_command_line(const std::vector<std::string>& words, const std:
         if (const auto equals = word.find('='); equals != std::string::npos) {
             name = word.substr(0, equals);
             value = word.substr(equals + 1);
+        }
+        if (known_flags.contains(name)) {
+            if (value) throw UsageError("option '" + name + "' takes no value");
+            line.flags.insert(name);
+            continue;
         }
         if (!known_options.contains(name)) throw UsageError("unknown option '" + name + "' for this command");
         if (!value) {
@@ -439,13 +448,16 @@ int compare_command(const std::vector<std::string>& words, std::ostream& out) {
 }
 
 int export_command(const std::vector<std::string>& words, std::ostream& out) {
-    const CommandLine line = parse_command_line(words, {"--db", "--csv"});
-    require_positional_count(line, 1, 1, "one run id: `runs export ID --csv DIR`");
+    const CommandLine line = parse_command_line(words, {"--db", "--csv"}, {"--overwrite"});
+    require_positional_count(line, 1, 1, "one run id: `runs export ID --csv DIR [--overwrite]`");
     const std::optional<std::string> folder = line.option("--csv");
     if (!folder) throw UsageError("`runs export` needs --csv DIR, the folder to write the files to");
     const std::int64_t run_id = parse_run_id(line.positional[0]);
     storage::RunStore store = open_store(database_path(line), StoreUse::query);
-    const std::vector<std::filesystem::path> files = storage::export_run_csv(store, run_id, *folder);
+    const storage::ExistingExportFiles existing = line.flags.contains("--overwrite")
+                                                      ? storage::ExistingExportFiles::overwrite
+                                                      : storage::ExistingExportFiles::refuse;
+    const std::vector<std::filesystem::path> files = storage::export_run_csv(store, run_id, *folder, existing);
     out << "Exported run " << run_id << " to " << *folder << ":";
     for (const std::filesystem::path& file : files) out << ' ' << file.filename().string();
     out << '\n';

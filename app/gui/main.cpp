@@ -2,7 +2,6 @@
 // with --open), ready to launch; see command_line.h for scripted use.
 
 #include <QApplication>
-#include <QMessageBox>
 #include <QTimer>
 
 #include <cstdio>
@@ -12,6 +11,7 @@
 #include "app/gui/window_screenshot.h"
 #include "core/config/preset_catalog.h"
 #include "storage/default_database_path.h"
+#include "widgets/error_banner.h"
 #include "widgets/experiment_editor.h"
 #include "widgets/run_launcher.h"
 #include "widgets/workbench_window.h"
@@ -39,17 +39,24 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    std::unique_ptr<tb::widgets::WorkbenchWindow> window;
+    // A store that cannot be used opens the workbench all the same, with the reason in its banner: the
+    // experiment can still be edited and run (unrecorded), or another store chosen.
+    std::filesystem::path database;
+    QString database_problem;
     try {
-        const std::filesystem::path database = command_line.database.isEmpty()
-                                                   ? tb::storage::default_database_path()
+        database = command_line.database.isEmpty() ? tb::storage::default_database_path()
                                                    : std::filesystem::path(command_line.database.toStdString());
-        window = std::make_unique<tb::widgets::WorkbenchWindow>(database);
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "error: %s\n", error.what());
-        QMessageBox::critical(nullptr, QStringLiteral("Trainbench cannot open its run store"), QString::fromStdString(error.what()));
-        return 3;
+        database_problem = QString::fromStdString(error.what());
     }
+    auto window = std::make_unique<tb::widgets::WorkbenchWindow>(database);
+    if (!database_problem.isEmpty()) {
+        window->error_banner().show_error(QStringLiteral("There is no run store: runs are not recorded until one is "
+                                                         "chosen with Run store…"),
+                                          database_problem);
+    }
+    const QString store_problem = database_problem.isEmpty() ? window->store_problem() : database_problem;
+    if (!store_problem.isEmpty()) std::fprintf(stderr, "warning: runs are not recorded: %s\n", store_problem.toStdString().c_str());
 
     window->launcher().set_backend_factory_maker(&tb::cli::gpu_backend_factory);
 

@@ -10,6 +10,7 @@
 #include "core/data/synthetic_xmlc.h"
 #include "core/data/xmlc_text_reader.h"
 #include "core/errors.h"
+#include "core/tensor/host_memory_budget.h"
 
 namespace tb {
 
@@ -117,6 +118,24 @@ SyntheticXmlcSpec synthetic_spec(const DatasetConfig& config) {
     return spec;
 }
 
+// Checks before generating that the two splits fit in memory, naming the sample-count key when not.
+void require_synthetic_data_fits_in_memory(const SyntheticXmlcSpec& spec) {
+    // Per sample, as the generator stores it: a 4-byte id and a 4-byte value per feature and per label,
+    // and an 8-byte row offset in each of the two matrices.
+    const double bytes_per_sample = 8 * spec.mean_features_per_sample + 8 * spec.mean_labels_per_sample + 16;
+    const double train_bytes = bytes_per_sample * static_cast<double>(spec.train_samples);
+    const double test_bytes = bytes_per_sample * static_cast<double>(spec.test_samples);
+    const std::string shortfall = host_memory_shortfall(train_bytes + test_bytes);
+    if (shortfall.empty()) return;
+    const bool train_is_larger = train_bytes >= test_bytes;
+    const std::string key = train_is_larger ? "dataset.train_samples" : "dataset.test_samples";
+    const std::int64_t samples = train_is_larger ? spec.train_samples : spec.test_samples;
+    throw ConfigError(key + " = " + std::to_string(samples) + ": the synthetic data set '" + spec.name + "' (" +
+                      std::to_string(spec.train_samples) + " train and " + std::to_string(spec.test_samples) +
+                      " test samples of about " + std::to_string(static_cast<std::int64_t>(spec.mean_features_per_sample)) +
+                      " features each) would " + shortfall + ". Ask for fewer samples.");
+}
+
 // Train and test files may each use fewer feature or label ids than the other: both take the wider space.
 void share_feature_and_label_spaces(DataSplit& split) {
     if (split.train.sparse_features != split.test.sparse_features) {
@@ -141,7 +160,9 @@ void share_feature_and_label_spaces(DataSplit& split) {
 DataSplit load_dataset(const DatasetConfig& config, const std::filesystem::path& config_folder) {
     DataSplit split;
     if (config.kind == DatasetKind::synthetic_xmlc) {
-        split = generate_synthetic_xmlc(synthetic_spec(config));
+        const SyntheticXmlcSpec spec = synthetic_spec(config);
+        require_synthetic_data_fits_in_memory(spec);
+        split = generate_synthetic_xmlc(spec);
     } else if (config.kind == DatasetKind::xmlc_text) {
         split.train = read_xmlc_text(resolve_data_path(config.train, config_folder));
         split.test = read_xmlc_text(resolve_data_path(config.test, config_folder));

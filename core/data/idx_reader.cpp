@@ -13,6 +13,7 @@
 
 #include "core/errors.h"
 #include "core/data/regular_file_check.h"
+#include "core/tensor/host_memory_budget.h"
 
 namespace tb {
 namespace {
@@ -164,6 +165,14 @@ Dataset read_idx(const fs::path& images_file, const fs::path& labels_file) {
     if (image_rows == 0 || image_columns == 0) images.fail_at(8, "expected images of at least one pixel, found 0 rows or columns");
     const std::size_t pixels_per_image = std::size_t{image_rows} * image_columns;
     require_plausible_size(images_file, image_count, image_rows, image_columns);
+    // A compressed file may claim up to 1032 times its size: check that memory holds the pixels twice
+    // (the file's bytes, then a float per pixel) before asking for it.
+    const double pixel_bytes = static_cast<double>(pixels_per_image) * static_cast<double>(image_count) * (1 + sizeof(float));
+    if (const std::string shortfall = host_memory_shortfall(pixel_bytes); !shortfall.empty()) {
+        images.fail_at(4, "the header claims " + std::to_string(image_count) + " images of " + std::to_string(image_rows) +
+                              "x" + std::to_string(image_columns) + " pixels, which read as floats " + shortfall +
+                              "; check the header, or use fewer images");
+    }
 
     IdxStream labels(labels_file);
     const std::uint32_t label_magic = labels.read_big_endian("the magic number");

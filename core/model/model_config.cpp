@@ -1,8 +1,12 @@
 #include "core/model/model_config.h"
 
+#include <cstdio>
+#include <string>
+
 #include "core/config/field_table.h"
 #include "core/errors.h"
 #include "core/model/multilayer_perceptron.h"
+#include "core/tensor/host_memory_budget.h"
 
 namespace tb {
 
@@ -54,6 +58,53 @@ SettingsForm model_settings_form(const ModelConfig& config) {
     return model_fields().form(config, defaults);
 }
 
+namespace {
+
+// Checks before the model is built that one replica's weights and gradients fit in memory, and names
+// the sizes behind the largest layer when they do not: model.hidden, or the data set's features or labels.
+void require_model_fits_in_memory(const ModelConfig& config, const Dataset& train) {
+    std::vector<double> widths{static_cast<double>(train.num_features())};
+    for (const std::int64_t width : config.hidden) widths.push_back(static_cast<double>(width));
+    widths.push_back(static_cast<double>(train.num_labels()));
+    double parameters = 0;
+    std::size_t largest_layer = 0;
+    double largest_weights = -1;
+    for (std::size_t layer = 0; layer + 1 < widths.size(); ++layer) {
+        const double weights = widths[layer] * widths[layer + 1];
+        parameters += weights + widths[layer + 1];
+        if (weights > largest_weights) {
+            largest_weights = weights;
+            largest_layer = layer;
+        }
+    }
+    constexpr double float_bytes = 4;
+    // Weights and gradients; optimizer state and every further replica come on top.
+    const std::string shortfall = host_memory_shortfall(2 * float_bytes * parameters);
+    if (shortfall.empty()) return;
+
+    std::string shape = std::to_string(train.num_features()) + " input features";
+    for (const std::int64_t width : config.hidden) shape += " -> " + std::to_string(width);
+    shape += " -> " + std::to_string(train.num_labels()) + " outputs";
+    const bool input_layer = largest_layer == 0;
+    const bool output_layer = largest_layer + 2 == widths.size();
+    std::string cause;
+    if (!input_layer) cause = "model.hidden[" + std::to_string(largest_layer - 1) + "] = " + std::to_string(config.hidden[largest_layer - 1]);
+    if (!output_layer) {
+        if (!cause.empty()) cause += " and ";
+        cause += "model.hidden[" + std::to_string(largest_layer) + "] = " + std::to_string(config.hidden[largest_layer]);
+    }
+    if (input_layer) cause += " with the data set's " + std::to_string(train.num_features()) + " features";
+    if (output_layer) cause += " with the data set's " + std::to_string(train.num_labels()) + " labels";
+    char count[32];
+    std::snprintf(count, sizeof count, "%.3g", parameters);
+    throw ConfigError(cause + ": one replica of this " + model_kind_names().name(config.kind) + " (" + shape + ", data set '" + train.name + "'" +
+                      ") has " + count + " parameters, whose weights and gradients as floats alone " + shortfall +
+                      ". Choose smaller model.hidden sizes" +
+                      (input_layer || output_layer ? ", or a data set with fewer features or labels" : "") + ".");
+}
+
+}  // namespace
+
 std::unique_ptr<Model> create_model(const ModelConfig& config, const Dataset& train, std::uint64_t seed) {
     MlpSpec spec;
     spec.sparse_input = find_model(config.kind).input == FeatureLayout::sparse;
@@ -65,6 +116,7 @@ std::unique_ptr<Model> create_model(const ModelConfig& config, const Dataset& tr
         throw ConfigError("model.kind dense_mlp needs dense input features, but the data set '" + train.name +
                           "' is sparse: use sparse_mlp");
     }
+    require_model_fits_in_memory(config, train);
     spec.input_features = train.num_features();
     spec.hidden = config.hidden;
     spec.outputs = train.num_labels();

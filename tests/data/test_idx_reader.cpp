@@ -13,6 +13,7 @@
 
 #include "core/data/idx_reader.h"
 #include "core/errors.h"
+#include "core/tensor/host_memory_budget.h"
 
 #include <sys/stat.h>
 
@@ -60,6 +61,41 @@ class IdxReaderTest : public QObject {
     Q_OBJECT
 
 private slots:
+    void a_header_claiming_more_pixels_than_memory_holds_is_refused_before_allocating() {
+        // A gzip file may claim up to 1032 times its own size, so one of a few megabytes can claim more
+        // pixels than memory holds once read as floats. The file is stored uncompressed (level 0) from
+        // random bytes, so its size is what the header check measures.
+        const double available = available_host_memory_bytes();
+        const auto file_bytes = static_cast<std::size_t>(available / 5000 * 1.1);
+        if (file_bytes > (std::size_t{256} << 20)) QSKIP("this machine has too much memory for a small test file");
+        constexpr std::uint32_t side = 1000;
+        const auto count = static_cast<std::uint32_t>(static_cast<double>(file_bytes) * 1000 / (side * side));
+        QVERIFY(static_cast<double>(count) * side * side * 5 > available);
+        QByteArray pixels(static_cast<qsizetype>(file_bytes), '\0');
+        std::uint32_t state = 12345;
+        for (char& pixel : pixels) {
+            state = state * 1664525u + 1013904223u;
+            pixel = static_cast<char>(state >> 24);
+        }
+        QTemporaryDir folder;
+        const std::string path = folder.filePath("claims-images-idx3-ubyte.gz").toStdString();
+        gzFile file = gzopen(path.c_str(), "wb0");
+        const QByteArray content = images_file(count, side, side, pixels);
+        QVERIFY(file != nullptr && gzwrite(file, content.constData(), static_cast<unsigned>(content.size())) == content.size());
+        gzclose(file);
+        const auto labels = write_gzip(folder.filePath("claims-labels.gz"), labels_file(QByteArray(static_cast<qsizetype>(count), '\0')));
+        try {
+            read_idx(path, labels);
+            QFAIL("an IDX header claiming more pixels than memory holds was read");
+        } catch (const DataError& error) {
+            const std::string message = error.what();
+            const std::string claim = "the header claims " + std::to_string(count) + " images of 1000x1000 pixels";
+            for (const std::string& part : {path + ": byte 4", claim, std::string("of memory available on this machine")}) {
+                QVERIFY2(message.find(part) != std::string::npos, (message + "\n  lacks: " + part).c_str());
+            }
+        }
+    }
+
     void reads_plain_files() {
         QTemporaryDir folder;
         const auto images = write_bytes(folder.filePath("tiny-images.idx3"), images_file(3, 2, 2, tiny_pixels));

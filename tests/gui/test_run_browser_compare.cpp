@@ -95,7 +95,7 @@ private slots:
     }
 
     void browser_lists_filters_and_sorts_runs() {
-        tb::widgets::RunBrowser browser(*store_);
+        tb::widgets::RunBrowser browser(store_.get());
         QCOMPARE(browser.visible_runs(), 3);
         const auto& runs = browser.model().runs();
         const auto find = [&](std::int64_t id) {
@@ -127,7 +127,7 @@ private slots:
 
     // What was changed between runs shows as columns, as an experiment tracker shows hyperparameters.
     void browser_shows_the_parameters_that_differ() {
-        tb::widgets::RunBrowser browser(*store_);
+        tb::widgets::RunBrowser browser(store_.get());
         const tb::widgets::RunTableModel& model = browser.model();
         const std::vector<std::string>& columns = model.parameter_columns();
         QVERIFY(std::find(columns.begin(), columns.end(), "optimizer.lr") != columns.end());
@@ -147,7 +147,7 @@ private slots:
     }
 
     void browser_opens_compares_and_deletes() {
-        tb::widgets::RunBrowser browser(*store_);
+        tb::widgets::RunBrowser browser(store_.get());
         browser.resize(1200, 600);
         browser.show();
         QVERIFY(QTest::qWaitForWindowExposed(&browser));
@@ -291,7 +291,7 @@ private slots:
     }
 
     void compare_view_table_bars_curves_and_differences() {
-        tb::widgets::CompareView view(*store_);
+        tb::widgets::CompareView view(store_.get());
         view.resize(1400, 900);
         view.set_runs({slow_, fast_});
         QVERIFY2(view.comparison().has_value(), qPrintable(view.message()));
@@ -354,7 +354,7 @@ private slots:
     }
 
     void compare_view_shows_whole_tables_at_a_common_window_size() {
-        tb::widgets::CompareView view(*store_);
+        tb::widgets::CompareView view(store_.get());
         view.resize(1240, 980);  // the compare tab of an 1800 x 1050 window beside the experiment editor
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));

@@ -28,6 +28,7 @@
 #include "storage/run_listing.h"
 #include "storage/run_store.h"
 #include "storage/storage_error.h"
+#include "tests/storage/damaged_store.h"
 #include "tests/storage/file_snapshot.h"
 
 using namespace tb;
@@ -169,6 +170,78 @@ private slots:
 
         QVERIFY(FileSnapshot::of(database) == before);
         QVERIFY(!has_side_files(database));
+    }
+
+    void a_damaged_store_fails_the_run_before_it_trains_and_is_left_unchanged() {
+        QTemporaryDir folder;
+        const std::filesystem::path database = in(folder, "runs.sqlite");
+        make_store_with_one_damaged_page(database, "metrics");
+        const FileSnapshot before = FileSnapshot::of(database);
+
+        QElapsedTimer elapsed;
+        elapsed.start();
+        const ProgramResult run = run_cli(with_database(long_synthetic_run, database));
+        QCOMPARE(run.status, 3);
+        QVERIFY2(contains(run.err, database.string()) && contains(run.err, "is damaged") &&
+                     contains(run.err, "left unchanged") && contains(run.err, "--db"),
+                 run.err.c_str());
+        QVERIFY2(!contains(run.out, "stored as run"), run.out.c_str());
+        // Refused when the store opened: the run would have trained for 600 s.
+        QVERIFY2(elapsed.elapsed() < 30000, qPrintable(QString::number(elapsed.elapsed())));
+        QVERIFY(FileSnapshot::of(database) == before);
+
+        // What is still readable can be listed for rescue; reading the damaged page says so and claims
+        // nothing about the file it cannot know.
+        const ProgramResult listed = run_cli(with_database({"runs", "list"}, database));
+        QCOMPARE(listed.status, 0);
+        const ProgramResult shown = run_cli(with_database({"runs", "show", "1"}, database));
+        QCOMPARE(shown.status, 1);
+        QVERIFY2(contains(shown.err, "damaged") && contains(shown.err, ".recover"), shown.err.c_str());
+        QVERIFY(FileSnapshot::of(database) == before);
+    }
+
+    void a_store_on_read_only_media_can_be_listed_shown_compared_and_exported() {
+        QTemporaryDir folder;
+        // The program may run as another user (see run_cli): let it into the temporary folder.
+        QVERIFY(::chmod(folder.path().toUtf8().constData(), 0755) == 0);
+        const std::filesystem::path media = in(folder, "media");
+        const std::filesystem::path database = media / "runs.sqlite";
+        {
+            RunStore store(database);
+            record_run_of_one_evaluation(store);
+            record_run_of_one_evaluation(store);
+        }
+        std::filesystem::remove(database.string() + "-writers");
+        // Read-only media: neither the file nor its folder can be written, so SQLite can create none of
+        // the -shm and -wal files that WAL mode reads through.
+        QVERIFY(::chmod(database.c_str(), 0444) == 0);
+        QVERIFY(::chmod(media.c_str(), 0555) == 0);
+        const std::filesystem::path exported = in(folder, "exported");
+        std::filesystem::create_directory(exported);
+        QVERIFY(::chmod(exported.c_str(), 0777) == 0);
+        const FileSnapshot before = FileSnapshot::of(database);
+
+        const ProgramResult listed = run_cli(with_database({"runs", "list"}, database), true);
+        QCOMPARE(listed.status, 0);
+        QVERIFY2(contains(listed.out, "adaptive-vs-sync") && listed.err.empty(), (listed.out + listed.err).c_str());
+        const ProgramResult shown = run_cli(with_database({"runs", "show", "2"}, database), true);
+        QCOMPARE(shown.status, 0);
+        QVERIFY2(contains(shown.out, "Run 2: adaptive-vs-sync"), (shown.out + shown.err).c_str());
+        const ProgramResult compared = run_cli(with_database({"runs", "compare", "1", "2"}, database), true);
+        QCOMPARE(compared.status, 0);
+        const ProgramResult export_run =
+            run_cli(with_database({"runs", "export", "1", "--csv", QString::fromStdString(exported.string())}, database),
+                    true);
+        QCOMPARE(export_run.status, 0);
+        QVERIFY(std::filesystem::file_size(exported / "metrics.csv") > 0);
+        // Changing it is refused with the reason.
+        const ProgramResult deleted = run_cli(with_database({"runs", "delete", "1"}, database), true);
+        QCOMPARE(deleted.status, 1);
+        QVERIFY2(contains(deleted.err, "cannot be written"), deleted.err.c_str());
+
+        QVERIFY(FileSnapshot::of(database) == before);
+        QVERIFY(!has_side_files(database));
+        QVERIFY(::chmod(media.c_str(), 0755) == 0);
     }
 
     void a_read_only_location_fails_the_run_before_it_trains() {

@@ -18,6 +18,7 @@
 #include "storage/sqlite_connection.h"
 #include "storage/storage_sink.h"
 #include "storage/telemetry_loading.h"
+#include "tests/storage/damaged_store.h"
 #include "tests/storage/file_snapshot.h"
 #include "tests/storage/run_event_builders.h"
 
@@ -336,6 +337,7 @@ private slots:
         QTest::newRow("text file") << "text";
         QTest::newRow("random bytes") << "random";
         QTest::newRow("damaged store") << "damaged";
+        QTest::newRow("damaged metrics page") << "damaged metrics page";
     }
 
     void refuses_a_corrupt_or_foreign_file_and_leaves_it_untouched() {
@@ -348,6 +350,10 @@ private slots:
             std::mt19937 random(42);
             std::ofstream file(path, std::ios::binary);
             for (int i = 0; i < 64 * 1024; ++i) file.put(static_cast<char>(random()));
+        } else if (kind == "damaged metrics page") {
+            // The schema intact and one page of the metrics table overwritten: SQLite itself would go on
+            // recording runs into it (their rows go to the tables' ends) that could never be read back.
+            make_store_with_one_damaged_page(path, "metrics");
         } else {
             // A real store whose first page (the schema) is overwritten after the 100-byte header, as a
             // crash of the disk or a careless copy would leave it.
@@ -362,6 +368,40 @@ private slots:
         const FileSnapshot before = FileSnapshot::of(path);
         expect_refused(path, {path.c_str(), "left unchanged"});
         QVERIFY(FileSnapshot::of(path) == before);
+    }
+
+    void a_damaged_store_is_refused_before_anything_is_written_and_says_what_to_do() {
+        QTemporaryDir folder;
+        const auto path = in(folder, "runs.sqlite");
+        make_store_with_one_damaged_page(path, "metrics");
+        const FileSnapshot before = FileSnapshot::of(path);
+        expect_refused(path, {path.c_str(), "is damaged", "tree page", "left unchanged", "--db", ".recover"});
+        QVERIFY(FileSnapshot::of(path) == before);
+
+        // Opened to be queried, the pages are not read up front (that costs a read of the whole file),
+        // but before the store writes (here: marking a run whose writer is gone) they are.
+        {
+            SqliteConnection raw(path, ConnectionAccess::read_write);
+            raw.execute("UPDATE runs SET status = 'running'", "test");
+        }
+        const FileSnapshot with_running_run = FileSnapshot::of(path);
+        try {
+            RunStore::open_for_queries(path);
+            QFAIL("a damaged store was opened to mark its interrupted runs");
+        } catch (const StorageError& error) {
+            QVERIFY2(std::string(error.what()).find("is damaged") != std::string::npos, error.what());
+        }
+        QVERIFY(FileSnapshot::of(path) == with_running_run);
+    }
+
+    void a_damaged_store_opened_for_queries_still_lists_what_is_readable() {
+        QTemporaryDir folder;
+        const auto path = in(folder, "runs.sqlite");
+        make_store_with_one_damaged_page(path, "metrics");
+        // Nothing to write and nothing read from the damaged page: listing goes on, so that the runs still
+        // readable in a damaged store can be listed and exported.
+        RunStore store = RunStore::open_for_queries(path);
+        QCOMPARE(list_runs(store).size(), std::size_t(1));
     }
 
     void refuses_a_newer_schema_and_changes_nothing() {

@@ -4,6 +4,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "app/cli/runs_command.h"
@@ -58,6 +60,11 @@ private:
 };
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(file), {});
+}
 
 }  // namespace
 
@@ -163,6 +170,41 @@ private slots:
             QVERIFY2(std::filesystem::exists(out / file), file);
         }
         QCOMPARE(test.run({"export", std::to_string(run_id)}).status, 2);
+    }
+
+    void export_refuses_to_overwrite_files_unless_asked() {
+        RunsCommandTest test;
+        const std::int64_t first = test.store_run(example_config("first"), {0.3});
+        const std::int64_t second = test.store_run(example_config("second"), {0.4, 0.5});
+        const std::filesystem::path out = test.folder() / "csv";
+        std::filesystem::create_directories(out);
+        // A file of the user's that shares a name with one the export writes, and one that does not.
+        std::ofstream(out / "summaries.csv") << "my own summary\n";
+        std::ofstream(out / "notes.txt") << "kept\n";
+
+        const CommandResult refused = test.run({"export", std::to_string(first), "--csv", out.string()});
+        QCOMPARE(refused.status, 1);
+        QVERIFY2(contains(refused.err, out.string()) && contains(refused.err, "summaries.csv") &&
+                     contains(refused.err, "--overwrite") && contains(refused.err, "nothing was written"),
+                 refused.err.c_str());
+        // Nothing was written, not even the files that did not exist yet.
+        QVERIFY(!std::filesystem::exists(out / "metrics.csv"));
+        QCOMPARE(read_file(out / "summaries.csv"), std::string("my own summary\n"));
+
+        QCOMPARE(test.run({"export", std::to_string(first), "--csv", out.string(), "--overwrite"}).status, 0);
+        QVERIFY(contains(read_file(out / "config.json"), "\"first\""));
+        // A second run's export into the same folder names every file it would replace.
+        const CommandResult again = test.run({"export", std::to_string(second), "--csv", out.string()});
+        QCOMPARE(again.status, 1);
+        for (const char* file : {"metrics.csv", "device_samples.csv", "merges.csv", "devices.csv", "summaries.csv",
+                                 "traces.csv", "matrix_snapshots.csv", "telemetry.json", "config.json"}) {
+            QVERIFY2(contains(again.err, file), (again.err + " lacks " + file).c_str());
+        }
+        QVERIFY(contains(read_file(out / "config.json"), "\"first\""));
+        QCOMPARE(test.run({"export", std::to_string(second), "--csv", out.string(), "--overwrite"}).status, 0);
+        QVERIFY(contains(read_file(out / "config.json"), "\"second\""));
+        QCOMPARE(read_file(out / "notes.txt"), std::string("kept\n"));
+        QCOMPARE(test.run({"export", std::to_string(second), "--csv", out.string(), "--overwrite=yes"}).status, 2);
     }
 
     void deletes_a_run() {
