@@ -451,6 +451,10 @@ void BackendConformanceSuite::measure_throughput() {
     for (const std::string& operation : backend_operations()) {
         for (const ThroughputCase& throughput_case : throughput_cases()) {
             if (throughput_case.operation != operation) continue;
+            if (throughput_case.strided_views && !backend.supports_strided_views(*parse_operation(operation))) {
+                std::printf("%-30s %-40s %12s\n", operation.c_str(), throughput_case.name.c_str(), "no strided views");
+                continue;
+            }
             OperationReport unused;
             CaseContext context(backend, unused, operation + ": " + throughput_case.name);
             const std::function<void()> call = throughput_case.prepare(backend, context.random());

@@ -38,8 +38,8 @@ std::string CaseContext::failure_summary() const {
     return text;
 }
 
-void CaseContext::compare(const std::string& output, const std::vector<float>& actual, const reference::Expected& expected,
-             const Tolerance& tolerance, double terms) {
+void CaseContext::compare(const std::string& output, const std::vector<float>& actual,
+                          const reference::Expected& expected, const Tolerance& tolerance, double terms) {
     if (actual.size() != expected.values.size()) {
         fail(output + ": " + std::to_string(actual.size()) + " values, the reference has " +
              std::to_string(expected.values.size()));
@@ -90,7 +90,7 @@ void CaseContext::compare(const std::string& output, const std::vector<float>& a
 }
 
 void CaseContext::compare_scalar(const std::string& output, double actual, double expected, double error_scale,
-                    const Tolerance& tolerance, double terms) {
+                                 const Tolerance& tolerance, double terms) {
     const double allowance = (tolerance.roundings + tolerance.roundings_per_term * terms) * float_unit_roundoff;
     const double bound = allowance * error_scale + subnormal_slack;
     const double difference = std::fabs(actual - expected);
@@ -108,7 +108,7 @@ void CaseContext::compare_scalar(const std::string& output, double actual, doubl
 }
 
 void CaseContext::compare_indices(const std::string& output, const std::vector<std::int32_t>& actual,
-                     const std::vector<std::int32_t>& expected) {
+                                  const std::vector<std::int32_t>& expected) {
     if (actual.size() != expected.size()) {
         fail(output + ": " + std::to_string(actual.size()) + " indices, the reference has " +
              std::to_string(expected.size()));

@@ -61,6 +61,8 @@ struct ThroughputCase {
     // Allocates and fills the operands on the backend and returns one call on them; the buffers live as
     // long as the returned function.
     std::function<std::function<void()>(Backend&, Random&)> prepare;
+    // Measured only on a backend that claims strided views for the operation.
+    bool strided_views = false;
 };
 
 using ThroughputCaseList = std::vector<ThroughputCase>;

@@ -407,7 +407,8 @@ void add_throughput_cases(ThroughputCaseList& cases) {
         auto x = std::make_shared<DeviceBuffer<float>>(backend, throughput_count, "x");
         return [&backend, x] { backend.fill(x->data(), throughput_count, 1.5f); };
     }});
-    cases.push_back({"scale", size, 2.0 * array_bytes, elements, [](Backend& backend, Random& random) -> std::function<void()> {
+    cases.push_back({"scale", size, 2.0 * array_bytes, elements,
+                     [](Backend& backend, Random& random) -> std::function<void()> {
         auto x = device_copy(backend, random_values(random, throughput_count), "x");
         // Alternating factors keep the values bounded however often the call repeats.
         auto flip = std::make_shared<bool>(false);
@@ -478,7 +479,7 @@ void add_throughput_cases(ThroughputCaseList& cases) {
         const MatrixView in_view{in->data(), throughput_rows, throughput_cols, wide};
         const MatrixView out_view{out->data(), throughput_rows, throughput_cols, wide};
         return [&backend, in, out, in_view, out_view] { backend.relu_forward(in_view, out_view); };
-    }});
+    }, true});
 }
 
 }  // namespace

@@ -172,7 +172,7 @@ ThroughputCase gemm_throughput(const std::string& name, Transpose transpose_a, T
                 return [&backend, a, b, c, a_view, b_view, c_view, transpose_a, transpose_b] {
                     backend.gemm(transpose_a, transpose_b, 1.0f, a_view, b_view, 0.0f, c_view);
                 };
-            }};
+            }, column_blocks};
 }
 
 void add_throughput_cases(ThroughputCaseList& cases) {

@@ -129,7 +129,7 @@ void add_cases(CaseList& cases) {
                                                                    1.0f);
                 }
             });
-            if (claimed) context.fail("the backend claims strided logits, and this suite has no reference case for them");
+            if (claimed) context.fail("the backend claims strided logits, and the suite has no reference case for them");
         }, true});
     }
 }

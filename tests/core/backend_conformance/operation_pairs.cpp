@@ -318,7 +318,9 @@ void linear_softmax_pair(CaseContext& context, PairMeasurement& worst) {
         HostMatrix(batch, in, input), HostMatrix(in, outputs, weight), bias, labels, 1.0);
     enum class Operand { layer_input, layer_weight, layer_bias };
     for (Operand operand : {Operand::layer_input, Operand::layer_weight, Operand::layer_bias}) {
-        const std::vector<float>& moved = operand == Operand::layer_input ? input : operand == Operand::layer_weight ? weight : bias;
+        const std::vector<float>& moved = operand == Operand::layer_input    ? input
+                                          : operand == Operand::layer_weight ? weight
+                                                                             : bias;
         const std::vector<float>& gradient = operand == Operand::layer_input    ? at_x.grad_input
                                              : operand == Operand::layer_weight ? at_x.grad_weight
                                                                           : at_x.grad_bias;
@@ -365,7 +367,9 @@ void linear_softmax_pair(CaseContext& context, PairMeasurement& worst) {
         }
         const double bound = loss_error(*p[0], *p[1], *p[2]) + loss_error(*m[0], *m[1], *m[2]) + gradient_error +
                              truncation;
-        const char* name = operand == Operand::layer_input ? "input" : operand == Operand::layer_weight ? "weight" : "bias";
+        const char* name = operand == Operand::layer_input    ? "input"
+                           : operand == Operand::layer_weight ? "weight"
+                                                              : "bias";
         expect_identity(context, std::string("output layer along a random direction of its ") + name, difference,
                         derivative, bound, worst);
     }
@@ -456,7 +460,8 @@ void row_vector_adjoint_pair(CaseContext& context, PairMeasurement& worst) {
     double s = 0.0;
     for (std::int64_t r = 0; r < rows; ++r) {
         for (std::int64_t c = 0; c < cols; ++c) {
-            s += std::fabs(b[static_cast<std::size_t>(c)]) * std::fabs(y.values[static_cast<std::size_t>(r * cols + c)]);
+            const std::size_t at = static_cast<std::size_t>(r * cols + c);
+            s += std::fabs(b[static_cast<std::size_t>(c)]) * std::fabs(y.values[at]);
         }
     }
     const double bound = (static_cast<double>(rows) + 2.0) * u * s +

@@ -23,15 +23,10 @@ std::vector<float> nan_values(std::int64_t count) {
     return std::vector<float>(static_cast<std::size_t>(count), std::numeric_limits<float>::quiet_NaN());
 }
 
-// An output buffer full of NaN: where beta is 0 (or an operation overwrites its output) nothing of it
-// may show in the result, the way stale or never-initialized device memory must not.
 HostMatrix nan_matrix(std::int64_t rows, std::int64_t cols) {
     return HostMatrix(rows, cols, nan_values(rows * cols));
 }
 
-
-// Sorted, duplicate-free columns in every row, as CsrView requires. Shared columns are a frequent
-// feature (or label): many rows writing the same output row is what makes the transpose product race.
 HostCsr random_csr(Random& random, std::int64_t rows, std::int64_t cols, const SparsePattern& pattern,
                    float low, float high) {
     std::bernoulli_distribution present(pattern.density);
@@ -57,13 +52,10 @@ HostCsr random_csr(Random& random, std::int64_t rows, std::int64_t cols, const S
     return csr;
 }
 
-// Labels: the listed columns with value 1, as the data readers produce them.
 HostCsr random_labels(Random& random, std::int64_t rows, std::int64_t cols, const SparsePattern& pattern) {
     return random_csr(random, rows, cols, pattern, 1.0f, 1.0f);
 }
 
-// One label per row, at random; the first rows take `first_labels` instead, where a case needs labels
-// on particular columns.
 HostCsr one_label_per_row(Random& random, std::int64_t rows, std::int64_t cols,
                           const std::vector<std::int32_t>& first_labels) {
     std::uniform_int_distribution<std::int32_t> column(0, static_cast<std::int32_t>(cols - 1));

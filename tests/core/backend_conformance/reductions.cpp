@@ -95,11 +95,13 @@ constexpr std::int64_t count = std::int64_t{1} << 24;
 // flops, an addition one.
 void add_throughput_cases(ThroughputCaseList& cases) {
     const std::string size = "2^24";
-    cases.push_back({"sum", size, 4.0 * count, 1.0 * count, [](Backend& backend, Random& random) -> std::function<void()> {
+    cases.push_back({"sum", size, 4.0 * count, 1.0 * count,
+                     [](Backend& backend, Random& random) -> std::function<void()> {
         auto x = device_copy(backend, random_values(random, count), "x");
         return [&backend, x] { static_cast<void>(backend.sum(x->data(), count)); };
     }});
-    cases.push_back({"dot", size, 8.0 * count, 2.0 * count, [](Backend& backend, Random& random) -> std::function<void()> {
+    cases.push_back({"dot", size, 8.0 * count, 2.0 * count,
+                     [](Backend& backend, Random& random) -> std::function<void()> {
         auto x = device_copy(backend, random_values(random, count), "x");
         auto y = device_copy(backend, random_values(random, count), "y");
         return [&backend, x, y] { static_cast<void>(backend.dot(x->data(), y->data(), count)); };
