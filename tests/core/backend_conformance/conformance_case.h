@@ -68,7 +68,10 @@ struct ThroughputCase {
 using ThroughputCaseList = std::vector<ThroughputCase>;
 
 struct OperationFamily {
-    const char* name;  // the backends' file names for the family: cpu_backend_<name>.cpp, gpu/kernels/<name>_*
+    // Named like the backends' own family files where they have one (cpu_backend_losses.cpp,
+    // gpu/kernels/elementwise_kernels.cu); gemm and the sparse products live in cpu_backend.cpp and
+    // gpu/cuda_backend.cpp, on BLAS and cuSPARSE.
+    const char* name;
     void (*add_cases)(CaseList& cases);
     void (*call_with_empty_input)(OperationCalls& calls);  // null pointers and zero sizes
     void (*call_with_mismatched_shapes)(OperationCalls& calls);
