@@ -200,16 +200,24 @@ void CudaBackend::gemm(Transpose transpose_a, Transpose transpose_b, float alpha
     if (c.size() == 0) return;
     activate();
     if (inner == 0) {
-        launch_scale(c.data, c.size(), beta, stream_);
+        if (c.is_contiguous()) {
+            launch_scale(c.data, c.size(), beta, stream_);
+        } else {
+            // A strided c with no inner dimension: rare enough that a launch per row costs nothing worth a kernel.
+            for (std::int64_t row = 0; row < c.rows; ++row) {
+                launch_scale(c.data + row * c.row_stride(), c.cols, beta, stream_);
+            }
+        }
         return;
     }
     // cuBLAS is column-major. A row-major matrix read column-major is its transpose, so the row-major
     // c = op(a) op(b) is computed as the column-major c^T = op(b)^T op(a)^T: swap the operands and
-    // keep each one's transpose flag. The leading dimensions are the stored column counts.
+    // keep each one's transpose flag. The leading dimensions are the stored row strides (the column
+    // counts of contiguous matrices; a column block of a wider matrix passes the wider one's).
     TB_GPU_CHECK(cublasSgemm(cublas_, cublas_operation(transpose_b), cublas_operation(transpose_a),
                              blas_dimension(c.cols), blas_dimension(c.rows), blas_dimension(inner), &alpha, b.data,
-                             blas_dimension(b.cols), a.data, blas_dimension(a.cols), &beta, c.data,
-                             blas_dimension(c.cols)));
+                             blas_dimension(b.row_stride()), a.data, blas_dimension(a.row_stride()), &beta, c.data,
+                             blas_dimension(c.row_stride())));
 }
 
 const std::int32_t* CudaBackend::narrowed_row_offsets(const CsrView& a) {
@@ -272,12 +280,16 @@ void CudaBackend::sparse_times_dense(bool transpose_a, float alpha, const CsrVie
 
 void CudaBackend::csr_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta, MatrixView c) {
     check_csr_times_dense_shapes(a, b, c);
+    check_contiguous("csr_times_dense", "b", b);
+    check_contiguous("csr_times_dense", "c", c);
     sparse_times_dense(false, alpha, a, b, beta, c);
 }
 
 void CudaBackend::csr_transpose_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta,
                                             MatrixView c) {
     check_csr_transpose_times_dense_shapes(a, b, c);
+    check_contiguous("csr_transpose_times_dense", "b", b);
+    check_contiguous("csr_transpose_times_dense", "c", c);
     sparse_times_dense(true, alpha, a, b, beta, c);
 }
 
@@ -304,18 +316,22 @@ void CudaBackend::axpby(float alpha, const float* x, float beta, float* y, std::
 
 void CudaBackend::add_row_vector(MatrixView m, const float* row_vector) {
     check_add_row_vector_arguments(m, row_vector);
+    check_contiguous("add_row_vector", "m", m);
     activate();
     launch_add_row_vector(m, row_vector, stream_);
 }
 
 void CudaBackend::column_sums(float alpha, ConstMatrixView m, float beta, float* out) {
     check_column_sums_arguments(m, out);
+    check_contiguous("column_sums", "m", m);
     activate();
     launch_column_sums(alpha, m, beta, out, stream_);
 }
 
 void CudaBackend::relu_forward(ConstMatrixView in, MatrixView out) {
     check_same_shape("relu_forward", in, out);
+    check_contiguous("relu_forward", "in", in);
+    check_contiguous("relu_forward", "out", out);
     activate();
     launch_relu_forward(in.data, out.data, in.size(), stream_);
 }
@@ -323,6 +339,9 @@ void CudaBackend::relu_forward(ConstMatrixView in, MatrixView out) {
 void CudaBackend::relu_backward(ConstMatrixView activation, ConstMatrixView grad_out, MatrixView grad_in) {
     check_same_shape("relu_backward", activation, grad_out);
     check_same_shape("relu_backward", activation, grad_in);
+    check_contiguous("relu_backward", "activation", activation);
+    check_contiguous("relu_backward", "grad_out", grad_out);
+    check_contiguous("relu_backward", "grad_in", grad_in);
     activate();
     launch_relu_backward(activation.data, grad_out.data, grad_in.data, activation.size(), stream_);
 }
@@ -330,6 +349,8 @@ void CudaBackend::relu_backward(ConstMatrixView activation, ConstMatrixView grad
 void CudaBackend::dropout_forward(ConstMatrixView in, MatrixView out, float* mask, float rate, std::uint64_t seed,
                                   std::uint64_t stream_offset) {
     check_dropout_arguments(in, out, mask, rate);
+    check_contiguous("dropout_forward", "in", in);
+    check_contiguous("dropout_forward", "out", out);
     activate();
     launch_dropout_forward(in.data, out.data, mask, in.size(), rate, seed, stream_offset, stream_);
 }
@@ -337,6 +358,8 @@ void CudaBackend::dropout_forward(ConstMatrixView in, MatrixView out, float* mas
 void CudaBackend::dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) {
     check_same_shape("dropout_backward", grad_out, grad_in);
     check_array("dropout_backward", "mask", mask, grad_out.size());
+    check_contiguous("dropout_backward", "grad_out", grad_out);
+    check_contiguous("dropout_backward", "grad_in", grad_in);
     activate();
     launch_multiply(grad_out.data, mask, grad_in.data, grad_out.size(), stream_);
 }

@@ -52,6 +52,9 @@ public:
     std::string name() const override { return name_; }
     // "cuda:<index>" for the whole GPU and for every partition of it: partitions share its memory.
     std::string memory_domain() const override { return "cuda:" + std::to_string(gpu_index_); }
+    // Only gemm: cuBLAS takes leading dimensions. The element-wise kernels index flat arrays and
+    // cuSPARSE's dense operands are created contiguous, so those operations reject strided views.
+    bool supports_strided_views(Operation operation) const override { return operation == Operation::gemm; }
     DeviceCollective* device_collective() const override { return collective_.get(); }
     MemoryByCategory memory_in_use() const override { return memory_limit_.bytes_by_category(); }
     int gpu_index() const { return gpu_index_; }

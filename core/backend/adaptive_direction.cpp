@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/backend/adaptive_direction_host.h"
+#include "core/backend/operation_shape_checks.h"
 
 namespace tb {
 
@@ -65,6 +66,10 @@ void check_adaptive_direction_arguments(ConstMatrixView weights, const std::int3
     if (weights.rows < 0 || weights.cols < 0 || gradient.rows < 0 || gradient.cols < 0) {
         reject("negative shape (weights " + shape_of(weights) + ", gradient " + shape_of(gradient) + ")");
     }
+    // The rows of the weights, the moments and the direction are addressed as one contiguous array.
+    check_contiguous("adaptive_direction", "weights", weights);
+    check_contiguous("adaptive_direction", "gradient", gradient);
+    check_contiguous("adaptive_direction", "direction", direction);
     if (gradient.cols != weights.cols) {
         reject("gradient " + shape_of(gradient) + " and weights " + shape_of(weights) + " differ in columns");
     }

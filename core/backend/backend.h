@@ -4,8 +4,9 @@
 // (core/backend/cpu_backend.h) and the CUDA backend (gpu/) implement it, and both pass the same
 // conformance suite (tests/core/test_backend_conformance.cpp) against a double-precision reference.
 //
-// Conventions: matrices are row-major; every operation is asynchronous on the backend's stream unless
-// it returns a host value (those synchronize); views must belong to this backend. Where beta is 0 the
+// Conventions: matrices are row-major, contiguous unless supports_strided_views says otherwise; every
+// operation is asynchronous on the backend's stream unless it returns a host value (those synchronize);
+// views must belong to this backend. Where beta is 0 the
 // output is written without being read (the BLAS convention), so it may hold garbage or NaN before. A
 // pointer to zero elements may be null. Row lists (the row-sparse operations) hold distinct rows: two
 // entries for one row would race on a parallel backend.
@@ -83,6 +84,15 @@ public:
     virtual bool supports(Operation operation) const {
         static_cast<void>(operation);
         return true;
+    }
+
+    // Whether `operation` honours strided matrix views (views.h: a leading dimension above the column
+    // count, such as a block of columns of a wider matrix). An operation that does not rejects them in
+    // its shape checks with std::invalid_argument (check_contiguous in operation_shape_checks.h) instead
+    // of reading the wrong elements. The conformance suite checks both answers.
+    virtual bool supports_strided_views(Operation operation) const {
+        static_cast<void>(operation);
+        return false;
     }
 
     // ---- memory ------------------------------------------------------------------------------

@@ -106,18 +106,19 @@ void scale_or_clear(float* __restrict y, std::int64_t count, float beta) {
 void transpose_product_block(float alpha, const CsrView& a, ConstMatrixView b, float beta, MatrixView c,
                              std::int64_t first_column, std::int64_t end_column, std::int64_t first_c_row,
                              std::int64_t end_c_row) {
-    const std::int64_t n = c.cols;
+    const std::int64_t c_stride = c.row_stride();
+    const std::int64_t b_stride = b.row_stride();
     const std::int64_t width = end_column - first_column;
     for (std::int64_t row = first_c_row; row < end_c_row; ++row) {
-        scale_or_clear(c.data + row * n + first_column, width, beta);
+        scale_or_clear(c.data + row * c_stride + first_column, width, beta);
     }
     for (std::int64_t a_row = 0; a_row < a.rows; ++a_row) {
-        const float* __restrict b_row = b.data + a_row * n + first_column;
+        const float* __restrict b_row = b.data + a_row * b_stride + first_column;
         for (std::int64_t p = a.row_offsets[a_row]; p < a.row_offsets[a_row + 1]; ++p) {
             const std::int64_t c_row = a.column_indices[p];
             if (c_row < first_c_row || c_row >= end_c_row) continue;
             const float weight = alpha * a.values[p];
-            float* __restrict out = c.data + c_row * n + first_column;
+            float* __restrict out = c.data + c_row * c_stride + first_column;
             for (std::int64_t j = 0; j < width; ++j) out[j] += weight * b_row[j];
         }
     }
@@ -191,6 +192,21 @@ CpuBackend::CpuBackend(int thread_count, std::size_t memory_limit_bytes)
     keep_blas_on_calling_thread();
 }
 
+bool CpuBackend::supports_strided_views(Operation operation) const {
+    switch (operation) {
+        case Operation::gemm:
+        case Operation::csr_times_dense:
+        case Operation::csr_transpose_times_dense:
+        case Operation::add_row_vector:
+        case Operation::column_sums:
+        case Operation::relu_forward:
+        case Operation::relu_backward:
+        case Operation::dropout_forward:
+        case Operation::dropout_backward: return true;
+        default: return false;
+    }
+}
+
 int CpuBackend::threads_for(std::int64_t work) const { return work >= parallel_threshold ? thread_count_ : 1; }
 
 // ---- memory ----------------------------------------------------------------------------------------
@@ -236,13 +252,18 @@ void CpuBackend::gemm(Transpose transpose_a, Transpose transpose_b, float alpha,
     if (c.size() == 0) return;
     if (inner == 0) {
         // BLAS rejects a zero leading dimension, and the product is empty anyway.
-        scale(c.data, c.size(), beta);
+        if (c.is_contiguous()) {
+            scale(c.data, c.size(), beta);
+        } else {
+            for (std::int64_t row = 0; row < c.rows; ++row) scale(c.data + row * c.row_stride(), c.cols, beta);
+        }
         return;
     }
-    // Row-major leading dimensions are the stored column counts, whatever the transposes.
-    const int lda = blas_dimension(a.cols);
-    const int ldb = blas_dimension(b.cols);
-    const int ldc = blas_dimension(c.cols);
+    // Row-major leading dimensions are the stored row strides (the column counts of contiguous
+    // matrices), whatever the transposes; a column block of a wider matrix passes the wider one's.
+    const int lda = blas_dimension(a.row_stride());
+    const int ldb = blas_dimension(b.row_stride());
+    const int ldc = blas_dimension(c.row_stride());
     const int k = blas_dimension(inner);
     const CBLAS_TRANSPOSE op_a = blas_transpose(transpose_a);
     const CBLAS_TRANSPOSE op_b = blas_transpose(transpose_b);
@@ -263,11 +284,11 @@ void CpuBackend::gemm(Transpose transpose_a, Transpose transpose_b, float alpha,
         const std::int64_t end = split.boundary(part + 1);
         if (begin == end) continue;
         if (split.along_rows) {
-            const float* a_part = a.data + (transpose_a == Transpose::no ? begin * a.cols : begin);
+            const float* a_part = a.data + (transpose_a == Transpose::no ? begin * lda : begin);
             cblas_sgemm(CblasRowMajor, op_a, op_b, static_cast<int>(end - begin), blas_dimension(c.cols), k, alpha,
-                        a_part, lda, b.data, ldb, beta, c.data + begin * c.cols, ldc);
+                        a_part, lda, b.data, ldb, beta, c.data + begin * ldc, ldc);
         } else {
-            const float* b_part = b.data + (transpose_b == Transpose::no ? begin : begin * b.cols);
+            const float* b_part = b.data + (transpose_b == Transpose::no ? begin : begin * ldb);
             cblas_sgemm(CblasRowMajor, op_a, op_b, blas_dimension(c.rows), static_cast<int>(end - begin), k, alpha,
                         a.data, lda, b_part, ldb, beta, c.data + begin, ldc);
         }
@@ -277,15 +298,17 @@ void CpuBackend::gemm(Transpose transpose_a, Transpose transpose_b, float alpha,
 void CpuBackend::csr_times_dense(float alpha, const CsrView& a, ConstMatrixView b, float beta, MatrixView c) {
     check_csr_times_dense_shapes(a, b, c);
     const std::int64_t n = c.cols;
+    const std::int64_t b_stride = b.row_stride();
+    const std::int64_t c_stride = c.row_stride();
     const int threads = threads_for(a.nnz * n + c.size());
     // Rows differ in their non-zero counts; small dynamic chunks keep both cores busy to the end.
 #pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(dynamic, 4)
     for (std::int64_t row = 0; row < a.rows; ++row) {
-        float* __restrict out = c.data + row * n;
+        float* __restrict out = c.data + row * c_stride;
         scale_or_clear(out, n, beta);
         for (std::int64_t p = a.row_offsets[row]; p < a.row_offsets[row + 1]; ++p) {
             const float weight = alpha * a.values[p];
-            const float* __restrict b_row = b.data + static_cast<std::int64_t>(a.column_indices[p]) * n;
+            const float* __restrict b_row = b.data + static_cast<std::int64_t>(a.column_indices[p]) * b_stride;
             for (std::int64_t j = 0; j < n; ++j) out[j] += weight * b_row[j];
         }
     }
@@ -355,10 +378,11 @@ void CpuBackend::axpby(float alpha, const float* x, float beta, float* y, std::i
 void CpuBackend::add_row_vector(MatrixView m, const float* row_vector) {
     check_add_row_vector_arguments(m, row_vector);
     const std::int64_t n = m.cols;
+    const std::int64_t stride = m.row_stride();
     const int threads = threads_for(m.size());
 #pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
     for (std::int64_t row = 0; row < m.rows; ++row) {
-        float* __restrict out = m.data + row * n;
+        float* __restrict out = m.data + row * stride;
         for (std::int64_t j = 0; j < n; ++j) out[j] += row_vector[j];
     }
 }
@@ -366,6 +390,7 @@ void CpuBackend::add_row_vector(MatrixView m, const float* row_vector) {
 void CpuBackend::column_sums(float alpha, ConstMatrixView m, float beta, float* out) {
     check_column_sums_arguments(m, out);
     const std::int64_t n = m.cols;
+    const std::int64_t stride = m.row_stride();
     const std::int64_t blocks = (n + column_sum_block - 1) / column_sum_block;
     const int threads = blocks > 1 ? threads_for(m.size()) : 1;
     // Each thread sums whole column blocks over all rows: no shared accumulators, and every output
@@ -376,7 +401,7 @@ void CpuBackend::column_sums(float alpha, ConstMatrixView m, float beta, float* 
         const std::int64_t width = std::min(column_sum_block, n - first);
         std::array<double, column_sum_block> totals{};
         for (std::int64_t row = 0; row < m.rows; ++row) {
-            const float* __restrict in = m.data + row * n + first;
+            const float* __restrict in = m.data + row * stride + first;
             for (std::int64_t j = 0; j < width; ++j) totals[j] += static_cast<double>(in[j]);
         }
         for (std::int64_t j = 0; j < width; ++j) {
@@ -389,25 +414,47 @@ void CpuBackend::column_sums(float alpha, ConstMatrixView m, float beta, float* 
 
 void CpuBackend::relu_forward(ConstMatrixView in, MatrixView out) {
     check_same_shape("relu_forward", in, out);
-    const float* x = in.data;
-    float* y = out.data;
-    const std::int64_t count = in.size();
-    const int threads = threads_for(count);
-    // std::max(x, 0) returns x when x is NaN, so a diverging run stays visibly NaN.
+    const int threads = threads_for(in.size());
+    // x < 0 ? 0 : x is std::max(x, 0): it returns x when x is NaN, so a diverging run stays visibly NaN.
+    // Written out, it vectorizes under omp simd as a compare and a blend; std::max there compiled to a
+    // branch per element, which random signs mispredict half the time (120 ms instead of 12 ms for 2^24
+    // elements on two EPYC cores, bench/RESULTS.md).
+    if (in.is_contiguous() && out.is_contiguous()) {
+        const float* x = in.data;
+        float* y = out.data;
+        const std::int64_t count = in.size();
 #pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
-    for (std::int64_t i = 0; i < count; ++i) y[i] = std::max(x[i], 0.0f);
+        for (std::int64_t i = 0; i < count; ++i) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+        return;
+    }
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t row = 0; row < in.rows; ++row) {
+        const float* x = in.data + row * in.row_stride();
+        float* y = out.data + row * out.row_stride();
+        for (std::int64_t j = 0; j < in.cols; ++j) y[j] = std::max(x[j], 0.0f);
+    }
 }
 
 void CpuBackend::relu_backward(ConstMatrixView activation, ConstMatrixView grad_out, MatrixView grad_in) {
     check_same_shape("relu_backward", activation, grad_out);
     check_same_shape("relu_backward", activation, grad_in);
-    const float* a = activation.data;
-    const float* g = grad_out.data;
-    float* out = grad_in.data;
-    const std::int64_t count = activation.size();
-    const int threads = threads_for(count);
+    const int threads = threads_for(activation.size());
+    if (activation.is_contiguous() && grad_out.is_contiguous() && grad_in.is_contiguous()) {
+        const float* a = activation.data;
+        const float* g = grad_out.data;
+        float* out = grad_in.data;
+        const std::int64_t count = activation.size();
 #pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
-    for (std::int64_t i = 0; i < count; ++i) out[i] = a[i] > 0.0f ? g[i] : 0.0f;
+        for (std::int64_t i = 0; i < count; ++i) out[i] = a[i] > 0.0f ? g[i] : 0.0f;
+        return;
+    }
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t row = 0; row < activation.rows; ++row) {
+        const float* a = activation.data + row * activation.row_stride();
+        const float* g = grad_out.data + row * grad_out.row_stride();
+        float* out = grad_in.data + row * grad_in.row_stride();
+        for (std::int64_t j = 0; j < activation.cols; ++j) out[j] = a[j] > 0.0f ? g[j] : 0.0f;
+    }
 }
 
 void CpuBackend::dropout_forward(ConstMatrixView in, MatrixView out, float* mask, float rate, std::uint64_t seed,
@@ -415,27 +462,54 @@ void CpuBackend::dropout_forward(ConstMatrixView in, MatrixView out, float* mask
     check_dropout_arguments(in, out, mask, rate);
     const std::uint64_t key = dropout_stream_key(seed);
     const float keep_scale = 1.0f / (1.0f - rate);
-    const float* x = in.data;
-    float* y = out.data;
-    const std::int64_t count = in.size();
-    const int threads = threads_for(count);
+    const int threads = threads_for(in.size());
+    if (in.is_contiguous() && out.is_contiguous()) {
+        const float* x = in.data;
+        float* y = out.data;
+        const std::int64_t count = in.size();
 #pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
-    for (std::int64_t i = 0; i < count; ++i) {
-        const float factor = dropout_factor(key, stream_offset + static_cast<std::uint64_t>(i), rate, keep_scale);
-        mask[i] = factor;
-        y[i] = x[i] * factor;
+        for (std::int64_t i = 0; i < count; ++i) {
+            const float factor = dropout_factor(key, stream_offset + static_cast<std::uint64_t>(i), rate, keep_scale);
+            mask[i] = factor;
+            y[i] = x[i] * factor;
+        }
+        return;
+    }
+    // The mask stays contiguous and its positions count the view's elements row by row, so a strided
+    // view draws the mask a contiguous copy of it would.
+    const std::int64_t n = in.cols;
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t row = 0; row < in.rows; ++row) {
+        const float* x = in.data + row * in.row_stride();
+        float* y = out.data + row * out.row_stride();
+        for (std::int64_t j = 0; j < n; ++j) {
+            const std::int64_t i = row * n + j;
+            const float factor = dropout_factor(key, stream_offset + static_cast<std::uint64_t>(i), rate, keep_scale);
+            mask[i] = factor;
+            y[j] = x[j] * factor;
+        }
     }
 }
 
 void CpuBackend::dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) {
     check_same_shape("dropout_backward", grad_out, grad_in);
     check_array("dropout_backward", "mask", mask, grad_out.size());
-    const float* g = grad_out.data;
-    float* out = grad_in.data;
-    const std::int64_t count = grad_out.size();
-    const int threads = threads_for(count);
+    const int threads = threads_for(grad_out.size());
+    if (grad_out.is_contiguous() && grad_in.is_contiguous()) {
+        const float* g = grad_out.data;
+        float* out = grad_in.data;
+        const std::int64_t count = grad_out.size();
 #pragma omp parallel for simd num_threads(threads) if (parallel : threads > 1) schedule(static)
-    for (std::int64_t i = 0; i < count; ++i) out[i] = g[i] * mask[i];
+        for (std::int64_t i = 0; i < count; ++i) out[i] = g[i] * mask[i];
+        return;
+    }
+    const std::int64_t n = grad_out.cols;
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t row = 0; row < grad_out.rows; ++row) {
+        const float* g = grad_out.data + row * grad_out.row_stride();
+        float* out = grad_in.data + row * grad_in.row_stride();
+        for (std::int64_t j = 0; j < n; ++j) out[j] = g[j] * mask[row * n + j];
+    }
 }
 
 // ---- reductions ------------------------------------------------------------------------------------

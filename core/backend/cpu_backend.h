@@ -29,6 +29,9 @@ public:
 
     std::string name() const override { return "cpu"; }
     std::string memory_domain() const override { return "host"; }
+    // gemm (through BLAS's leading dimensions), the CSR products' dense operands and the row-wise
+    // element-wise operations walk rows with their strides.
+    bool supports_strided_views(Operation operation) const override;
     MemoryByCategory memory_in_use() const override { return memory_limit_.bytes_by_category(); }
     int thread_count() const { return thread_count_; }
     const DeviceMemoryLimit& memory_limit() const { return memory_limit_; }

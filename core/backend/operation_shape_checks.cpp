@@ -7,7 +7,11 @@
 namespace tb {
 namespace {
 
-std::string shape_of(ConstMatrixView m) { return std::to_string(m.rows) + " x " + std::to_string(m.cols); }
+std::string shape_of(ConstMatrixView m) {
+    std::string shape = std::to_string(m.rows) + " x " + std::to_string(m.cols);
+    if (!m.is_contiguous()) shape += " with leading dimension " + std::to_string(m.row_stride());
+    return shape;
+}
 std::string shape_of(const CsrView& a) {
     return std::to_string(a.rows) + " x " + std::to_string(a.cols) + " (" + std::to_string(a.nnz) + " non-zeros)";
 }
@@ -18,6 +22,10 @@ std::string shape_of(const CsrView& a) {
 
 void check_matrix(const char* operation, const char* argument, ConstMatrixView m) {
     if (m.rows < 0 || m.cols < 0) reject(operation, std::string(argument) + " has a negative shape " + shape_of(m));
+    if (m.leading_dimension != 0 && m.leading_dimension < m.cols) {
+        reject(operation, std::string(argument) + " (" + shape_of(m) + ") has a leading dimension of " +
+                              std::to_string(m.leading_dimension) + ", less than its column count");
+    }
     if (m.size() > 0 && m.data == nullptr) {
         reject(operation, std::string(argument) + " (" + shape_of(m) + ") has no data");
     }
@@ -86,6 +94,13 @@ void check_csr_transpose_times_dense_shapes(const CsrView& a, ConstMatrixView b,
     }
 }
 
+void check_contiguous(const char* operation, const char* argument, ConstMatrixView m) {
+    if (m.is_contiguous()) return;
+    reject(operation, std::string(argument) + " is a strided view (" + shape_of(m) +
+                          "), and this backend's " + operation +
+                          " reads contiguous matrices only; copy the block into a matrix of its own first");
+}
+
 void check_array(const char* operation, const char* argument, const void* data, std::int64_t count) {
     if (count < 0) reject(operation, std::string(argument) + " has a negative count " + std::to_string(count));
     if (count > 0 && data == nullptr) reject(operation, std::string(argument) + " has no data");
@@ -132,6 +147,8 @@ void check_dropout_arguments(ConstMatrixView in, ConstMatrixView out, const floa
 
 void check_loss_shapes(const char* operation, ConstMatrixView logits, const CsrView& labels, ConstMatrixView grad) {
     check_matrix(operation, "logits", logits);
+    check_contiguous(operation, "logits", logits);
+    check_contiguous(operation, "grad", grad);
     check_csr(operation, "labels", labels);
     if (labels.rows != logits.rows || labels.cols != logits.cols) {
         reject(operation, "logits are " + shape_of(logits) + " but labels are " + shape_of(labels));
@@ -148,6 +165,11 @@ void check_linear_softmax_arguments(const LinearSoftmaxStep& step) {
     check_csr(operation, "labels", step.labels);
     check_matrix(operation, "scratch", step.scratch);
     check_matrix(operation, "grad_weight", step.grad_weight);
+    check_contiguous(operation, "input", step.input);
+    check_contiguous(operation, "weight", step.weight);
+    check_contiguous(operation, "scratch", step.scratch);
+    check_contiguous(operation, "grad_weight", step.grad_weight);
+    check_contiguous(operation, "grad_input", step.grad_input);
     if (step.input.cols != step.weight.rows) {
         reject(operation, "input is " + shape_of(step.input) + " but weight is " + shape_of(step.weight));
     }
@@ -171,6 +193,7 @@ void check_linear_softmax_arguments(const LinearSoftmaxStep& step) {
 
 void check_top_k_arguments(ConstMatrixView scores, int k, const std::int32_t* indices) {
     check_matrix("top_k", "scores", scores);
+    check_contiguous("top_k", "scores", scores);
     if (k < 1 || k > scores.cols) {
         reject("top_k", "k = " + std::to_string(k) + " is outside [1, " + std::to_string(scores.cols) + "]");
     }
@@ -188,6 +211,8 @@ void check_sgd_rows_arguments(ConstMatrixView weights, const std::int32_t* rows,
                               const float* velocity, const SgdHyperparameters& hyper) {
     check_matrix("sgd_update_rows", "weights", weights);
     check_matrix("sgd_update_rows", "grad_rows", grad_rows);
+    check_contiguous("sgd_update_rows", "weights", weights);
+    check_contiguous("sgd_update_rows", "grad_rows", grad_rows);
     check_array("sgd_update_rows", "rows", rows, grad_rows.rows);
     if (grad_rows.rows > 0 && grad_rows.cols != weights.cols) {
         reject("sgd_update_rows", "weights are " + shape_of(weights) + " but grad_rows are " + shape_of(grad_rows));

@@ -2,7 +2,10 @@
 // The argument checks every Backend implementation runs before an operation, in one place so that the
 // CPU and CUDA backends reject exactly the same calls with the same messages. Each throws
 // std::invalid_argument naming the operation and the shapes it was given. Only shapes and pointers
-// are checked: the contents of index arrays live in device memory and are trusted.
+// are checked: the contents of index arrays live in device memory and are trusted. Every matrix's leading
+// dimension is checked to be 0 or at least its column count; the losses, the output layer, top_k and the
+// optimizer updates also reject strided views on every backend, the other operations leave that to the
+// backend (Backend::supports_strided_views).
 
 #include <cstdint>
 #include <span>
@@ -15,6 +18,9 @@ void check_gemm_shapes(Transpose transpose_a, Transpose transpose_b, ConstMatrix
                        ConstMatrixView c);
 void check_csr_times_dense_shapes(const CsrView& a, ConstMatrixView b, ConstMatrixView c);
 void check_csr_transpose_times_dense_shapes(const CsrView& a, ConstMatrixView b, ConstMatrixView c);
+
+// Rejects a strided view (views.h) for an operation that reads its matrices as contiguous arrays.
+void check_contiguous(const char* operation, const char* argument, ConstMatrixView m);
 
 // A flat array of `count` elements: count >= 0 and a pointer when count > 0.
 void check_array(const char* operation, const char* argument, const void* data, std::int64_t count);
