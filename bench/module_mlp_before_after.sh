@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The MLP built from nn modules against the engine before it, on the same machine in the same minutes:
+# training_throughput (Bibtex and the Delicious-200K shape) and output_layer_bench, the two builds
+# alternating for ROUNDS rounds (the order flips every round, so neither build always runs second).
+# Prints every round's figures, the median of each, and after / before of the medians (for a time,
+# below 1 is faster).
+#
+#   bench/module_mlp_before_after.sh BEFORE_BUILD_DIR AFTER_BUILD_DIR [ROUNDS] [DELICIOUS_STEPS]
+#
+# Each build directory needs bench/training_throughput and bench/output_layer_bench. Run it with nothing
+# else on the machine: this VM's speed drifts by 10 to 20% over an hour and other processes move it more.
+set -euo pipefail
+
+if [[ $# -lt 2 ]]; then
+  sed -n '2,10p' "$0"
+  exit 2
+fi
+before_dir=$1
+after_dir=$2
+rounds=${3:-5}
+delicious_steps=${4:-20}
+for dir in "$before_dir" "$after_dir"; do
+  for program in training_throughput output_layer_bench; do
+    [[ -x "$dir/bench/$program" ]] || { echo "missing $dir/bench/$program: build it first" >&2; exit 2; }
+  done
+done
+
+logs=$(mktemp -d)
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; logs in $logs"
+for round in $(seq 1 "$rounds"); do
+  if (( round % 2 == 1 )); then order="before after"; else order="after before"; fi
+  for build in $order; do
+    if [[ $build == before ]]; then dir=$before_dir; else dir=$after_dir; fi
+    "$dir/bench/training_throughput" --steps "$delicious_steps" > "$logs/throughput-$build-$round.txt"
+    "$dir/bench/output_layer_bench" > "$logs/output_layer-$build-$round.txt"
+    echo "round $round: $build done"
+  done
+done
+
+python3 - "$logs" "$rounds" <<'PYTHON'
+import re, statistics, sys
+logs, rounds = sys.argv[1], int(sys.argv[2])
+
+def figure(path, pattern):
+    with open(path) as f:
+        match = re.search(pattern, f.read())
+    return float(match.group(1)) if match else None
+
+# (label, file, pattern for the before build, pattern for the after build)
+measures = [
+    ("Bibtex step, ms", "throughput", r"bibtex .*\(([\d.]+) ms/step\)", None),
+    ("Delicious-200K shape step, ms", "throughput", r"delicious-200k shape .*?, ([\d.]+) ms/step", None),
+    ("output layer, fused operation, median ms", "output_layer", r"blocked\s+median ([\d.]+) ms", None),
+    ("output layer through the module (after) / bare operation (before), median ms", "output_layer",
+     r"blocked\s+median ([\d.]+) ms", r"module\s+median ([\d.]+) ms"),
+]
+for label, kind, before_pattern, after_pattern in measures:
+    values = {}
+    for build, pattern in (("before", before_pattern), ("after", after_pattern or before_pattern)):
+        values[build] = [figure(f"{logs}/{kind}-{build}-{r}.txt", pattern) for r in range(1, rounds + 1)]
+    if any(v is None for vs in values.values() for v in vs):
+        print(f"{label}: not measured (a run did not print it)")
+        continue
+    b, a = statistics.median(values["before"]), statistics.median(values["after"])
+    print(f"{label}\n  before: {', '.join(f'{v:g}' for v in values['before'])} (median {b:g})"
+          f"\n  after:  {', '.join(f'{v:g}' for v in values['after'])} (median {a:g})"
+          f"\n  after / before: {a / b:.3f}")
+PYTHON
