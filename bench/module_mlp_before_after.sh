@@ -2,8 +2,9 @@
 # The MLP built from nn modules against the engine before it, on the same machine in the same minutes:
 # training_throughput (Bibtex and the Delicious-200K shape) and output_layer_bench, the two builds
 # alternating for ROUNDS rounds (the order flips every round, so neither build always runs second).
-# Prints every round's figures, the median of each, and after / before of the medians (for a time,
-# below 1 is faster).
+# Prints every round's figures, and after / before of their medians and of their minima (for a time,
+# below 1 is faster). On a shared VM the minimum is the steadier of the two: a run that overlaps another
+# process's work only ever gets slower.
 #
 #   bench/module_mlp_before_after.sh BEFORE_BUILD_DIR AFTER_BUILD_DIR [ROUNDS] [DELICIOUS_STEPS]
 #
@@ -62,7 +63,8 @@ for label, kind, before_pattern, after_pattern in measures:
         print(f"{label}: not measured (a run did not print it)")
         continue
     b, a = statistics.median(values["before"]), statistics.median(values["after"])
-    print(f"{label}\n  before: {', '.join(f'{v:g}' for v in values['before'])} (median {b:g})"
-          f"\n  after:  {', '.join(f'{v:g}' for v in values['after'])} (median {a:g})"
-          f"\n  after / before: {a / b:.3f}")
+    b_min, a_min = min(values["before"]), min(values["after"])
+    print(f"{label}\n  before: {', '.join(f'{v:g}' for v in values['before'])} (median {b:g}, fastest {b_min:g})"
+          f"\n  after:  {', '.join(f'{v:g}' for v in values['after'])} (median {a:g}, fastest {a_min:g})"
+          f"\n  after / before: {a / b:.3f} of the medians, {a_min / b_min:.3f} of the fastest")
 PYTHON
