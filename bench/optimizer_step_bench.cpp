@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "core/backend/cpu_backend.h"
-#include "core/model/parameter_arena.h"
+#include "core/nn/parameter_arena.h"
 #include "core/optim/adam_optimizer.h"
 #include "core/optim/lamb_optimizer.h"
 #include "core/random/splitmix64.h"

@@ -3,7 +3,9 @@
 // backend's blocked Backend::linear_softmax_cross_entropy and through the composed operations (the
 // Backend default: gemm, add_row_vector, softmax_cross_entropy, gemm, column_sums, gemm). Both results
 // are compared, so a faster path that computes something else shows up here and not only in the
-// conformance suite.
+// conformance suite. A third run goes through the output layer as the MLP trains it, an nn::Linear module
+// with its parameters and gradients in arenas (nn::Linear::train_with_softmax), so that the module's own
+// overhead shows next to the bare operation.
 //
 //   output_layer_bench [--calls N] [--threads N]
 
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "core/backend/cpu_backend.h"
+#include "core/nn/dense/linear.h"
 #include "core/random/random_stream.h"
 
 using namespace tb;
@@ -83,7 +86,19 @@ int main(int argc, char** argv) {
                          columns.data(), label_values.data()};
 
     std::vector<float> scratch(static_cast<std::size_t>(batch * labels_count));
-    auto run = [&](const char* name, bool blocked) {
+    enum class Path { blocked, composed, module };
+    nn::Linear head("output", hidden, labels_count);
+    ArenaLayout layout;
+    head.declare(layout);
+    ParameterArena parameters(backend, layout, "output layer parameters");
+    {
+        std::vector<float> values(static_cast<std::size_t>(layout.total_size()), 0.0f);
+        std::copy(weight.begin(), weight.end(), values.begin() + layout.segment(head.weight_segment()).offset);
+        std::copy(bias.begin(), bias.end(), values.begin() + layout.segment(head.bias_segment()).offset);
+        parameters.upload(values);
+    }
+    Gradients gradients(backend, layout);
+    auto run = [&](const char* name, Path path) {
         Outputs out;
         out.grad_weight.resize(weight.size());
         out.grad_bias.resize(bias.size());
@@ -101,8 +116,16 @@ int main(int argc, char** argv) {
         std::vector<double> milliseconds;
         for (int call = 0; call <= calls; ++call) {  // call 0 warms pages and caches, untimed
             const Clock::time_point start = Clock::now();
-            out.loss = blocked ? backend.linear_softmax_cross_entropy(step)
-                               : backend.Backend::linear_softmax_cross_entropy(step);
+            if (path == Path::module) {
+                nn::BackwardPass pass(backend, parameters, gradients);
+                const nn::Linear::SoftmaxTraining trained =
+                    head.train_with_softmax(pass, step.input, labels, step.grad_scale, /*input_gradient=*/true);
+                out.loss = trained.loss;
+                std::copy_n(trained.input_gradient.data, out.grad_input.size(), out.grad_input.begin());
+            } else {
+                out.loss = path == Path::blocked ? backend.linear_softmax_cross_entropy(step)
+                                                 : backend.Backend::linear_softmax_cross_entropy(step);
+            }
             const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
             if (call > 0) milliseconds.push_back(elapsed);
         }
@@ -111,8 +134,23 @@ int main(int argc, char** argv) {
                     milliseconds[milliseconds.size() / 2], milliseconds.front(), milliseconds.back(), calls, out.loss);
         return out;
     };
-    const Outputs blocked = run("blocked", true);
-    const Outputs composed = run("composed", false);
+    const Outputs blocked = run("blocked", Path::blocked);
+    const Outputs composed = run("composed", Path::composed);
+    Outputs module = run("module", Path::module);
+    const std::vector<float> gradient_values = gradients.dense().download();
+    const auto segment_values = [&](std::size_t index) {
+        const ParameterSegment& segment = layout.segment(index);
+        return std::vector<float>(gradient_values.begin() + segment.offset,
+                                  gradient_values.begin() + segment.offset + segment.size());
+    };
+    module.grad_weight = segment_values(head.weight_segment());
+    module.grad_bias = segment_values(head.bias_segment());
+    std::printf("module against blocked, largest difference: weight gradient %.2e, bias gradient %.2e, input "
+                "gradient %.2e; loss %.2e\n",
+                largest_relative_difference(module.grad_weight, blocked.grad_weight),
+                largest_relative_difference(module.grad_bias, blocked.grad_bias),
+                largest_relative_difference(module.grad_input, blocked.grad_input),
+                std::fabs(module.loss - blocked.loss) / std::fabs(blocked.loss));
     std::printf("largest difference, relative to the largest value: weight gradient %.2e, bias gradient %.2e, "
                 "input gradient %.2e; loss %.2e\n",
                 largest_relative_difference(blocked.grad_weight, composed.grad_weight),

@@ -14,7 +14,7 @@
 #include <span>
 
 #include "core/session/fleet_config.h"
-#include "core/model/step_cost.h"
+#include "core/nn/step_cost.h"
 
 namespace tb {
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/model/parameter_arena.h"
+#include "core/nn/parameter_arena.h"
 #include "core/optim/optimizer.h"
 
 namespace tb {

@@ -15,7 +15,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/model/step_cost.h"
+#include "core/nn/step_cost.h"
 #include "core/session/fleet_config.h"
 
 namespace tb {

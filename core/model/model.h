@@ -11,8 +11,8 @@
 
 #include "core/data/batch.h"
 #include "core/model/loss.h"
-#include "core/model/parameter_arena.h"
-#include "core/model/step_cost.h"
+#include "core/nn/parameter_arena.h"
+#include "core/nn/step_cost.h"
 
 namespace tb {
 

@@ -3,13 +3,12 @@
 // paper: sparse input -> hidden 128 ReLU -> one output per label) and `dense_mlp` (Linear input layer).
 // Every hidden layer is Linear -> ReLU -> optional Dropout.
 
-#include <optional>
+#include <memory>
 #include <vector>
 
-#include "core/model/layers/dropout.h"
-#include "core/model/layers/linear.h"
-#include "core/model/layers/sparse_linear.h"
 #include "core/model/model.h"
+#include "core/nn/containers/sequential.h"
+#include "core/nn/dense/linear.h"
 
 namespace tb {
 
@@ -23,6 +22,8 @@ struct MlpSpec {
     std::uint64_t dropout_seed = 1;
 };
 
+// The network is built from nn modules: a Sequential of the hidden layers (input layer, ReLU, Dropout
+// when its rate is above 0, then the same for each later hidden layer) and the output layer.
 class MultilayerPerceptron final : public Model {
 public:
     explicit MultilayerPerceptron(const MlpSpec& spec);
@@ -31,32 +32,27 @@ public:
     LossKind loss() const override { return spec_.loss; }
     std::vector<float> initial_parameters(std::uint64_t seed) const override;
     MatrixView forward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
-                            bool training) override;
+                       bool training) override;
     void backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                   ConstMatrixView grad_logits, Gradients& gradients) override;
-    // With the softmax loss and a dense output layer, that layer and the loss run as one backend operation.
+    // With the softmax loss and a dense output layer, that layer and the loss run as one backend operation
+    // (nn::Linear::train_with_softmax).
     double forward_backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                             float grad_scale, Gradients& gradients) override;
     StepCost training_cost(const HostBatch& batch) const override;
     nlohmann::json describe() const override;
 
 private:
-    // Runs layers [0, layer_end) forward into outputs_.
-    void forward_layers(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch, bool training,
-                        std::size_t layer_end);
-    // Backward from layer `top` down to the first, given d(loss)/d(layer top's pre-activation output);
-    // activation gradients alternate between gradient_a_ and gradient_b_, starting with a when into_a.
-    void backward_layers(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch, std::size_t top,
-                         ConstMatrixView grad_out, bool into_a, Gradients& gradients);
+    // Runs the hidden layers on the batch (when there are any) and returns the output layer's input.
+    nn::ModuleInput forward_hidden(const nn::ForwardPass& pass, const DeviceBatch& batch);
 
     MlpSpec spec_;
     ArenaLayout layout_;
-    std::optional<SparseLinear> sparse_input_;
-    std::vector<Linear> dense_layers_;  // the dense input layer (if any), then one per later layer
-    std::vector<Dropout> dropouts_;     // one per hidden layer
-    std::vector<DeviceMatrix> outputs_;  // outputs_[i]: output of layer i (post-activation for hidden layers)
-    DeviceMatrix gradient_a_;
-    DeviceMatrix gradient_b_;
+    std::unique_ptr<nn::Sequential> hidden_;  // null without hidden layers
+    std::unique_ptr<nn::Module> output_;      // Linear, or SparseLinear when it reads the features directly
+    nn::Linear* dense_output_ = nullptr;      // output_ when it is a Linear
+    nn::Saved hidden_saved_;                  // what the last forward kept
+    nn::Saved output_saved_;
 };
 
 }  // namespace tb

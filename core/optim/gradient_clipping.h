@@ -3,7 +3,7 @@
 // together exceeds max_norm, every gradient is scaled by max_norm / norm. The optimizers fold the factor
 // into their update instead of rewriting the gradients, which they only read.
 
-#include "core/model/parameter_arena.h"
+#include "core/nn/parameter_arena.h"
 
 namespace tb {
 

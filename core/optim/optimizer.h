@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/model/parameter_arena.h"
+#include "core/nn/parameter_arena.h"
 #include "core/optim/layer_adaptation.h"
 
 namespace tb {

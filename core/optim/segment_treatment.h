@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model/parameter_arena.h"
+#include "core/nn/parameter_arena.h"
 
 namespace tb {
 

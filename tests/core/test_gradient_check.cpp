@@ -1,5 +1,6 @@
-// Finite-difference gradient checks: every layer (SparseLinear, Linear, ReLU, Dropout) and both models
-// (sparse_mlp, dense_mlp, with each loss) against central differences of the loss on the CPU backend.
+// Finite-difference gradient checks of both models (sparse_mlp, dense_mlp, with each loss) against central
+// differences of the loss on the CPU backend. Every module they are built from has its own check in the
+// table-driven suite over the module registry (test_module_gradients.cpp).
 // Tolerance: central differences with step h have truncation error O(h^2) and float round-off about
 // 1e-7 * |loss| / h; with h = 3e-3 both stay under 1e-4, so |analytic - numeric| <= 2e-3 + 3e-2 * scale
 // leaves room for float accumulation while still catching a wrong sign, scale or transposition.
@@ -12,10 +13,6 @@
 
 #include "core/backend/cpu_backend.h"
 #include "core/data/batch.h"
-#include "core/model/layers/dropout.h"
-#include "core/model/layers/linear.h"
-#include "core/model/layers/relu.h"
-#include "core/model/layers/sparse_linear.h"
 #include "core/model/multilayer_perceptron.h"
 
 using namespace tb;
@@ -104,141 +101,12 @@ std::vector<float> random_vector(std::int64_t count, std::uint32_t seed) {
     return values;
 }
 
-// sum(out * projection): a loss whose gradient with respect to `out` is `projection`.
-double projected(Backend& backend, ConstMatrixView out, const DeviceBuffer<float>& projection) {
-    return backend.dot(out.data, projection.data(), out.size());
-}
-
 }  // namespace
 
 class GradientCheck : public QObject {
     Q_OBJECT
 
 private slots:
-    void sparse_linear() {
-        CpuBackend backend;
-        const Dataset data = random_dataset(true, 5, 9, 3, true, 1);
-        const std::vector<std::int64_t> rows{4, 0, 2};
-        DeviceBatch batch;
-        batch.upload(backend, make_batch(data, rows));
-        SparseLinear layer("sparse", 9, 4);
-        ArenaLayout layout;
-        layer.declare(layout);
-        ParameterArena parameters(backend, layout, "test");
-        parameters.upload(random_vector(layout.total_size(), 2));
-        Gradients gradients(backend, layout);
-        DeviceMatrix out(backend, 3, 4, "out");
-        DeviceBuffer<float> projection(backend, 12, "projection");
-        projection.upload(random_vector(12, 3));
-        const auto loss = [&] {
-            layer.forward(backend, parameters, batch, out.view());
-            return projected(backend, out.view(), projection);
-        };
-        loss();
-        layer.backward(backend, batch, ConstMatrixView(projection.data(), 3, 4), gradients);
-        const RowSparseGradient& sparse = gradients.row_sparse(layer.weight_segment());
-        const std::vector<std::int32_t> touched = sparse.rows.download();
-        const std::vector<float> values = sparse.values.download().values;
-        const std::vector<float> dense = gradients.dense().download();
-        const auto analytic = [&](std::size_t s, std::int64_t i) -> float {
-            if (s == layer.bias_segment()) return dense[static_cast<std::size_t>(layout.segment(s).offset + i)];
-            // Rows the batch does not touch have an exactly zero gradient.
-            const std::int64_t row = i / 4;
-            for (std::int64_t k = 0; k < sparse.row_count; ++k) {
-                if (touched[static_cast<std::size_t>(k)] == row) return values[static_cast<std::size_t>(k * 4 + i % 4)];
-            }
-            return 0.0f;
-        };
-        check_parameters(parameters, loss, analytic, {layer.weight_segment(), layer.bias_segment()});
-    }
-
-    void linear_and_input_gradient() {
-        CpuBackend backend;
-        Linear layer("dense", 6, 5);
-        ArenaLayout layout;
-        layer.declare(layout);
-        ParameterArena parameters(backend, layout, "test");
-        parameters.upload(random_vector(layout.total_size(), 4));
-        Gradients gradients(backend, layout);
-        DeviceMatrix in(backend, 3, 6, "in");
-        std::vector<float> input = random_vector(18, 5);
-        in.upload(HostMatrix{3, 6, input});
-        DeviceMatrix out(backend, 3, 5, "out");
-        DeviceMatrix grad_in(backend, 3, 6, "grad in");
-        DeviceBuffer<float> projection(backend, 15, "projection");
-        projection.upload(random_vector(15, 6));
-        const auto loss = [&] {
-            layer.forward(backend, parameters, in.view(), out.view());
-            return projected(backend, out.view(), projection);
-        };
-        loss();
-        layer.backward(backend, parameters, in.view(), ConstMatrixView(projection.data(), 3, 5), gradients, grad_in.view());
-        const std::vector<float> dense = gradients.dense().download();
-        check_parameters(parameters, loss,
-                         [&](std::size_t s, std::int64_t i) {
-                             return dense[static_cast<std::size_t>(layout.segment(s).offset + i)];
-                         },
-                         {layer.weight_segment(), layer.bias_segment()});
-        // The input gradient, by perturbing the input.
-        const HostMatrix analytic = grad_in.download();
-        for (std::size_t i = 0; i < input.size(); ++i) {
-            const float original = input[i];
-            input[i] = original + static_cast<float>(step);
-            in.upload(HostMatrix{3, 6, input});
-            const double plus = loss();
-            input[i] = original - static_cast<float>(step);
-            in.upload(HostMatrix{3, 6, input});
-            const double minus = loss();
-            input[i] = original;
-            const double numeric = (plus - minus) / (2 * step);
-            QVERIFY2(std::fabs(numeric - analytic.values[i]) <= 2e-3 + 3e-2 * std::fabs(numeric),
-                     qPrintable(QString("input[%1]: analytic %2, numeric %3").arg(i).arg(analytic.values[i]).arg(numeric)));
-        }
-    }
-
-    void relu_and_dropout() {
-        // ReLU then dropout on a fixed input: the gradient is projection * mask * (x > 0).
-        CpuBackend backend;
-        std::vector<float> input = random_vector(40, 7);
-        for (float& x : input) {
-            if (std::fabs(x) < 0.05f) x = 0.3f;  // keep away from the kink, where differences are not defined
-        }
-        DeviceMatrix activations(backend, 5, 8, "activations");
-        DeviceBuffer<float> projection(backend, 40, "projection");
-        projection.upload(random_vector(40, 8));
-        Dropout dropout(0.5f, 11);
-        // Fix the mask once, then differentiate through the same mask (same seed, same offset).
-        const auto forward = [&](const std::vector<float>& x) {
-            Dropout replay(0.5f, 11);
-            activations.upload(HostMatrix{5, 8, x});
-            Relu::forward(backend, activations.view());
-            replay.forward(backend, activations.view(), true);
-            return projected(backend, activations.view(), projection);
-        };
-        activations.upload(HostMatrix{5, 8, input});
-        Relu::forward(backend, activations.view());
-        dropout.forward(backend, activations.view(), true);
-        const HostMatrix kept = activations.download();
-        DeviceMatrix gradient(backend, 5, 8, "gradient");
-        backend.copy_device_to_device(gradient.data(), projection.data(), 40 * sizeof(float));
-        dropout.backward(backend, gradient.view());
-        Relu::backward(backend, activations.view(), gradient.view());
-        const HostMatrix analytic = gradient.download();
-        int dropped = 0;
-        for (std::size_t i = 0; i < input.size(); ++i) {
-            if (input[i] > 0 && kept.values[i] == 0.0f) ++dropped;
-            std::vector<float> x = input;
-            x[i] = input[i] + static_cast<float>(step);
-            const double plus = forward(x);
-            x[i] = input[i] - static_cast<float>(step);
-            const double minus = forward(x);
-            const double numeric = (plus - minus) / (2 * step);
-            QVERIFY2(std::fabs(numeric - analytic.values[i]) <= 2e-3 + 3e-2 * std::fabs(numeric),
-                     qPrintable(QString("x[%1]: analytic %2, numeric %3").arg(i).arg(analytic.values[i]).arg(numeric)));
-        }
-        QVERIFY2(dropped > 0, "dropout at rate 0.5 dropped nothing");
-    }
-
     void models_data() {
         QTest::addColumn<bool>("sparse");
         QTest::addColumn<QString>("loss");

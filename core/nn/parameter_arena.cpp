@@ -1,4 +1,4 @@
-#include "core/model/parameter_arena.h"
+#include "core/nn/parameter_arena.h"
 
 #include <stdexcept>
 
