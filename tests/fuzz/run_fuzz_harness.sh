@@ -19,7 +19,7 @@ export ASAN_OPTIONS="detect_leaks=1"
 status=0
 "$harness" "${options[@]}" "$work/corpus" >"$work/fuzz.log" 2>&1 || status=$?
 # The figures of the run for bench/RESULTS.md: coverage at the end, executions per second.
-grep -E "^#[0-9]+ +DONE" "$work/fuzz.log" || true
+grep -E "^#[0-9]+[[:space:]]+DONE" "$work/fuzz.log" || true
 grep -E "stat::(number_of_executed_units|average_exec_per_sec)" "$work/fuzz.log" || true
 echo "corpus: $(find "$work/corpus" -type f | wc -l) inputs"
 if [ "$status" -ne 0 ]; then
