@@ -1,8 +1,8 @@
 #include "core/topology/edge_list_reader.h"
 
 #include <charconv>
-#include <fstream>
 #include <cstdint>
+#include <fstream>
 #include <map>
 #include <set>
 #include <stdexcept>
