@@ -73,11 +73,13 @@ Topology read_edge_list(const std::filesystem::path& path) {
         for (const auto& [a, b] : edges) nodes.insert({a, b});
         int missing = 0;
         while (nodes.contains(missing)) ++missing;
-        throw DataError(path.string() + ":" + std::to_string(line_of_edge.at(largest_edge)) + ": node id " +
-                        std::to_string(largest) + " makes " + std::to_string(std::int64_t{largest} + 1) +
-                        " nodes, but " + std::to_string(edges.size()) + " edges can connect at most " +
-                        std::to_string(edges.size() + 1) + " (node " + std::to_string(missing) +
-                        " has no edge); node ids run from 0 without gaps");
+        const std::string gap = missing < largest ? "; node " + std::to_string(missing) +
+                                                        " has no edge (node ids run from 0 without gaps)"
+                                                  : "";
+        throw DataError(path.string() + ":" + std::to_string(line_of_edge.at(largest_edge)) +
+                        ": the edge list is not connected: node id " + std::to_string(largest) + " makes " +
+                        std::to_string(std::int64_t{largest} + 1) + " nodes, but " + std::to_string(edges.size()) +
+                        " edges can connect at most " + std::to_string(edges.size() + 1) + gap);
     }
     try {
         return Topology("edge list " + path.filename().string(), largest + 1, std::move(edges));
