@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Trainbench builds and tests with, only those missing; silent when
 # everything is already there. The CUDA toolkit is not a Debian package here: when nvcc is on the PATH
-# the CUDA backend is built too.
+# the CUDA backend is built too. Clang 14 with its runtime libraries (libFuzzer, ASan, UBSan), its
+# OpenMP and llvm-symbolizer (llvm-14) build and run the fuzz harnesses of scripts/fuzz.sh.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   libopenblas-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev
   xvfb xauth
+  clang-14 libclang-rt-14-dev libomp-14-dev llvm-14
   dataset-fashion-mnist
 )
 

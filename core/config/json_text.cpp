@@ -43,6 +43,10 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& sourc
     } catch (const nlohmann::json::parse_error& error) {
         const std::size_t offset = error.byte > 0 ? error.byte - 1 : 0;
         throw ConfigError(source + ":" + line_and_column(text, offset) + ": invalid JSON: " + error.what());
+    } catch (const nlohmann::json::out_of_range& error) {
+        // A number beyond a double's range (1e309) is not a syntax error to nlohmann, and it carries no
+        // position; the message quotes the number.
+        throw ConfigError(source + ": invalid JSON: " + error.what());
     }
 }
 

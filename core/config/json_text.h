@@ -20,7 +20,8 @@ public:
     using ConfigError::ConfigError;
 };
 
-// Throws JsonTooDeep, or ConfigError ("<source>:<line>:<column>: invalid JSON: ..." or "... nests deeper than 64 levels").
+// Throws JsonTooDeep, or ConfigError ("<source>:<line>:<column>: invalid JSON: ..." or "... nests deeper than 64 levels";
+// a number too large for a double, "<source>: invalid JSON: ... number overflow parsing '1e309'").
 nlohmann::json parse_json_text(const std::string& text, const std::string& source);
 
 }  // namespace tb

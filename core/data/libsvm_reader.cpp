@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -83,7 +84,17 @@ public:
         if (file_ == nullptr) {
             throw DataError(path_.string() + ": cannot open for reading: " + std::strerror(errno));
         }
-        gzbuffer(file_, 1u << 20);
+        // Large blocks pay off on large files; a small file (a test's, a fuzzer's input) gets blocks of its
+        // own size, since zeroing 16 MiB and mapping zlib's 3 MiB would cost more than reading it. A
+        // compressed file whose content outgrows the block is read in more blocks, as any large file is.
+        constexpr std::uintmax_t smallest_block = 4096;
+        constexpr std::uintmax_t largest_block = std::uintmax_t{16} << 20;
+        constexpr std::uintmax_t largest_zlib_buffer = std::uintmax_t{1} << 20;
+        std::error_code size_unknown;
+        const std::uintmax_t file_bytes = fs::file_size(file, size_unknown);
+        const std::uintmax_t block = size_unknown ? largest_block : std::clamp(file_bytes + 1, smallest_block, largest_block);
+        gzbuffer(file_, static_cast<unsigned>(std::min(block, largest_zlib_buffer)));
+        buffer_.resize(static_cast<std::size_t>(block));
     }
     ~TextLines() { gzclose(file_); }
     TextLines(const TextLines&) = delete;
@@ -146,7 +157,7 @@ private:
 
     fs::path path_;
     gzFile file_;
-    std::vector<char> buffer_ = std::vector<char>(std::size_t{16} << 20);
+    std::vector<char> buffer_;
     std::size_t begin_ = 0;    // first byte of the next line
     std::size_t end_ = 0;      // end of the bytes read so far
     std::size_t scanned_ = 0;  // bytes after begin_ known to hold no line break

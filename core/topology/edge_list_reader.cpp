@@ -1,8 +1,10 @@
 #include "core/topology/edge_list_reader.h"
 
 #include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -31,6 +33,7 @@ Topology read_edge_list(const std::filesystem::path& path) {
     std::vector<std::pair<int, int>> edges;
     std::map<std::pair<int, int>, std::size_t> line_of_edge;
     int largest = -1;
+    std::pair<int, int> largest_edge{-1, -1};
     std::string line;
     std::size_t line_number = 0;
     while (std::getline(file, line)) {
@@ -56,9 +59,28 @@ Topology read_edge_list(const std::filesystem::path& path) {
         }
         line_of_edge.emplace(edge, line_number);
         edges.push_back(edge);
-        largest = std::max(largest, edge.second);
+        if (edge.second > largest) {
+            largest = edge.second;
+            largest_edge = edge;
+        }
     }
     if (edges.empty()) throw DataError(path.string() + ": the edge list holds no edges");
+    // A connected graph of E edges has at most E + 1 nodes. Checked here, before the topology sizes its
+    // tables by the largest id: one mistyped id ("777772574" for "77") would otherwise ask for gigabytes
+    // of neighbour lists, and the largest int would overflow the node count.
+    if (static_cast<std::size_t>(largest) > edges.size()) {
+        std::set<int> nodes;
+        for (const auto& [a, b] : edges) nodes.insert({a, b});
+        int missing = 0;
+        while (nodes.contains(missing)) ++missing;
+        const std::string gap = missing < largest ? "; node " + std::to_string(missing) +
+                                                        " has no edge (node ids run from 0 without gaps)"
+                                                  : "";
+        throw DataError(path.string() + ":" + std::to_string(line_of_edge.at(largest_edge)) +
+                        ": the edge list is not connected: node id " + std::to_string(largest) + " makes " +
+                        std::to_string(std::int64_t{largest} + 1) + " nodes, but " + std::to_string(edges.size()) +
+                        " edges can connect at most " + std::to_string(edges.size() + 1) + gap);
+    }
     try {
         return Topology("edge list " + path.filename().string(), largest + 1, std::move(edges));
     } catch (const std::invalid_argument& error) {

@@ -53,6 +53,23 @@ private slots:
         QCOMPARE(document["name"].get<std::string>(), std::string("[not json"));
     }
 
+    void numbers_beyond_a_double_are_a_config_error() {
+        // Found by tests/fuzz/fuzz_run_config_parser: nlohmann reports 1e309 as out_of_range, not as a
+        // parse error, and it escaped parse_json_text (and --set) as an exception nobody documents.
+        try {
+            parse_json_text(R"({"optimizer": {"lr": 1e309}})", "huge.json");
+            QFAIL("no ConfigError for 1e309");
+        } catch (const ConfigError& error) {
+            const QString message = QString::fromUtf8(error.what());
+            QVERIFY2(message.startsWith("huge.json: invalid JSON: ") && message.contains("1e309"), qPrintable(message));
+        }
+        // --set takes a value that is not valid JSON as a string, and the parser then names the key.
+        nlohmann::json document = nlohmann::json::object();
+        apply_override(document, "optimizer.lr=1e309");
+        QCOMPARE(document["optimizer"]["lr"].get<std::string>(), std::string("1e309"));
+        QVERIFY(config_error(document).contains("optimizer.lr"));
+    }
+
     void empty_document_gets_every_default() {
         const RunConfig config = parse_run_config(json::object());
         QCOMPARE(config.method.kind, std::string("single_device"));

@@ -183,6 +183,13 @@ private slots:
         QVERIFY2(split.find("not connected") != std::string::npos && split.find("split.csv") != std::string::npos, split.c_str());
         const std::string trailing = message("trailing.csv", "0,1,2\n");
         QVERIFY2(trailing.find("trailing.csv:1:") != std::string::npos, trailing.c_str());
+        // Found by tests/fuzz/fuzz_edge_list_reader: an id far beyond what the edges can connect is an
+        // error on its line, not a node count that sizes tables of gigabytes (std::bad_alloc here).
+        const std::string far = message("far.csv", "0,1\n1999999999,2\n1,2\n");
+        QVERIFY2(far.find("far.csv:2:") != std::string::npos && far.find("node 3 has no edge") != std::string::npos,
+                 far.c_str());
+        const std::string largest_int = message("largest_int.csv", "0,1\n0,2147483647\n");
+        QVERIFY2(largest_int.find("largest_int.csv:2:") != std::string::npos, largest_int.c_str());
     }
 
     void dirichlet_samples_have_the_right_moments() {
