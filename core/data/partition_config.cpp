@@ -1,25 +1,35 @@
 #include "core/data/partition_config.h"
 
+#include "core/config/field_table.h"
+
 namespace tb {
+
+namespace {
+
+const FieldTable<PartitionConfig>& partition_fields() {
+    static const FieldTable<PartitionConfig> table = [] {
+        FieldTable<PartitionConfig> t;
+        t.text_choice("kind", &PartitionConfig::kind, {"iid", "dirichlet"}, "Partition",
+                      "a shuffled equal split, or per-class Dirichlet shares (non-IID)");
+        t.number("alpha", &PartitionConfig::alpha, "Dirichlet alpha", SettingRange::between(1e-3, 1e6),
+                 "small alpha gives each worker few classes")
+            .only_when([](const PartitionConfig& c) { return c.kind == "dirichlet"; },
+                       [](const PartitionConfig& c) { return "partition kind '" + c.kind + "'"; });
+        t.integer("seed", &PartitionConfig::seed, "Seed", SettingRange::at_least(0), "which shuffle and which draws");
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
 
 PartitionConfig parse_partition_config(ConfigReader reader) {
     PartitionConfig config;
-    config.kind = reader.get_choice("kind", config.kind, {"iid", "dirichlet"});
-    if (config.kind == "dirichlet") {
-        config.alpha = reader.get_number("alpha", config.alpha);
-        reader.require_range("alpha", config.alpha, 1e-3, 1e6);
-    }
-    const std::int64_t seed = reader.get_integer("seed", static_cast<std::int64_t>(config.seed));
-    reader.require_non_negative("seed", static_cast<double>(seed));
-    config.seed = static_cast<std::uint64_t>(seed);
+    partition_fields().read(reader, config);
     reader.finish();
     return config;
 }
 
-nlohmann::json to_json(const PartitionConfig& config) {
-    nlohmann::json json = {{"kind", config.kind}, {"seed", config.seed}};
-    if (config.kind == "dirichlet") json["alpha"] = config.alpha;
-    return json;
-}
+nlohmann::json to_json(const PartitionConfig& config) { return partition_fields().to_json(config); }
 
 }  // namespace tb

@@ -19,7 +19,7 @@ namespace tb {
 struct PartitionConfig {
     std::string kind = "iid";
     double alpha = 1.0;      // dirichlet
-    std::uint64_t seed = 1;  // both: which shuffle and which draws
+    std::int64_t seed = 1;   // both: which shuffle and which draws
 };
 
 PartitionConfig parse_partition_config(ConfigReader reader);

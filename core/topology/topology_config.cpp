@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/config/field_table.h"
 #include "core/data/data_paths.h"
 #include "core/errors.h"
 #include "core/topology/edge_list_reader.h"
@@ -10,39 +11,54 @@
 
 namespace tb {
 
+namespace {
+
+using Config = TopologyConfig;
+
+std::string kind_state(const Config& config) { return "topology kind '" + config.kind + "'"; }
+
+const FieldTable<Config>& topology_fields() {
+    static const FieldTable<Config> table = [] {
+        FieldTable<Config> t;
+        t.text_choice("kind", &Config::kind, {"ring", "torus", "complete", "star", "expander", "edge_list"}, "Topology",
+                      "who gossips with whom");
+        t.integer("rows", &Config::rows, "Torus rows", SettingRange::at_least(0),
+                  "rows of the torus; they must divide the fleet (0: the squarest grid)")
+            .only_when([](const Config& c) { return c.kind == "torus"; }, kind_state);
+        t.integer("degree", &Config::degree, "Degree", SettingRange::at_least(2),
+                  "edges per node: the union of degree / 2 random Hamiltonian cycles")
+            .only_when([](const Config& c) { return c.kind == "expander"; }, kind_state)
+            .check([](const Config& c, const ConfigReader& reader) {
+                if (c.degree % 2 != 0) reader.fail("degree", "must be an even number of at least 2");
+            });
+        t.integer("seed", &Config::seed, "Seed", SettingRange::at_least(0), "which random cycles")
+            .only_when([](const Config& c) { return c.kind == "expander"; }, kind_state);
+        t.text("file", &Config::file, "Edge list", "an undirected edge list with exactly one node per worker",
+               SettingType::file)
+            .only_when([](const Config& c) { return c.kind == "edge_list"; }, kind_state)
+            .required();
+        t.text_choice("weights", &Config::weights, {"metropolis_hastings", "uniform_ring"}, "Mixing weights",
+                      "Metropolis-Hastings weights, or 1/3 each on a ring")
+            .check([](const Config& c, const ConfigReader& reader) {
+                if (c.weights == "uniform_ring" && c.kind != "ring") {
+                    reader.fail("weights", "'uniform_ring' needs kind 'ring', not '" + c.kind + "'");
+                }
+            });
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
 TopologyConfig parse_topology_config(ConfigReader reader) {
     TopologyConfig config;
-    config.kind = reader.get_choice("kind", config.kind, {"ring", "torus", "complete", "star", "expander", "edge_list"});
-    if (config.kind == "torus") {
-        config.rows = reader.get_integer("rows", config.rows);
-        reader.require_non_negative("rows", static_cast<double>(config.rows));
-    } else if (config.kind == "expander") {
-        config.degree = reader.get_integer("degree", config.degree);
-        if (config.degree < 2 || config.degree % 2 != 0) reader.fail("degree", "must be an even number of at least 2");
-        const std::int64_t seed = reader.get_integer("seed", 1);
-        reader.require_non_negative("seed", static_cast<double>(seed));
-        config.seed = static_cast<std::uint64_t>(seed);
-    } else if (config.kind == "edge_list") {
-        config.file = reader.require_string("file");
-    }
-    config.weights = reader.get_choice("weights", config.weights, {"metropolis_hastings", "uniform_ring"});
-    if (config.weights == "uniform_ring" && config.kind != "ring") {
-        reader.fail("weights", "'uniform_ring' needs kind 'ring', not '" + config.kind + "'");
-    }
+    topology_fields().read(reader, config);
     reader.finish();
     return config;
 }
 
-nlohmann::json to_json(const TopologyConfig& config) {
-    nlohmann::json json = {{"kind", config.kind}, {"weights", config.weights}};
-    if (config.kind == "torus") json["rows"] = config.rows;
-    if (config.kind == "expander") {
-        json["degree"] = config.degree;
-        json["seed"] = config.seed;
-    }
-    if (config.kind == "edge_list") json["file"] = config.file;
-    return json;
-}
+nlohmann::json to_json(const TopologyConfig& config) { return topology_fields().to_json(config); }
 
 namespace {
 

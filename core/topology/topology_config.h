@@ -24,7 +24,7 @@ struct TopologyConfig {
     std::string kind = "ring";
     std::int64_t rows = 0;      // torus
     std::int64_t degree = 4;    // expander
-    std::uint64_t seed = 1;     // expander
+    std::int64_t seed = 1;      // expander
     std::string file;           // edge_list, resolved like a data file (core/data/data_paths.h)
     std::string weights = "metropolis_hastings";
 };

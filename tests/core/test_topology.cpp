@@ -251,7 +251,7 @@ private slots:
             double concentration = 0;
             const int seeds = 5;
             for (int seed = 1; seed <= seeds; ++seed) {
-                const auto partition = partition_rows(data, workers, PartitionConfig{"dirichlet", alpha, static_cast<std::uint64_t>(seed)});
+                const auto partition = partition_rows(data, workers, PartitionConfig{"dirichlet", alpha, static_cast<std::int64_t>(seed)});
                 concentration += mean_class_concentration(class_histograms(data, partition)) / seeds;
             }
             const double expected = (alpha + 1) / (workers * alpha + 1);
