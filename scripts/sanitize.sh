@@ -27,7 +27,7 @@ cmake --build build-sanitize --parallel "$jobs"
 # An allocation larger than the machine can give returns null (or throws std::bad_alloc from new) as it
 # does without ASan, instead of ASan aborting: the backend conformance suite asks for one on purpose to
 # check that the error names the buffer.
-export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:detect_stack_use_after_return=0:strict_string_checks=1"
+export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:detect_stack_use_after_return=0"
 export LSAN_OPTIONS="suppressions=$root/tests/sanitize/leak_suppressions.txt:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/sanitize/undefined_behaviour_suppressions.txt"
 cd build-sanitize
