@@ -30,7 +30,8 @@ cmake --build build-sanitize --parallel "$jobs"
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:detect_stack_use_after_return=0"
 export LSAN_OPTIONS="suppressions=$root/tests/sanitize/leak_suppressions.txt:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/sanitize/undefined_behaviour_suppressions.txt"
-# Tests that bound a duration (the UI's longest event-loop stall) scale the bound by this.
+# Tests that bound a duration (the UI's longest event-loop stall, the Xvfb screenshot's 12 s of
+# training) scale it by this whole factor.
 export TB_TIMING_SLOWDOWN=3
 cd build-sanitize
 ctest --output-on-failure --parallel "$jobs" "$@"
