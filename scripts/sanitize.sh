@@ -24,8 +24,14 @@ cmake --build build-sanitize --parallel "$jobs"
 
 # Leaks inside third-party libraries that the engine cannot free are listed, each with its reason, in
 # tests/sanitize/leak_suppressions.txt.
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0:strict_string_checks=1"
+# An allocation larger than the machine can give returns null (or throws std::bad_alloc from new) as it
+# does without ASan, instead of ASan aborting: the backend conformance suite asks for one on purpose to
+# check that the error names the buffer.
+export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:detect_stack_use_after_return=0"
 export LSAN_OPTIONS="suppressions=$root/tests/sanitize/leak_suppressions.txt:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$root/tests/sanitize/undefined_behaviour_suppressions.txt"
+# Tests that bound a duration (the UI's longest event-loop stall, the Xvfb screenshot's 12 s of
+# training) scale it by this whole factor.
+export TB_TIMING_SLOWDOWN=3
 cd build-sanitize
 ctest --output-on-failure --parallel "$jobs" "$@"

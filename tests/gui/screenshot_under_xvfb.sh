@@ -15,8 +15,11 @@ mkdir -p "$output"
 # The program must draw on a real (virtual) X display, not the offscreen platform the unit tests use.
 unset QT_QPA_PLATFORM
 export XDG_DATA_HOME="$output/data"
+# Twelve seconds of the default experiment fill every plot; a slower build (the sanitize build sets
+# TB_TIMING_SLOWDOWN) gets as many times longer.
+exit_after=$((12 * ${TB_TIMING_SLOWDOWN:-1}))
 xvfb-run --auto-servernum --server-args="-screen 0 1920x1200x24" \
-  "$trainbench" --db "$output/runs.sqlite" --launch --exit-after 12 --screenshot "$output/dashboard.png" \
+  "$trainbench" --db "$output/runs.sqlite" --launch --exit-after "$exit_after" --screenshot "$output/dashboard.png" \
   --size 1800x1050
 # The default experiment (Adaptive SGD on a simulated fleet) feeds all four plots: throughput, batch
 # size, merge weights and evaluation.

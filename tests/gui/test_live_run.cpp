@@ -261,7 +261,14 @@ private slots:
         qInfo("16 devices: %lld device samples, %zu merges, longest event-loop stall %.1f ms", samples,
               dashboard.data().merges().size(), stall);
         QVERIFY(samples > 16);
-        QVERIFY2(stall < 50.0, qPrintable(QStringLiteral("longest stall %1 ms").arg(stall)));
+        // The bound is the normal build's; the sanitize build (scripts/sanitize.sh) runs everything a few
+        // times slower and says by how much in TB_TIMING_SLOWDOWN.
+        const double slowdown = qEnvironmentVariableIsSet("TB_TIMING_SLOWDOWN")
+                                    ? qEnvironmentVariable("TB_TIMING_SLOWDOWN").toDouble()
+                                    : 1.0;
+        const double longest_allowed_ms = 50.0 * slowdown;
+        QVERIFY2(stall < longest_allowed_ms,
+                 qPrintable(QStringLiteral("longest stall %1 ms, allowed %2").arg(stall).arg(longest_allowed_ms)));
     }
 };
 
