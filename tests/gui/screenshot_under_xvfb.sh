@@ -26,6 +26,6 @@ xvfb-run --auto-servernum --server-args="-screen 0 1920x1200x24" \
 "$pixel_check" "$output/dashboard.png" 4
 # On a laptop screen the window must fit, with all four plots still drawn.
 xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" \
-  "$trainbench" --db "$output/runs.sqlite" --launch --exit-after 12 --screenshot "$output/dashboard_1280x800.png" \
+  "$trainbench" --db "$output/runs.sqlite" --launch --exit-after "$exit_after" --screenshot "$output/dashboard_1280x800.png" \
   --size 1280x800
 "$pixel_check" "$output/dashboard_1280x800.png" 4 1280x800
