@@ -82,6 +82,17 @@ void set_key(nlohmann::json& document, const std::string& key_path, const nlohma
     }
 }
 
+nlohmann::json& list_at(nlohmann::json& document, const std::string& key_path) {
+    const nlohmann::json* found = find_key(document, key_path);
+    if (found == nullptr || !found->is_array()) set_key(document, key_path, nlohmann::json::array());
+    // set_key made every step on the way, so the path now leads to the array.
+    nlohmann::json::json_pointer pointer;
+    for (const KeyStep& step : split_key_path(key_path)) {
+        pointer /= step.index ? std::to_string(*step.index) : step.key;
+    }
+    return document.at(pointer);
+}
+
 std::string key_path_in_message(const std::string& message) {
     static const std::regex unknown_key("^unknown key ([^;\\s]+)");
     static const std::regex leading_path("^([A-Za-z_][A-Za-z0-9_@]*(\\[[0-9]+\\])*(\\.[A-Za-z0-9_@]+(\\[[0-9]+\\])*)+)[\\s:]");

@@ -18,6 +18,8 @@ namespace tb::widgets {
 const nlohmann::json* find_key(const nlohmann::json& document, const std::string& key_path);
 // Sets the value, creating objects on the way; a null value removes the key (its default applies).
 void set_key(nlohmann::json& document, const std::string& key_path, const nlohmann::json& value);
+// The array at key_path, made (empty) where the key is absent or holds something else.
+nlohmann::json& list_at(nlohmann::json& document, const std::string& key_path);
 
 struct ConfigCheck {
     std::optional<RunConfig> config;  // set when the document is valid

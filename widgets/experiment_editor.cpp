@@ -25,7 +25,7 @@
 #include "core/config/preset_catalog.h"
 #include "core/data/data_format.h"
 #include "core/data/data_paths.h"
-#include "widgets/fleet_table.h"
+#include "widgets/record_table.h"
 
 namespace tb::widgets {
 
@@ -178,11 +178,7 @@ QWidget* ExperimentEditor::build_form() {
     name_row->addRow(QStringLiteral("Name"), bind("name", FieldKind::text));
     name_row->addRow(QStringLiteral("Seed"), bind("seed", FieldKind::number));
     layout->addLayout(name_row);
-    for (const SectionForm& section : run_config_form(nlohmann::json::object())) {
-        // The fleet is a table of devices, between what trains and when it stops.
-        if (section.key == "stop") layout->addWidget(build_fleet_group());
-        layout->addWidget(build_section(section));
-    }
+    for (const SectionForm& section : run_config_form(nlohmann::json::object())) layout->addWidget(build_section(section));
     layout->addStretch(1);
     return form;
 }
@@ -225,9 +221,18 @@ void ExperimentEditor::show_section_fields(Section& section, const SettingsForm&
     std::erase_if(bindings_, [&](const Binding& binding) {
         return binding.key_path.rfind(prefix, 0) == 0 && binding.key_path != prefix + "kind";
     });
+    std::erase_if(record_bindings_,
+                  [&](const RecordBinding& binding) { return binding.key_path.rfind(prefix, 0) == 0; });
     for (QWidget* row : section.rows) section.form->removeRow(row);
     section.rows.clear();
     for (const SettingDescription& field : fields) {
+        if (field.type == SettingType::object_list) {
+            // A table wants the whole width of the group, not the field column of a form row.
+            QWidget* row = record_field(prefix + field.key, field);
+            section.form->addRow(row);
+            section.rows.push_back(row);
+            continue;
+        }
         QWidget* row = nullptr;
         QWidget* widget = bind_setting(prefix + field.key, field, row);
         QString tip = QString::fromStdString(field.help);
@@ -266,6 +271,7 @@ QWidget* ExperimentEditor::bind_setting(const std::string& key_path, const Setti
         case SettingType::number_list: widget = bind(key_path, FieldKind::integer_list); break;
         case SettingType::text_list: widget = bind(key_path, FieldKind::string_list); break;
         case SettingType::json_object: widget = bind(key_path, FieldKind::json_value); break;
+        case SettingType::object_list: throw std::logic_error("an object_list field is a record table, not a form row");
     }
     if (auto* line = qobject_cast<QLineEdit*>(widget); line != nullptr && !setting.default_value.is_null()) {
         line->setPlaceholderText(setting.type == SettingType::text_list || setting.type == SettingType::integer_list ||
@@ -277,53 +283,67 @@ QWidget* ExperimentEditor::bind_setting(const std::string& key_path, const Setti
     return widget;
 }
 
-QGroupBox* ExperimentEditor::build_fleet_group() {
-    auto* group = new QGroupBox(QStringLiteral("Fleet"), this);
-    auto* layout = new QVBoxLayout(group);
-    auto* form = new QFormLayout;
-    form->addRow(QStringLiteral("Clock"), bind("fleet.clock", FieldKind::choice,
-                                               {QStringLiteral("wall"), QStringLiteral("simulated")}));
-    layout->addLayout(form);
-    fleet_table_ = new FleetTable(group);
-    fleet_table_->setObjectName(QStringLiteral("fleetTable"));
-    fleet_table_->setMinimumHeight(120);
-    layout->addWidget(fleet_table_);
-    auto* add = new QPushButton(QStringLiteral("Add device"), group);
-    add->setObjectName(QStringLiteral("addDevice"));
-    auto* remove = new QPushButton(QStringLiteral("Remove selected"), group);
-    remove->setObjectName(QStringLiteral("removeDevice"));
+QWidget* ExperimentEditor::record_field(const std::string& key_path, const SettingDescription& setting) {
+    auto* host = new QWidget(this);
+    auto* layout = new QVBoxLayout(host);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* title = new QLabel(QString::fromStdString(setting.label), host);
+    title->setToolTip(QString::fromStdString(key_path + ": " + setting.help));
+    layout->addWidget(title);
+    auto* table = new RecordTable(setting.record_fields, host);
+    table->setObjectName(QString::fromStdString(key_path));
+    table->setMinimumHeight(120);
+    layout->addWidget(table);
+    auto* add = new QPushButton(QStringLiteral("Add"), host);
+    add->setObjectName(QString::fromStdString("add:" + key_path));
+    add->setToolTip(QStringLiteral("Add a row that copies the last one (under its default name)"));
+    auto* remove = new QPushButton(QStringLiteral("Remove selected"), host);
+    remove->setObjectName(QString::fromStdString("remove:" + key_path));
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(add);
     buttons->addWidget(remove);
     buttons->addStretch(1);
     layout->addLayout(buttons);
+    record_bindings_.push_back({key_path, table});
 
-    connect(fleet_table_, &FleetTable::deviceEdited, this,
-            [this](int row, const std::string& key, const nlohmann::json& value) {
-                set_key(document_, "fleet.devices[" + std::to_string(row) + "]." + key, value);
+    connect(table, &RecordTable::recordEdited, this,
+            [this, key_path](int row, const std::string& key, const nlohmann::json& value) {
+                set_key(document_, key_path + "[" + std::to_string(row) + "]." + key, value);
                 document_changed(Source::form);
             });
-    connect(add, &QPushButton::clicked, this, [this] {
-        nlohmann::json& devices = document_["fleet"]["devices"];
-        if (!devices.is_array()) devices = nlohmann::json::array();
-        // A new device copies the last one (same backend and figures) under a fresh name.
-        nlohmann::json device = devices.empty() ? nlohmann::json{{"backend", "cpu"}, {"speed", 1.0}} : devices.back();
-        device["name"] = "dev" + std::to_string(devices.size());
-        devices.push_back(device);
+    const bool named = table->column_of("name") >= 0;
+    connect(add, &QPushButton::clicked, this, [this, key_path, named] {
+        // A list the document leaves out holds its default records (one CPU device): the new row comes
+        // after them, as the table shows them.
+        if (find_key(document_, key_path) == nullptr && check_.valid()) {
+            if (const nlohmann::json* shown = find_key(check_.normalized, key_path)) set_key(document_, key_path, *shown);
+        }
+        nlohmann::json& records = list_at(document_, key_path);
+        // A new row copies the last one (same backend and figures, say); a copied name would repeat, so
+        // the new row takes its default name instead.
+        nlohmann::json record = records.empty() ? nlohmann::json::object() : records.back();
+        if (named && record.is_object()) record.erase("name");
+        records.push_back(record);
         document_changed(Source::load);
     });
-    connect(remove, &QPushButton::clicked, this, [this] {
-        nlohmann::json& devices = document_["fleet"]["devices"];
-        if (!devices.is_array()) return;
+    connect(remove, &QPushButton::clicked, this, [this, key_path, table] {
+        nlohmann::json& records = list_at(document_, key_path);
         std::vector<int> rows;
-        for (const QModelIndex& index : fleet_table_->selectionModel()->selectedRows()) rows.push_back(index.row());
+        for (const QModelIndex& index : table->selectionModel()->selectedRows()) rows.push_back(index.row());
         std::sort(rows.rbegin(), rows.rend());
         for (int row : rows) {
-            if (row < static_cast<int>(devices.size())) devices.erase(static_cast<std::size_t>(row));
+            if (row < static_cast<int>(records.size())) records.erase(static_cast<std::size_t>(row));
         }
         document_changed(Source::load);
     });
-    return group;
+    return host;
+}
+
+RecordTable& ExperimentEditor::record_table(const std::string& key_path) const {
+    for (const RecordBinding& binding : record_bindings_) {
+        if (binding.key_path == key_path) return *binding.table;
+    }
+    throw std::out_of_range("the editor has no record table for " + key_path);
 }
 
 QWidget* ExperimentEditor::bind(const std::string& key_path, FieldKind kind, const QStringList& choices) {
@@ -608,8 +628,10 @@ void ExperimentEditor::refresh_form() {
     const nlohmann::json& shown = check_.valid() ? check_.normalized : document_;
     refresh_sections();
     for (const Binding& binding : bindings_) write_widget(binding, find_key(shown, binding.key_path));
-    const nlohmann::json* devices = find_key(shown, "fleet.devices");
-    fleet_table_->show_devices(devices != nullptr ? *devices : nlohmann::json::array());
+    for (const RecordBinding& binding : record_bindings_) {
+        const nlohmann::json* records = find_key(shown, binding.key_path);
+        binding.table->show_records(records != nullptr ? *records : nlohmann::json::array());
+    }
     refreshing_ = false;
 }
 
@@ -625,15 +647,17 @@ void ExperimentEditor::show_validation() {
         binding.widget->setStyleSheet(marked ? invalid_style : QString());
     }
     // fleet.devices[2].speed -> row 2, column speed.
-    int fleet_row = -1;
-    std::string fleet_key;
-    const std::string prefix = "fleet.devices[";
-    if (!check_.valid() && check_.key_path.rfind(prefix, 0) == 0) {
-        const std::size_t close = check_.key_path.find(']');
-        fleet_row = std::stoi(check_.key_path.substr(prefix.size(), close - prefix.size()));
-        if (close + 2 < check_.key_path.size()) fleet_key = check_.key_path.substr(close + 2);
+    for (const RecordBinding& binding : record_bindings_) {
+        int row = -1;
+        std::string key;
+        const std::string prefix = binding.key_path + "[";
+        if (!check_.valid() && check_.key_path.rfind(prefix, 0) == 0) {
+            const std::size_t close = check_.key_path.find(']', prefix.size());
+            row = std::stoi(check_.key_path.substr(prefix.size(), close - prefix.size()));
+            if (close != std::string::npos && close + 2 < check_.key_path.size()) key = check_.key_path.substr(close + 2);
+        }
+        binding.table->mark_error(row, key);
     }
-    fleet_table_->mark_error(fleet_row, fleet_key);
     if (check_.valid()) {
         validation_label_->setStyleSheet(QStringLiteral("color: #1a6b1a;"));
         validation_label_->setText(QStringLiteral("✓ valid experiment: %1 on %2 device(s)")

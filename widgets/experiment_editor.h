@@ -27,7 +27,7 @@ class QTimer;
 
 namespace tb::widgets {
 
-class FleetTable;
+class RecordTable;
 
 class ExperimentEditor final : public QWidget {
     Q_OBJECT
@@ -57,7 +57,8 @@ public:
     // The form field bound to a key path ("optimizer.lr"), for tests and for marking errors.
     QWidget* field(const std::string& key_path) const;
     QPlainTextEdit& json_text() { return *json_text_; }
-    FleetTable& fleet_table() { return *fleet_table_; }
+    // The table of a list-of-records setting ("fleet.devices"); throws std::out_of_range for another key.
+    RecordTable& record_table(const std::string& key_path) const;
     // True when the widget is marked as the field the current error names.
     static bool marked_invalid(const QWidget* widget);
 
@@ -80,16 +81,21 @@ private:
         std::vector<std::string> field_keys;  // shown, relative to the section
         std::vector<QWidget*> rows;           // the row widget of each shown field
     };
+    struct RecordBinding {
+        std::string key_path;
+        RecordTable* table;
+    };
 
     QWidget* build_form();
     QGroupBox* build_section(const SectionForm& form);
-    QGroupBox* build_fleet_group();
     // Replaces the section's field rows when the fields that apply changed (a new kind, a new schedule).
     void show_section_fields(Section& section, const SettingsForm& fields);
     QWidget* bind(const std::string& key_path, FieldKind kind, const QStringList& choices = {});
     // The widget for a field, bound to its key; `row` receives what the form row holds.
     QWidget* bind_setting(const std::string& key_path, const SettingDescription& setting, QWidget*& row);
     QWidget* file_field(const std::string& key_path, QWidget*& line);
+    // A table of records with Add and Remove buttons, bound to the list at key_path.
+    QWidget* record_field(const std::string& key_path, const SettingDescription& setting);
     void on_kind_changed(const std::string& section);
 
     nlohmann::json read_widget(const Binding& binding) const;
@@ -110,6 +116,7 @@ private:
     std::filesystem::path config_folder_;
     ConfigCheck check_;
     std::vector<Binding> bindings_;
+    std::vector<RecordBinding> record_bindings_;
     std::vector<Section> sections_;
     bool refreshing_ = false;
 
@@ -118,7 +125,6 @@ private:
     QTimer* json_debounce_;
     QLabel* validation_label_;
     QLabel* format_label_;
-    FleetTable* fleet_table_;
 };
 
 }  // namespace tb::widgets

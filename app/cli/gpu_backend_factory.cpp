@@ -25,9 +25,9 @@ namespace {
 class CudaFleetDevices {
 public:
     std::unique_ptr<Backend> create(const DeviceSpec& device) {
-        if (device.backend != "cuda") {
-            throw DeviceError("device '" + device.name + "': unknown backend '" + device.backend +
-                              "' (use cpu or cuda)");
+        if (device.backend != DeviceBackend::cuda) {
+            throw DeviceError("device '" + device.name + "': the " + device.backend_name() +
+                              " backend is not a GPU backend (use cuda)");
         }
         std::lock_guard lock(mutex_);
         if (!listed_) {

@@ -12,10 +12,13 @@
 //     table.integer("batch_min", &AdaptiveSgdSettings::batch_min, "Smallest batch", SettingRange::at_least(1),
 //                   "the scheduler never hands a device fewer rows");
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
-#include <utility>
+#include <type_traits>
+#include <utility>  // std::in_range
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,13 +38,24 @@ public:
     // A check across fields, run after the field is read: throws through reader.fail.
     using Check = std::function<void(const Settings&, const ConfigReader&)>;
 
-    FieldTable& integer(std::string key, std::int64_t Settings::*member, std::string label, SettingRange range,
+    // Any integer member (an index, a count); a value outside the member's type is a range error.
+    // (`Owner`: Settings or a base of it, for settings that several methods share.)
+    template <std::integral Integer, typename Owner>
+        requires(!std::same_as<Integer, bool> && std::derived_from<Settings, Owner>)
+    FieldTable& integer(std::string key, Integer Owner::*owner_member, std::string label, SettingRange range,
                         std::string help) {
+        Integer Settings::*member = owner_member;
         Field field = describe(std::move(key), std::move(label), std::move(help), SettingType::integer, range);
         const std::string& name = field.description.key;
         field.read = [member, name, range](ConfigReader& reader, Settings& settings) {
-            settings.*member = reader.get_integer(name, settings.*member);
-            require_in(reader, name, static_cast<double>(settings.*member), range);
+            const std::int64_t value = reader.get_integer(name, static_cast<std::int64_t>(settings.*member));
+            require_in(reader, name, static_cast<double>(value), range);
+            if (!std::in_range<Integer>(value)) {
+                reader.fail(name, "must be between " + std::to_string(std::numeric_limits<Integer>::min()) + " and " +
+                                      std::to_string(std::numeric_limits<Integer>::max()) + ", got " +
+                                      std::to_string(value));
+            }
+            settings.*member = static_cast<Integer>(value);
         };
         field.write = [member](const Settings& settings) { return nlohmann::json(settings.*member); };
         return add(std::move(field));
@@ -163,6 +177,40 @@ public:
         return add(std::move(field));
     }
 
+    // A list of records, each read by `record_table` from a record that starts as `first_value(index)`
+    // (its defaults; a name that depends on the position). Every error names the record:
+    // "fleet.devices[2].speed". Left out, the list keeps the struct's own value; each record is read
+    // strictly (an unknown key in a record is an error). `record_table` is kept by reference: like every
+    // field table it is a function-local static that outlives this one.
+    template <typename Record>
+    FieldTable& object_list(std::string key, std::vector<Record> Settings::*member,
+                            const FieldTable<Record>& record_table,
+                            std::type_identity_t<std::function<Record(std::size_t)>> first_value,
+                            std::string label, std::string help) {
+        Field field = describe(std::move(key), std::move(label), std::move(help), SettingType::object_list, {});
+        field.description.record_fields = record_table.form(first_value(0), first_value(0));
+        const std::string& name = field.description.key;
+        field.read = [member, name, &record_table, first_value](ConfigReader& reader, Settings& settings) {
+            if (!reader.has(name)) return;
+            std::vector<ConfigReader> records = reader.object_list(name);
+            std::vector<Record> values;
+            values.reserve(records.size());
+            for (std::size_t i = 0; i < records.size(); ++i) {
+                Record record = first_value(i);
+                record_table.read(records[i], record);
+                records[i].finish();
+                values.push_back(std::move(record));
+            }
+            settings.*member = std::move(values);
+        };
+        field.write = [member, &record_table](const Settings& settings) {
+            nlohmann::json records = nlohmann::json::array();
+            for (const Record& record : settings.*member) records.push_back(record_table.to_json(record));
+            return records;
+        };
+        return add(std::move(field));
+    }
+
     // ---- modifiers of the field declared last ----------------------------------------------------
     // The field applies only while `condition` holds for the settings read so far (declare the fields it
     // depends on first).
@@ -260,6 +308,7 @@ private:
             case SettingType::flag: return "true or false";
             case SettingType::file: return "a file path";
             case SettingType::json_object: return "an object";
+            case SettingType::object_list: return "a list of objects";
             case SettingType::integer_list:
             case SettingType::number_list:
             case SettingType::text_list: return "a list";

@@ -23,6 +23,7 @@ enum class SettingType {
     text_list,
     file,          // a path, relative to the config file's folder
     json_object,   // a nested object with its own kinds (a topology, a partition): edited as JSON
+    object_list,   // a list of records of one shape (a fleet's devices): edited as a table, one row each
 };
 
 struct SettingRange {
@@ -48,6 +49,8 @@ struct SettingDescription {
     nlohmann::json default_value;  // null when the setting has no default (a required file)
     SettingRange range;
     std::vector<std::string> choices;
+    // object_list: the fields of one record, which a table shows as its columns.
+    std::vector<SettingDescription> record_fields;
 };
 
 using SettingsForm = std::vector<SettingDescription>;

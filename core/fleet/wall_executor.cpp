@@ -9,7 +9,7 @@
 namespace tb {
 
 int cpu_threads_per_device(const std::vector<DeviceSpec>& devices) {
-    const auto cpu_devices = std::count_if(devices.begin(), devices.end(), [](const DeviceSpec& d) { return d.backend == "cpu"; });
+    const auto cpu_devices = std::count_if(devices.begin(), devices.end(), [](const DeviceSpec& d) { return d.is_cpu(); });
     if (cpu_devices <= 1) return 0;
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     return std::max(1, cores / static_cast<int>(cpu_devices));
@@ -54,7 +54,7 @@ void WallExecutor::device_loop(int device) {
             const auto compute_start = std::chrono::steady_clock::now();
             finished.outcome = item();
             const std::chrono::duration<double> compute = std::chrono::steady_clock::now() - compute_start;
-            if (spec.backend == "cpu" && spec.speed < 1.0) std::this_thread::sleep_for(compute * (1.0 / spec.speed - 1.0));
+            if (spec.is_cpu() && spec.speed < 1.0) std::this_thread::sleep_for(compute * (1.0 / spec.speed - 1.0));
         } catch (...) {
             finished.error = std::current_exception();
         }

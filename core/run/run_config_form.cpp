@@ -8,6 +8,7 @@
 #include "core/optim/optimizer_config.h"
 #include "core/optim/optimizer_registry.h"
 #include "core/run/method_registry.h"
+#include "core/session/fleet_config.h"
 #include "core/session/run_config_sections.h"
 
 namespace tb {
@@ -20,6 +21,7 @@ std::vector<SectionForm> run_config_form(const RunConfig& config) {
         {"dataset", "Data set", dataset_kind_descriptions(), dataset_settings_form(config.dataset)},
         {"model", "Model", model_kind_descriptions(), model_settings_form(config.model)},
         {"optimizer", "Optimizer", optimizer_kind_descriptions(), optimizer_settings_form(config.optimizer)},
+        {"fleet", "Fleet", {}, fleet_settings_form(config.fleet)},
         {"stop", "Stop", {}, stop_settings_form(config.stop)},
         {"eval", "Evaluation", {}, eval_settings_form(config.eval, multi_label)},
     };
@@ -88,6 +90,9 @@ std::vector<SectionForm> run_config_form(const nlohmann::json& document) {
             const auto parsed = optimizer_kind_names().find(kind);
             return find_optimizer(parsed.value_or(OptimizerKind::sgd)).defaults();
         });
+    config.fleet = section_or_kind_defaults<FleetConfig>(
+        section_of(document, "fleet"), "fleet", [](ConfigReader reader) { return parse_fleet_config(reader); },
+        [](const std::string&) { return FleetConfig{}; });
     config.stop = section_or_kind_defaults<StopConfig>(
         section_of(document, "stop"), "stop", [](ConfigReader reader) { return parse_stop_config(reader); },
         [](const std::string&) { return StopConfig{}; });

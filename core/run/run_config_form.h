@@ -20,7 +20,7 @@ struct SectionForm {
     SettingsForm fields;                 // without "kind"; keys relative to the section
 };
 
-// method, dataset, model, optimizer, stop, eval (the fleet is a table of devices of its own).
+// method, dataset, model, optimizer, fleet (its devices an object_list field), stop, eval.
 std::vector<SectionForm> run_config_form(const RunConfig& config);
 // The same for a document that may not be valid yet (a data set kind chosen, its files not yet given):
 // each section that parses on its own gives its form; one that does not gives the form of the kind it

@@ -19,7 +19,7 @@ std::string host_name() {
 std::vector<DeviceDescription> describe_devices(const FleetConfig& fleet) {
     std::vector<DeviceDescription> devices;
     for (const DeviceSpec& spec : fleet.devices) {
-        devices.push_back({spec.name, spec.backend, spec.backend == "cpu" ? -1 : spec.gpu_index, spec.sm_count, spec.speed});
+        devices.push_back({spec.name, spec.backend_name(), spec.is_cpu() ? -1 : spec.gpu_index, spec.sm_count, spec.speed});
     }
     return devices;
 }

@@ -1,82 +1,108 @@
 #include "core/session/fleet_config.h"
 
+#include "core/config/field_table.h"
+
 namespace tb {
+
+const EnumNames<ClockKind>& run_clock_names() {
+    static const EnumNames<ClockKind> names{{ClockKind::wall, "wall"}, {ClockKind::simulated, "simulated"}};
+    return names;
+}
+
+const EnumNames<DeviceBackend>& device_backend_names() {
+    static const EnumNames<DeviceBackend> names{{DeviceBackend::cpu, "cpu"}, {DeviceBackend::cuda, "cuda"}};
+    return names;
+}
+
+DeviceSpec default_device(std::size_t index) {
+    DeviceSpec device;
+    device.name = "dev" + std::to_string(index);
+    return device;
+}
 
 namespace {
 
-DeviceSpec parse_device(ConfigReader reader, std::size_t index) {
-    DeviceSpec device;
-    device.name = reader.get_string("name", "dev" + std::to_string(index));
-    device.backend = reader.get_choice("backend", device.backend, {"cpu", "cuda"});
-    device.gpu_index = static_cast<int>(reader.get_integer("gpu_index", device.gpu_index));
-    reader.require_non_negative("gpu_index", device.gpu_index);
-    device.sm_count = static_cast<int>(reader.get_integer("sm_count", device.sm_count));
-    reader.require_non_negative("sm_count", device.sm_count);
-    device.speed = reader.get_number("speed", device.speed);
-    reader.require_range("speed", device.speed, 0.001, 1000.0);
-    device.memory_limit_gb = reader.get_number("memory_limit_gb", device.memory_limit_gb);
-    reader.require_non_negative("memory_limit_gb", device.memory_limit_gb);
-    device.allow_tf32 = reader.get_bool("allow_tf32", device.allow_tf32);
-    if (device.allow_tf32 && device.backend != "cuda") {
-        reader.fail("allow_tf32", "is a mode of NVIDIA tensor cores; it applies to cuda devices only");
+const FieldTable<DeviceSpec>& device_fields() {
+    static const FieldTable<DeviceSpec> table = [] {
+        FieldTable<DeviceSpec> t;
+        t.text("name", &DeviceSpec::name, "Name", "how plots, tables and the run store name the device (dev<i> when left out)")
+            .check([](const DeviceSpec& device, const ConfigReader& reader) {
+                if (device.name.empty()) reader.fail("name", "is empty: name the device, or leave the key out for dev<i>");
+            });
+        t.choice("backend", &DeviceSpec::backend, device_backend_names(), "Backend",
+                 "cpu trains on this machine's cores; cuda on an NVIDIA GPU");
+        t.integer("gpu_index", &DeviceSpec::gpu_index, "GPU", SettingRange::at_least(0),
+                  "which GPU a cuda device trains on (CUDA's device numbering)");
+        t.integer("sm_count", &DeviceSpec::sm_count, "SMs (0 = all)", SettingRange::at_least(0),
+                  "streaming multiprocessors of a green-context partition of the GPU; 0 uses the whole GPU");
+        t.number("speed", &DeviceSpec::speed, "Speed", SettingRange::between(0.001, 1000.0),
+                 "relative speed, 1.0 = full: a slower device is emulated (its work takes 1/speed as long)");
+        t.number("memory_limit_gb", &DeviceSpec::memory_limit_gb, "Memory limit (GB)", SettingRange::at_least(0),
+                 "device memory the run may use; exceeding it fails the run naming the allocation (0: no limit)");
+        t.flag("allow_tf32", &DeviceSpec::allow_tf32, "TF32",
+               "TF32 tensor cores for a cuda device's GEMMs: 10-bit mantissa products, FP32 accumulation")
+            .check([](const DeviceSpec& device, const ConfigReader& reader) {
+                if (device.allow_tf32 && device.backend != DeviceBackend::cuda) {
+                    reader.fail("allow_tf32", "is a mode of NVIDIA tensor cores; it applies to cuda devices only");
+                }
+            });
+        t.number("peak_gflops", &DeviceSpec::peak_gflops, "Peak GFLOP/s", SettingRange::above(0),
+                 "simulated clock: arithmetic rate of the device (default: a V100 PCIe's 14 TFLOP/s FP32)");
+        t.number("memory_gbs", &DeviceSpec::memory_gbs, "Memory GB/s", SettingRange::above(0),
+                 "simulated clock: memory bandwidth (default: a V100's 900 GB/s HBM2)");
+        t.number("link_gbs", &DeviceSpec::link_gbs, "Link GB/s", SettingRange::above(0),
+                 "simulated clock: host link bandwidth for model exchange (default: PCIe 3.0 x16, about 12 GB/s)");
+        t.number("link_latency_us", &DeviceSpec::link_latency_us, "Link latency (us)", SettingRange::at_least(0),
+                 "simulated clock: latency of one transfer over the host link");
+        t.number("launch_overhead_us", &DeviceSpec::launch_overhead_us, "Launch overhead (us)",
+                 SettingRange::at_least(0), "simulated clock: fixed cost of each kernel launch");
+        return t;
+    }();
+    return table;
+}
+
+void require_distinct_names(const FleetConfig& fleet, const ConfigReader& reader) {
+    // Given but empty, the list is a mistake to name, not to replace with a default device.
+    if (fleet.devices.empty()) {
+        reader.fail("devices", "is empty: name at least one device, or leave the key out for one CPU device");
     }
-    device.peak_gflops = reader.get_number("peak_gflops", device.peak_gflops);
-    reader.require_positive("peak_gflops", device.peak_gflops);
-    device.memory_gbs = reader.get_number("memory_gbs", device.memory_gbs);
-    reader.require_positive("memory_gbs", device.memory_gbs);
-    device.link_gbs = reader.get_number("link_gbs", device.link_gbs);
-    reader.require_positive("link_gbs", device.link_gbs);
-    device.link_latency_us = reader.get_number("link_latency_us", device.link_latency_us);
-    reader.require_non_negative("link_latency_us", device.link_latency_us);
-    device.launch_overhead_us = reader.get_number("launch_overhead_us", device.launch_overhead_us);
-    reader.require_non_negative("launch_overhead_us", device.launch_overhead_us);
-    reader.finish();
-    return device;
+    for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (fleet.devices[i].name == fleet.devices[j].name) {
+                reader.fail("devices[" + std::to_string(i) + "].name",
+                            "repeats the name '" + fleet.devices[i].name + "' of devices[" + std::to_string(j) + "]");
+            }
+        }
+    }
+}
+
+const FieldTable<FleetConfig>& fleet_fields() {
+    static const FieldTable<FleetConfig> table = [] {
+        FieldTable<FleetConfig> t;
+        t.choice("clock", &FleetConfig::clock, run_clock_names(), "Clock",
+                 "wall: time as measured; simulated: each device's work costed by its cost model, so a fleet of "
+                 "GPUs can be studied on any machine");
+        t.number("sample_every_s", &FleetConfig::sample_every_s, "Sample every (s)", SettingRange::between(1e-6, 0.5),
+                 "run-clock seconds between two samples of a device's throughput and batch size");
+        t.object_list("devices", &FleetConfig::devices, device_fields(), default_device, "Devices",
+                      "the devices that train, one row each")
+            .check(require_distinct_names);
+        return t;
+    }();
+    return table;
 }
 
 }  // namespace
 
 FleetConfig parse_fleet_config(ConfigReader reader) {
     FleetConfig config;
-    config.clock = reader.get_choice("clock", config.clock, {"wall", "simulated"});
-    config.sample_every_s = reader.get_number("sample_every_s", config.sample_every_s);
-    reader.require_range("sample_every_s", config.sample_every_s, 1e-6, 0.5);
-    if (reader.has("devices") && reader.raw("devices").is_array() && reader.raw("devices").empty()) {
-        // Left out, the fleet is one CPU device; given but empty, it is a mistake to name, not to replace.
-        reader.fail("devices", "is empty: name at least one device, or leave the key out for one CPU device");
-    }
-    std::vector<ConfigReader> devices = reader.object_list("devices");
-    for (std::size_t i = 0; i < devices.size(); ++i) config.devices.push_back(parse_device(devices[i], i));
-    if (config.devices.empty()) config.devices.push_back(parse_device(ConfigReader(nlohmann::json::object(), ""), 0));
-    for (std::size_t i = 0; i < config.devices.size(); ++i) {
-        for (std::size_t j = 0; j < i; ++j) {
-            if (config.devices[i].name == config.devices[j].name) {
-                reader.fail("devices[" + std::to_string(i) + "].name",
-                            "repeats the name '" + config.devices[i].name + "' of devices[" + std::to_string(j) + "]");
-            }
-        }
-    }
+    fleet_fields().read(reader, config);
     reader.finish();
     return config;
 }
 
-nlohmann::json to_json(const FleetConfig& config) {
-    nlohmann::json devices = nlohmann::json::array();
-    for (const DeviceSpec& d : config.devices) {
-        devices.push_back({{"name", d.name},
-                           {"backend", d.backend},
-                           {"gpu_index", d.gpu_index},
-                           {"sm_count", d.sm_count},
-                           {"speed", d.speed},
-                           {"memory_limit_gb", d.memory_limit_gb},
-                           {"allow_tf32", d.allow_tf32},
-                           {"peak_gflops", d.peak_gflops},
-                           {"memory_gbs", d.memory_gbs},
-                           {"link_gbs", d.link_gbs},
-                           {"link_latency_us", d.link_latency_us},
-                           {"launch_overhead_us", d.launch_overhead_us}});
-    }
-    return {{"clock", config.clock}, {"sample_every_s", config.sample_every_s}, {"devices", devices}};
-}
+nlohmann::json to_json(const FleetConfig& config) { return fleet_fields().to_json(config); }
+
+SettingsForm fleet_settings_form(const FleetConfig& config) { return fleet_fields().form(config, FleetConfig{}); }
 
 }  // namespace tb

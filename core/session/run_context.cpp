@@ -31,7 +31,7 @@ RunContext::RunContext(const RunConfig& config, EventSink& sink, RunControls con
       progress_unit_(progress_unit),
       summary_(config.stop.target),
       wall_start_(Clock::now()) {
-    if (config.fleet.clock == "simulated") {
+    if (config.fleet.simulated()) {
         clock_ = std::make_unique<SimulatedRunClock>();
     } else {
         clock_ = std::make_unique<WallRunClock>();
@@ -41,11 +41,11 @@ RunContext::RunContext(const RunConfig& config, EventSink& sink, RunControls con
 SimulatedRunClock* RunContext::simulated_clock() { return dynamic_cast<SimulatedRunClock*>(clock_.get()); }
 
 std::unique_ptr<Backend> RunContext::create_backend(const DeviceSpec& device, int cpu_threads) const {
-    if (device.backend == "cpu") {
+    if (device.is_cpu()) {
         return std::make_unique<CpuBackend>(cpu_threads, memory_limit_bytes_of(device.memory_limit_gb));
     }
     if (!gpu_backend_factory_) {
-        throw DeviceError("device '" + device.name + "' asks for the " + device.backend +
+        throw DeviceError("device '" + device.name + "' asks for the " + device.backend_name() +
                           " backend, but this build of Trainbench has none (build with TB_CUDA=ON where nvcc is "
                           "installed, or set the device's backend to cpu)");
     }

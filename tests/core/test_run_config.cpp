@@ -98,7 +98,7 @@ private slots:
         const RunConfig config = parse_run_config(
             {{"fleet", {{"devices", json::array({{{"name", "A"}}, {{"speed", 0.4}}})}}}});
         QCOMPARE(config.fleet.devices[0].name, std::string("A"));
-        QCOMPARE(config.fleet.devices[0].backend, std::string("cpu"));
+        QCOMPARE(config.fleet.devices[0].backend, tb::DeviceBackend::cpu);
         QCOMPARE(config.fleet.devices[1].name, std::string("dev1"));
         QCOMPARE(config.fleet.devices[1].speed, 0.4);
         QCOMPARE(config.fleet.devices[1].speed, 0.4);

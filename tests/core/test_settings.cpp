@@ -14,6 +14,7 @@
 #include "core/run/method_registry.h"
 #include "core/run/run_config_form.h"
 #include "core/run/run_config_parser.h"
+#include "core/session/fleet_config.h"
 
 using namespace tb;
 using nlohmann::json;
@@ -186,6 +187,58 @@ private slots:
                 QCOMPARE(section.kinds.empty(), !written.at(section.key).contains("kind"));
             }
         }
+    }
+
+    // The fleet is a field table like every section: its devices are an object_list whose record fields
+    // are exactly the keys a written device has (the editor's table columns), and both kind strings are
+    // parsed to enums once.
+    void the_fleet_section_is_declared_once() {
+        const RunConfig config = parse_run_config(
+            {{"fleet", {{"clock", "simulated"}, {"devices", {{{"name", "a"}, {"backend", "cuda"}, {"gpu_index", 1}}, {{"speed", 0.5}}}}}}});
+        QVERIFY(config.fleet.simulated());
+        QCOMPARE(config.fleet.devices[0].backend, DeviceBackend::cuda);
+        QCOMPARE(config.fleet.devices[0].gpu_index, 1);
+        QCOMPARE(config.fleet.devices[1].name, std::string("dev1"));
+
+        const std::vector<SectionForm> forms = run_config_form(config);
+        const auto fleet = std::find_if(forms.begin(), forms.end(), [](const SectionForm& f) { return f.key == "fleet"; });
+        QVERIFY(fleet != forms.end());
+        const auto devices = std::find_if(fleet->fields.begin(), fleet->fields.end(),
+                                          [](const SettingDescription& f) { return f.key == "devices"; });
+        QVERIFY(devices != fleet->fields.end());
+        QCOMPARE(devices->type, SettingType::object_list);
+        std::set<std::string> columns;
+        for (const SettingDescription& column : devices->record_fields) {
+            columns.insert(column.key);
+            QVERIFY2(!column.label.empty() && !column.help.empty(), column.key.c_str());
+        }
+        const json fleet_document = to_json(config.fleet);
+        std::set<std::string> written;
+        for (const auto& [key, unused] : fleet_document.at("devices").at(1).items()) written.insert(key);
+        QVERIFY(columns == written);
+        const auto backend = std::find_if(devices->record_fields.begin(), devices->record_fields.end(),
+                                          [](const SettingDescription& f) { return f.key == "backend"; });
+        QCOMPARE(backend->choices, (std::vector<std::string>{"cpu", "cuda"}));
+        QCOMPARE(backend->default_value, json("cpu"));
+
+        // Written and read back, the fleet is the same.
+        const RunConfig again = parse_run_config({{"fleet", to_json(config.fleet)}});
+        QCOMPARE(to_json(again.fleet), to_json(config.fleet));
+        // Left out, it is one CPU device named dev0.
+        const RunConfig plain = parse_run_config(json::object());
+        QCOMPARE(plain.fleet.devices.size(), std::size_t{1});
+        QCOMPARE(plain.fleet.devices[0].name, std::string("dev0"));
+        QVERIFY(!plain.fleet.simulated());
+    }
+
+    void integer_fields_are_range_checked_against_their_type() {
+        QVERIFY(error_of([] { parse_run_config({{"fleet", {{"devices", {{{"gpu_index", 4294967296LL}}}}}}}); })
+                    .contains("fleet.devices[0].gpu_index must be between"));
+        QVERIFY(error_of([] { parse_run_config({{"fleet", {{"devices", {{{"sm_count", -2}}}}}}}); })
+                    .contains("fleet.devices[0].sm_count must be at least 0"));
+        QVERIFY(error_of([] { parse_run_config({{"fleet", {{"clock", "lunar"}}}}); }).contains("fleet.clock"));
+        QVERIFY(error_of([] { parse_run_config({{"fleet", {{"devices", {{{"name", ""}}}}}}}); })
+                    .contains("fleet.devices[0].name is empty"));
     }
 
     void a_kind_registered_elsewhere_is_parsed_offered_and_checked() {

@@ -77,7 +77,7 @@ private slots:
         document["stop"] = {{"max_epochs", 1e6}, {"max_time_s", 1e9}, {"max_wall_s", 0.5}};
         document["eval"]["every_s"] = 1e9;
         const RunConfig config = parse_run_config(document);
-        QCOMPARE(config.fleet.clock, std::string("simulated"));
+        QVERIFY(config.fleet.simulated());
         RunRecorder recorder;
         const auto start = std::chrono::steady_clock::now();
         const RunSummary summary = run_experiment(config, recorder);

@@ -17,10 +17,10 @@
 #include "core/run/method_registry.h"
 #include "core/run/run_config_parser.h"
 #include "widgets/experiment_editor.h"
-#include "widgets/fleet_table.h"
+#include "widgets/record_table.h"
 
 using tb::widgets::ExperimentEditor;
-using tb::widgets::FleetTable;
+using tb::widgets::RecordTable;
 
 namespace {
 
@@ -126,33 +126,66 @@ private slots:
     void fleet_table_adds_edits_and_removes_devices() {
         ExperimentEditor editor;
         editor.load_document({{"fleet", {{"devices", {{{"name", "A"}}}}}}});
-        FleetTable& table = editor.fleet_table();
+        RecordTable& table = editor.record_table("fleet.devices");
         QCOMPARE(table.rowCount(), 1);
-        auto* add = editor.findChild<QPushButton*>(QStringLiteral("addDevice"));
+        const int name = table.column_of("name");
+        const int speed = table.column_of("speed");
+        auto* add = editor.findChild<QPushButton*>(QStringLiteral("add:fleet.devices"));
         for (int i = 0; i < 15; ++i) QTest::mouseClick(add, Qt::LeftButton);
         QCOMPARE(table.rowCount(), 16);
         QCOMPARE(editor.document()["fleet"]["devices"].size(), 16u);
         QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
         QCOMPARE(editor.check().config->fleet.devices.size(), 16u);
 
-        table.item(3, FleetTable::speed)->setText(QStringLiteral("-1"));
+        table.item(3, speed)->setText(QStringLiteral("-1"));
         QVERIFY(!editor.valid());
         QVERIFY2(editor.validation_message().contains("fleet.devices[3].speed"), qPrintable(editor.validation_message()));
-        QCOMPARE(table.item(3, FleetTable::speed)->background().color(), QColor(0xff, 0xd6, 0xd6));
-        table.item(3, FleetTable::speed)->setText(QStringLiteral("0.25"));
+        QCOMPARE(table.item(3, speed)->background().color(), QColor(0xff, 0xd6, 0xd6));
+        table.item(3, speed)->setText(QStringLiteral("0.25"));
         QVERIFY(editor.valid());
         QCOMPARE(editor.check().config->fleet.devices[3].speed, 0.25);
 
-        table.item(2, FleetTable::name)->setText(QStringLiteral("A"));
+        table.item(2, name)->setText(QStringLiteral("A"));
         QVERIFY(!editor.valid());
         QVERIFY(editor.validation_message().contains("repeats the name"));
-        table.item(2, FleetTable::name)->setText(QStringLiteral("C"));
+        table.item(2, name)->setText(QStringLiteral("C"));
 
         table.selectRow(1);
-        auto* remove = editor.findChild<QPushButton*>(QStringLiteral("removeDevice"));
+        auto* remove = editor.findChild<QPushButton*>(QStringLiteral("remove:fleet.devices"));
         QTest::mouseClick(remove, Qt::LeftButton);
         QCOMPARE(table.rowCount(), 15);
         QCOMPARE(editor.check().config->fleet.devices.size(), 15u);
+    }
+
+    // The device table's columns are the device fields of the fleet's field table: every knob a device
+    // has can be edited, each header says what it is and its default.
+    void device_table_columns_come_from_the_device_fields() {
+        ExperimentEditor editor;
+        RecordTable& table = editor.record_table("fleet.devices");
+        QCOMPARE(table.columnCount(), static_cast<int>(table.record_fields().size()));
+        const int gflops = table.column_of("peak_gflops");
+        QVERIFY(gflops >= 0);
+        QCOMPARE(table.horizontalHeaderItem(gflops)->text(), QStringLiteral("Peak GFLOP/s"));
+        QVERIFY(table.horizontalHeaderItem(gflops)->toolTip().contains(QStringLiteral("default 14000")));
+        QVERIFY(table.column_of("memory_limit_gb") >= 0 && table.column_of("allow_tf32") >= 0);
+
+        // The default fleet (one CPU device, not in the document) shows as its row; Add appends after it.
+        QCOMPARE(table.rowCount(), 1);
+        QCOMPARE(table.item(0, table.column_of("name"))->text(), QStringLiteral("dev0"));
+        QTest::mouseClick(editor.findChild<QPushButton*>(QStringLiteral("add:fleet.devices")), Qt::LeftButton);
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        QCOMPARE(editor.check().config->fleet.devices.size(), 2u);
+        QCOMPARE(editor.check().config->fleet.devices[1].name, std::string("dev1"));
+
+        table.item(1, gflops)->setText(QStringLiteral("7000"));
+        QCOMPARE(editor.check().config->fleet.devices[1].peak_gflops, 7000.0);
+        table.item(1, table.column_of("allow_tf32"))->setText(QStringLiteral("true"));
+        QVERIFY(!editor.valid());
+        QVERIFY2(editor.validation_message().contains("fleet.devices[1].allow_tf32"), qPrintable(editor.validation_message()));
+        QCOMPARE(table.item(1, table.column_of("allow_tf32"))->background().color(), QColor(0xff, 0xd6, 0xd6));
+        table.item(1, table.column_of("backend"))->setText(QStringLiteral("cuda"));
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        QVERIFY(editor.check().config->fleet.devices[1].allow_tf32);
     }
 
     void changing_the_method_starts_from_its_defaults() {
