@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <type_traits>
+#include <vector>
 
 namespace tb::cli {
 
@@ -18,6 +20,25 @@ std::string format_duration(double seconds) {
         std::snprintf(text, sizeof(text), "%dm%02ds", total / 60, total % 60);
     }
     return text;
+}
+
+// Past this many devices a list of every device's value would fill the terminal (10,000 devices: 50 KB
+// per line), so lines show the spread instead.
+constexpr std::size_t listed_devices_max = 8;
+
+// "16/32/64" for a few devices, "16..512 median 128" for many.
+template <typename Value>
+std::string per_device_text(const std::vector<Value>& values, char separator, int precision) {
+    std::ostringstream text;
+    text.precision(precision);
+    if (values.size() <= listed_devices_max) {
+        for (std::size_t i = 0; i < values.size(); ++i) text << (i ? std::string(1, separator) : "") << values[i];
+        return text.str();
+    }
+    std::vector<Value> sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    text << sorted.front() << ".." << sorted.back() << " median " << sorted[sorted.size() / 2];
+    return text.str();
 }
 
 }  // namespace
@@ -40,15 +61,8 @@ std::string ProgressLine::status_text(double t) const {
     line.precision(4);
     if (watched_value_) line << "  " << watched_metric_ << " " << *watched_value_;
     if (config_.stop.target) line << " (target " << config_.stop.target->value << ")";
-    if (batch_size_.size() > 1) {
-        line << "  batch";
-        for (std::int64_t b : batch_size_) line << " " << b;
-    }
-    if (!merge_weights_.empty()) {
-        line.precision(2);
-        line << "  merge";
-        for (double w : merge_weights_) line << " " << w;
-    }
+    if (batch_size_.size() > 1) line << "  batch " << per_device_text(batch_size_, ' ', 0);
+    if (!merge_weights_.empty()) line << "  merge " << per_device_text(merge_weights_, ' ', 2);
     // ETA: whichever limit comes first, from the run clock and the epoch rate so far.
     const double by_time = config_.stop.max_time_s - t;
     const double by_epochs = epoch_ > 0 ? t * (config_.stop.max_epochs - epoch_) / epoch_ : by_time;
@@ -99,15 +113,8 @@ void ProgressLine::on_event(const Event& event) {
                 } else {
                     std::ostringstream metrics;
                     for (const auto& [name, value] : payload.metrics) metrics << " " << name << "=" << value;
-                    if (batch_size_.size() > 1) {
-                        metrics << " batch=";
-                        for (std::size_t i = 0; i < batch_size_.size(); ++i) metrics << (i ? "/" : "") << batch_size_[i];
-                    }
-                    if (!merge_weights_.empty()) {
-                        metrics.precision(3);
-                        metrics << " merge=";
-                        for (std::size_t i = 0; i < merge_weights_.size(); ++i) metrics << (i ? "/" : "") << merge_weights_[i];
-                    }
+                    if (batch_size_.size() > 1) metrics << " batch=" << per_device_text(batch_size_, '/', 0);
+                    if (!merge_weights_.empty()) metrics << " merge=" << per_device_text(merge_weights_, '/', 3);
                     std::fprintf(out_, "t=%.4gs epoch=%.2f samples=%lld%s\n", event.t, payload.epoch,
                                  static_cast<long long>(payload.samples_seen), metrics.str().c_str());
                 }
