@@ -125,7 +125,19 @@ std::vector<std::vector<std::int64_t>> partition_rows(const Dataset& data, int w
         }
         from = to;
     }
-    return partition;
+    if (!config.equal_sizes) return partition;
+    std::vector<std::int64_t> dealt;
+    dealt.reserve(static_cast<std::size_t>(row_count));
+    for (const std::vector<std::int64_t>& part : partition) dealt.insert(dealt.end(), part.begin(), part.end());
+    std::vector<std::vector<std::int64_t>> slices;
+    std::size_t slice_from = 0;
+    for (int w = 0; w < workers; ++w) {
+        const auto size = static_cast<std::size_t>(row_count / workers + (w < row_count % workers ? 1 : 0));
+        slices.emplace_back(dealt.begin() + static_cast<std::ptrdiff_t>(slice_from),
+                            dealt.begin() + static_cast<std::ptrdiff_t>(slice_from + size));
+        slice_from += size;
+    }
+    return slices;
 }
 
 std::vector<std::vector<std::int64_t>> class_histograms(const Dataset& data,

@@ -5,7 +5,12 @@
 //   - the rows are shuffled and cut into groups of at most 10 workers' worth of data;
 //   - within a group of m workers holding S rows, each class's rows are dealt out in proportions
 //     p ~ Dirichlet(alpha, ..., alpha), with workers that already hold S/m rows or more skipped;
-//   - the whole group is drawn again until its smallest worker holds at least half the average, S/(2m).
+//   - the whole group is drawn again until its smallest worker holds at least half the average, S/(2m);
+//   - with equal_sizes (the default), the workers' rows, concatenated in worker order, are cut into equal
+//     slices (quasi-global-momentum's DataPartitioner slices the concatenated index list by its equal
+//     partition sizes). Each slice is mostly one worker's draw, with a neighbour's at its edges. The
+//     authors' integer slice sizes drop the last n_rows mod n_workers rows; here the first slices take
+//     one row more instead, so that every row is trained on.
 // A row's class is its first label (single-label data has exactly one); rows without a label form a
 // class of their own. Deterministic per seed.
 

@@ -15,6 +15,12 @@ const FieldTable<PartitionConfig>& partition_fields() {
                  "small alpha gives each worker few classes")
             .only_when([](const PartitionConfig& c) { return c.kind == "dirichlet"; },
                        [](const PartitionConfig& c) { return "partition kind '" + c.kind + "'"; });
+        t.flag("equal_sizes", &PartitionConfig::equal_sizes, "Equal sizes",
+               "cut the Dirichlet-dealt rows, concatenated in worker order, into equal slices, as the "
+               "authors' partitioner does (off: each worker keeps its drawn share, between half and about "
+               "1.5 times the average)")
+            .only_when([](const PartitionConfig& c) { return c.kind == "dirichlet"; },
+                       [](const PartitionConfig& c) { return "partition kind '" + c.kind + "'"; });
         t.integer("seed", &PartitionConfig::seed, "Seed", SettingRange::at_least(0), "which shuffle and which draws");
         return t;
     }();

@@ -216,7 +216,7 @@ private slots:
 
     void dirichlet_partition_is_deterministic_and_covers_every_row() {
         const Dataset data = labelled_rows(10, 400);
-        const PartitionConfig config{"dirichlet", 0.1, 3};
+        const PartitionConfig config{"dirichlet", 0.1, 3, /*equal_sizes=*/false};
         const auto first = partition_rows(data, 16, config);
         QCOMPARE(first, partition_rows(data, 16, config));
         PartitionConfig other = config;
@@ -240,6 +240,43 @@ private slots:
         for (const auto& rows : iid) QVERIFY(rows.size() == 250);
     }
 
+    // The authors' last step: the dealt rows, concatenated in worker order, cut into equal slices. Every
+    // worker then holds the same number of rows (the first ones a row more where it does not divide),
+    // every row is somewhere once, and each slice is still mostly one worker's skewed draw.
+    void equal_sizes_cuts_the_dealt_rows_into_equal_slices() {
+        const Dataset data = labelled_rows(10, 401);  // 4,010 rows over 16 workers: 250 or 251 each
+        const PartitionConfig drawn_config{"dirichlet", 0.1, 3, /*equal_sizes=*/false};
+        const PartitionConfig equal_config{"dirichlet", 0.1, 3, /*equal_sizes=*/true};
+        const auto drawn = partition_rows(data, 16, drawn_config);
+        const auto equal = partition_rows(data, 16, equal_config);
+        std::size_t drawn_smallest = drawn.front().size();
+        std::size_t drawn_largest = 0;
+        for (const auto& rows : drawn) {
+            drawn_smallest = std::min(drawn_smallest, rows.size());
+            drawn_largest = std::max(drawn_largest, rows.size());
+        }
+        qInfo("drawn parts hold %zu to %zu rows", drawn_smallest, drawn_largest);
+        QVERIFY(drawn_largest > drawn_smallest + 1);  // what the slicing removes
+        std::vector<std::int64_t> drawn_order;
+        std::vector<std::int64_t> equal_order;
+        std::set<std::int64_t> seen;
+        for (std::size_t w = 0; w < equal.size(); ++w) {
+            QCOMPARE(equal[w].size(), w < 4010 % 16 ? std::size_t{251} : std::size_t{250});
+            seen.insert(equal[w].begin(), equal[w].end());
+            drawn_order.insert(drawn_order.end(), drawn[w].begin(), drawn[w].end());
+            equal_order.insert(equal_order.end(), equal[w].begin(), equal[w].end());
+        }
+        QCOMPARE(seen.size(), std::size_t{4010});
+        QCOMPARE(equal_order, drawn_order);  // the same rows in the same order, cut elsewhere
+        // Still non-IID: each class's rows sit on few workers (the concentration, the sum of a class's
+        // squared shares over the workers averaged over classes, is 1/16 for an even split).
+        const double concentration = mean_class_concentration(class_histograms(data, equal));
+        qInfo("equal slices: class concentration %.3f (even split %.3f)", concentration, 1.0 / 16);
+        QVERIFY(concentration > 3.0 / 16);
+        // The default is the authors' way.
+        QVERIFY(PartitionConfig{}.equal_sizes);
+    }
+
     void dirichlet_partition_follows_alpha() {
         // One group of 10 workers; per class, the concentration of its shares over the workers. The
         // capping of full workers and the minimum-size redraws pull small alphas towards the even split,
@@ -251,7 +288,8 @@ private slots:
             double concentration = 0;
             const int seeds = 5;
             for (int seed = 1; seed <= seeds; ++seed) {
-                const auto partition = partition_rows(data, workers, PartitionConfig{"dirichlet", alpha, static_cast<std::int64_t>(seed)});
+                const auto partition = partition_rows(
+                    data, workers, PartitionConfig{"dirichlet", alpha, static_cast<std::int64_t>(seed), /*equal_sizes=*/false});
                 concentration += mean_class_concentration(class_histograms(data, partition)) / seeds;
             }
             const double expected = (alpha + 1) / (workers * alpha + 1);
