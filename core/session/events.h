@@ -43,7 +43,7 @@ struct DeviceSample {
 
 struct Merge {
     std::int64_t index = 0;
-    std::vector<double> weights;  // one per device, summing to 1
+    std::vector<double> weights;  // one per device, summing to 1 (Adaptive SGD's authors_l2_trend rule: a little more)
     // Per device, the updates it made in the merge period (empty for methods whose weights do not come
     // from update counts).
     std::vector<std::int64_t> updates;

@@ -265,6 +265,69 @@ private slots:
         }
     }
 
+    // The authors' merge step after warm-up: while the norm trend flag is set, the first largest share
+    // gains a tenth of itself and the first smallest loses a tenth of itself, not renormalized.
+    void authors_trend_weights_adjust_the_extremes_without_renormalizing() {
+        const std::vector<double> shares = {0.4, 0.3, 0.1, 0.2};
+        QCOMPARE(AdaptiveSgd::authors_trend_weights(shares, false), shares);
+        const std::vector<double> adjusted = AdaptiveSgd::authors_trend_weights(shares, true);
+        const std::vector<double> expected = {0.44, 0.3, 0.09, 0.2};
+        for (std::size_t i = 0; i < 4; ++i) QVERIFY(std::abs(adjusted[i] - expected[i]) < 1e-15);
+        QVERIFY(std::abs(std::accumulate(adjusted.begin(), adjusted.end(), 0.0) - 1.03) < 1e-15);
+        // Equal shares: the first worker is both the largest and the smallest; nothing changes.
+        const std::vector<double> equal(4, 0.25);
+        QCOMPARE(AdaptiveSgd::authors_trend_weights(equal, true), equal);
+    }
+
+    // A run under authors_l2_trend: a norm trace per merge, and after warm-up a merge's weights are the
+    // adjusted shares exactly when the merged model's norm grew over the period before it.
+    void authors_l2_trend_follows_the_merged_model_norm() {
+        const json method = {{"kind", "adaptive_sgd"}, {"mega_batch", 2048}, {"batch_min", 32}, {"batch_max", 256},
+                             {"batch_step", 8}, {"warmup_epochs", 0.5}, {"batch_after_warmup", 96},
+                             {"merge_rule", "authors_l2_trend"}};
+        json document = heterogeneous_config(method);
+        document["stop"]["max_epochs"] = 3;
+        RunRecorder recorder;
+        QCOMPARE(run(document, recorder).status(), RunStatus::finished);
+        const std::vector<Merge> merges = recorder.all<Merge>();
+        std::vector<double> norms;
+        std::vector<std::vector<std::int64_t>> batch_rounds;
+        for (const Trace& trace : recorder.all<Trace>()) {
+            if (trace.panel == "merged model L2 norm") norms.push_back(trace.value);
+            if (trace.panel != "batch size decisions") continue;
+            if (batch_rounds.empty() || batch_rounds.back().size() == 4) batch_rounds.emplace_back();
+            batch_rounds.back().push_back(static_cast<std::int64_t>(trace.value));
+        }
+        QCOMPARE(norms.size(), merges.size());
+        std::size_t adjusted = 0;
+        std::size_t plain_after_warmup = 0;
+        for (std::size_t k = 0; k < merges.size(); ++k) {
+            const double total = static_cast<double>(std::accumulate(merges[k].updates.begin(), merges[k].updates.end(), std::int64_t{0}));
+            std::vector<double> shares;
+            for (std::int64_t u : merges[k].updates) shares.push_back(static_cast<double>(u) / total);
+            // The batches the period before merge k ran with; all at batch_min while warming up.
+            const bool warming_up = batch_rounds[k] == std::vector<std::int64_t>(4, 32);
+            const bool norm_grew = k >= 2 && norms[k - 1] > norms[k - 2];
+            const std::vector<double> expected = !warming_up ? AdaptiveSgd::authors_trend_weights(shares, norm_grew) : shares;
+            for (std::size_t i = 0; i < 4; ++i) {
+                QVERIFY2(std::abs(merges[k].weights[i] - expected[i]) < 1e-12, qPrintable(QString("merge %1").arg(k)));
+            }
+            if (!warming_up && norm_grew && expected != shares) ++adjusted;
+            if (!warming_up && !norm_grew) ++plain_after_warmup;
+        }
+        qInfo("%zu merges: %zu adjusted, %zu after warm-up with a shrinking norm", merges.size(), adjusted, plain_after_warmup);
+        QVERIFY(adjusted >= 1);
+        // The default rule never adjusts, and writes no norm trace.
+        json plain_method = method;
+        plain_method.erase("merge_rule");
+        RunRecorder plain;
+        QCOMPARE(run(heterogeneous_config(plain_method), plain).status(), RunStatus::finished);
+        for (const Merge& merge : plain.all<Merge>()) {
+            QVERIFY(std::abs(std::accumulate(merge.weights.begin(), merge.weights.end(), 0.0) - 1.0) < 1e-12);
+        }
+        for (const Trace& trace : plain.all<Trace>()) QVERIFY(trace.panel != "merged model L2 norm");
+    }
+
     void batch_rule_moves_towards_equal_shares() {
         AdaptiveSgdSettings settings;
         const std::vector<std::int64_t> next =

@@ -3,8 +3,10 @@
 #include "core/methods/method_settings.h"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <numeric>
+#include <optional>
 #include <string>
 
 #include "core/data/shuffled_batcher.h"
@@ -16,6 +18,12 @@
 #include "core/session/training_session.h"
 
 namespace tb {
+
+const EnumNames<MergeRule>& merge_rule_names() {
+    static const EnumNames<MergeRule> names{{MergeRule::update_share, "update_share"},
+                                            {MergeRule::authors_l2_trend, "authors_l2_trend"}};
+    return names;
+}
 
 namespace {
 
@@ -61,6 +69,10 @@ const FieldTable<Settings>& adaptive_sgd_fields() {
                  "momentum of the merged model across merges");
         t.number("lr_decay", &Settings::lr_decay, "Rate decay", SettingRange::between(0, 1e6),
                  "decay of each worker's rate with its update count (0: none)");
+        t.choice("merge_rule", &Settings::merge_rule, merge_rule_names(), "Merge rule",
+                 "update_share: merge weights are the update shares; authors_l2_trend: after warm-up, while the "
+                 "merged model's L2 norm grows, the largest share gains a tenth and the smallest loses a tenth, "
+                 "not renormalized, as the authors' code does (the trend flag is a reconstruction)");
         return t;
     }();
     return table;
@@ -77,6 +89,7 @@ AdaptiveSgd::AdaptiveSgd(const nlohmann::json& parameters) {
     settings_.warmup_epochs = parameters.at("warmup_epochs").get<double>();
     settings_.merge_momentum = parameters.at("merge_momentum").get<double>();
     settings_.lr_decay = parameters.at("lr_decay").get<double>();
+    settings_.merge_rule = merge_rule_names().value(parameters.at("merge_rule").get<std::string>());
 }
 
 nlohmann::json AdaptiveSgd::normalize(ConfigReader& reader) { return normalize_settings(adaptive_sgd_fields(), reader); }
@@ -98,6 +111,20 @@ std::vector<std::int64_t> AdaptiveSgd::rescaled_batches(const std::vector<std::i
         }
     }
     return next;
+}
+
+std::vector<double> AdaptiveSgd::authors_trend_weights(const std::vector<double>& update_shares, bool norm_grew) {
+    std::vector<double> weights = update_shares;
+    if (!norm_grew || weights.empty()) return weights;
+    // The first largest and the first smallest, as the authors' strict comparisons pick them; with equal
+    // shares both are the first worker and its weight does not change.
+    const auto largest = static_cast<std::size_t>(std::max_element(weights.begin(), weights.end()) - weights.begin());
+    const auto smallest = static_cast<std::size_t>(std::min_element(weights.begin(), weights.end()) - weights.begin());
+    const double largest_tenth = weights[largest] / 10;
+    const double smallest_tenth = weights[smallest] / 10;
+    weights[largest] += largest_tenth;
+    weights[smallest] -= smallest_tenth;
+    return weights;
 }
 
 double AdaptiveSgd::learning_rate_factor(double epoch, std::int64_t batch, const AdaptiveSgdSettings& settings) {
@@ -172,6 +199,16 @@ void AdaptiveSgd::train(TrainingSession& session) {
         return rows_handed_out;
     };
 
+    // authors_l2_trend: the L2 norms of the last two merged models (the trend flag compares them).
+    const bool follow_norm_trend = settings_.merge_rule == MergeRule::authors_l2_trend;
+    std::optional<double> last_norm;
+    std::optional<double> norm_before_last;
+    const auto merged_model_norm = [&] {
+        const ParameterArena& parameters = evaluated.replica->parameters();
+        const float* values = parameters.data();
+        return std::sqrt(evaluated.backend->dot(values, values, parameters.layout().parameter_count()));
+    };
+
     session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
     publish_decisions();
     while (!session.should_stop()) {
@@ -193,11 +230,23 @@ void AdaptiveSgd::train(TrainingSession& session) {
         if (total_updates == 0) break;  // the epoch budget ran out exactly at the end of the last period
         std::vector<double> shares(n);
         for (std::size_t i = 0; i < n; ++i) shares[i] = static_cast<double>(updates[i]) / total_updates;
-        replica_merge.merge(shares);
+        std::vector<double> weights = shares;
+        if (follow_norm_trend && !warming_up) {
+            const bool norm_grew = last_norm && norm_before_last && *last_norm > *norm_before_last;
+            weights = authors_trend_weights(shares, norm_grew);
+        }
+        replica_merge.merge(weights);
+        // Optimizer states merge by the shares: the authors' local step is plain SGD and has no state, so
+        // their adjustment says nothing about it, and scaling a second moment up would be a new rule.
         merge_optimizer_states(workers, shares, session.config().optimizer.state_at_merge);
         executor->communicate(merge_bytes);
-        session.publish(Merge{merge_index++, shares, updates});
-        recent_shares.push_back(shares);
+        session.publish(Merge{merge_index++, weights, updates});
+        if (follow_norm_trend) {
+            norm_before_last = last_norm;
+            last_norm = merged_model_norm();
+            session.publish(Trace{"merged model L2 norm", "merged model", {}, 0, *last_norm});
+        }
+        recent_shares.push_back(weights);
         if (recent_shares.size() > periods_shown) recent_shares.pop_front();
 
         if (warming_up && session.epochs() >= settings_.warmup_epochs) {

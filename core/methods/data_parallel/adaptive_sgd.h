@@ -13,16 +13,31 @@
 //     batch_min rate) and time-based decay 1 / (1 + lr_decay * (epoch - warmup_epochs)) after it.
 // The authors' code trains at batch_min during warm-up and then restarts every worker at batch_max
 // (knob batch_after_warmup); its local update is plain SGD, so momentum lives on the merged model.
+//
+// merge_rule says how the merge weights come from the update shares after warm-up:
+//   - update_share (the default): the shares themselves, p_i = u_i / sum_j u_j, summing to 1;
+//   - authors_l2_trend: the authors' code (HeteroGPU, Scheduler/source/GPUGDScheduler.cu, the merge after
+//     warm-up) then, while its L2-norm trend flag is set, adds a tenth of the largest share to it and takes
+//     a tenth of the smallest from it, without renormalizing: the weights sum to 1 + (max - min) / 10, so
+//     the merged model is scaled up a little. Their README says the adjustment "follows the trends of the
+//     model parameter l2 norm"; the flag itself is computed in a loss routine their repository does not
+//     include. Here it is set while the merged model's L2 norm grew over the last merge period: a guess at
+//     their rule, named as one. The norm is a dot product on the evaluated worker's backend, not charged
+//     to the run clock (the authors get it for free from their evaluation pass).
 
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_reader.h"
+#include "core/config/enum_names.h"
 #include "core/config/setting_description.h"
 #include "core/methods/sgd_method.h"
 
 namespace tb {
+
+enum class MergeRule { update_share, authors_l2_trend };
+const EnumNames<MergeRule>& merge_rule_names();
 
 struct AdaptiveSgdSettings {
     std::int64_t mega_batch = 65536;
@@ -33,6 +48,7 @@ struct AdaptiveSgdSettings {
     double warmup_epochs = 10;
     double merge_momentum = 0.9;
     double lr_decay = 0;
+    MergeRule merge_rule = MergeRule::update_share;
 };
 
 class AdaptiveSgd final : public SgdMethod {
@@ -51,6 +67,10 @@ public:
     static std::vector<std::int64_t> rescaled_batches(const std::vector<std::int64_t>& batches,
                                                       const std::vector<double>& update_shares,
                                                       const AdaptiveSgdSettings& settings);
+    // The merge weights after warm-up under authors_l2_trend: the shares, and while the norm trend flag is
+    // set, the first largest share grown by a tenth of itself and the first smallest shrunk by a tenth of
+    // itself (not renormalized).
+    static std::vector<double> authors_trend_weights(const std::vector<double>& update_shares, bool norm_grew);
     // Worker learning-rate factor (times the optimizer's scheduled rate) at `epoch` for batch `batch`.
     static double learning_rate_factor(double epoch, std::int64_t batch, const AdaptiveSgdSettings& settings);
 
