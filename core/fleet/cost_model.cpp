@@ -13,6 +13,10 @@ double simulated_step_seconds(const DeviceSpec& device, const StepCost& cost) {
 }
 
 double simulated_all_reduce_seconds(std::span<const DeviceSpec> devices, double bytes) {
+    return simulated_collective_seconds(devices, Collective::all_reduce, bytes);
+}
+
+double simulated_collective_seconds(std::span<const DeviceSpec> devices, Collective kind, double bytes) {
     const auto n = static_cast<double>(devices.size());
     if (devices.size() < 2 || bytes <= 0) return 0.0;
     double slowest_link_gbs = devices.front().link_gbs;
@@ -21,7 +25,7 @@ double simulated_all_reduce_seconds(std::span<const DeviceSpec> devices, double 
         slowest_link_gbs = std::min(slowest_link_gbs, device.link_gbs);
         largest_latency_us = std::max(largest_latency_us, device.link_latency_us);
     }
-    const double rounds = 2 * (n - 1);
+    const double rounds = kind == Collective::all_reduce ? 2 * (n - 1) : n - 1;
     return rounds * largest_latency_us * 1e-6 + (rounds / n) * bytes / (slowest_link_gbs * 1e9);
 }
 

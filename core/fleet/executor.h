@@ -72,7 +72,7 @@ public:
     // Time for a collective over all workers (all idle) moving `bytes` per device, such as an
     // all-reduce or a merge: the simulated clock charges a ring all-reduce; on the wall clock the copy the
     // method made already took its real time, so nothing is added.
-    void communicate(double bytes) { work_->communicate(bytes); }
+    void communicate(double bytes, Collective kind = Collective::all_reduce) { work_->communicate(bytes, kind); }
     bool simulated() const { return work_->simulated(); }
 
 private:

@@ -27,9 +27,9 @@ void SimulatedExecutor::run_on_every_device(const std::function<void(int device)
     for (int device = 0; device < device_count(); ++device) task(device);
 }
 
-void SimulatedExecutor::communicate(double bytes) {
+void SimulatedExecutor::communicate(double bytes, Collective kind) {
     if (in_flight() > 0) throw std::logic_error("communication while work is in flight");
-    clock_.advance_to(clock_.now() + simulated_all_reduce_seconds(devices_, bytes));
+    clock_.advance_to(clock_.now() + simulated_collective_seconds(devices_, kind, bytes));
 }
 
 }  // namespace tb

@@ -17,7 +17,7 @@ public:
     SimulatedExecutor(SimulatedRunClock& clock, std::vector<DeviceSpec> devices);
 
     void run_on_every_device(const std::function<void(int device)>& task) override;
-    void communicate(double bytes) override;
+    void communicate(double bytes, Collective kind) override;
     bool simulated() const override { return true; }
 
 private:

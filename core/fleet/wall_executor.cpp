@@ -101,6 +101,6 @@ void WallExecutor::run_on_every_device(const std::function<void(int device)>& ta
     if (first_error) std::rethrow_exception(first_error);
 }
 
-void WallExecutor::communicate(double /*bytes*/) {}
+void WallExecutor::communicate(double /*bytes*/, Collective /*kind*/) {}
 
 }  // namespace tb

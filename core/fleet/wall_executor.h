@@ -25,7 +25,7 @@ public:
     ~WallExecutor() override;
 
     void run_on_every_device(const std::function<void(int device)>& task) override;
-    void communicate(double bytes) override;
+    void communicate(double bytes, Collective kind) override;
     bool simulated() const override { return false; }
 
 private:

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/fleet/cost_model.h"
 #include "core/nn/step_cost.h"
 #include "core/session/fleet_config.h"
 
@@ -60,10 +61,10 @@ public:
     // by side on the devices' threads, taking real time; on the simulated clock one after another on the
     // caller's thread, taking no run clock (the caller charges the cost where it belongs).
     virtual void run_on_every_device(const std::function<void(int device)>& task) = 0;
-    // Time for a collective over all devices (all idle) moving `bytes` per device, such as an all-reduce
-    // or a merge: the simulated clock charges a ring all-reduce; on the wall clock the copy the method made
-    // already took its real time, so nothing is added.
-    virtual void communicate(double bytes) = 0;
+    // Time for a collective over all devices (all idle), such as an all-reduce or a merge (`bytes` as
+    // simulated_collective_seconds reads them): the simulated clock charges it on a ring; on the wall
+    // clock the copy the method made already took its real time, so nothing is added.
+    virtual void communicate(double bytes, Collective kind) = 0;
     virtual bool simulated() const = 0;
 
 protected:

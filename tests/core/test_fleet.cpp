@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <set>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/fleet/cost_model.h"
 #include "core/fleet/memory_traces.h"
 #include "core/methods/data_parallel/adaptive_sgd.h"
 #include "core/run/method_registry.h"
@@ -356,6 +358,43 @@ private slots:
         qInfo("test loss after 2 epochs: simulated clock %.6f, wall clock %.6f", simulated_loss, wall_loss);
         QVERIFY2(std::abs(wall_loss - simulated_loss) <= 1e-4 * simulated_loss,
                  qPrintable(QString("test loss %1 on the wall clock, %2 on the simulated clock").arg(wall_loss).arg(simulated_loss)));
+    }
+
+    // The gradient exchange changes what the simulated clock charges, never the model: the three modes
+    // train the same model, the dense all-reduce of the whole sparse table costs the most, and each
+    // step's charge follows the ring formulas (checked here for the all-gather against the all-reduce).
+    void sync_sgd_charges_the_gradient_exchange_it_is_told() {
+        const std::vector<DeviceSpec> ring = {default_device(0), default_device(1), default_device(2), default_device(3)};
+        const double bytes = 1e8;
+        const double all_reduce = simulated_collective_seconds(ring, Collective::all_reduce, bytes);
+        const double all_gather = simulated_collective_seconds(ring, Collective::all_gather, bytes);
+        const double latency = ring[0].link_latency_us * 1e-6;
+        QVERIFY(std::abs(all_reduce - (6 * latency + 1.5 * bytes / 12e9)) < 1e-12);
+        QVERIFY(std::abs(all_gather - (3 * latency + 0.75 * bytes / 12e9)) < 1e-12);
+
+        std::map<std::string, RunSummary> summaries;
+        for (const char* exchange : {"dense_all_reduce", "allgather_rows", "union_rows"}) {
+            json document = heterogeneous_config({{"kind", "sync_sgd"}, {"batch_size", 256}, {"gradient_exchange", exchange}});
+            document["stop"]["max_epochs"] = 1;
+            RunRecorder events;
+            summaries.emplace(exchange, run(document, events));
+            QCOMPARE(summaries.at(exchange).status(), RunStatus::finished);
+        }
+        const RunSummary& dense = summaries.at("dense_all_reduce");
+        const RunSummary& gathered = summaries.at("allgather_rows");
+        const RunSummary& union_rows = summaries.at("union_rows");
+        qInfo("one epoch of run clock: dense all-reduce %.4f s, all-gather of rows %.4f s, union of rows %.4f s",
+              dense.run_clock_s(), gathered.run_clock_s(), union_rows.run_clock_s());
+        QCOMPARE(gathered.metrics().at("loss").last, dense.metrics().at("loss").last);
+        QCOMPARE(union_rows.metrics().at("loss").last, dense.metrics().at("loss").last);
+        QVERIFY(dense.run_clock_s() > gathered.run_clock_s());
+        QVERIFY(dense.run_clock_s() > union_rows.run_clock_s());
+        QVERIFY(gathered.run_clock_s() != union_rows.run_clock_s());
+        // The default is the dense all-reduce.
+        json plain = heterogeneous_config({{"kind", "sync_sgd"}, {"batch_size", 256}});
+        plain["stop"]["max_epochs"] = 1;
+        RunRecorder plain_events;
+        QCOMPARE(run(plain, plain_events).run_clock_s(), dense.run_clock_s());
     }
 
     // optimizer.lr_reference_batch makes lr the rate of that batch size; the baselines scale it to the

@@ -8,6 +8,7 @@
 #include "core/fleet/executor.h"
 #include "core/fleet/fleet_memory_plan.h"
 #include "core/fleet/gradient_all_reduce.h"
+#include "core/fleet/gradient_exchange.h"
 #include "core/errors.h"
 #include "core/session/training_session.h"
 
@@ -17,6 +18,7 @@ namespace {
 
 struct SyncSgdSettings {
     std::int64_t batch_size = 1024;
+    GradientExchange gradient_exchange = GradientExchange::dense_all_reduce;
 };
 
 const FieldTable<SyncSgdSettings>& sync_sgd_fields() {
@@ -24,6 +26,11 @@ const FieldTable<SyncSgdSettings>& sync_sgd_fields() {
         FieldTable<SyncSgdSettings> t;
         t.integer("batch_size", &SyncSgdSettings::batch_size, "Global batch", SettingRange::between(1, 1 << 24),
                   "rows per step over the whole fleet, split in equal shards");
+        t.choice("gradient_exchange", &SyncSgdSettings::gradient_exchange, gradient_exchange_names(),
+                 "Gradient exchange",
+                 "what the simulated clock charges per step: dense_all_reduce (the sparse layer's whole gradient, "
+                 "as a dense all-reduce moves it), allgather_rows (each worker's touched rows gathered, Horovod's "
+                 "default for sparse gradients) or union_rows (the union of touched rows only, an optimistic bound)");
         return t;
     }();
     return table;
@@ -31,7 +38,9 @@ const FieldTable<SyncSgdSettings>& sync_sgd_fields() {
 
 }  // namespace
 
-SyncSgd::SyncSgd(const nlohmann::json& parameters) : batch_size_(parameters.at("batch_size").get<std::int64_t>()) {}
+SyncSgd::SyncSgd(const nlohmann::json& parameters)
+    : batch_size_(parameters.at("batch_size").get<std::int64_t>()),
+      gradient_exchange_(gradient_exchange_names().value(parameters.at("gradient_exchange").get<std::string>())) {}
 
 nlohmann::json SyncSgd::normalize(ConfigReader& reader) { return normalize_settings(sync_sgd_fields(), reader); }
 
@@ -79,8 +88,19 @@ void SyncSgd::train(TrainingSession& session) {
             start += shard;
         }
         executor->drain();
-        const double bytes = all_reduce.run(contributes);
-        executor->communicate(bytes);
+        // Measured before the all-reduce, which replaces every worker's rows with the union.
+        const StepGradientSizes sizes = measure_step_gradients(workers, contributes);
+        const double union_bytes = all_reduce.run(contributes);
+        switch (gradient_exchange_) {
+            case GradientExchange::dense_all_reduce:
+                executor->communicate(sizes.dense_bytes + sizes.sparse_table_bytes);
+                break;
+            case GradientExchange::allgather_rows:
+                executor->communicate(sizes.dense_bytes);
+                executor->communicate(sizes.touched_row_bytes, Collective::all_gather);
+                break;
+            case GradientExchange::union_rows: executor->communicate(union_bytes); break;
+        }
         // The rate belongs to the global batch: with optimizer.lr_reference_batch it scales with it.
         const auto rate = static_cast<float>(session.learning_rate(global));
         executor->apply_updates(rate);
