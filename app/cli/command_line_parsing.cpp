@@ -86,7 +86,8 @@ FailedParse describe_parse_error(const CLI::App& app, const CLI::ParseError& err
     }
     const std::string what = error.what();
     // CLI11 says "quiet was given a disallowed flag override" for --quiet=yes.
-    if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr && what.find("flag override") != std::string::npos) {
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr &&
+        what.find("flag override") != std::string::npos) {
         return {innermost, "option '--" + what.substr(0, what.find(' ')) + "' takes no value"};
     }
     return {innermost, what};
@@ -112,8 +113,9 @@ int report_usage_error(const CLI::App& command, const std::string& message, std:
 }
 
 void add_help_command(CLI::App& app) {
-    // An empty group keeps it out of the generated help; --help is the documented way.
-    app.add_subcommand(help_command_name, "print this help")->group("");
+    // An empty group keeps it out of the generated help; --help is the documented way. The words after it
+    // (`help run`) are left for parse_command_line to follow.
+    app.add_subcommand(help_command_name, "print this help")->group("")->allow_extras();
 }
 
 std::optional<int> parse_command_line(CLI::App& app, const std::vector<std::string>& arguments, std::ostream& out,
@@ -137,7 +139,17 @@ std::optional<int> parse_command_line(CLI::App& app, const std::vector<std::stri
     }
     const std::vector<const CLI::App*> chain = selected_commands(app);
     if (chain.size() > 1 && chain.back()->get_name() == help_command_name) {
-        out << command_help(*chain[chain.size() - 2]);
+        // `help runs list` is `runs list --help`.
+        const CLI::App* command = chain[chain.size() - 2];
+        for (const std::string& word : chain.back()->remaining()) {
+            const std::vector<std::string> commands = command_names(*command);
+            if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
+                return report_usage_error(
+                    *command, with_suggestion("unknown command '" + word + "'", closest_word(word, commands)), err);
+            }
+            command = command->get_subcommand(word);
+        }
+        out << command_help(*command);
         return 0;
     }
     return std::nullopt;

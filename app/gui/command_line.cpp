@@ -30,7 +30,11 @@ CommandLine parse_command_line(const QStringList& arguments) {
         "live and compare stored runs."));
     // -open reads as --open, not as -o -p -e -n: a mistyped long option is then named whole.
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    const QCommandLineOption help = parser.addHelpOption();
+    // Not addHelpOption(): its --help-all, with Qt's own options, can only be printed by a parser that
+    // also ends the program.
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Displays help on commandline options."));
+    parser.addOption(help);
     const QCommandLineOption version = parser.addVersionOption();
     const QCommandLineOption open(QStringLiteral("open"),
                                   QStringLiteral("Load a preset (by name) or an experiment JSON file into the editor."),
@@ -65,7 +69,8 @@ CommandLine parse_command_line(const QStringList& arguments) {
         const QStringList unknown = parser.unknownOptionNames();
         if (unknown.isEmpty()) fail(parser.errorText());
         const std::string typed = (unknown.front().size() == 1 ? "-" : "--") + unknown.front().toStdString();
-        const std::optional<std::string> meant = cli::closest_word(typed, option_spellings(workbench_options + QList{help, version}));
+        const std::optional<std::string> meant =
+            cli::closest_word(typed, option_spellings(workbench_options + QList{help, version}));
         fail(QString::fromStdString("unknown option '" + typed + "'" +
                                     (meant ? "; did you mean " + *meant + "?" : std::string())));
     }

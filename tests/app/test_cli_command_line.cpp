@@ -69,7 +69,8 @@ private slots:
         const std::string usage = ("Usage: trainbench-cli " + command.join(QLatin1Char(' '))).trimmed().toStdString();
         QVERIFY2(contains(help.out, usage), help.out.c_str());
         for (const QString& name : listed) {
-            QVERIFY2(contains(help.out, name.toStdString()), (name.toStdString() + " missing from\n" + help.out).c_str());
+            const std::string missing = name.toStdString() + " missing from\n" + help.out;
+            QVERIFY2(contains(help.out, name.toStdString()), missing.c_str());
         }
         QVERIFY2(help.err.empty(), help.err.c_str());
     }
@@ -81,6 +82,9 @@ private slots:
         const ProgramResult runs_help = run_cli({"runs", "help"});
         QCOMPARE(runs_help.status, 0);
         QVERIFY2(contains(runs_help.out, "Usage: trainbench-cli runs"), runs_help.out.c_str());
+        const ProgramResult help_for_a_command = run_cli({"help", "runs", "export"});
+        QCOMPARE(help_for_a_command.status, 0);
+        QVERIFY2(contains(help_for_a_command.out, "Usage: trainbench-cli runs export"), help_for_a_command.out.c_str());
         const ProgramResult version = run_cli({"--version"});
         QCOMPARE(version.status, 0);
         QVERIFY2(contains(version.out, "trainbench-cli " TB_VERSION), version.out.c_str());

@@ -78,7 +78,8 @@ private slots:
         QTest::addColumn<QString>("joined");
         QTest::newRow("before the positional") << "run --set a=1 config" << "run --set=a=1 config";
         QTest::newRow("after the positional") << "run config --set a=1" << "run config --set=a=1";
-        QTest::newRow("a value with an equals sign") << "run config --set k={\"x\":1}" << "run config --set=k={\"x\":1}";
+        QTest::newRow("a value with an equals sign")
+            << "run config --set k={\"x\":1}" << "run config --set=k={\"x\":1}";
     }
 
     void key_equals_value_reads_as_key_space_value() {
@@ -122,6 +123,17 @@ private slots:
         QVERIFY2(contains(help_command.out, "Usage: example runs") && contains(help_command.out, "compare") &&
                      contains(help_command.out, "list"),
                  help_command.out.c_str());
+
+        ExampleProgram named;
+        const Outcome help_for_a_command = parse(named, {"runs", "help", "compare"});
+        QCOMPARE(help_for_a_command.status, std::optional<int>(0));
+        QVERIFY2(contains(help_for_a_command.out, "Usage: example runs compare"), help_for_a_command.out.c_str());
+
+        ExampleProgram misspelt;
+        const Outcome help_for_a_typo = parse(misspelt, {"runs", "help", "comprae"});
+        QCOMPARE(help_for_a_typo.status, std::optional<int>(2));
+        QVERIFY2(contains(help_for_a_typo.err, "unknown command 'comprae'; did you mean compare?"),
+                 help_for_a_typo.err.c_str());
     }
 
     void an_unknown_option_names_the_closest_valid_one() {
