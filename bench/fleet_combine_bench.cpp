@@ -14,12 +14,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "app/cli/command_line_parsing.h"
 #include "bench/sparse_mlp_training_steps.h"
 #include "core/backend/cpu_backend.h"
 #include "core/data/synthetic_xmlc.h"
@@ -78,20 +78,19 @@ int main(int argc, char** argv) {
     std::string backend_kind = "cpu";
     int worker_count = 4;
     int repeats = 5;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string flag = argv[i];
-        if (flag == "--backend") backend_kind = argv[i + 1];
-        else if (flag == "--workers") worker_count = std::atoi(argv[i + 1]);
-        else if (flag == "--repeats") repeats = std::atoi(argv[i + 1]);
-        else {
-            std::fprintf(stderr, "unknown option %s (use --backend, --workers, --repeats)\n", flag.c_str());
-            return 2;
-        }
-    }
-    if (worker_count < 2 || repeats < 1) {
-        std::fprintf(stderr, "--workers must be at least 2 and --repeats at least 1\n");
-        return 2;
-    }
+    CLI::App app("What one merge and one gradient all-reduce of the Delicious-200K model cost, through host "
+                 "memory and in place.",
+                 "fleet_combine_bench");
+    app.add_option("--backend", backend_kind, "the workers' backend")
+        ->check(CLI::IsMember({"cpu", "cuda"}))
+        ->capture_default_str();
+    app.add_option("--workers", worker_count, "the number of workers (at least 2)")
+        ->check(tb::cli::whole_number_at_least(2))
+        ->capture_default_str();
+    app.add_option("--repeats", repeats, "calls timed per route")
+        ->check(tb::cli::whole_number_at_least(1))
+        ->capture_default_str();
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
 
     const DataSplit data = generate_synthetic_xmlc(delicious_200k_shape(256 * worker_count, 16));
     std::function<std::unique_ptr<Backend>(int)> make_backend;

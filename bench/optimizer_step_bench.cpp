@@ -14,12 +14,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "app/cli/command_line_parsing.h"
 #include "core/backend/cpu_backend.h"
 #include "core/nn/parameter_arena.h"
 #include "core/optim/adam_optimizer.h"
@@ -68,17 +68,15 @@ void report(const char* what, double seconds, double bytes_moved) {
 int main(int argc, char** argv) {
     int steps = 7;
     int threads = 0;
-    for (int i = 1; i < argc; ++i) {
-        const std::string argument = argv[i];
-        if (argument == "--steps" && i + 1 < argc) {
-            steps = std::max(1, std::atoi(argv[++i]));
-        } else if (argument == "--threads" && i + 1 < argc) {
-            threads = std::max(0, std::atoi(argv[++i]));
-        } else {
-            std::fprintf(stderr, "usage: optimizer_step_bench [--steps N] [--threads N]\n");
-            return 2;
-        }
-    }
+    CLI::App app("One Adam and one LAMB step over the Delicious-200K output layer on the CPU backend.",
+                 "optimizer_step_bench");
+    app.add_option("--steps", steps, "steps timed (the median is printed)")
+        ->check(tb::cli::whole_number_at_least(1))
+        ->capture_default_str();
+    app.add_option("--threads", threads, "CPU backend threads (0: every core)")
+        ->check(tb::cli::whole_number_at_least(0))
+        ->capture_default_str();
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
 
     CpuBackend backend(threads);
     ArenaLayout layout;

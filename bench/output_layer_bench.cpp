@@ -13,10 +13,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "app/cli/command_line_parsing.h"
 #include "core/backend/cpu_backend.h"
 #include "core/nn/dense/linear.h"
 #include "core/random/random_stream.h"
@@ -56,10 +56,16 @@ double largest_relative_difference(const std::vector<float>& a, const std::vecto
 int main(int argc, char** argv) {
     int calls = 8;
     int threads = 0;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--calls") == 0 && i + 1 < argc) calls = std::max(1, std::atoi(argv[++i]));
-        if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
-    }
+    CLI::App app("The Delicious-200K output layer's training step on the CPU backend: the blocked operation, "
+                 "the composed one and the nn::Linear module.",
+                 "output_layer_bench");
+    app.add_option("--calls", calls, "calls timed per path")
+        ->check(tb::cli::whole_number_at_least(1))
+        ->capture_default_str();
+    app.add_option("--threads", threads, "CPU backend threads (0: every core)")
+        ->check(tb::cli::whole_number_at_least(0))
+        ->capture_default_str();
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
     CpuBackend backend(threads);
     std::printf("output layer %lld -> %lld, batch %lld, %d threads\n", static_cast<long long>(hidden),
                 static_cast<long long>(labels_count), static_cast<long long>(batch), backend.thread_count());

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "app/cli/command_line_parsing.h"
 #include "widgets/live_dashboard.h"
 #include "widgets/plot_panel.h"
 
@@ -61,8 +62,12 @@ int main(int argc, char** argv) {
         qputenv("QT_QPA_PLATFORM", "offscreen");
     }
     QApplication application(argc, argv);
-    const int points = argc > 1 ? std::atoi(argv[1]) : 100000;
-    const int devices = argc > 2 ? std::atoi(argv[2]) : 16;
+    int points = 100000;
+    int devices = 16;
+    CLI::App app("The live dashboard's redraw cost: full redraws of its four plots per second.", "replot_bench");
+    app.add_option("POINTS_PER_SERIES", points)->check(tb::cli::whole_number_at_least(1))->capture_default_str();
+    app.add_option("DEVICES", devices)->check(tb::cli::whole_number_at_least(1))->capture_default_str();
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
     std::vector<std::string> metrics;
     for (int m = 1; m <= devices; ++m) metrics.push_back("p@" + std::to_string(m));
 

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/cli/command_line_parsing.h"
 #include "core/session/events.h"
 #include "storage/run_comparison.h"
 #include "storage/run_listing.h"
@@ -114,10 +115,18 @@ std::vector<std::int64_t> store_runs_for_comparison(RunStore& store, int runs, i
 }  // namespace
 
 int main(int argc, char** argv) {
-    const bool own_folder = argc < 2;
+    std::string folder_argument;
+    CLI::App app("Run store figures: the storage sink's sustained commit rate, and the time to load and compare "
+                 "20 stored runs.",
+                 "storage_bench");
+    app.add_option("FOLDER", folder_argument,
+                   "where to write the stores (default: a fresh folder under the system's temporary folder, "
+                   "removed after)");
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
+    const bool own_folder = folder_argument.empty();
     const std::filesystem::path folder =
         own_folder ? std::filesystem::temp_directory_path() / ("trainbench-storage-bench-" + std::to_string(::getpid()))
-                   : std::filesystem::path(argv[1]);
+                   : std::filesystem::path(folder_argument);
     std::filesystem::create_directories(folder);
     try {
         // Other programs on the machine share its cores: the load shows how far the figures can be trusted.

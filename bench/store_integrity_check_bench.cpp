@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/cli/command_line_parsing.h"
 #include "core/session/events.h"
 #include "storage/run_store.h"
 #include "storage/storage_sink.h"
@@ -98,15 +99,20 @@ OpenTime median_time_to_open(const std::filesystem::path& path, bool for_recordi
 }  // namespace
 
 int main(int argc, char** argv) {
-    const double megabytes = argc > 1 ? std::atof(argv[1]) : 1024;
-    const bool own_folder = argc < 3;
+    double megabytes = 1024;
+    std::string folder_argument;
+    CLI::App app("What the page check of a store opened for recording costs, against opening it for queries.",
+                 "store_integrity_check_bench");
+    app.add_option("MEGABYTES", megabytes, "the store's size")
+        ->check(tb::cli::number_at_least(1))
+        ->capture_default_str();
+    app.add_option("FOLDER", folder_argument,
+                   "where to write the store (default: a fresh temporary folder, removed after)");
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
+    const bool own_folder = folder_argument.empty();
     const std::filesystem::path folder =
         own_folder ? std::filesystem::temp_directory_path() / ("trainbench-integrity-bench-" + std::to_string(::getpid()))
-                   : std::filesystem::path(argv[2]);
-    if (megabytes <= 0) {
-        std::fprintf(stderr, "usage: store_integrity_check_bench [MEGABYTES] [FOLDER]\n");
-        return 2;
-    }
+                   : std::filesystem::path(folder_argument);
     std::filesystem::create_directories(folder);
     const std::filesystem::path path = folder / "large.sqlite";
     try {

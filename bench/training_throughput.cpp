@@ -13,11 +13,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <limits>
 #include <string>
 #include <thread>
 
+#include "app/cli/command_line_parsing.h"
 #include "bench/sparse_mlp_training_steps.h"
 #include "core/backend/cpu_backend.h"
 #include "core/backend/sgemm_peak.h"
@@ -66,13 +66,19 @@ StepMeasurement measure(const Dataset& train, std::int64_t batch_size, int steps
 
 int main(int argc, char** argv) {
     int steps = 30;
-    bool bibtex = true;
-    bool delicious = true;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = std::atoi(argv[++i]);
-        if (std::strcmp(argv[i], "--skip-bibtex") == 0) bibtex = false;
-        if (std::strcmp(argv[i], "--skip-delicious") == 0) delicious = false;
-    }
+    bool skip_bibtex = false;
+    bool skip_delicious = false;
+    CLI::App app("Training throughput of the sparse MLP on the CPU backend, and its share of the machine's "
+                 "SGEMM peak.",
+                 "training_throughput");
+    app.add_option("--steps", steps, "training steps timed per shape")
+        ->check(tb::cli::whole_number_at_least(1))
+        ->capture_default_str();
+    app.add_flag("--skip-bibtex", skip_bibtex, "leave out Bibtex")->disable_flag_override();
+    app.add_flag("--skip-delicious", skip_delicious, "leave out the Delicious-200K shape")->disable_flag_override();
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
+    const bool bibtex = !skip_bibtex;
+    const bool delicious = !skip_delicious;
     std::printf("machine: %u hardware threads\n", std::thread::hardware_concurrency());
 
     if (bibtex) {

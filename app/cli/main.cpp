@@ -1,13 +1,15 @@
 // trainbench-cli: Trainbench without a display. Runs experiments, lists presets and devices, and
 // queries the run store.
 
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "app/cli/command_line_parsing.h"
 #include "app/cli/devices_command.h"
 #include "app/cli/run_command.h"
 #include "app/cli/runs_command.h"
@@ -15,16 +17,6 @@
 #include "core/config/preset_catalog.h"
 
 namespace {
-
-const char* const usage =
-    "usage: trainbench-cli COMMAND [ARGS]\n"
-    "commands:\n"
-    "  run PRESET_OR_FILE [--set k=v]... [--summary-json F] [--db F]   run an experiment headless\n"
-    "  study PRESET_OR_FILE [--set k=v]... [--markdown]                final accuracy of optimizers against batch size\n"
-    "  presets                                                        list the built-in experiment presets\n"
-    "  runs list|show|compare|export|delete [--db F] ...              query the run store\n"
-    "  devices                                                        list the CPU and GPUs\n"
-    "  --version\n";
 
 int list_presets_command() {
     const std::vector<tb::PresetInfo> presets = tb::list_presets();
@@ -43,22 +35,28 @@ int list_presets_command() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> arguments(argv + 1, argv + argc);
-    if (arguments.empty() || arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help") {
-        std::fputs(usage, arguments.empty() ? stderr : stdout);
-        return arguments.empty() ? 2 : 0;
-    }
-    const std::string command = arguments[0];
-    arguments.erase(arguments.begin());
-    if (command == "--version") {
-        std::printf("trainbench-cli %s\n", TB_VERSION);
-        return 0;
-    }
-    if (command == "run") return tb::cli::run_run_command(arguments);
-    if (command == "study") return tb::cli::run_study_command(arguments);
+    CLI::App app("Trainbench without a display: runs experiments headless, lists presets and devices, and queries "
+                 "the run store.",
+                 "trainbench-cli");
+    app.set_version_flag("--version", std::string("trainbench-cli ") + TB_VERSION);
+    app.require_subcommand(1);
+
+    const tb::cli::RunCommand run(*app.add_subcommand("run"));
+    const tb::cli::StudyCommand study(*app.add_subcommand("study"));
+    app.add_subcommand("presets", "list the built-in experiment presets");
+    const tb::cli::RunsCommand runs(*app.add_subcommand("runs"));
+    app.add_subcommand("devices", "list the CPU and the GPUs, or say why there are none");
+    tb::cli::add_help_command(app);
+    // After the commands: a command takes its parent's footer when it is added.
+    app.footer("`trainbench-cli COMMAND --help` shows a command's arguments.");
+
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
+    const std::string command = app.get_subcommands().front()->get_name();
+    if (command == "run") return run.execute();
+    if (command == "study") return study.execute();
     if (command == "presets") return list_presets_command();
-    if (command == "runs") return tb::cli::run_runs_command(arguments, std::cout, std::cerr);
+    if (command == "runs") return runs.execute(std::cout, std::cerr);
     if (command == "devices") return tb::cli::run_devices_command();
-    std::fprintf(stderr, "unknown command '%s'\n%s", command.c_str(), usage);
+    std::fprintf(stderr, "trainbench-cli: the command '%s' is declared but not carried out\n", command.c_str());
     return 2;
 }

@@ -6,7 +6,6 @@
 #include <ctime>
 #include <map>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
@@ -20,79 +19,36 @@
 #include "storage/run_status_names.h"
 #include "storage/run_store.h"
 #include "storage/storage_error.h"
+#include "app/cli/command_line_parsing.h"
 #include "app/cli/terminal_text.h"
 
 namespace tb::cli {
+
+struct RunsCommand::Arguments {
+    std::string database;  // --db, of every command
+    // list
+    std::string method;
+    std::string dataset;
+    std::string status;
+    std::string search;
+    std::string sort;
+    std::string limit;
+    // show, export and delete name one run, compare two or more
+    std::string run_id;
+    std::vector<std::string> run_ids;
+    // compare
+    std::string metric;
+    std::string target;
+    // export
+    std::string csv_folder;
+    bool overwrite = false;
+};
+
 namespace {
 
-constexpr const char* usage_text =
-    "Usage: trainbench-cli runs COMMAND [--db FILE]\n"
-    "  list [--method M] [--dataset D] [--status S] [--search TEXT] [--sort KEY] [--limit N]\n"
-    "                           the stored runs, newest first (KEY: created, name, method, dataset,\n"
-    "                           status, duration: the run clock)\n"
-    "  show ID                  a run's details, devices, metric summaries and config\n"
-    "  compare ID ID... [--metric M] [--target V]\n"
-    "                           final and best values, time to target (run clock) and both\n"
-    "                           durations of each run (run clock and wall clock),\n"
-    "                           and the config keys that differ\n"
-    "  export ID --csv DIR [--overwrite]\n"
-    "                           the run's tables as CSV files, its traces and matrix snapshots also as\n"
-    "                           telemetry.json, and its config as config.json; files already in DIR\n"
-    "                           are replaced only with --overwrite\n"
-    "  delete ID                removes a run and all its rows\n"
-    "--db FILE chooses the run store (default: $XDG_DATA_HOME/trainbench/runs.sqlite).\n";
+using Arguments = RunsCommand::Arguments;
 
-// A command line the program cannot act on: exit status 2 and the usage.
-class UsageError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-// ---- the command line ----
-
-struct CommandLine {
-    std::vector<std::string> positional;
-    std::map<std::string, std::string> options;  // "--method" -> "sync_sgd"
-    std::set<std::string> flags;                  // "--overwrite"
-
-    std::optional<std::string> option(const std::string& name) const {
-        const auto found = options.find(name);
-        if (found == options.end()) return std::nullopt;
-        return found->second;
-    }
-};
-
-// Options take a value, as "--name VALUE" or "--name=VALUE"; flags (--overwrite) take none. Options the
-// command does not know are errors that name them rather than being ignored.
-CommandLine parse_command_line(const std::vector<std::string>& words, const std::set<std::string>& known_options,
-                               const std::set<std::string>& known_flags = {}) {
-    CommandLine line;
-    for (std::size_t index = 0; index < words.size(); ++index) {
-        const std::string& word = words[index];
-        if (!word.starts_with("--")) {
-            line.positional.push_back(word);
-            continue;
-        }
-        std::string name = word;
-        std::optional<std::string> value;
-        if (const auto equals = word.find('='); equals != std::string::npos) {
-            name = word.substr(0, equals);
-            value = word.substr(equals + 1);
-        }
-        if (known_flags.contains(name)) {
-            if (value) throw UsageError("option '" + name + "' takes no value");
-            line.flags.insert(name);
-            continue;
-        }
-        if (!known_options.contains(name)) throw UsageError("unknown option '" + name + "' for this command");
-        if (!value) {
-            if (index + 1 >= words.size()) throw UsageError("option '" + name + "' needs a value");
-            value = words[++index];
-        }
-        line.options[name] = *value;
-    }
-    return line;
-}
+// ---- the arguments' values ----
 
 std::int64_t parse_run_id(const std::string& text) {
     std::int64_t id = 0;
@@ -112,11 +68,6 @@ double parse_number(const std::string& text, const std::string& option) {
     return value;
 }
 
-void require_positional_count(const CommandLine& line, std::size_t at_least, std::size_t at_most,
-                              const std::string& what) {
-    if (line.positional.size() < at_least || line.positional.size() > at_most) throw UsageError("expected " + what);
-}
-
 std::int64_t parse_count(const std::string& text, const std::string& option) {
     std::int64_t count = 0;
     const auto result = std::from_chars(text.data(), text.data() + text.size(), count);
@@ -126,9 +77,8 @@ std::int64_t parse_count(const std::string& text, const std::string& option) {
     return count;
 }
 
-std::filesystem::path database_path(const CommandLine& line) {
-    const std::optional<std::string> database = line.option("--db");
-    return database ? std::filesystem::path(*database) : storage::default_database_path();
+std::filesystem::path database_path(const CLI::App& command, const std::string& database) {
+    return command.count("--db") > 0 ? std::filesystem::path(database) : storage::default_database_path();
 }
 
 // The runs commands only read and change existing stores: a mistyped --db must not leave a new, empty
@@ -267,29 +217,26 @@ storage::RunSortKey parse_sort_key(const std::string& text) {
     return found->second;
 }
 
-int list_command(const std::vector<std::string>& words, std::ostream& out) {
-    const CommandLine line =
-        parse_command_line(words, {"--db", "--method", "--dataset", "--status", "--search", "--sort", "--limit"});
-    require_positional_count(line, 0, 0, "no arguments besides options for `runs list`");
+int list_command(const CLI::App& command, const Arguments& arguments, std::ostream& out) {
     storage::RunFilter filter;
-    filter.method = line.option("--method").value_or("");
-    filter.dataset = line.option("--dataset").value_or("");
-    filter.status = line.option("--status").value_or("");
-    filter.name_contains = line.option("--search").value_or("");
+    filter.method = arguments.method;
+    filter.dataset = arguments.dataset;
+    filter.status = arguments.status;
+    filter.name_contains = arguments.search;
     if (!filter.status.empty() && !storage::is_stored_run_status(filter.status)) {
         throw UsageError("unknown status '" + filter.status +
                          "' (use running, finished, stopped, failed, diverged or interrupted)");
     }
-    if (const auto sort = line.option("--sort")) {
-        filter.sort_by = parse_sort_key(*sort);
+    if (command.count("--sort") > 0) {
+        filter.sort_by = parse_sort_key(arguments.sort);
         // Names and labels read best A to Z; times and durations newest or longest first.
         filter.descending = filter.sort_by == storage::RunSortKey::created ||
                             filter.sort_by == storage::RunSortKey::duration;
     }
-    if (const auto limit = line.option("--limit")) filter.limit = parse_count(*limit, "--limit");
+    if (command.count("--limit") > 0) filter.limit = parse_count(arguments.limit, "--limit");
 
-    const std::filesystem::path path = database_path(line);
-    if (!line.option("--db") && !std::filesystem::exists(path)) {
+    const std::filesystem::path path = database_path(command, arguments.database);
+    if (command.count("--db") == 0 && !std::filesystem::exists(path)) {
         out << "No runs stored yet (" << path.string() << " does not exist; `trainbench-cli run` creates it).\n";
         return 0;
     }
@@ -316,11 +263,9 @@ int list_command(const std::vector<std::string>& words, std::ostream& out) {
     return 0;
 }
 
-int show_command(const std::vector<std::string>& words, std::ostream& out) {
-    const CommandLine line = parse_command_line(words, {"--db"});
-    require_positional_count(line, 1, 1, "one run id: `runs show ID`");
-    const std::int64_t run_id = parse_run_id(line.positional[0]);
-    storage::RunStore store = open_store(database_path(line), StoreUse::query);
+int show_command(const CLI::App& command, const Arguments& arguments, std::ostream& out) {
+    const std::int64_t run_id = parse_run_id(arguments.run_id);
+    storage::RunStore store = open_store(database_path(command, arguments.database), StoreUse::query);
     const storage::RunDetails details = storage::load_run(store, run_id);
     const storage::RunRecord& run = details.record;
 
@@ -388,16 +333,15 @@ int show_command(const std::vector<std::string>& words, std::ostream& out) {
     return 0;
 }
 
-int compare_command(const std::vector<std::string>& words, std::ostream& out) {
-    const CommandLine line = parse_command_line(words, {"--db", "--metric", "--target"});
-    require_positional_count(line, 2, 1000, "two or more run ids: `runs compare ID ID...`");
+int compare_command(const CLI::App& command, const Arguments& arguments, std::ostream& out) {
+    if (arguments.run_ids.size() < 2) throw UsageError("expected two or more run ids: `runs compare ID ID...`");
     std::vector<std::int64_t> run_ids;
-    for (const std::string& word : line.positional) run_ids.push_back(parse_run_id(word));
+    for (const std::string& word : arguments.run_ids) run_ids.push_back(parse_run_id(word));
     storage::ComparisonOptions options;
-    options.metric = line.option("--metric").value_or("");
-    if (const auto target = line.option("--target")) options.target = parse_number(*target, "--target");
+    options.metric = arguments.metric;
+    if (command.count("--target") > 0) options.target = parse_number(arguments.target, "--target");
 
-    storage::RunStore store = open_store(database_path(line), StoreUse::query);
+    storage::RunStore store = open_store(database_path(command, arguments.database), StoreUse::query);
     const storage::RunComparison comparison = storage::compare_runs(store, run_ids, options);
 
     out << "Comparing " << comparison.metric << " (" << (comparison.lower_is_better ? "lower" : "higher")
@@ -447,28 +391,23 @@ int compare_command(const std::vector<std::string>& words, std::ostream& out) {
     return 0;
 }
 
-int export_command(const std::vector<std::string>& words, std::ostream& out) {
-    const CommandLine line = parse_command_line(words, {"--db", "--csv"}, {"--overwrite"});
-    require_positional_count(line, 1, 1, "one run id: `runs export ID --csv DIR [--overwrite]`");
-    const std::optional<std::string> folder = line.option("--csv");
-    if (!folder) throw UsageError("`runs export` needs --csv DIR, the folder to write the files to");
-    const std::int64_t run_id = parse_run_id(line.positional[0]);
-    storage::RunStore store = open_store(database_path(line), StoreUse::query);
-    const storage::ExistingExportFiles existing = line.flags.contains("--overwrite")
+int export_command(const CLI::App& command, const Arguments& arguments, std::ostream& out) {
+    const std::string& folder = arguments.csv_folder;
+    const std::int64_t run_id = parse_run_id(arguments.run_id);
+    storage::RunStore store = open_store(database_path(command, arguments.database), StoreUse::query);
+    const storage::ExistingExportFiles existing = arguments.overwrite
                                                       ? storage::ExistingExportFiles::overwrite
                                                       : storage::ExistingExportFiles::refuse;
-    const std::vector<std::filesystem::path> files = storage::export_run_csv(store, run_id, *folder, existing);
-    out << "Exported run " << run_id << " to " << *folder << ":";
+    const std::vector<std::filesystem::path> files = storage::export_run_csv(store, run_id, folder, existing);
+    out << "Exported run " << run_id << " to " << folder << ":";
     for (const std::filesystem::path& file : files) out << ' ' << file.filename().string();
     out << '\n';
     return 0;
 }
 
-int delete_command(const std::vector<std::string>& words, std::ostream& out) {
-    const CommandLine line = parse_command_line(words, {"--db"});
-    require_positional_count(line, 1, 1, "one run id: `runs delete ID`");
-    const std::int64_t run_id = parse_run_id(line.positional[0]);
-    storage::RunStore store = open_store(database_path(line), StoreUse::change);
+int delete_command(const CLI::App& command, const Arguments& arguments, std::ostream& out) {
+    const std::int64_t run_id = parse_run_id(arguments.run_id);
+    storage::RunStore store = open_store(database_path(command, arguments.database), StoreUse::change);
     const storage::RunRecord run = storage::require_run(store, run_id);
     storage::delete_run(store, run_id);
     out << "Deleted run " << run_id << " (" << run.name << ").\n";
@@ -477,31 +416,90 @@ int delete_command(const std::vector<std::string>& words, std::ostream& out) {
 
 }  // namespace
 
-int run_runs_command(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
-    if (arguments.empty()) {
-        err << usage_text;
-        return 2;
-    }
-    const std::string& command = arguments.front();
-    if (command == "--help" || command == "-h" || command == "help") {
-        out << usage_text;
-        return 0;
-    }
-    const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
+RunsCommand::RunsCommand(CLI::App& command) : command_(command), arguments_(std::make_unique<Arguments>()) {
+    Arguments& arguments = *arguments_;
+    command.description("query the run store: list, show, compare, export and delete stored runs");
+    command.require_subcommand(1);
+    const auto add_database_option = [&arguments](CLI::App& runs_command) {
+        runs_command.add_option("--db", arguments.database,
+                                "the run store (default: $XDG_DATA_HOME/trainbench/runs.sqlite)")
+            ->type_name("FILE");
+    };
+
+    CLI::App& list = *command.add_subcommand("list", "the stored runs, newest first");
+    list.add_option("--method", arguments.method, "only runs of this method (adaptive_sgd, sync_sgd...)")
+        ->type_name("M");
+    list.add_option("--dataset", arguments.dataset, "only runs on this data set")->type_name("D");
+    list.add_option("--status", arguments.status,
+                    "only runs with this status: running, finished, stopped, failed, diverged or interrupted")
+        ->type_name("S");
+    list.add_option("--search", arguments.search, "only runs whose name contains TEXT")->type_name("TEXT");
+    list.add_option("--sort", arguments.sort,
+                    "created (newest first), name, method, dataset, status or duration (run clock, longest first)")
+        ->type_name("KEY");
+    list.add_option("--limit", arguments.limit, "at most N runs")->type_name("N");
+    add_database_option(list);
+
+    CLI::App& show = *command.add_subcommand("show", "a run's details, devices, metric summaries and config");
+    show.add_option("ID", arguments.run_id, "the run's id, as `runs list` shows it")->required();
+    add_database_option(show);
+
+    CLI::App& compare = *command.add_subcommand(
+        "compare", "final and best values, time to target and durations of runs, and the config keys that differ");
+    compare.add_option("ID", arguments.run_ids, "two or more run ids")->required();
+    compare.add_option("--metric", arguments.metric, "the metric to compare (default: the configs' target metric)")
+        ->type_name("M");
+    compare.add_option("--target", arguments.target, "the value to time the runs to (default: the configs' target)")
+        ->type_name("V");
+    add_database_option(compare);
+
+    CLI::App& export_runs = *command.add_subcommand(
+        "export", "a run's tables as CSV files, its traces and snapshots also as telemetry.json, its config.json");
+    export_runs.add_option("ID", arguments.run_id, "the run's id")->required();
+    export_runs.add_option("--csv", arguments.csv_folder, "the folder to write the files to")
+        ->type_name("DIR")
+        ->required();
+    export_runs
+        .add_flag("--overwrite", arguments.overwrite,
+                  "replace the files it writes that DIR already holds (without it: refuse, write nothing)")
+        ->disable_flag_override();
+    add_database_option(export_runs);
+
+    CLI::App& delete_run = *command.add_subcommand("delete", "removes a run and all its rows");
+    delete_run.add_option("ID", arguments.run_id, "the run's id")->required();
+    add_database_option(delete_run);
+
+    add_help_command(command);
+    // After the commands: a command takes its parent's footer when it is added.
+    command.footer("Every command takes --db FILE, the run store (default: $XDG_DATA_HOME/trainbench/runs.sqlite);\n"
+                   "they never create one. `trainbench-cli runs COMMAND --help` shows a command's options.");
+}
+
+RunsCommand::~RunsCommand() = default;
+
+int RunsCommand::execute(std::ostream& out, std::ostream& err) const {
+    const CLI::App& selected = *command_.get_subcommands().front();
+    const std::string& name = selected.get_name();
     try {
-        if (command == "list") return list_command(rest, out);
-        if (command == "show") return show_command(rest, out);
-        if (command == "compare") return compare_command(rest, out);
-        if (command == "export") return export_command(rest, out);
-        if (command == "delete") return delete_command(rest, out);
-        throw UsageError("unknown command '" + command + "'");
+        if (name == "list") return list_command(selected, *arguments_, out);
+        if (name == "show") return show_command(selected, *arguments_, out);
+        if (name == "compare") return compare_command(selected, *arguments_, out);
+        if (name == "export") return export_command(selected, *arguments_, out);
+        if (name == "delete") return delete_command(selected, *arguments_, out);
+        throw std::logic_error("`runs " + name + "` is declared but not carried out");
     } catch (const UsageError& error) {
-        err << "trainbench-cli runs " << command << ": " << error.what() << "\n\n" << usage_text;
-        return 2;
+        return report_usage_error(selected, error.what(), err);
     } catch (const std::exception& error) {
-        err << "trainbench-cli runs " << command << ": " << error.what() << '\n';
+        err << command_path(selected) << ": " << error.what() << '\n';
         return 1;
     }
+}
+
+int run_runs_command(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
+    CLI::App app("", "trainbench-cli runs");
+    const RunsCommand command(app);
+    if (const std::optional<int> status = parse_command_line(app, arguments, out, err)) return *status;
+    return command.execute(out, err);
 }
 
 }  // namespace tb::cli

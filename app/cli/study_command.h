@@ -4,11 +4,28 @@
 // Runs a large-batch study (core/studies/large_batch_study.h) and prints the final metric of every
 // optimizer against batch size.
 
+#include <CLI/CLI.hpp>
+
 #include <string>
-#include <vector>
+
+#include "app/cli/study_options.h"
 
 namespace tb::cli {
 
-int run_study_command(const std::vector<std::string>& arguments);
+class StudyCommand {
+public:
+    // Declares the command's arguments on `command`, which keeps references to this object's members.
+    explicit StudyCommand(CLI::App& command);
+    StudyCommand(const StudyCommand&) = delete;
+    StudyCommand& operator=(const StudyCommand&) = delete;
+
+    // Runs the study parsed into `command`. Exit status: 0 every cell ran, 1 a cell failed, 2 the study
+    // or its selection is wrong, 3 the study could not run.
+    int execute() const;
+
+private:
+    std::string config_argument_;
+    StudyOptions options_;
+};
 
 }  // namespace tb::cli

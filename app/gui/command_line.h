@@ -2,6 +2,8 @@
 // The workbench's command line, for scripted use:
 //   trainbench [--open PRESET_OR_FILE] [--launch] [--db FILE] [--show dashboard|browser|compare]
 //              [--compare ID,ID,...] [--screenshot FILE] [--exit-after SECONDS] [--size WIDTHxHEIGHT]
+//              [--help] [--version]
+// Read with QCommandLineParser: `--key value` and `--key=value` alike, generated --help.
 
 #include <QSize>
 #include <QString>
@@ -9,11 +11,17 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 namespace tb::gui {
 
 struct CommandLine {
+    // What the person asked for: the workbench, or only its help or version.
+    enum class Request { open_workbench, show_help, show_version };
+    Request request = Request::open_workbench;
+    QString help_text;  // the generated help, for show_help
+
     QString open;  // empty: the default experiment
     bool launch = false;
     QString database;  // empty: the default run store
@@ -24,9 +32,15 @@ struct CommandLine {
     QSize size{1800, 1050};
 };
 
-// Throws std::invalid_argument with a message that says which option is wrong and shows the usage.
-CommandLine parse_command_line(const QStringList& arguments);
+// A command line the workbench cannot act on. The message names the wrong word (and, for an unknown
+// option, the closest valid one) and ends with the generated help.
+class CommandLineError : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
 
-extern const char* const usage;
+// `arguments` as QCoreApplication::arguments() gives them, the program's name first. Throws
+// CommandLineError.
+CommandLine parse_command_line(const QStringList& arguments);
 
 }  // namespace tb::gui

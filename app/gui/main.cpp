@@ -34,9 +34,17 @@ int main(int argc, char** argv) {
     tb::gui::CommandLine command_line;
     try {
         command_line = tb::gui::parse_command_line(QApplication::arguments());
-    } catch (const std::invalid_argument& error) {
-        std::fprintf(stderr, "%s", error.what());
+    } catch (const tb::gui::CommandLineError& error) {
+        std::fprintf(stderr, "trainbench: %s", error.what());
         return 2;
+    }
+    if (command_line.request == tb::gui::CommandLine::Request::show_help) {
+        std::fputs(command_line.help_text.toStdString().c_str(), stdout);
+        return 0;
+    }
+    if (command_line.request == tb::gui::CommandLine::Request::show_version) {
+        std::printf("trainbench %s\n", TB_VERSION);
+        return 0;
     }
 
     // A store that cannot be used opens the workbench all the same, with the reason in its banner: the

@@ -14,10 +14,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 
+#include "app/cli/command_line_parsing.h"
 #include "bench/sparse_mlp_training_steps.h"
 #include "core/backend/device_buffer.h"
 #include "core/data/synthetic_xmlc.h"
@@ -69,15 +68,17 @@ int main(int argc, char** argv) {
     int steps = 50;
     std::int64_t batch_size = 256;
     bool tf32 = false;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = std::atoi(argv[++i]);
-        else if (std::strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch_size = std::atoll(argv[++i]);
-        else if (std::strcmp(argv[i], "--tf32") == 0) tf32 = true;
-        else {
-            std::fprintf(stderr, "usage: %s [--steps N] [--batch B] [--tf32]\n", argv[0]);
-            return 2;
-        }
-    }
+    CLI::App app("Training throughput of the sparse MLP on the CUDA backend (Delicious-200K and Amazon-670K "
+                 "shapes), and the output-layer GEMM against cuBLAS's measured peak.",
+                 "cuda_training_throughput");
+    app.add_option("--steps", steps, "training steps timed per shape")
+        ->check(tb::cli::whole_number_at_least(1))
+        ->capture_default_str();
+    app.add_option("--batch", batch_size, "rows per batch")
+        ->check(tb::cli::whole_number_at_least(1))
+        ->capture_default_str();
+    app.add_flag("--tf32", tf32, "let cuBLAS use TF32 tensor cores for the dense products")->disable_flag_override();
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
     const gpu::CudaDeviceList list = gpu::list_cuda_devices();
     if (list.devices.empty()) {
         std::fprintf(stderr, "no GPU found: %s\n", list.reason.c_str());
