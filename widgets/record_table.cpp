@@ -18,14 +18,15 @@ QString header_tip(const SettingDescription& field) {
     return tip;
 }
 
-// What a typed cell means: text fields keep their text; the others read as JSON (numbers, true/false),
-// and anything that is not a plain JSON value stays text for the config check to name.
+// What a typed cell means: text fields keep their text; object fields take a JSON object; the others
+// read as JSON (numbers, true/false); anything else stays text for the config check to name.
 nlohmann::json cell_value(const SettingDescription& field, const QString& text) {
     if (text.isEmpty()) return nullptr;
     const bool textual = field.type == SettingType::text || field.type == SettingType::choice ||
                          field.type == SettingType::file;
     if (textual) return text.toStdString();
     nlohmann::json value = nlohmann::json::parse(text.toStdString(), nullptr, false);
+    if (field.type == SettingType::json_object && value.is_object()) return value;
     if (value.is_discarded() || value.is_object() || value.is_array() || value.is_string()) return text.toStdString();
     return value;
 }

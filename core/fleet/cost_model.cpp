@@ -4,12 +4,12 @@
 
 namespace tb {
 
-double simulated_step_seconds(const DeviceSpec& device, const StepCost& cost) {
+double simulated_step_seconds(const DeviceSpec& device, const StepCost& cost, double speed_factor) {
     const double compute_s = cost.flops / (device.peak_gflops * 1e9);
     const double memory_s = cost.memory_bytes / (device.memory_gbs * 1e9);
     const double launch_s = device.launch_overhead_us * 1e-6;
     const double transfer_s = cost.host_bytes / (device.link_gbs * 1e9);
-    return (compute_s + memory_s + launch_s) / device.speed + transfer_s;
+    return (compute_s + memory_s + launch_s) / (device.speed * speed_factor) + transfer_s;
 }
 
 double simulated_all_reduce_seconds(std::span<const DeviceSpec> devices, double bytes) {

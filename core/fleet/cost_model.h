@@ -19,7 +19,8 @@
 
 namespace tb {
 
-double simulated_step_seconds(const DeviceSpec& device, const StepCost& cost);
+// speed_factor: the device's speed variation at the step's start (1: its fixed speed).
+double simulated_step_seconds(const DeviceSpec& device, const StepCost& cost, double speed_factor = 1.0);
 
 // Seconds for an all-reduce of `bytes` (the buffer size on each device) over `devices`; 0 for one device.
 double simulated_all_reduce_seconds(std::span<const DeviceSpec> devices, double bytes);

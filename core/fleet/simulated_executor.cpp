@@ -6,12 +6,14 @@
 
 namespace tb {
 
-SimulatedExecutor::SimulatedExecutor(SimulatedRunClock& clock, std::vector<DeviceSpec> devices)
-    : WorkExecutor(std::move(devices)), clock_(clock) {}
+SimulatedExecutor::SimulatedExecutor(SimulatedRunClock& clock, std::vector<DeviceSpec> devices,
+                                     const std::filesystem::path& config_folder)
+    : WorkExecutor(std::move(devices), config_folder), clock_(clock) {}
 
 void SimulatedExecutor::start(int device, WorkItem item) {
     const WorkOutcome outcome = item();
-    const double duration = simulated_step_seconds(devices_.at(static_cast<std::size_t>(device)), outcome.cost);
+    const double duration = simulated_step_seconds(devices_.at(static_cast<std::size_t>(device)), outcome.cost,
+                                                   speed_factor(device, clock_.now()));
     pending_.push(WorkDone{device, outcome, clock_.now() + duration});
 }
 

@@ -14,7 +14,7 @@ namespace tb {
 
 class SimulatedExecutor final : public WorkExecutor {
 public:
-    SimulatedExecutor(SimulatedRunClock& clock, std::vector<DeviceSpec> devices);
+    SimulatedExecutor(SimulatedRunClock& clock, std::vector<DeviceSpec> devices, const std::filesystem::path& config_folder);
 
     void run_on_every_device(const std::function<void(int device)>& task) override;
     void communicate(double bytes, Collective kind) override;

@@ -15,8 +15,9 @@ int cpu_threads_per_device(const std::vector<DeviceSpec>& devices) {
     return std::max(1, cores / static_cast<int>(cpu_devices));
 }
 
-WallExecutor::WallExecutor(RunContext& context, std::vector<DeviceSpec> devices)
-    : WorkExecutor(std::move(devices)), context_(context), items_(devices_.size()) {
+WallExecutor::WallExecutor(RunContext& context, std::vector<DeviceSpec> devices, const std::filesystem::path& config_folder)
+    : WorkExecutor(std::move(devices), config_folder), context_(context), items_(devices_.size()),
+      item_speeds_(devices_.size(), 1.0) {
     threads_.reserve(devices_.size());
     for (std::size_t i = 0; i < devices_.size(); ++i) threads_.emplace_back([this, i] { device_loop(static_cast<int>(i)); });
 }
@@ -31,9 +32,12 @@ WallExecutor::~WallExecutor() {
 }
 
 void WallExecutor::start(int device, WorkItem item) {
+    // Read on the engine thread, where the run clock is kept.
+    const double speed = devices_[static_cast<std::size_t>(device)].speed * speed_factor(device, context_.run_clock());
     {
         std::lock_guard lock(mutex_);
         items_[static_cast<std::size_t>(device)] = std::move(item);
+        item_speeds_[static_cast<std::size_t>(device)] = std::min(1.0, speed);
     }
     work_ready_.notify_all();
 }
@@ -42,11 +46,13 @@ void WallExecutor::device_loop(int device) {
     const DeviceSpec& spec = devices_[static_cast<std::size_t>(device)];
     for (;;) {
         WorkItem item;
+        double speed = 1.0;
         {
             std::unique_lock lock(mutex_);
             work_ready_.wait(lock, [&] { return stopping_ || items_[static_cast<std::size_t>(device)].has_value(); });
             if (stopping_) return;
             item = std::move(*items_[static_cast<std::size_t>(device)]);
+            speed = item_speeds_[static_cast<std::size_t>(device)];
             items_[static_cast<std::size_t>(device)].reset();
         }
         Finished finished{device, {}, nullptr};
@@ -54,7 +60,7 @@ void WallExecutor::device_loop(int device) {
             const auto compute_start = std::chrono::steady_clock::now();
             finished.outcome = item();
             const std::chrono::duration<double> compute = std::chrono::steady_clock::now() - compute_start;
-            if (spec.is_cpu() && spec.speed < 1.0) std::this_thread::sleep_for(compute * (1.0 / spec.speed - 1.0));
+            if (spec.is_cpu() && speed < 1.0) std::this_thread::sleep_for(compute * (1.0 / speed - 1.0));
         } catch (...) {
             finished.error = std::current_exception();
         }

@@ -9,8 +9,11 @@
 
 namespace tb {
 
-WorkExecutor::WorkExecutor(std::vector<DeviceSpec> devices) : devices_(std::move(devices)), busy_(devices_.size(), false) {
+WorkExecutor::WorkExecutor(std::vector<DeviceSpec> devices, const std::filesystem::path& config_folder)
+    : devices_(std::move(devices)), busy_(devices_.size(), false) {
     if (devices_.empty()) throw std::logic_error("an executor needs at least one device");
+    speed_schedules_.reserve(devices_.size());
+    for (const DeviceSpec& device : devices_) speed_schedules_.emplace_back(device.speed_variation, config_folder);
 }
 
 void WorkExecutor::submit(int device, WorkItem item) {
@@ -47,8 +50,11 @@ std::vector<WorkDone> WorkExecutor::drain() {
 }
 
 std::unique_ptr<WorkExecutor> create_work_executor(RunContext& context, std::vector<DeviceSpec> devices) {
-    if (SimulatedRunClock* clock = context.simulated_clock()) return std::make_unique<SimulatedExecutor>(*clock, std::move(devices));
-    return std::make_unique<WallExecutor>(context, std::move(devices));
+    const std::filesystem::path& folder = context.config().config_folder;
+    if (SimulatedRunClock* clock = context.simulated_clock()) {
+        return std::make_unique<SimulatedExecutor>(*clock, std::move(devices), folder);
+    }
+    return std::make_unique<WallExecutor>(context, std::move(devices), folder);
 }
 
 }  // namespace tb

@@ -8,14 +8,18 @@
 //     (core/fleet/cost_model.h) on its device;
 //   wall (core/fleet/wall_executor.h): one thread per device, real time; a CPU device with speed below 1
 //     idles (1/speed - 1) times an item's measured compute time after it.
+// A device whose speed varies (its speed_variation) runs an item at speed * factor(t), t the run clock
+// when the item starts (core/fleet/speed_schedule.h).
 
 #include <cstdint>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <vector>
 
 #include "core/fleet/cost_model.h"
+#include "core/fleet/speed_schedule.h"
 #include "core/nn/step_cost.h"
 #include "core/session/fleet_config.h"
 
@@ -68,7 +72,10 @@ public:
     virtual bool simulated() const = 0;
 
 protected:
-    explicit WorkExecutor(std::vector<DeviceSpec> devices);
+    // config_folder: where a speed trace file named relative to the config is.
+    WorkExecutor(std::vector<DeviceSpec> devices, const std::filesystem::path& config_folder);
+    // The device's speed factor for an item starting at run-clock time t.
+    double speed_factor(int device, double t) { return speed_schedules_[static_cast<std::size_t>(device)].factor_at(t); }
 
     struct Completion {
         WorkDone done;
@@ -82,6 +89,7 @@ protected:
     std::vector<DeviceSpec> devices_;
 
 private:
+    std::vector<SpeedSchedule> speed_schedules_;  // one per device
     std::vector<bool> busy_;
     int in_flight_ = 0;
 };

@@ -37,6 +37,15 @@ const FieldTable<DeviceSpec>& device_fields() {
                   "streaming multiprocessors of a green-context partition of the GPU; 0 uses the whole GPU");
         t.number("speed", &DeviceSpec::speed, "Speed", SettingRange::between(0.001, 1000.0),
                  "relative speed, 1.0 = full: a slower device is emulated (its work takes 1/speed as long)");
+        t.json_object(
+             "speed_variation",
+             [](ConfigReader& reader, DeviceSpec& device) {
+                 if (reader.has("speed_variation")) device.speed_variation = parse_speed_variation(reader.object("speed_variation"));
+             },
+             [](const DeviceSpec& device) { return to_json(device.speed_variation); }, "Speed variation",
+             "how the speed moves during the run: {\"kind\": \"random_walk\"|\"throttle\"|\"trace\", ...} "
+             "(constant when left out)")
+            .written_only_when([](const DeviceSpec& device) { return device.speed_variation.varies(); });
         t.number("memory_limit_gb", &DeviceSpec::memory_limit_gb, "Memory limit (GB)", SettingRange::at_least(0),
                  "device memory the run may use; exceeding it fails the run naming the allocation (0: no limit)");
         t.flag("allow_tf32", &DeviceSpec::allow_tf32, "TF32",

@@ -14,6 +14,7 @@
 #include "core/config/config_reader.h"
 #include "core/config/enum_names.h"
 #include "core/config/setting_description.h"
+#include "core/session/speed_variation.h"
 
 namespace tb {
 
@@ -30,6 +31,7 @@ struct DeviceSpec {
     int gpu_index = 0;
     int sm_count = 0;  // 0: the whole GPU; otherwise a green-context partition of that many SMs
     double speed = 1.0;  // relative to full speed
+    SpeedVariation speed_variation;  // how the speed moves during the run (constant by default)
     double memory_limit_gb = 0;  // 0: no limit
     // cuda devices: TF32 tensor cores for the GEMMs (10-bit mantissa products, FP32 accumulation).
     bool allow_tf32 = false;
