@@ -22,6 +22,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/config/fleet_presets.h"
 #include "core/config/preset_catalog.h"
 #include "core/data/data_format.h"
 #include "core/data/data_paths.h"
@@ -200,6 +201,24 @@ QGroupBox* ExperimentEditor::build_section(const SectionForm& form) {
                               Qt::ToolTipRole);
         }
         section.form->addRow(QStringLiteral("Kind"), kind);
+    }
+    if (form.key == "fleet") {
+        // Shipped servers (resources/fleets): choosing one replaces the fleet with {"preset": name}, whose
+        // devices the table then shows; editing them afterwards overrides the preset's.
+        auto* presets = new QComboBox(group);
+        presets->setObjectName(QStringLiteral("fleetPreset"));
+        presets->addItem(QStringLiteral("Load a fleet preset…"));
+        for (const FleetPresetInfo& preset : list_fleet_presets()) {
+            presets->addItem(QString::fromStdString(preset.name), QString::fromStdString(preset.name));
+            presets->setItemData(presets->count() - 1, QString::fromStdString(preset.description), Qt::ToolTipRole);
+        }
+        connect(presets, &QComboBox::activated, this, [this, presets](int index) {
+            if (index <= 0) return;
+            document_["fleet"] = {{"preset", presets->itemData(index).toString().toStdString()}};
+            presets->setCurrentIndex(0);
+            document_changed(Source::load);
+        });
+        section.form->addRow(QStringLiteral("Preset"), presets);
     }
     if (form.key == "dataset") {
         format_label_ = new QLabel(group);

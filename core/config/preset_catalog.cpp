@@ -13,21 +13,23 @@ namespace tb {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> preset_folders() {
+std::vector<fs::path> resource_folders(const std::string& name, const char* environment_variable) {
     std::vector<fs::path> folders;
-    if (const char* from_environment = std::getenv("TRAINBENCH_PRESETS"); from_environment && *from_environment) {
+    if (const char* from_environment = std::getenv(environment_variable); from_environment && *from_environment) {
         folders.emplace_back(from_environment);
     }
     std::error_code ignored;
     const fs::path executable = fs::read_symlink("/proc/self/exe", ignored);
-    if (!executable.empty()) folders.push_back(executable.parent_path().parent_path() / "share" / "trainbench" / "presets");
-    folders.push_back(fs::path(TB_SOURCE_DIR) / "resources" / "presets");
+    if (!executable.empty()) folders.push_back(executable.parent_path().parent_path() / "share" / "trainbench" / name);
+    folders.push_back(fs::path(TB_SOURCE_DIR) / "resources" / name);
     std::vector<fs::path> existing;
     for (const fs::path& folder : folders) {
         if (fs::is_directory(folder)) existing.push_back(folder);
     }
     return existing;
 }
+
+std::vector<fs::path> preset_folders() { return resource_folders("presets", "TRAINBENCH_PRESETS"); }
 
 std::vector<PresetInfo> list_presets() {
     std::vector<PresetInfo> presets;

@@ -15,6 +15,10 @@ struct PresetInfo {
     std::string description;  // the config's "description" key, if any, else its method and data set
 };
 
+// The folders a kind of shipped resource is looked for in, those that exist: $<environment_variable>,
+// <prefix>/share/trainbench/<name> beside the executable, then resources/<name> in the source tree.
+std::vector<std::filesystem::path> resource_folders(const std::string& name, const char* environment_variable);
+
 std::vector<std::filesystem::path> preset_folders();
 std::vector<PresetInfo> list_presets();
 std::optional<std::filesystem::path> find_preset(const std::string& name);

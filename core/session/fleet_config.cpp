@@ -1,6 +1,7 @@
 #include "core/session/fleet_config.h"
 
 #include "core/config/field_table.h"
+#include "core/config/fleet_presets.h"
 
 namespace tb {
 
@@ -105,6 +106,16 @@ const FieldTable<FleetConfig>& fleet_fields() {
 
 FleetConfig parse_fleet_config(ConfigReader reader) {
     FleetConfig config;
+    if (reader.has("preset")) {
+        // The preset's fleet is the starting point; the keys given beside it override its keys.
+        const std::string name = reader.get_string("preset", "");
+        const std::string key_path = reader.key_path("preset");
+        // Errors inside the preset name it: "fleet.preset=v100x4.devices[2].speed must be ...".
+        ConfigReader preset(read_fleet_preset(name, key_path), key_path + "=" + name);
+        fleet_fields().read(preset, config);
+        preset.finish();
+        config.preset = name;
+    }
     fleet_fields().read(reader, config);
     reader.finish();
     return config;

@@ -56,12 +56,17 @@ struct FleetConfig {
     // devices finishes a small data set's epoch in milliseconds, so its presets sample far more often.
     double sample_every_s = 0.5;
     std::vector<DeviceSpec> devices = {default_device(0)};  // at least one
+    // The fleet preset the section started from (core/config/fleet_presets.h), or empty. Not written back:
+    // the written fleet holds every device as the preset gave it.
+    std::string preset;
 
     bool simulated() const { return clock == ClockKind::simulated; }
 };
 
 FleetConfig parse_fleet_config(ConfigReader reader);
 nlohmann::json to_json(const FleetConfig& config);
+// {"preset": NAME, ...} starts from a shipped fleet (core/config/fleet_presets.h), the other keys
+// overriding it.
 // clock, sample_every_s and devices (an object_list whose record fields are the device table's columns).
 SettingsForm fleet_settings_form(const FleetConfig& config);
 

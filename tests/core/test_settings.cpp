@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/config/field_table.h"
+#include "core/config/fleet_presets.h"
 #include "core/config/preset_catalog.h"
 #include "core/errors.h"
 #include "core/methods/method_settings.h"
@@ -231,6 +232,38 @@ private slots:
         QCOMPARE(plain.fleet.devices.size(), std::size_t{1});
         QCOMPARE(plain.fleet.devices[0].name, std::string("dev0"));
         QVERIFY(!plain.fleet.simulated());
+    }
+
+    // Shipped fleets: every one parses, a config names one by "preset" and overrides its keys, and an
+    // unknown name is an error that lists the presets there are.
+    void fleet_presets_parse_and_can_be_overridden() {
+        const std::vector<FleetPresetInfo> presets = list_fleet_presets();
+        QVERIFY(presets.size() >= 6);
+        for (const FleetPresetInfo& preset : presets) {
+            QVERIFY2(!preset.description.empty(), preset.name.c_str());
+            const RunConfig config = parse_run_config({{"fleet", {{"preset", preset.name}}}});
+            QVERIFY2(config.fleet.simulated(), preset.name.c_str());
+            QCOMPARE(config.fleet.preset, preset.name);
+        }
+        const RunConfig v100 = parse_run_config({{"fleet", {{"preset", "v100x4"}}}});
+        QCOMPARE(v100.fleet.devices.size(), std::size_t{4});
+        QCOMPARE(v100.fleet.devices[3].peak_gflops, 14000.0);
+        QCOMPARE(v100.fleet.devices[3].memory_gbs, 900.0);
+        const RunConfig mixed = parse_run_config({{"fleet", {{"preset", "mixed_generation4"}}}});
+        QCOMPARE(mixed.fleet.devices[2].name, std::string("p100-0"));
+        QCOMPARE(mixed.fleet.devices[2].peak_gflops, 9300.0);
+        QCOMPARE(mixed.fleet.devices[3].memory_gbs, 320.0);
+        QCOMPARE(parse_run_config({{"fleet", {{"preset", "v100x16"}}}}).fleet.devices.size(), std::size_t{16});
+        // Keys beside the preset override it.
+        const RunConfig on_the_wall = parse_run_config({{"fleet", {{"preset", "v100x4"}, {"clock", "wall"}}}});
+        QVERIFY(!on_the_wall.fleet.simulated());
+        QCOMPARE(on_the_wall.fleet.devices.size(), std::size_t{4});
+        const QString unknown = error_of([] { parse_run_config({{"fleet", {{"preset", "v100x3"}}}}); });
+        QVERIFY2(unknown.contains("fleet.preset 'v100x3' is not a fleet preset") && unknown.contains("v100x4"),
+                 qPrintable(unknown));
+        // The written fleet is the devices the preset gave, so a stored run reads the same without it.
+        const RunConfig again = parse_run_config({{"fleet", to_json(v100.fleet)}});
+        QCOMPARE(to_json(again.fleet), to_json(v100.fleet));
     }
 
     void integer_fields_are_range_checked_against_their_type() {

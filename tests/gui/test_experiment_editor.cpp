@@ -188,6 +188,22 @@ private slots:
         QVERIFY(editor.check().config->fleet.devices[1].allow_tf32);
     }
 
+    void a_fleet_preset_fills_the_device_table() {
+        ExperimentEditor editor;
+        auto* presets = editor.findChild<QComboBox*>(QStringLiteral("fleetPreset"));
+        QVERIFY(presets != nullptr);
+        const int mixed = presets->findText(QStringLiteral("mixed_generation8"));
+        QVERIFY(mixed > 0);
+        QVERIFY(!presets->itemData(mixed, Qt::ToolTipRole).toString().isEmpty());
+        presets->activated(mixed);
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        QCOMPARE(editor.check().config->fleet.devices.size(), 8u);
+        RecordTable& table = editor.record_table("fleet.devices");
+        QCOMPARE(table.rowCount(), 8);
+        QCOMPARE(table.item(7, table.column_of("name"))->text(), QStringLiteral("t4-1"));
+        QCOMPARE(table.item(7, table.column_of("memory_gbs"))->text(), QStringLiteral("320.0"));
+    }
+
     void changing_the_method_starts_from_its_defaults() {
         ExperimentEditor editor;
         auto* kind = qobject_cast<QComboBox*>(editor.field("method.kind"));
