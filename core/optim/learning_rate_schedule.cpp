@@ -51,10 +51,12 @@ double scheduled_learning_rate(const OptimizerConfig& config, double epoch) {
     return unscaled_learning_rate(config, epoch);
 }
 
+double scheduled_base_rate(const OptimizerConfig& config, double epoch) { return unscaled_learning_rate(config, epoch); }
+
 double scheduled_learning_rate(const OptimizerConfig& config, double epoch, std::int64_t batch_size) {
     const double rate = unscaled_learning_rate(config, epoch);
     if (config.lr_reference_batch <= 0) return rate;
-    return rate * static_cast<double>(batch_size) / static_cast<double>(config.lr_reference_batch);
+    return batch_scaled_rate(rate, batch_size, config.lr_reference_batch, config.lr_scaling);
 }
 
 }  // namespace tb

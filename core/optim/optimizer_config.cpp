@@ -98,8 +98,13 @@ const FieldTable<Config>& optimizer_fields() {
             .only_when([](const Config& c) { return c.schedule == LearningRateScheduleKind::polynomial; },
                        schedule_state);
         t.integer("lr_reference_batch", &Config::lr_reference_batch, "Reference batch", SettingRange::at_least(0),
-                  "when above 0, lr is the rate at this batch size and scales linearly with the batch (Goyal et "
-                  "al. 2017)");
+                  "when above 0, lr is the rate at this batch size, and each method scales it to the batch each "
+                  "update uses by lr_scaling");
+        t.choice("lr_scaling", &Config::lr_scaling, batch_scaling_names(), "Batch scaling",
+                 "linear (Goyal et al. 2017; SGD, LARS) or square_root (the adaptive optimizers' rule, Malladi et "
+                 "al. 2022; Adam, AdamW, LAMB)")
+            .only_when([](const Config& c) { return c.lr_reference_batch > 0; },
+                       [](const Config&) { return std::string("optimizer.lr_reference_batch 0 (no scaling)"); });
         return t;
     }();
     return table;

@@ -63,9 +63,10 @@ struct OptimizerConfig {
     double decay_epochs = 0.0;        // cosine, polynomial: the epoch at which the decay reaches its end
     double power = 1.0;               // polynomial
     double final_lr_fraction = 0.0;   // cosine, polynomial: the rate at the end, as a fraction of lr
-    // Linear scaling with batch size (Goyal et al. 2017): when above 0, lr is the rate at this batch size
-    // and a batch of b samples trains at lr * b / lr_reference_batch.
+    // When above 0, lr is the rate at this batch size and a batch of b samples trains at lr scaled by
+    // lr_scaling (linear: lr * b / lr_reference_batch; square root: lr * sqrt(b / lr_reference_batch)).
     std::int64_t lr_reference_batch = 0;
+    BatchScaling lr_scaling = BatchScaling::linear;  // the adaptive kinds default to square_root
 };
 
 // Reads the kind, starts from that kind's defaults and reads the keys it takes; a key that the kind
@@ -82,7 +83,10 @@ std::unique_ptr<Optimizer> create_optimizer(const OptimizerConfig& config, Backe
 // since that needs the batch size: use the overload below. (A method that cannot give one refuses
 // lr_reference_batch at parse time.)
 double scheduled_learning_rate(const OptimizerConfig& config, double epoch);
-// The same for a batch of batch_size samples, with linear scaling when lr_reference_batch is set.
+// The scheduled rate before any batch scaling: the rate of lr_reference_batch when it is set (for methods
+// that scale it themselves, per worker).
+double scheduled_base_rate(const OptimizerConfig& config, double epoch);
+// The same for a batch of batch_size samples, scaled by lr_scaling when lr_reference_batch is set.
 double scheduled_learning_rate(const OptimizerConfig& config, double epoch, std::int64_t batch_size);
 
 }  // namespace tb

@@ -32,12 +32,14 @@ OptimizerConfig defaults_of(OptimizerKind kind) {
         case OptimizerKind::adam:
             // Kingma and Ba, "Adam", ICLR 2015, Algorithm 1: alpha 0.001, beta1 0.9, beta2 0.999, eps 1e-8.
             config.lr = 1e-3;
+            config.lr_scaling = BatchScaling::square_root;
             break;
         case OptimizerKind::adamw:
             // Loshchilov and Hutter, "Decoupled Weight Decay Regularization", ICLR 2019: Adam's moments
             // with decoupled decay; 0.01 is the decay PyTorch's AdamW defaults to.
             config.lr = 1e-3;
             config.weight_decay = 0.01;
+            config.lr_scaling = BatchScaling::square_root;
             break;
         case OptimizerKind::lars:
             // You, Gitman and Ginsburg, "Large Batch Training of Convolutional Networks", 2017: trust
@@ -55,6 +57,7 @@ OptimizerConfig defaults_of(OptimizerKind kind) {
             config.lr = 1e-3;
             config.epsilon = 1e-6;
             config.weight_decay = 0.01;
+            config.lr_scaling = BatchScaling::square_root;
             break;
     }
     return config;

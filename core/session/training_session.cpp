@@ -31,6 +31,8 @@ std::unique_ptr<Optimizer> TrainingSession::create_optimizer(Backend& backend, c
 
 double TrainingSession::learning_rate() const { return scheduled_learning_rate(config().optimizer, epochs()); }
 
+double TrainingSession::base_learning_rate() const { return scheduled_base_rate(config().optimizer, epochs()); }
+
 double TrainingSession::learning_rate(std::int64_t batch_size) const {
     return scheduled_learning_rate(config().optimizer, epochs(), batch_size);
 }

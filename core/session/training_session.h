@@ -41,6 +41,9 @@ public:
     // The same for a step on batch_size samples: with optimizer.lr_reference_batch set, the rate scales
     // linearly with the batch (the other overload then throws, since it cannot).
     double learning_rate(std::int64_t batch_size) const;
+    // The scheduled rate of optimizer.lr_reference_batch (or of whatever batch the method states lr for
+    // when none is set), for methods that scale it to each worker's batch themselves.
+    double base_learning_rate() const;
 
     // ---- progress ---------------------------------------------------------------------------------
     // Adds a finished training step. Throws RunDiverged when the loss is not finite.

@@ -10,6 +10,7 @@
 #include <numeric>
 #include <set>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -20,6 +21,7 @@
 #include "core/fleet/cost_model.h"
 #include "core/fleet/memory_traces.h"
 #include "core/methods/data_parallel/adaptive_sgd.h"
+#include "core/optim/optimizer_config.h"
 #include "core/run/method_registry.h"
 #include "core/run/run_experiment.h"
 #include "tests/core/run_recorder.h"
@@ -418,6 +420,45 @@ private slots:
                   scaled.metrics().at("loss").last, static_cast<long long>(batch / 2));
             QCOMPARE(scaled.metrics().at("loss").last, plain.metrics().at("loss").last);
         }
+        // Adaptive SGD reads lr the same way: left unset, the reference is its batch_max (the authors'
+        // convention), so lr 0.5 there is lr 0.25 for a reference of half of batch_max.
+        const json adaptive = {{"kind", "adaptive_sgd"}, {"mega_batch", 2048}, {"batch_min", 32}, {"batch_max", 256},
+                               {"batch_step", 16}, {"warmup_epochs", 0.25}, {"batch_after_warmup", 128}};
+        json document = heterogeneous_config(adaptive);
+        document["stop"]["max_epochs"] = 1;
+        RunRecorder plain_events;
+        const RunSummary plain = run(document, plain_events);
+        document["optimizer"]["lr"] = 0.25;
+        document["optimizer"]["lr_reference_batch"] = 128;
+        RunRecorder scaled_events;
+        const RunSummary scaled = run(document, scaled_events);
+        QCOMPARE(scaled.metrics().at("loss").last, plain.metrics().at("loss").last);
+        bool logged = false;
+        for (const Log& log : scaled_events.all<Log>()) {
+            logged = logged || log.text.find("is the rate of a batch of 128 (optimizer.lr_reference_batch); a worker at "
+                                             "batch b trains at lr * b / 128") != std::string::npos;
+        }
+        QVERIFY(logged);
+        // Under the square-root rule a worker at four times the reference batch trains at twice the rate.
+        document["optimizer"]["lr_scaling"] = "square_root";
+        RunRecorder sqrt_events;
+        QCOMPARE(run(document, sqrt_events).status(), RunStatus::finished);
+        for (const Trace& trace : sqrt_events.all<Trace>()) {
+            if (trace.panel != "learning rate") continue;
+            QVERIFY(trace.value <= 0.25 * std::sqrt(256.0 / 128.0) + 1e-12);
+        }
+    }
+
+    void adaptive_optimizers_scale_their_rate_by_the_square_root() {
+        OptimizerConfig adam = parse_optimizer_config(ConfigReader({{"kind", "adam"}, {"lr", 0.001}, {"lr_reference_batch", 256}}, "optimizer"));
+        QCOMPARE(adam.lr_scaling, BatchScaling::square_root);
+        QVERIFY(std::abs(scheduled_learning_rate(adam, 0.0, 1024) - 0.002) < 1e-15);
+        OptimizerConfig sgd = parse_optimizer_config(ConfigReader({{"kind", "sgd"}, {"lr", 0.1}, {"lr_reference_batch", 256}}, "optimizer"));
+        QCOMPARE(sgd.lr_scaling, BatchScaling::linear);
+        QVERIFY(std::abs(scheduled_learning_rate(sgd, 0.0, 1024) - 0.4) < 1e-15);
+        OptimizerConfig linear_lamb = parse_optimizer_config(
+            ConfigReader({{"kind", "lamb"}, {"lr_reference_batch", 256}, {"lr_scaling", "linear"}}, "optimizer"));
+        QVERIFY(std::abs(scheduled_learning_rate(linear_lamb, 0.0, 1024) - 0.004) < 1e-15);
     }
 
     void every_method_trains_with_its_defaults() {

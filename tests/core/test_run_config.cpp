@@ -127,9 +127,6 @@ private slots:
         QTest::newRow("sync batch below the fleet")
             << R"({"method": {"kind": "sync_sgd", "batch_size": 2}, "fleet": {"devices": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}})"
             << "method.batch_size 2 is split equally over the 3 fleet.devices, which leaves 1 of them without a row";
-        QTest::newRow("adaptive with a reference batch")
-            << R"({"method": {"kind": "adaptive_sgd"}, "optimizer": {"lr_reference_batch": 256}})"
-            << "optimizer.lr_reference_batch scales the learning rate with the batch, but method.kind adaptive_sgd";
         QTest::newRow("tf32 on a cpu") << R"({"fleet": {"devices": [{"backend": "cpu", "allow_tf32": true}]}})"
                                        << "fleet.devices[0].allow_tf32 is a mode of NVIDIA tensor cores";
         QTest::newRow("partition the method ignores")

@@ -300,9 +300,9 @@ private slots:
                     parse_run_config({{"method", {{"kind", "qg_dsgdm"}}}, {"optimizer", {{"kind", "lamb"}}},
                                       {"fleet", {{"devices", {{{"name", "a"}}, {{"name", "b"}}}}}}});
                 }).contains("optimizer.kind 'lamb' cannot be used by method qg_dsgdm"));
-        QVERIFY(error_of([] {
-                    parse_run_config({{"method", {{"kind", "adaptive_sgd"}}}, {"optimizer", {{"lr_reference_batch", 256}}}});
-                }).contains("optimizer.lr_reference_batch"));
+        // A scaling rule without a reference batch would do nothing.
+        QVERIFY(error_of([] { parse_run_config({{"optimizer", {{"lr_scaling", "square_root"}}}}); })
+                    .contains("optimizer.lr_scaling does not apply to optimizer.lr_reference_batch 0"));
     }
 };
 

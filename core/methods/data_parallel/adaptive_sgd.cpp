@@ -11,7 +11,6 @@
 
 #include "core/data/shuffled_batcher.h"
 #include "core/fleet/executor.h"
-#include "core/fleet/learning_rate_scaling.h"
 #include "core/fleet/model_merge.h"
 #include "core/fleet/replica_merge.h"
 #include "core/errors.h"
@@ -127,22 +126,20 @@ std::vector<double> AdaptiveSgd::authors_trend_weights(const std::vector<double>
     return weights;
 }
 
-double AdaptiveSgd::learning_rate_factor(double epoch, std::int64_t batch, const AdaptiveSgdSettings& settings) {
+AdaptiveSgd::RateReference AdaptiveSgd::rate_reference(const OptimizerConfig& optimizer, const AdaptiveSgdSettings& settings) {
+    if (optimizer.lr_reference_batch > 0) return {optimizer.lr_reference_batch, optimizer.lr_scaling};
+    return {settings.batch_max, BatchScaling::linear};
+}
+
+double AdaptiveSgd::learning_rate_factor(double epoch, std::int64_t batch, const AdaptiveSgdSettings& settings,
+                                         const RateReference& reference) {
     if (epoch < settings.warmup_epochs) {
         // The authors' gradual warm-up: from 1% of the batch_min rate up to the full batch_min rate.
         const double ramp = 0.01 + 0.99 * epoch / settings.warmup_epochs;
-        return ramp * linearly_scaled_learning_rate(1.0, settings.batch_min, settings.batch_max);
+        return ramp * batch_scaled_rate(1.0, settings.batch_min, reference.batch, reference.scaling);
     }
     const double decay = 1.0 / (1.0 + settings.lr_decay * (epoch - settings.warmup_epochs));
-    return decay * linearly_scaled_learning_rate(1.0, batch, settings.batch_max);
-}
-
-void AdaptiveSgd::check_with_other_sections(const RunConfig& config) {
-    if (config.optimizer.lr_reference_batch > 0) {
-        throw ConfigError("optimizer.lr_reference_batch scales the learning rate with the batch, but method.kind "
-                          "adaptive_sgd already scales each worker's rate with its own batch (lr * b / "
-                          "method.batch_max); remove optimizer.lr_reference_batch");
-    }
+    return decay * batch_scaled_rate(1.0, batch, reference.batch, reference.scaling);
 }
 
 void AdaptiveSgd::train(TrainingSession& session) {
@@ -155,6 +152,15 @@ void AdaptiveSgd::train(TrainingSession& session) {
     session.log(LogLevel::info, "model merges: " + replica_merge.plan().reason);
     const double merge_bytes = parameter_bytes(evaluated);
 
+    const RateReference reference = rate_reference(session.config().optimizer, settings_);
+    session.log(LogLevel::info, "learning rate: optimizer.lr " + format_number(session.config().optimizer.lr) +
+                                    " is the rate of a batch of " + std::to_string(reference.batch) +
+                                    (session.config().optimizer.lr_reference_batch > 0 ? " (optimizer.lr_reference_batch)"
+                                                                                       : " (method.batch_max)") +
+                                    "; a worker at batch b trains at " +
+                                    (reference.scaling == BatchScaling::linear ? "lr * b / " : "lr * sqrt(b / ") +
+                                    std::to_string(reference.batch) +
+                                    (reference.scaling == BatchScaling::linear ? "" : ")"));
     bool warming_up = settings_.warmup_epochs > 0;
     std::vector<std::int64_t> batches(n, warming_up ? settings_.batch_min : settings_.batch_after_warmup);
     std::int64_t merge_index = 0;
@@ -168,7 +174,7 @@ void AdaptiveSgd::train(TrainingSession& session) {
     // period, so the dashboard shows what the method chose rather than a reconstruction from row counts.
     const auto publish_decisions = [&] {
         for (std::size_t i = 0; i < n; ++i) {
-            const double rate = session.learning_rate() * learning_rate_factor(session.epochs(), batches[i], settings_);
+            const double rate = session.base_learning_rate() * learning_rate_factor(session.epochs(), batches[i], settings_, reference);
             session.publish(Trace{"batch size decisions", device_names[i], {}, 0, static_cast<double>(batches[i])});
             session.publish(Trace{"learning rate", device_names[i], {}, 0, rate});
         }
@@ -194,7 +200,7 @@ void AdaptiveSgd::train(TrainingSession& session) {
         const std::span<const std::int64_t> rows = batcher.next(batch);
         // The last batch of an epoch may be short; the linear rule scales its rate with the rows it has.
         const auto rows_handed_out = static_cast<std::int64_t>(rows.size());
-        const double rate = session.learning_rate() * learning_rate_factor(session.epochs(), rows_handed_out, settings_);
+        const double rate = session.base_learning_rate() * learning_rate_factor(session.epochs(), rows_handed_out, settings_, reference);
         executor->submit(StepOrder{worker, {rows.begin(), rows.end()}, StepKind::update, static_cast<float>(rate), 0.0f});
         return rows_handed_out;
     };

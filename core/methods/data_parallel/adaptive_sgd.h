@@ -10,7 +10,10 @@
 //   - batch size scaling after warm-up: with mu = 1/n, b_i -= batch_step if p_i < mu, b_i += batch_step if
 //     p_i > mu, within [batch_min, batch_max]; the fixed point is equal update counts;
 //   - per-worker learning rate lr_i = lr * b_i / batch_max, with a linear warm-up (from 1% of the
-//     batch_min rate) and time-based decay 1 / (1 + lr_decay * (epoch - warmup_epochs)) after it.
+//     batch_min rate) and time-based decay 1 / (1 + lr_decay * (epoch - warmup_epochs)) after it. With
+//     optimizer.lr_reference_batch set, lr is the rate of that batch instead, scaled to b_i by
+//     optimizer.lr_scaling, as every method reads it; left unset, the reference is batch_max and the
+//     scaling linear, as the authors' code has it.
 // The authors' code trains at batch_min during warm-up and then restarts every worker at batch_max
 // (knob batch_after_warmup); its local update is plain SGD, so momentum lives on the merged model.
 //
@@ -33,6 +36,7 @@
 #include "core/config/enum_names.h"
 #include "core/config/setting_description.h"
 #include "core/methods/sgd_method.h"
+#include "core/optim/optimizer_config.h"
 
 namespace tb {
 
@@ -57,10 +61,6 @@ public:
     static nlohmann::json normalize(ConfigReader& reader);
     static SettingsForm settings_form(const nlohmann::json& parameters);
 
-    // optimizer.lr_reference_batch would scale the rate a second time: each worker's rate already follows
-    // its own batch (lr * b_i / batch_max).
-    static void check_with_other_sections(const RunConfig& config);
-
     void train(TrainingSession& session) override;
 
     // The batch-size rule at a merge: one step towards equal update shares.
@@ -71,8 +71,15 @@ public:
     // set, the first largest share grown by a tenth of itself and the first smallest shrunk by a tenth of
     // itself (not renormalized).
     static std::vector<double> authors_trend_weights(const std::vector<double>& update_shares, bool norm_grew);
-    // Worker learning-rate factor (times the optimizer's scheduled rate) at `epoch` for batch `batch`.
-    static double learning_rate_factor(double epoch, std::int64_t batch, const AdaptiveSgdSettings& settings);
+    // The batch lr is the rate of, and how it follows other batches.
+    struct RateReference {
+        std::int64_t batch = 1024;
+        BatchScaling scaling = BatchScaling::linear;
+    };
+    static RateReference rate_reference(const OptimizerConfig& optimizer, const AdaptiveSgdSettings& settings);
+    // Worker learning-rate factor (times the optimizer's scheduled base rate) at `epoch` for batch `batch`.
+    static double learning_rate_factor(double epoch, std::int64_t batch, const AdaptiveSgdSettings& settings,
+                                       const RateReference& reference);
 
 private:
     AdaptiveSgdSettings settings_;
