@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "storage/csv_file_writer.h"
+#include "storage/run_annotations.h"
 #include "storage/run_details.h"
 #include "storage/run_listing.h"
 #include "storage/run_store.h"
@@ -207,7 +208,8 @@ void export_config(const nlohmann::json& config, const std::filesystem::path& pa
 std::vector<std::filesystem::path> export_file_paths(const std::filesystem::path& folder) {
     return {folder / "metrics.csv",   folder / "device_samples.csv",   folder / "merges.csv",
             folder / "devices.csv",   folder / "summaries.csv",        folder / "traces.csv",
-            folder / "matrix_snapshots.csv", folder / "telemetry.json", folder / "config.json"};
+            folder / "matrix_snapshots.csv", folder / "telemetry.json", folder / "config.json",
+            folder / "annotations.json"};
 }
 
 }  // namespace
@@ -246,6 +248,10 @@ std::vector<std::filesystem::path> export_run_csv(RunStore& store, std::int64_t 
     export_matrix_snapshots_csv(snapshots, files[6]);
     write_json_file(telemetry_json(traces, snapshots), files[7]);
     export_config(details.config, files[8]);
+    // What people wrote about the run: its tags and note.
+    write_json_file({{"run", run_id}, {"name", details.record.name}, {"tags", details.record.tags},
+                     {"note", run_note(store, run_id)}},
+                    files[9]);
     return files;
 }
 

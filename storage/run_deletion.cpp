@@ -13,8 +13,8 @@ namespace {
 
 // Every table keyed by run (see schema.cpp). The store declares no foreign keys: checking one on each
 // inserted metric row would slow the writer for the sake of this one operation.
-constexpr const char* tables_with_run_rows[] = {"metrics",   "device_samples", "merges", "logs",
-                                                "summaries", "devices",        "traces", "matrix_snapshots"};
+constexpr const char* tables_with_run_rows[] = {"metrics", "device_samples",   "merges",   "logs",     "summaries",
+                                                "devices", "traces", "matrix_snapshots", "run_tags", "run_notes"};
 
 }  // namespace
 

@@ -25,6 +25,7 @@ struct RunRecord {
     std::string host;
     std::string backend;
     std::string error;
+    std::vector<std::string> tags;  // sorted (run_annotations.h)
 };
 
 enum class RunSortKey { created, name, method, dataset, status, duration };
@@ -34,6 +35,7 @@ struct RunFilter {
     std::string dataset;        // text the data set label contains, any case; empty: any
     std::string status;         // exact status; empty: any
     std::string name_contains;  // text the run name contains, any case; empty: any
+    std::string tag;            // a tag the run has, exactly; empty: any
     RunSortKey sort_by = RunSortKey::created;
     bool descending = true;     // newest first by default
     std::optional<std::int64_t> limit;

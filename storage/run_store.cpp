@@ -39,7 +39,7 @@ RunStore::RunStore(const std::filesystem::path& path, RunStoreOptions options)
       connection_(path_, options.access) {
     if (options_.access != ConnectionAccess::read_write) {
         const int version = open_read_only();
-        if (version < current_schema_version) {
+        if (version < oldest_schema_read_in_place) {
             throw StorageError("Run store '" + path_.string() + "': its schema (version " + std::to_string(version) +
                                ") must be upgraded to version " + std::to_string(current_schema_version) +
                                " before it can be read; open it once for writing.");

@@ -178,6 +178,20 @@ FROM optimizer_stats;
 
 DROP TABLE optimizer_stats;
 )sql"},
+    // Tags and a note per run, written by people after the run (the engine never writes them).
+    {5, R"sql(
+CREATE TABLE run_tags (
+    run INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (run, tag)
+) WITHOUT ROWID;
+CREATE INDEX run_tags_by_tag ON run_tags (tag, run);
+
+CREATE TABLE run_notes (
+    run INTEGER PRIMARY KEY,
+    note TEXT NOT NULL
+);
+)sql"},
 };
 
 static_assert(std::size(migrations) == current_schema_version, "one migration per schema version");

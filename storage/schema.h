@@ -9,7 +9,10 @@ namespace tb::storage {
 
 class SqliteConnection;
 
-inline constexpr int current_schema_version = 4;
+inline constexpr int current_schema_version = 5;
+// A read-only store (one that cannot be migrated) is read from this version on: version 5 only added the
+// tables of tags and notes, which read as empty where they do not exist.
+inline constexpr int oldest_schema_read_in_place = 4;
 // "TBRS" (Trainbench run store) in ASCII, as the SQLite documentation suggests for application ids.
 inline constexpr std::int32_t trainbench_application_id = 0x54425253;
 

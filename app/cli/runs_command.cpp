@@ -17,6 +17,7 @@
 #include "storage/run_details.h"
 #include "storage/run_listing.h"
 #include "storage/run_status_names.h"
+#include "storage/run_annotations.h"
 #include "storage/run_store.h"
 #include "storage/storage_error.h"
 #include "app/cli/command_line_parsing.h"
@@ -42,6 +43,12 @@ struct RunsCommand::Arguments {
     // export
     std::string csv_folder;
     bool overwrite = false;
+    // list --tag; tag --add/--remove; note
+    std::string tag;
+    std::vector<std::string> add_tags;
+    std::vector<std::string> remove_tags;
+    std::string note;
+    bool clear_note = false;
 };
 
 namespace {
@@ -223,6 +230,7 @@ int list_command(const CLI::App& command, const Arguments& arguments, std::ostre
     filter.dataset = arguments.dataset;
     filter.status = arguments.status;
     filter.name_contains = arguments.search;
+    filter.tag = arguments.tag;
     if (!filter.status.empty() && !storage::is_stored_run_status(filter.status)) {
         throw UsageError("unknown status '" + filter.status +
                          "' (use running, finished, stopped, failed, diverged or interrupted)");
@@ -244,20 +252,22 @@ int list_command(const CLI::App& command, const Arguments& arguments, std::ostre
     const std::vector<storage::RunRecord> runs = storage::list_runs(store, filter);
     if (runs.empty()) {
         const bool filtered = !filter.method.empty() || !filter.dataset.empty() || !filter.status.empty() ||
-                              !filter.name_contains.empty();
+                              !filter.name_contains.empty() || !filter.tag.empty();
         out << (filtered ? "No stored run matches these filters in " : "No runs stored yet in ")
             << store.path().string() << ".\n";
         return 0;
     }
     // Both clocks: on the simulated clock a run's clock (what its plots and targets are timed by) and the
     // wall time it took can differ a hundredfold.
-    TextTable table({"ID", "NAME", "METHOD", "DATASET", "STATUS", "STARTED", "RUN CLOCK", "WALL"},
+    TextTable table({"ID", "NAME", "METHOD", "DATASET", "STATUS", "STARTED", "RUN CLOCK", "WALL", "TAGS"},
                     {Align::right, Align::left, Align::left, Align::left, Align::left, Align::left, Align::right,
-                     Align::right});
+                     Align::right, Align::left});
     for (const storage::RunRecord& run : runs) {
+        std::string tags;
+        for (const std::string& tag : run.tags) tags += (tags.empty() ? "" : ",") + tag;
         table.add_row({std::to_string(run.id), run.name, run.method, run.dataset, run.status,
                        format_local_time(run.started_unix_s), format_duration(run.run_clock_s),
-                       format_duration(run.wall_clock_s)});
+                       format_duration(run.wall_clock_s), tags});
     }
     table.print(out);
     return 0;
@@ -286,6 +296,11 @@ int show_command(const CLI::App& command, const Arguments& arguments, std::ostre
                                  count_of(details.merges, "merge", "merges") + ", " +
                                  count_of(details.log_lines, "log line", "log lines")});
     if (!run.error.empty()) facts.add_row({"error", run.error});
+    if (!run.tags.empty()) {
+        std::string tags;
+        for (const std::string& tag : run.tags) tags += (tags.empty() ? "" : ", ") + tag;
+        facts.add_row({"tags", tags});
+    }
     // The table's empty header row would print as a blank line; the facts read better without it.
     std::ostringstream facts_text;
     facts.print(facts_text, "  ");
@@ -327,6 +342,13 @@ int show_command(const CLI::App& command, const Arguments& arguments, std::ostre
         for (const storage::StoredLogLine& log_line : notable) {
             out << "  [" << format_duration(log_line.t) << "] " << log_line.level << ": " << log_line.text << '\n';
         }
+    }
+
+    if (const std::string note = storage::run_note(store, run_id); !note.empty()) {
+        // Notes are checked when written, but a store is a file anyone can edit: line by line, made safe.
+        out << "\nNote\n";
+        std::istringstream lines(note);
+        for (std::string line; std::getline(lines, line);) out << "  " << terminal_safe(line, 4096) << '\n';
     }
 
     out << "\nConfig\n" << details.config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
@@ -405,6 +427,62 @@ int export_command(const CLI::App& command, const Arguments& arguments, std::ost
     return 0;
 }
 
+// "a,b" and repeated options alike: every word split at commas.
+std::vector<std::string> tag_words(const std::vector<std::string>& options) {
+    std::vector<std::string> tags;
+    for (const std::string& option : options) {
+        std::size_t start = 0;
+        for (;;) {
+            const std::size_t comma = option.find(',', start);
+            tags.push_back(option.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    return tags;
+}
+
+int tag_command(const CLI::App& command, const Arguments& arguments, std::ostream& out) {
+    const std::int64_t run_id = parse_run_id(arguments.run_id);
+    const std::vector<std::string> added = tag_words(arguments.add_tags);
+    const std::vector<std::string> removed = tag_words(arguments.remove_tags);
+    if (added.empty() && removed.empty()) {
+        storage::RunStore store = open_store(database_path(command, arguments.database), StoreUse::query);
+        storage::require_run(store, run_id);
+        const std::vector<std::string> tags = storage::run_tags(store, run_id);
+        std::string listed;
+        for (const std::string& tag : tags) listed += (listed.empty() ? "" : ",") + tag;
+        out << (tags.empty() ? "Run " + std::to_string(run_id) + " has no tags." : terminal_safe(listed)) << '\n';
+        return 0;
+    }
+    storage::RunStore store = open_store(database_path(command, arguments.database), StoreUse::change);
+    if (!added.empty()) storage::add_run_tags(store, run_id, added);
+    if (!removed.empty()) storage::remove_run_tags(store, run_id, removed);
+    const std::vector<std::string> tags = storage::run_tags(store, run_id);
+    std::string listed;
+    for (const std::string& tag : tags) listed += (listed.empty() ? "" : ",") + tag;
+    out << "Run " << run_id << " tags: " << (tags.empty() ? "(none)" : terminal_safe(listed)) << '\n';
+    return 0;
+}
+
+int note_command(const CLI::App& command, const Arguments& arguments, std::ostream& out) {
+    const std::int64_t run_id = parse_run_id(arguments.run_id);
+    if (command.count("TEXT") == 0 && !arguments.clear_note) {
+        storage::RunStore store = open_store(database_path(command, arguments.database), StoreUse::query);
+        storage::require_run(store, run_id);
+        const std::string note = storage::run_note(store, run_id);
+        if (note.empty()) out << "Run " << run_id << " has no note.\n";
+        std::istringstream lines(note);
+        for (std::string line; std::getline(lines, line);) out << terminal_safe(line, 4096) << '\n';
+        return 0;
+    }
+    if (command.count("TEXT") > 0 && arguments.clear_note) throw UsageError("give a note or --clear, not both");
+    storage::RunStore store = open_store(database_path(command, arguments.database), StoreUse::change);
+    storage::set_run_note(store, run_id, arguments.clear_note ? std::string() : arguments.note);
+    out << (arguments.clear_note ? "Removed the note of run " : "Wrote the note of run ") << run_id << ".\n";
+    return 0;
+}
+
 int delete_command(const CLI::App& command, const Arguments& arguments, std::ostream& out) {
     const std::int64_t run_id = parse_run_id(arguments.run_id);
     storage::RunStore store = open_store(database_path(command, arguments.database), StoreUse::change);
@@ -418,7 +496,7 @@ int delete_command(const CLI::App& command, const Arguments& arguments, std::ost
 
 RunsCommand::RunsCommand(CLI::App& command) : command_(command), arguments_(std::make_unique<Arguments>()) {
     Arguments& arguments = *arguments_;
-    command.description("query the run store: list, show, compare, export and delete stored runs");
+    command.description("query the run store: list, show, compare, export, tag, annotate and delete stored runs");
     command.require_subcommand(1);
     const auto add_database_option = [&arguments](CLI::App& runs_command) {
         runs_command.add_option("--db", arguments.database,
@@ -438,6 +516,7 @@ RunsCommand::RunsCommand(CLI::App& command) : command_(command), arguments_(std:
                     "created (newest first), name, method, dataset, status or duration (run clock, longest first)")
         ->type_name("KEY");
     list.add_option("--limit", arguments.limit, "at most N runs")->type_name("N");
+    list.add_option("--tag", arguments.tag, "only runs with this tag")->type_name("TAG");
     add_database_option(list);
 
     CLI::App& show = *command.add_subcommand("show", "a run's details, devices, metric summaries and config");
@@ -465,6 +544,19 @@ RunsCommand::RunsCommand(CLI::App& command) : command_(command), arguments_(std:
         ->disable_flag_override();
     add_database_option(export_runs);
 
+    CLI::App& tag = *command.add_subcommand("tag", "shows a run's tags, or adds and removes some");
+    tag.add_option("ID", arguments.run_id, "the run's id")->required();
+    tag.add_option("--add", arguments.add_tags, "tags to add (repeatable, or several with commas)")->type_name("TAGS");
+    tag.add_option("--remove", arguments.remove_tags, "tags to remove (repeatable, or several with commas)")
+        ->type_name("TAGS");
+    add_database_option(tag);
+
+    CLI::App& note = *command.add_subcommand("note", "shows a run's note, or writes or removes it");
+    note.add_option("ID", arguments.run_id, "the run's id")->required();
+    note.add_option("TEXT", arguments.note, "the note (replaces the one there is)");
+    note.add_flag("--clear", arguments.clear_note, "remove the note")->disable_flag_override();
+    add_database_option(note);
+
     CLI::App& delete_run = *command.add_subcommand("delete", "removes a run and all its rows");
     delete_run.add_option("ID", arguments.run_id, "the run's id")->required();
     add_database_option(delete_run);
@@ -486,6 +578,8 @@ int RunsCommand::execute(std::ostream& out, std::ostream& err) const {
         if (name == "compare") return compare_command(selected, *arguments_, out);
         if (name == "export") return export_command(selected, *arguments_, out);
         if (name == "delete") return delete_command(selected, *arguments_, out);
+        if (name == "tag") return tag_command(selected, *arguments_, out);
+        if (name == "note") return note_command(selected, *arguments_, out);
         throw std::logic_error("`runs " + name + "` is declared but not carried out");
     } catch (const UsageError& error) {
         return report_usage_error(selected, error.what(), err);

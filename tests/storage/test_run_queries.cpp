@@ -7,9 +7,11 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 
 #include "storage/config_differences.h"
 #include "storage/metric_summary.h"
+#include "storage/run_annotations.h"
 #include "storage/min_max_downsampling.h"
 #include "storage/run_comparison.h"
 #include "storage/run_csv_export.h"
@@ -296,7 +298,7 @@ private slots:
         const std::int64_t run_id = store_run(store, {config, {0.25, 0.5}});
         const std::filesystem::path out = std::filesystem::path(folder.path().toStdString()) / "export";
         const auto files = export_run_csv(store, run_id, out);
-        QCOMPARE(files.size(), std::size_t(9));
+        QCOMPARE(files.size(), std::size_t(10));
 
         const auto metrics = lines_of(out / "metrics.csv");
         QCOMPARE(metrics.size(), std::size_t(1 + 4));
@@ -322,6 +324,99 @@ private slots:
         std::ifstream config_file(out / "config.json");
         // QCOMPARE cannot take JSON documents (Qt's comparison overloads trip over json's converting constructors).
         QVERIFY(nlohmann::json::parse(config_file) == config);
+        std::ifstream annotations_file(out / "annotations.json");
+        const nlohmann::json annotations = nlohmann::json::parse(annotations_file);
+        QVERIFY(annotations.at("tags").empty() && annotations.at("note") == "");
+    }
+
+    // Tags and a note per run: kept, listed, filtered by, exported, checked, and deleted with the run.
+    void tags_and_notes_are_stored_listed_and_filtered() {
+        QTemporaryDir folder;
+        RunStore store(database_in(folder));
+        const std::int64_t first = store_run(store, {example_config("first"), {0.1, 0.2}});
+        const std::int64_t second = store_run(store, {example_config("second"), {0.3}});
+        add_run_tags(store, first, {"baseline", "  lr sweep  ", "baseline"});
+        add_run_tags(store, second, {"lr sweep"});
+        QCOMPARE(run_tags(store, first), (std::vector<std::string>{"baseline", "lr sweep"}));
+        RunFilter by_tag;
+        by_tag.tag = "baseline";
+        QCOMPARE(list_runs(store, by_tag).size(), std::size_t(1));
+        QCOMPARE(list_runs(store, by_tag).front().id, first);
+        by_tag.tag = "lr sweep";
+        QCOMPARE(list_runs(store, by_tag).size(), std::size_t(2));
+        for (const RunRecord& run : list_runs(store)) QVERIFY(!run.tags.empty());
+        remove_run_tags(store, first, {"lr sweep"});
+        QCOMPARE(require_run(store, first).tags, (std::vector<std::string>{"baseline"}));
+        set_run_tags(store, second, {});
+        QVERIFY(run_tags(store, second).empty());
+
+        set_run_note(store, first, "the warm-up was too short\ntry 2 epochs");
+        QCOMPARE(run_note(store, first), std::string("the warm-up was too short\ntry 2 epochs"));
+        set_run_note(store, first, "   ");
+        QCOMPARE(run_note(store, first), std::string());
+        set_run_note(store, first, "kept");
+
+        // Bad tags and notes are refused with the rule they break, changing nothing.
+        const auto error_of = [&](const std::function<void()>& action) -> std::string {
+            try {
+                action();
+            } catch (const StorageError& error) {
+                return error.what();
+            }
+            return {};
+        };
+        QVERIFY(error_of([&] { add_run_tags(store, first, {"ok", " "}); }).find("cannot be empty") != std::string::npos);
+        QVERIFY(error_of([&] { add_run_tags(store, first, {"a,b"}); }).find("comma") != std::string::npos);
+        QVERIFY(error_of([&] { add_run_tags(store, first, {"bell\a"}); }).find("control characters") != std::string::npos);
+        QVERIFY(error_of([&] { add_run_tags(store, first, {std::string(65, 'x')}); }).find("at most 64") != std::string::npos);
+        QVERIFY(error_of([&] { set_run_note(store, first, "escape \x1b[31m"); }).find("control characters") != std::string::npos);
+        QVERIFY(error_of([&] { set_run_note(store, first, std::string(70000, 'n')); }).find("at most 65536") != std::string::npos);
+        QVERIFY(error_of([&] { add_run_tags(store, 999, {"x"}); }).find("no run 999") != std::string::npos);
+        QCOMPARE(run_tags(store, first), (std::vector<std::string>{"baseline"}));
+        QCOMPARE(run_note(store, first), std::string("kept"));
+
+        // The export carries them.
+        const std::filesystem::path out = std::filesystem::path(folder.path().toStdString()) / "export";
+        export_run_csv(store, first, out);
+        std::ifstream annotations_file(out / "annotations.json");
+        const nlohmann::json annotations = nlohmann::json::parse(annotations_file);
+        QVERIFY(annotations.at("tags") == nlohmann::json::array({"baseline"}));
+        QCOMPARE(annotations.at("note").get<std::string>(), std::string("kept"));
+
+        // Deleting the run deletes them.
+        delete_run(store, first);
+        QCOMPARE(store.connection().query_integer("SELECT count(*) FROM run_tags WHERE run = " + std::to_string(first), "test"),
+                 std::int64_t(0));
+        QCOMPARE(store.connection().query_integer("SELECT count(*) FROM run_notes", "test"), std::int64_t(0));
+    }
+
+    // A version 4 store read where it cannot be upgraded (read-only media) still lists, with no tags;
+    // opened for writing it migrates and takes tags.
+    void a_version_4_store_reads_in_place_without_tags() {
+        QTemporaryDir folder;
+        const std::filesystem::path path = database_in(folder);
+        {
+            RunStore store(path);
+            store_run(store, {example_config("old"), {0.1}});
+            store.connection().execute("DROP TABLE run_tags; DROP TABLE run_notes; PRAGMA user_version = 4", "test");
+        }
+        {
+            RunStoreOptions read_only;
+            read_only.access = ConnectionAccess::read_only;
+            RunStore reader(path, read_only);
+            const std::vector<RunRecord> runs = list_runs(reader);
+            QCOMPARE(runs.size(), std::size_t(1));
+            QVERIFY(runs.front().tags.empty());
+            RunFilter by_tag;
+            by_tag.tag = "x";
+            QVERIFY(list_runs(reader, by_tag).empty());
+            QCOMPARE(run_note(reader, runs.front().id), std::string());
+        }
+        RunStore writer(path);
+        QCOMPARE(writer.connection().query_integer("PRAGMA user_version", "test"), std::int64_t(5));
+        const std::int64_t id = list_runs(writer).front().id;
+        add_run_tags(writer, id, {"migrated"});
+        QCOMPARE(run_tags(writer, id), (std::vector<std::string>{"migrated"}));
     }
 
     void deletes_a_run_with_all_its_rows() {

@@ -260,7 +260,8 @@ private slots:
             sink.close();
             // Back to the version 1 schema: merges had no update counts, telemetry no tables.
             store.connection().execute("ALTER TABLE merges DROP COLUMN updates; DROP TABLE traces; "
-                                       "DROP TABLE matrix_snapshots; PRAGMA user_version = 1",
+                                       "DROP TABLE matrix_snapshots; DROP TABLE run_tags; DROP TABLE run_notes; "
+                                       "PRAGMA user_version = 1",
                                        "test");
         }
         RunStore migrated(path);

@@ -207,6 +207,34 @@ private slots:
         QCOMPARE(test.run({"export", std::to_string(second), "--csv", out.string(), "--overwrite=yes"}).status, 2);
     }
 
+    void tags_and_notes_from_the_command_line() {
+        RunsCommandTest test;
+        const std::int64_t first = test.store_run(example_config("first"), {0.3});
+        const std::int64_t second = test.store_run(example_config("second"), {0.4});
+        const std::string id = std::to_string(first);
+        const CommandResult added = test.run({"tag", id, "--add", "baseline,sweep", "--add=good one"});
+        QCOMPARE(added.status, 0);
+        QVERIFY2(contains(added.out, "baseline,good one,sweep"), added.out.c_str());
+        QCOMPARE(test.run({"tag", id, "--remove", "sweep"}).status, 0);
+        QCOMPARE(test.run({"tag", id}).out, std::string("baseline,good one\n"));
+        const CommandResult listed = test.run({"list", "--tag", "baseline"});
+        QVERIFY2(contains(listed.out, "first") && !contains(listed.out, "second") && contains(listed.out, "TAGS"),
+                 listed.out.c_str());
+        QVERIFY(contains(test.run({"list", "--tag", "nothing"}).out, "No stored run matches"));
+        const CommandResult bad = test.run({"tag", std::to_string(second), "--add", "bell\a"});
+        QCOMPARE(bad.status, 1);
+        QVERIFY2(contains(bad.err, "control characters"), bad.err.c_str());
+
+        QCOMPARE(test.run({"note", id, "too short a warm-up\ntry 2 epochs"}).status, 0);
+        const CommandResult shown = test.run({"show", id});
+        QVERIFY2(contains(shown.out, "tags      baseline, good one") && contains(shown.out, "Note\n  too short a warm-up\n  try 2 epochs"),
+                 shown.out.c_str());
+        QCOMPARE(test.run({"note", id}).out, std::string("too short a warm-up\ntry 2 epochs\n"));
+        QCOMPARE(test.run({"note", id, "--clear"}).status, 0);
+        QVERIFY(contains(test.run({"note", id}).out, "has no note"));
+        QCOMPARE(test.run({"note", id, "text", "--clear"}).status, 2);
+    }
+
     void deletes_a_run() {
         RunsCommandTest test;
         const std::int64_t run_id = test.store_run(example_config(), {0.3});

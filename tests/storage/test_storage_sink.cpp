@@ -234,7 +234,8 @@ private slots:
             std::map<std::string, double> metrics;
             for (int k = 0; k < 20; ++k) metrics["metric_number_" + std::to_string(k)] = step * 0.001 + k;
             sink.on_event(evaluation(step, metrics));
-            if (step % 200 == 0) {
+            // Flushed often enough that some flushes fit in the 256 KiB before the one that does not.
+            if (step % 50 == 0) {
                 try {
                     sink.flush();
                 } catch (const StorageError& error) {
