@@ -17,6 +17,7 @@
 #include <cmath>
 #include <limits>
 
+#include "widgets/band_fill_graph.h"
 #include "widgets/plot_export.h"
 
 namespace tb::widgets {
@@ -170,15 +171,21 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
 QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool right_axis) {
     QCPAxis* value_axis = right_axis ? plot_->yAxis2 : plot_->yAxis;
     if (right_axis) plot_->yAxis2->setVisible(true);
-    auto* graph = plot_->addGraph(plot_->xAxis, value_axis);
+    // A stacked band fills down to the running sum below it (see band_fill_graph.h).
+    QCPGraph* graph = nullptr;
+    if (stacked_) {
+        auto* band = new BandFillGraph(plot_->xAxis, value_axis);
+        band->set_fill_edge(series_.empty() ? nullptr : qobject_cast<BandFillGraph*>(series_.back()));
+        graph = band;
+    } else {
+        graph = plot_->addGraph(plot_->xAxis, value_axis);
+    }
     graph->setName(name);
     graph->setPen(QPen(color, 1));  // width 1: QCustomPlot's fast path for long series
     graph->setAdaptiveSampling(true);
     if (stacked_) {
-        // Each band is filled down to zero and drawn under the bands below it, so what shows of it is
-        // the strip between its sum and the previous one. Filling to zero is a plain polygon, where a
-        // channel fill between two graphs costs QCustomPlot several times more.
-        // Opaque and not antialiased: sixteen full-height fills stay cheap to paint.
+        // Each band is drawn under the bands below it, so that the line on top of each strip is not
+        // covered by the strip above. Opaque and not antialiased: sixteen fills stay cheap to paint.
         const auto lighten = [](int channel) { return channel + (255 - channel) * 2 / 5; };
         graph->setBrush(QColor(lighten(color.red()), lighten(color.green()), lighten(color.blue())));
         graph->setAntialiasedFill(false);
@@ -196,8 +203,11 @@ QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool r
 QCPGraph* PlotPanel::add_band_series(const QString& name, const QColor& color) {
     // The edges first, so that the mean line is drawn over its band.
     Band band;
-    band.low = plot_->addGraph(plot_->xAxis, plot_->yAxis);
-    band.high = plot_->addGraph(plot_->xAxis, plot_->yAxis);
+    auto* low = new BandFillGraph(plot_->xAxis, plot_->yAxis);
+    auto* high = new BandFillGraph(plot_->xAxis, plot_->yAxis);
+    high->set_fill_edge(low);
+    band.low = low;
+    band.high = high;
     for (QCPGraph* edge : {band.low, band.high}) {
         edge->setName(name);
         edge->setPen(Qt::NoPen);
@@ -209,7 +219,6 @@ QCPGraph* PlotPanel::add_band_series(const QString& name, const QColor& color) {
     QColor shade = color;
     shade.setAlpha(60);  // light enough that the bands of neighbouring groups stay readable where they overlap
     band.high->setBrush(shade);
-    band.high->setChannelFillGraph(band.low);
     QCPGraph* graph = add_series(name, color);
     bands_.back().low = band.low;
     bands_.back().high = band.high;
@@ -374,6 +383,9 @@ void PlotPanel::update_drawn_points() {
         // A short series also shows its points: a run's first sample is a dot before it is a line.
         const bool sparse = keys.size() < sparse_series_points && !stacked_;
         series_[i]->setScatterStyle(sparse ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5) : QCPScatterStyle());
+        // More points than pixel columns draw as a bundle of vertical strokes, where antialiasing shows
+        // nothing and costs a third of the painting; a shorter line keeps its smooth edges.
+        if (!stacked_) series_[i]->setAntialiased(keys.size() < columns);
         series_[i]->setData(keys, values, true);
         if (bands_[i].low == nullptr) continue;
         bands_[i].low_data.view(range.lower, range.upper, columns, DecimatedSeries::Reduction::lowest, keys, values);

@@ -15,6 +15,7 @@
 
 #include "storage/run_store.h"
 #include "storage/storage_sink.h"
+#include "widgets/band_fill_graph.h"
 #include "widgets/device_grouping.h"
 #include "widgets/live_dashboard.h"
 #include "widgets/plot_panel.h"
@@ -128,7 +129,10 @@ void check_speed_classes(LiveDashboard& dashboard) {
         for (int d : members) QCOMPARE(speed_of(d), speed_of(members.front()));
         QVERIFY(throughput.has_band(g));
         QCOMPARE(throughput.series(g)->name(), QString::fromStdString(groups[static_cast<std::size_t>(g)].name));
-        QCOMPARE(throughput.band_high_graph(g)->channelFillGraph(), throughput.band_low_graph(g));
+        // The band is filled from the maximum's line down to the minimum's.
+        const auto* high = qobject_cast<tb::widgets::BandFillGraph*>(throughput.band_high_graph(g));
+        QVERIFY(high != nullptr);
+        QCOMPARE(static_cast<QCPGraph*>(high->fill_edge()), throughput.band_low_graph(g));
         // One point per step: the 8 samples at one time make one point, not 8.
         QCOMPARE(throughput.series_data(g).size(), std::size_t(steps));
         for (int step : {1, 13, steps}) {
