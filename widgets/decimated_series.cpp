@@ -49,11 +49,27 @@ void DecimatedSeries::append(double x, double y) {
 }
 
 void DecimatedSeries::set_last_value(double y) {
+    const double replaced = y_.back();
     y_.back() = y;
     Bucket& last = buckets_.back();
-    const std::size_t first = x_.size() - last.count;
-    last = Bucket();
-    for (std::size_t i = first; i < x_.size(); ++i) last.add(x_[i], y_[i]);
+    const bool numbers = !std::isnan(y) && !std::isnan(replaced);
+    const bool extreme_gone = replaced == last.min_y || replaced == last.max_y;
+    if (numbers && !extreme_gone) {
+        // The common case, one group member's new sample: the sums move, the extremes at most widen.
+        last.sum_y += y - replaced;
+        if (y < last.min_y) {
+            last.min_y = y;
+            last.x_at_min = x_.back();
+        }
+        if (y > last.max_y) {
+            last.max_y = y;
+            last.x_at_max = x_.back();
+        }
+    } else {
+        const std::size_t first = x_.size() - last.count;
+        last = Bucket();
+        for (std::size_t i = first; i < x_.size(); ++i) last.add(x_[i], y_[i]);
+    }
     if (!std::isnan(y)) {
         value_range_ = value_range_ ? std::pair(std::min(value_range_->first, y), std::max(value_range_->second, y))
                                     : std::pair(y, y);
