@@ -42,8 +42,8 @@ LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
     grouping_chooser_->setObjectName(QStringLiteral("groupingChooser"));
     grouping_chooser_->addItem(QStringLiteral("none"), static_cast<int>(DeviceGrouping::none));
     grouping_chooser_->addItem(QStringLiteral("speed class"), static_cast<int>(DeviceGrouping::speed_class));
-    grouping_chooser_->addItem(QStringLiteral("topology neighbourhood"), static_cast<int>(DeviceGrouping::topology_neighbourhood));
-    grouping_chooser_->setToolTip(QStringLiteral("Draw groups of devices as their mean with a min-max band"));
+    grouping_chooser_->addItem(QStringLiteral("neighbourhood"), static_cast<int>(DeviceGrouping::topology_neighbourhood));
+    grouping_chooser_->setToolTip(QStringLiteral("Draw groups of devices (equal speed, or a device and its topology neighbours) as their mean inside a min-max band"));
     top->addWidget(new QLabel(QStringLiteral("group by:"), this));
     top->addWidget(grouping_chooser_);
 
