@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "widgets/device_grouping.h"
 #include "widgets/live_dashboard.h"
 #include "widgets/plot_panel.h"
 
