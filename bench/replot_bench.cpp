@@ -2,7 +2,9 @@
 // (throughput and batch size per device, merge weights stacked over 16 devices, 16 metric curves).
 // Feeds the dashboard through the same path as a live run (LiveDashboard::add_events), then times full
 // redraws of all four plots (rescale + paint into QCustomPlot's buffer) with Follow on, the live case,
-// where every frame also appends one more step of events. Target: >= 30 redraws a second.
+// where every frame also appends one more step of events. Then the same for twice the fleet grouped
+// into its four speed classes (each group a mean line in a min-max band), the default past 8 devices.
+// Target: >= 60 redraws a second (a display's refresh) in the live case, from the median frame.
 //   replot_bench [POINTS_PER_SERIES] [DEVICES]
 
 #include <QApplication>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "app/cli/command_line_parsing.h"
+#include "widgets/device_grouping.h"
 #include "widgets/live_dashboard.h"
 #include "widgets/plot_panel.h"
 
@@ -55,22 +58,10 @@ std::vector<tb::Event> one_step(int step, int devices, const std::vector<std::st
     return events;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")) {
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    }
-    QApplication application(argc, argv);
-    int points = 100000;
-    int devices = 16;
-    CLI::App app("The live dashboard's redraw cost: full redraws of its four plots per second.", "replot_bench");
-    app.add_option("POINTS_PER_SERIES", points)->check(tb::cli::whole_number_at_least(1))->capture_default_str();
-    app.add_option("DEVICES", devices)->check(tb::cli::whole_number_at_least(1))->capture_default_str();
-    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
+// Feeds a dashboard of `devices` devices, `points` steps, then times its redraws.
+void measure_dashboard(int points, int devices, tb::widgets::DeviceGrouping grouping) {
     std::vector<std::string> metrics;
     for (int m = 1; m <= devices; ++m) metrics.push_back("p@" + std::to_string(m));
-
     tb::widgets::LiveDashboard dashboard;
     dashboard.set_frame_interval_ms(1 << 30);  // frames are driven by hand below
     dashboard.resize(1600, 1000);
@@ -79,8 +70,12 @@ int main(int argc, char** argv) {
 
     tb::RunStarted started;
     started.run_name = "replot-bench";
-    for (int device = 0; device < devices; ++device) started.devices.push_back({"gpu" + std::to_string(device), "cuda", device, 0, 1.0});
+    // Four speed classes, as the throughputs of one_step() suggest.
+    for (int device = 0; device < devices; ++device) {
+        started.devices.push_back({"gpu" + std::to_string(device), "cuda", device, 0, 0.25 * (1 + device % 4)});
+    }
     dashboard.add_events({{0, 0, started}});
+    dashboard.set_grouping(grouping);
 
     QElapsedTimer clock;
     clock.start();
@@ -99,9 +94,11 @@ int main(int argc, char** argv) {
     const double ingest_s = static_cast<double>(clock.nsecsElapsed()) / 1e9;
     long long plotted = 0;
     for (tb::widgets::PlotPanel* plot : dashboard.plots()) plotted += plot->point_count();
-    std::printf("dashboard: %d devices, %d points per series, %lld points in 4 plots\n", devices, points, plotted);
+    std::printf("dashboard: %d devices%s, %d points per series, %lld points in 4 plots\n", devices,
+                grouping == tb::widgets::DeviceGrouping::none ? "" : " grouped by speed class", points, plotted);
     std::printf("ingest: %lld events in %.2f s (%.2f us per event)\n", events, ingest_s, 1e6 * ingest_s / static_cast<double>(events));
 
+    // The median frame's rate: a loaded machine's stray slow frames say more about the machine than the code.
     const auto time_frames = [&](bool follow, bool append, int frames) {
         for (tb::widgets::PlotPanel* plot : dashboard.plots()) plot->set_follow(follow);
         std::vector<double> frame_ms;
@@ -122,8 +119,8 @@ int main(int argc, char** argv) {
         std::printf("%-34s mean %6.1f ms  median %6.1f ms  worst %6.1f ms  -> %5.1f redraws/s\n",
                     follow ? (append ? "live (append + follow + 4 replots):" : "follow (rescale + 4 replots):")
                            : "fixed view (4 replots):",
-                    mean, frame_ms[frame_ms.size() / 2], frame_ms.back(), 1000.0 / mean);
-        return mean;
+                    mean, frame_ms[frame_ms.size() / 2], frame_ms.back(), 1000.0 / frame_ms[frame_ms.size() / 2]);
+        return frame_ms[frame_ms.size() / 2];
     };
     time_frames(true, false, 3);  // warm-up: first paints allocate buffers
     const double live_ms = time_frames(true, true, 30);
@@ -133,7 +130,27 @@ int main(int argc, char** argv) {
         std::printf("  %-14s QCustomPlot replot %.1f ms (average)\n", qPrintable(plot->title()), plot->plot().replotTime(true));
     }
     const double redraws_per_s = 1000.0 / live_ms;
-    std::printf("%s: %.1f redraws/s in the live case (target >= 30)\n", redraws_per_s >= 30 ? "PASS" : "BELOW TARGET",
-                redraws_per_s);
+    std::printf("%s: %.1f redraws/s in the live case (median frame; target >= 60)\n\n",
+                redraws_per_s >= 60 ? "PASS" : "BELOW TARGET", redraws_per_s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY")) {
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
+    QApplication application(argc, argv);
+    int points = 100000;
+    int devices = 16;
+    CLI::App app("The live dashboard's redraw cost: full redraws of its four plots per second, then twice the "
+                 "fleet grouped by speed class.",
+                 "replot_bench");
+    app.add_option("POINTS_PER_SERIES", points)->check(tb::cli::whole_number_at_least(1))->capture_default_str();
+    app.add_option("DEVICES", devices)->check(tb::cli::whole_number_at_least(1))->capture_default_str();
+    if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
+    measure_dashboard(points, devices, tb::widgets::DeviceGrouping::none);
+    // Twice the fleet, grouped into its four speed classes: what a 32-device run shows by default.
+    measure_dashboard(points, 2 * devices, tb::widgets::DeviceGrouping::speed_class);
     return 0;
 }

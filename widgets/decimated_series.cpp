@@ -48,6 +48,34 @@ void DecimatedSeries::append(double x, double y) {
     }
 }
 
+void DecimatedSeries::set_last_value(double y) {
+    const double replaced = y_.back();
+    y_.back() = y;
+    Bucket& last = buckets_.back();
+    const bool numbers = !std::isnan(y) && !std::isnan(replaced);
+    const bool extreme_gone = replaced == last.min_y || replaced == last.max_y;
+    if (numbers && !extreme_gone) {
+        // The common case, one group member's new sample: the sums move, the extremes at most widen.
+        last.sum_y += y - replaced;
+        if (y < last.min_y) {
+            last.min_y = y;
+            last.x_at_min = x_.back();
+        }
+        if (y > last.max_y) {
+            last.max_y = y;
+            last.x_at_max = x_.back();
+        }
+    } else {
+        const std::size_t first = x_.size() - last.count;
+        last = Bucket();
+        for (std::size_t i = first; i < x_.size(); ++i) last.add(x_[i], y_[i]);
+    }
+    if (!std::isnan(y)) {
+        value_range_ = value_range_ ? std::pair(std::min(value_range_->first, y), std::max(value_range_->second, y))
+                                    : std::pair(y, y);
+    }
+}
+
 void DecimatedSeries::assign(const std::vector<double>& x, const std::vector<double>& y) {
     clear();
     const std::size_t count = std::min(x.size(), y.size());
@@ -67,9 +95,11 @@ std::optional<std::pair<double, double>> DecimatedSeries::value_range() const { 
 
 void DecimatedSeries::emit_group(const Bucket& group, Reduction reduction, QVector<double>& keys, QVector<double>& values) {
     if (group.numbers == 0) return;
-    if (reduction == Reduction::mean) {
+    if (reduction != Reduction::extremes) {
         keys.push_back(group.sum_x / static_cast<double>(group.numbers));
-        values.push_back(group.sum_y / static_cast<double>(group.numbers));
+        if (reduction == Reduction::mean) values.push_back(group.sum_y / static_cast<double>(group.numbers));
+        if (reduction == Reduction::lowest) values.push_back(group.min_y);
+        if (reduction == Reduction::highest) values.push_back(group.max_y);
         return;
     }
     const bool min_first = group.x_at_min <= group.x_at_max;

@@ -8,7 +8,9 @@
 //
 // Two reductions: `extremes` keeps each column's lowest and highest point in x order, so spikes
 // survive (line plots); `mean` keeps each column's average (stacked shares, whose bands must line up
-// and still sum to one). x must not decrease from one point to the next.
+// and still sum to one); `lowest` and `highest` keep each column's lowest or highest value at the
+// column's mean x (the two edges of a min-max band, whose keys then line up). x must not decrease from
+// one point to the next.
 
 #include <QVector>
 
@@ -22,9 +24,12 @@ namespace tb::widgets {
 class DecimatedSeries {
 public:
     static constexpr std::size_t bucket_size = 64;
-    enum class Reduction { extremes, mean };
+    enum class Reduction { extremes, mean, lowest, highest };
 
     void append(double x, double y);
+    // Replaces the value of the last point (a group's aggregate at that x changed). The cached value range
+    // keeps the value replaced: an axis a little wider than needed is cheaper than a rescan.
+    void set_last_value(double y);
     void assign(const std::vector<double>& x, const std::vector<double>& y);
     void clear();
 

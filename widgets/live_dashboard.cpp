@@ -6,11 +6,14 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QSplitter>
+#include <QStandardItemModel>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <type_traits>
 
 #include "storage/metric_summary.h"
@@ -35,6 +38,14 @@ LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
     top->addWidget(header_, 1);
     top->addWidget(new QLabel(QStringLiteral("x axis:"), this));
     top->addWidget(axis_chooser_);
+    grouping_chooser_ = new QComboBox(this);
+    grouping_chooser_->setObjectName(QStringLiteral("groupingChooser"));
+    grouping_chooser_->addItem(QStringLiteral("none"), static_cast<int>(DeviceGrouping::none));
+    grouping_chooser_->addItem(QStringLiteral("speed class"), static_cast<int>(DeviceGrouping::speed_class));
+    grouping_chooser_->addItem(QStringLiteral("neighbourhood"), static_cast<int>(DeviceGrouping::topology_neighbourhood));
+    grouping_chooser_->setToolTip(QStringLiteral("Draw groups of devices (equal speed, or a device and its topology neighbours) as their mean inside a min-max band"));
+    top->addWidget(new QLabel(QStringLiteral("group by:"), this));
+    top->addWidget(grouping_chooser_);
 
     throughput_ = new PlotPanel(QStringLiteral("Throughput"), QStringLiteral("samples/s per device"), this);
     batch_ = new PlotPanel(QStringLiteral("Batch size"), QStringLiteral("batch size (samples)"), this);
@@ -86,6 +97,9 @@ LiveDashboard::LiveDashboard(QWidget* parent) : QWidget(parent) {
 
     connect(axis_chooser_, &QComboBox::currentIndexChanged, this,
             [this](int index) { set_x_axis(static_cast<XAxisMode>(axis_chooser_->itemData(index).toInt())); });
+    connect(grouping_chooser_, &QComboBox::currentIndexChanged, this, [this](int index) {
+        set_grouping(static_cast<DeviceGrouping>(grouping_chooser_->itemData(index).toInt()));
+    });
     frame_timer_.setInterval(40);
     connect(&frame_timer_, &QTimer::timeout, this, &LiveDashboard::redraw);
     frame_timer_.start();
@@ -98,6 +112,7 @@ void LiveDashboard::add_events(const std::vector<Event>& events) {
         if (started) {
             title_ = QString::fromStdString(data_.run_name());
             stored_status_.clear();
+            adopt_run_fleet();
             rebuild_plots();
         } else if (x_meaning_changed && x_axis_ == XAxisMode::epochs) {
             rebuild_plots();
@@ -114,6 +129,7 @@ void LiveDashboard::show_events(const std::vector<Event>& events, const QString&
     for (const Event& event : events) data_.add(event);
     title_ = title;
     stored_status_ = stored_status;
+    adopt_run_fleet();
     rebuild_plots();
     table_dirty_ = true;
 }
@@ -129,12 +145,108 @@ void LiveDashboard::set_x_axis(XAxisMode mode) {
     rebuild_plots();
 }
 
+void LiveDashboard::adopt_run_fleet() {
+    const std::vector<DeviceState>& devices = data_.devices();
+    topology_ = run_topology(data_.config(), devices.size());
+    auto* items = qobject_cast<QStandardItemModel*>(grouping_chooser_->model());
+    items->item(static_cast<int>(DeviceGrouping::topology_neighbourhood))->setEnabled(topology_.has_value());
+    DeviceGrouping grouping = DeviceGrouping::none;
+    if (devices.size() > group_devices_above) {
+        // A fleet of equal devices has one speed class, which says nothing: its neighbourhoods do.
+        const bool equal_speeds = std::all_of(devices.begin(), devices.end(),
+                                              [&](const DeviceState& device) { return device.speed == devices.front().speed; });
+        grouping = topology_ && equal_speeds ? DeviceGrouping::topology_neighbourhood : DeviceGrouping::speed_class;
+    }
+    grouping_ = grouping;
+    const QSignalBlocker blocker(grouping_chooser_);  // the caller rebuilds the plots once
+    grouping_chooser_->setCurrentIndex(static_cast<int>(grouping));
+}
+
+void LiveDashboard::set_grouping(DeviceGrouping grouping) {
+    if (grouping == DeviceGrouping::topology_neighbourhood && !topology_) grouping = DeviceGrouping::speed_class;
+    if (grouping_chooser_->currentIndex() != static_cast<int>(grouping)) {
+        const QSignalBlocker blocker(grouping_chooser_);
+        grouping_chooser_->setCurrentIndex(static_cast<int>(grouping));
+    }
+    if (grouping == grouping_) return;
+    grouping_ = grouping;
+    rebuild_plots();
+}
+
+void LiveDashboard::form_groups() {
+    groups_.clear();
+    group_places_.clear();
+    throughput_bands_.clear();
+    batch_bands_.clear();
+    const std::vector<DeviceState>& devices = data_.devices();
+    if (grouping_ == DeviceGrouping::speed_class) groups_ = group_by_speed(devices);
+    if (grouping_ == DeviceGrouping::topology_neighbourhood && topology_) groups_ = group_by_neighbourhood(*topology_, devices);
+    group_places_.resize(devices.size());
+    for (std::size_t group = 0; group < groups_.size(); ++group) {
+        const std::vector<int>& members = groups_[group].members;
+        for (std::size_t member = 0; member < members.size(); ++member) {
+            group_places_[static_cast<std::size_t>(members[member])] = {group, member};
+        }
+        throughput_bands_.emplace_back(members.size());
+        batch_bands_.emplace_back(members.size());
+    }
+}
+
+void LiveDashboard::append_device_point(std::size_t device, double x, const DevicePoint& point) {
+    if (!grouped()) {
+        throughput_->append(static_cast<int>(device), x, point.samples_per_s);
+        batch_->append(static_cast<int>(device), x, point.batch_size);
+        return;
+    }
+    const GroupPlace place = group_places_[device];
+    const auto add = [&](PlotPanel& panel, GroupBand& band, double value) {
+        const GroupBand::Change change = band.add(place.member, x, value);
+        const BandPoint& shown = band.last();
+        const int series = static_cast<int>(place.group);
+        if (change == GroupBand::Change::new_point) {
+            panel.append_band(series, x, shown.mean, shown.low, shown.high);
+        } else {
+            panel.set_last_band(series, shown.mean, shown.low, shown.high);
+        }
+    };
+    add(*throughput_, throughput_bands_[place.group], point.samples_per_s);
+    add(*batch_, batch_bands_[place.group], point.batch_size);
+}
+
+std::vector<double> LiveDashboard::merge_shares(const MergePoint& merge) const {
+    // A method that merges more replicas than it has devices (none so far) keeps a band per weight.
+    if (!grouped() || merge.weights.size() > group_places_.size()) return merge.weights;
+    std::vector<double> shares(groups_.size(), 0.0);
+    for (std::size_t i = 0; i < merge.weights.size(); ++i) shares[group_places_[i].group] += merge.weights[i];
+    return shares;
+}
+
+QString LiveDashboard::merge_series_name(std::size_t index) const {
+    if (grouped() && data_.merges().front().weights.size() <= group_places_.size()) {
+        return QString::fromStdString(groups_[index].name);
+    }
+    return index < data_.devices().size() ? QString::fromStdString(data_.devices()[index].name) : QStringLiteral("dev%1").arg(index);
+}
+
 std::optional<double> LiveDashboard::eval_x(const EvalPoint& point) const {
     if (x_axis_ == XAxisMode::epochs) return point.epoch;  // exact from the engine
     return data_.x_of(point.time, x_axis_);
 }
 
 void LiveDashboard::ensure_device_series(std::size_t devices) {
+    if (grouped()) {
+        while (static_cast<std::size_t>(throughput_->series_count()) < groups_.size()) {
+            const int index = throughput_->series_count();
+            const QString name = QString::fromStdString(groups_[static_cast<std::size_t>(index)].name);
+            throughput_->add_band_series(name, series_color(index));
+            batch_->add_band_series(name, series_color(index));
+            // A batch size holds until the next change, and so do its group's mean and extremes.
+            for (QCPGraph* graph : {batch_->series(index), batch_->band_low_graph(index), batch_->band_high_graph(index)}) {
+                graph->setLineStyle(QCPGraph::lsStepLeft);
+            }
+        }
+        return;
+    }
     while (static_cast<std::size_t>(throughput_->series_count()) < devices) {
         const int index = throughput_->series_count();
         const QString name = QString::fromStdString(data_.devices()[static_cast<std::size_t>(index)].name);
@@ -147,9 +259,7 @@ void LiveDashboard::ensure_device_series(std::size_t devices) {
 void LiveDashboard::ensure_merge_series(std::size_t devices) {
     while (static_cast<std::size_t>(merges_->series_count()) < devices) {
         const auto index = static_cast<std::size_t>(merges_->series_count());
-        const QString name = index < data_.devices().size() ? QString::fromStdString(data_.devices()[index].name)
-                                                            : QStringLiteral("dev%1").arg(index);
-        merges_->add_series(name, series_color(static_cast<int>(index)));
+        merges_->add_series(merge_series_name(index), series_color(static_cast<int>(index)));
     }
 }
 
@@ -167,22 +277,27 @@ int LiveDashboard::metric_series(const std::string& name) {
 void LiveDashboard::append_to_plots(const Event& event) {
     if (const auto* sample = std::get_if<DeviceSample>(&event.payload)) {
         if (sample->device < 0) return;
+        const auto device = static_cast<std::size_t>(sample->device);
+        // A device the run did not announce joins the groups: they are formed again with it.
+        if (grouped() && device >= group_places_.size()) {
+            rebuild_plots();
+            return;
+        }
         ensure_device_series(data_.devices().size());
-        const auto& points = data_.device_points()[static_cast<std::size_t>(sample->device)];
-        const DevicePoint& point = points.back();
+        const DevicePoint& point = data_.device_points()[device].back();
         const std::optional<double> x = data_.x_of(point.time, x_axis_);
         if (!x) return;
-        throughput_->append(sample->device, *x, point.samples_per_s);
-        batch_->append(sample->device, *x, point.batch_size);
+        append_device_point(device, *x, point);
     } else if (std::holds_alternative<Merge>(event.payload)) {
         place_merge_panel();
         const MergePoint& merge = data_.merges().back();
-        ensure_merge_series(merge.weights.size());
+        const std::vector<double> shares = merge_shares(merge);
+        ensure_merge_series(shares.size());
         const std::optional<double> x = data_.x_of(merge.time, x_axis_);
         if (!x) return;
         double running_sum = 0;
-        for (std::size_t i = 0; i < merge.weights.size(); ++i) {
-            running_sum += merge.weights[i];
+        for (std::size_t i = 0; i < shares.size(); ++i) {
+            running_sum += shares[i];
             merges_->append(static_cast<int>(i), *x, running_sum);
         }
     } else if (std::holds_alternative<Eval>(event.payload)) {
@@ -330,8 +445,25 @@ void LiveDashboard::rebuild_plots() {
     telemetry_views_pending_ = false;
     for (PlotPanel* plot : all_panels()) plot->remove_all_series();
     plotted_metrics_.clear();
+    form_groups();
     ensure_device_series(data_.devices().size());
-    for (std::size_t device = 0; device < data_.device_points().size(); ++device) {
+    if (grouped()) {
+        // Every device's points in x order, so that each group's band sees its members as they reported.
+        struct Arrival {
+            double x;
+            std::size_t device;
+            const DevicePoint* point;
+        };
+        std::vector<Arrival> arrivals;
+        for (std::size_t device = 0; device < data_.device_points().size(); ++device) {
+            for (const DevicePoint& point : data_.device_points()[device]) {
+                if (const std::optional<double> x = data_.x_of(point.time, x_axis_)) arrivals.push_back({*x, device, &point});
+            }
+        }
+        std::stable_sort(arrivals.begin(), arrivals.end(), [](const Arrival& a, const Arrival& b) { return a.x < b.x; });
+        for (const Arrival& arrival : arrivals) append_device_point(arrival.device, arrival.x, *arrival.point);
+    }
+    for (std::size_t device = 0; !grouped() && device < data_.device_points().size(); ++device) {
         std::vector<double> keys;
         std::vector<double> throughput;
         std::vector<double> batch;
@@ -346,12 +478,13 @@ void LiveDashboard::rebuild_plots() {
         batch_->set_series_data(static_cast<int>(device), keys, batch);
     }
     for (const MergePoint& merge : data_.merges()) {
-        ensure_merge_series(merge.weights.size());
+        const std::vector<double> shares = merge_shares(merge);
+        ensure_merge_series(shares.size());
         const std::optional<double> x = data_.x_of(merge.time, x_axis_);
         if (!x) continue;
         double running_sum = 0;
-        for (std::size_t i = 0; i < merge.weights.size(); ++i) {
-            running_sum += merge.weights[i];
+        for (std::size_t i = 0; i < shares.size(); ++i) {
+            running_sum += shares[i];
             merges_->append(static_cast<int>(i), *x, running_sum);
         }
     }

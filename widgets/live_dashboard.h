@@ -6,6 +6,11 @@
 // time slider for each matrix snapshot name. Events are appended as they arrive (addData, never
 // setData); a frame timer redraws what changed at most every `frame_interval_ms` (40 ms: at most 25
 // redraws a second), however many events came in between.
+//
+// Past `group_devices_above` devices the per-device plots (throughput, batch size, merge weights) draw
+// groups of devices instead, chosen in "Group by": devices of one speed class, or one neighbourhood of a
+// decentralized run's topology. Each group is its members' mean inside a band from their minimum to their
+// maximum (merge weights: the group's summed share); the choice can be switched back to one line per device.
 
 #include <QTimer>
 #include <QWidget>
@@ -13,6 +18,9 @@
 #include <vector>
 
 #include "core/session/events.h"
+#include "core/topology/topology.h"
+#include "widgets/device_grouping.h"
+#include "widgets/group_band.h"
 #include "widgets/live_run_data.h"
 #include "widgets/x_axis_mode.h"
 
@@ -43,6 +51,13 @@ public:
     XAxisMode x_axis() const { return x_axis_; }
     void set_x_axis(XAxisMode mode);
 
+    DeviceGrouping grouping() const { return grouping_; }
+    // Regroups the per-device plots of the run shown (each new run starts from its fleet's default).
+    void set_grouping(DeviceGrouping grouping);
+    // The groups drawn, in series order; empty while every device has its own line.
+    const std::vector<DeviceGroup>& device_groups() const { return groups_; }
+    bool topology_known() const { return topology_.has_value(); }
+
     const LiveRunData& data() const { return data_; }
     PlotPanel& throughput_plot() { return *throughput_; }
     PlotPanel& batch_plot() { return *batch_; }
@@ -67,6 +82,14 @@ signals:
 
 private:
     void rebuild_plots();
+    // On a run's start: its topology, if any, and the grouping its fleet gets by default.
+    void adopt_run_fleet();
+    void form_groups();
+    bool grouped() const { return !groups_.empty(); }
+    void append_device_point(std::size_t device, double x, const DevicePoint& point);
+    // The merge weights as plotted: per device, or summed per group.
+    std::vector<double> merge_shares(const MergePoint& merge) const;
+    QString merge_series_name(std::size_t index) const;
     void append_to_plots(const Event& event);
     void ensure_device_series(std::size_t devices);
     void ensure_merge_series(std::size_t devices);
@@ -94,6 +117,18 @@ private:
     QString stored_status_;
     QLabel* header_;
     QComboBox* axis_chooser_;
+    QComboBox* grouping_chooser_;
+    DeviceGrouping grouping_ = DeviceGrouping::none;
+    std::optional<Topology> topology_;
+    std::vector<DeviceGroup> groups_;
+    // Where each device sits among the groups, and each group's running mean, minimum and maximum.
+    struct GroupPlace {
+        std::size_t group = 0;
+        std::size_t member = 0;
+    };
+    std::vector<GroupPlace> group_places_;
+    std::vector<GroupBand> throughput_bands_;
+    std::vector<GroupBand> batch_bands_;
     PlotPanel* throughput_;
     PlotPanel* batch_;
     PlotPanel* merges_;

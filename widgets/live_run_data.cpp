@@ -48,6 +48,7 @@ bool LiveRunData::add(const Event& event) {
                 clear();
                 started_ = true;
                 run_name_ = payload.run_name;
+                config_ = payload.config;
                 // The stop limits, for progress; a stored config from an older build may lack some.
                 const nlohmann::json stop = payload.config.is_object() ? payload.config.value("stop", nlohmann::json::object())
                                                                        : nlohmann::json::object();

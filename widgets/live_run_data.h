@@ -102,6 +102,8 @@ public:
     std::optional<double> x_of(const PointTime& time, XAxisMode mode) const;
 
     const std::string& run_name() const { return run_name_; }
+    // The run's config as its RunStarted carried it (null before the start).
+    const nlohmann::json& config() const { return config_; }
     const std::vector<DeviceState>& devices() const { return devices_; }
     const std::vector<std::vector<DevicePoint>>& device_points() const { return device_points_; }
     const std::vector<MergePoint>& merges() const { return merges_; }
@@ -133,6 +135,7 @@ private:
     void ensure_device(int device);
 
     std::string run_name_;
+    nlohmann::json config_;
     double max_epochs_ = 0;
     double max_time_s_ = 0;
     double max_wall_s_ = 0;

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <limits>
 
+#include "widgets/band_fill_graph.h"
 #include "widgets/plot_export.h"
 
 namespace tb::widgets {
@@ -170,15 +171,21 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
 QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool right_axis) {
     QCPAxis* value_axis = right_axis ? plot_->yAxis2 : plot_->yAxis;
     if (right_axis) plot_->yAxis2->setVisible(true);
-    auto* graph = plot_->addGraph(plot_->xAxis, value_axis);
+    // A stacked band fills down to the running sum below it (see band_fill_graph.h).
+    QCPGraph* graph = nullptr;
+    if (stacked_) {
+        auto* band = new BandFillGraph(plot_->xAxis, value_axis);
+        band->set_fill_edge(series_.empty() ? nullptr : qobject_cast<BandFillGraph*>(series_.back()));
+        graph = band;
+    } else {
+        graph = plot_->addGraph(plot_->xAxis, value_axis);
+    }
     graph->setName(name);
     graph->setPen(QPen(color, 1));  // width 1: QCustomPlot's fast path for long series
     graph->setAdaptiveSampling(true);
     if (stacked_) {
-        // Each band is filled down to zero and drawn under the bands below it, so what shows of it is
-        // the strip between its sum and the previous one. Filling to zero is a plain polygon, where a
-        // channel fill between two graphs costs QCustomPlot several times more.
-        // Opaque and not antialiased: sixteen full-height fills stay cheap to paint.
+        // Each band is drawn under the bands below it, so that the line on top of each strip is not
+        // covered by the strip above. Opaque and not antialiased: sixteen fills stay cheap to paint.
         const auto lighten = [](int channel) { return channel + (255 - channel) * 2 / 5; };
         graph->setBrush(QColor(lighten(color.red()), lighten(color.green()), lighten(color.blue())));
         graph->setAntialiasedFill(false);
@@ -187,15 +194,58 @@ QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool r
     }
     series_.push_back(graph);
     data_.emplace_back();
+    bands_.emplace_back();
     mark_dirty();
     update_legend_mode();
     return graph;
+}
+
+QCPGraph* PlotPanel::add_band_series(const QString& name, const QColor& color) {
+    // The edges first, so that the mean line is drawn over its band.
+    Band band;
+    auto* low = new BandFillGraph(plot_->xAxis, plot_->yAxis);
+    auto* high = new BandFillGraph(plot_->xAxis, plot_->yAxis);
+    high->set_fill_edge(low);
+    band.low = low;
+    band.high = high;
+    for (QCPGraph* edge : {band.low, band.high}) {
+        edge->setName(name);
+        edge->setPen(Qt::NoPen);
+        edge->setAntialiased(false);
+        edge->setAntialiasedFill(false);
+        edge->setAdaptiveSampling(true);
+        edge->removeFromLegend();
+    }
+    QColor shade = color;
+    shade.setAlpha(60);  // light enough that the bands of neighbouring groups stay readable where they overlap
+    band.high->setBrush(shade);
+    QCPGraph* graph = add_series(name, color);
+    bands_.back().low = band.low;
+    bands_.back().high = band.high;
+    return graph;
+}
+
+void PlotPanel::append_band(int series, double x, double mean, double low, double high) {
+    Band& band = bands_[static_cast<std::size_t>(series)];
+    data_[static_cast<std::size_t>(series)].append(x, mean);
+    band.low_data.append(x, low);
+    band.high_data.append(x, high);
+    dirty_ = true;
+}
+
+void PlotPanel::set_last_band(int series, double mean, double low, double high) {
+    Band& band = bands_[static_cast<std::size_t>(series)];
+    data_[static_cast<std::size_t>(series)].set_last_value(mean);
+    band.low_data.set_last_value(low);
+    band.high_data.set_last_value(high);
+    dirty_ = true;
 }
 
 void PlotPanel::remove_all_series() {
     plot_->clearGraphs();
     series_.clear();
     data_.clear();
+    bands_.clear();
     update_legend_mode();
     tracer_->setGraph(nullptr);
     tracer_->setVisible(false);
@@ -298,11 +348,13 @@ void PlotPanel::rescale() {
         double highest = 0;
         for (std::size_t i = 0; i < series_.size(); ++i) {
             if (series_[i]->valueAxis() != axis || !series_[i]->visible()) continue;
-            const std::optional<std::pair<double, double>> range = data_[i].value_range();
-            if (!range) continue;
-            lowest = found_any ? std::min(lowest, range->first) : range->first;
-            highest = found_any ? std::max(highest, range->second) : range->second;
-            found_any = true;
+            for (const DecimatedSeries* held : {&data_[i], &bands_[i].low_data, &bands_[i].high_data}) {
+                const std::optional<std::pair<double, double>> range = held->value_range();
+                if (!range) continue;
+                lowest = found_any ? std::min(lowest, range->first) : range->first;
+                highest = found_any ? std::max(highest, range->second) : range->second;
+                found_any = true;
+            }
         }
         if (!found_any) continue;
         if (log_scale_) {
@@ -331,7 +383,15 @@ void PlotPanel::update_drawn_points() {
         // A short series also shows its points: a run's first sample is a dot before it is a line.
         const bool sparse = keys.size() < sparse_series_points && !stacked_;
         series_[i]->setScatterStyle(sparse ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5) : QCPScatterStyle());
+        // More points than pixel columns draw as a bundle of vertical strokes, where antialiasing shows
+        // nothing and costs a third of the painting; a shorter line keeps its smooth edges.
+        if (!stacked_) series_[i]->setAntialiased(keys.size() < columns);
         series_[i]->setData(keys, values, true);
+        if (bands_[i].low == nullptr) continue;
+        bands_[i].low_data.view(range.lower, range.upper, columns, DecimatedSeries::Reduction::lowest, keys, values);
+        bands_[i].low->setData(keys, values, true);
+        bands_[i].high_data.view(range.lower, range.upper, columns, DecimatedSeries::Reduction::highest, keys, values);
+        bands_[i].high->setData(keys, values, true);
     }
 }
 
@@ -422,6 +482,11 @@ void PlotPanel::on_legend_click(QCPLegend*, QCPAbstractLegendItem* item, QMouseE
 void PlotPanel::set_series_visible(int index, bool visible) {
     QCPGraph* graph = series_[static_cast<std::size_t>(index)];
     graph->setVisible(visible);
+    const Band& band = bands_[static_cast<std::size_t>(index)];
+    if (band.low != nullptr) {
+        band.low->setVisible(visible);
+        band.high->setVisible(visible);
+    }
     if (QCPPlottableLegendItem* item = plot_->legend->itemWithPlottable(graph)) {
         item->setTextColor(visible ? Qt::black : QColor(0xaa, 0xaa, 0xaa));
     }

@@ -42,6 +42,17 @@ public:
     // The graph is for styling; data goes in through append() and set_series_data(), and the graph
     // holds only what is drawn (see decimated_series.h).
     QCPGraph* add_series(const QString& name, const QColor& color, bool right_axis = false);
+    // A series drawn as a line inside a shaded band (a group of devices: the line is the members' mean,
+    // the band runs from their minimum to their maximum). Its data goes in through append_band().
+    QCPGraph* add_band_series(const QString& name, const QColor& color);
+    bool has_band(int series) const { return bands_[static_cast<std::size_t>(series)].low != nullptr; }
+    void append_band(int series, double x, double mean, double low, double high);
+    // Replaces the last point of a band series (its group's values at that x changed).
+    void set_last_band(int series, double mean, double low, double high);
+    const DecimatedSeries& band_low_data(int series) const { return bands_[static_cast<std::size_t>(series)].low_data; }
+    const DecimatedSeries& band_high_data(int series) const { return bands_[static_cast<std::size_t>(series)].high_data; }
+    QCPGraph* band_low_graph(int series) const { return bands_[static_cast<std::size_t>(series)].low; }
+    QCPGraph* band_high_graph(int series) const { return bands_[static_cast<std::size_t>(series)].high; }
     int series_count() const { return static_cast<int>(series_.size()); }
     QCPGraph* series(int index) const { return series_[static_cast<std::size_t>(index)]; }
     const DecimatedSeries& series_data(int index) const { return data_[static_cast<std::size_t>(index)]; }
@@ -117,6 +128,14 @@ private:
     QString empty_text_;
     std::vector<QCPGraph*> series_;
     std::vector<DecimatedSeries> data_;
+    // The band's edges, drawn as two graphs filled between; both null for a plain series.
+    struct Band {
+        QCPGraph* low = nullptr;
+        QCPGraph* high = nullptr;
+        DecimatedSeries low_data;
+        DecimatedSeries high_data;
+    };
+    std::vector<Band> bands_;  // one per series
     bool setting_range_ = false;
     bool stacked_ = false;
     bool log_scale_ = false;

@@ -198,8 +198,9 @@ private slots:
         QTest::newRow("1366 x 768") << 1366 << 768;
     }
 
-    // A decentralized run of 32 workers reports a hundred metrics and 32 series per plot: the window must
-    // still fit the screen, its plots must keep their width, and the legends give way to series lists.
+    // A decentralized run of 32 workers reports a hundred metrics and, ungrouped, 32 series per plot: the
+    // window must still fit the screen, its plots must keep their width, and the legends give way to series
+    // lists.
     void a_thirty_two_worker_run_fits_a_small_screen() {
         QFETCH(int, width);
         QFETCH(int, height);
@@ -227,7 +228,13 @@ private slots:
         QVERIFY(!dashboard.throughput_plot().legend_box_shown());
         // Workers that gossip never merge: no merge plot, the evaluation takes its place.
         QVERIFY(dashboard.merge_plot().isHidden());
+        // Equal speeds on a ring: grouped by neighbourhood, a device and its two neighbours (the two left
+        // over join the groups next to them).
+        QCOMPARE(dashboard.grouping(), tb::widgets::DeviceGrouping::topology_neighbourhood);
+        QCOMPARE(dashboard.throughput_plot().series_count(), 10);
+        dashboard.set_grouping(tb::widgets::DeviceGrouping::none);
         QCOMPARE(dashboard.throughput_plot().series_count(), 32);
+        QVERIFY(!dashboard.throughput_plot().legend_box_shown());
         // The axis rect keeps most of the panel's width once the legend box is gone.
         QVERIFY2(dashboard.throughput_plot().plot().axisRect()->width() > dashboard.throughput_plot().width() / 2,
                  qPrintable(QStringLiteral("axis rect %1 of %2").arg(dashboard.throughput_plot().plot().axisRect()->width())
@@ -255,8 +262,10 @@ private slots:
         QVERIFY(ended.wait(120000));
         meter.stop();
         tb::widgets::LiveDashboard& dashboard = window.dashboard();
-        QCOMPARE(dashboard.throughput_plot().series_count(), 16);
-        QCOMPARE(dashboard.merge_plot().series_count(), 16);
+        // Four speeds among sixteen devices: four speed classes, each a mean line in a min-max band.
+        QCOMPARE(dashboard.grouping(), tb::widgets::DeviceGrouping::speed_class);
+        QCOMPARE(dashboard.throughput_plot().series_count(), 4);
+        QCOMPARE(dashboard.merge_plot().series_count(), 4);
         long long samples = 0;
         for (const auto& points : dashboard.data().device_points()) samples += static_cast<long long>(points.size());
         const double stall = meter.longest_stall_ms();

@@ -240,6 +240,34 @@ private slots:
         QCOMPARE(*series.nearest(54321.4), std::pair(54321.0, 1000.0));
     }
 
+    void replacing_the_last_value_reduces_as_if_appended() {
+        // A group's aggregate at one x is replaced as its members report: raised past the bucket's maximum,
+        // lowered past its minimum, then back inside after having been the extreme.
+        tb::widgets::DecimatedSeries replaced;
+        tb::widgets::DecimatedSeries appended;
+        for (int i = 0; i < 10000; ++i) {
+            replaced.append(i, 5.0 + std::sin(i * 0.37));
+            if (i % 97 == 0) {
+                for (double changed : {9.0, -3.0, 5.5, 5.25}) replaced.set_last_value(changed);
+            }
+            appended.append(i, i % 97 == 0 ? 5.25 : 5.0 + std::sin(i * 0.37));
+        }
+        for (auto reduction : {tb::widgets::DecimatedSeries::Reduction::extremes, tb::widgets::DecimatedSeries::Reduction::mean,
+                               tb::widgets::DecimatedSeries::Reduction::lowest, tb::widgets::DecimatedSeries::Reduction::highest}) {
+            QVector<double> keys;
+            QVector<double> values;
+            QVector<double> expected_keys;
+            QVector<double> expected_values;
+            replaced.view(0, 9999, 40, reduction, keys, values);
+            appended.view(0, 9999, 40, reduction, expected_keys, expected_values);
+            QCOMPARE(keys, expected_keys);
+            QCOMPARE(values.size(), expected_values.size());
+            for (qsizetype i = 0; i < values.size(); ++i) QVERIFY(std::abs(values[i] - expected_values[i]) < 1e-9);
+        }
+        // The range keeps the values replaced (see set_last_value): wider, never narrower.
+        QVERIFY(replaced.value_range()->first <= -3.0 && replaced.value_range()->second >= 9.0);
+    }
+
     void stacked_series_reduce_to_aligned_means() {
         // Two stacked shares alternating 0.2/0.8 and 0.6/0.4: their running sums reduce to means that
         // still stack to one, on the same x for both bands.
