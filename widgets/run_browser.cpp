@@ -1,6 +1,10 @@
 #include "widgets/run_browser.h"
 
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QPlainTextEdit>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -15,6 +19,7 @@
 
 #include <set>
 
+#include "storage/run_annotations.h"
 #include "storage/run_csv_export.h"
 #include "storage/run_deletion.h"
 #include "storage/run_status_names.h"
@@ -24,7 +29,7 @@
 
 namespace tb::widgets {
 
-// Text matches name, method or data set (any case); status matches exactly.
+// Text matches name, method, data set or a tag (any case); status matches exactly.
 class RunFilterProxy final : public QSortFilterProxyModel {
 public:
     using QSortFilterProxyModel::QSortFilterProxyModel;
@@ -39,7 +44,7 @@ protected:
         const auto text_of = [&](int column) { return sourceModel()->index(row, column, parent).data().toString(); };
         if (!status_.isEmpty() && text_of(RunTableModel::status) != status_) return false;
         if (text_.isEmpty()) return true;
-        for (int column : {RunTableModel::name, RunTableModel::method, RunTableModel::dataset}) {
+        for (int column : {RunTableModel::name, RunTableModel::method, RunTableModel::dataset, RunTableModel::tags}) {
             if (text_of(column).contains(text_, Qt::CaseInsensitive)) return true;
         }
         return false;
@@ -75,7 +80,7 @@ RunBrowser::RunBrowser(storage::RunStore* store, QWidget* parent) : QWidget(pare
     view_->setAlternatingRowColors(true);
 
     filter_text_ = new QLineEdit(runs_panel_);
-    filter_text_->setPlaceholderText(QStringLiteral("filter by name, method or data set"));
+    filter_text_->setPlaceholderText(QStringLiteral("filter by name, method, data set or tag"));
     filter_text_->setClearButtonEnabled(true);
     status_filter_ = new QComboBox(runs_panel_);
     status_filter_->addItem(QStringLiteral("any status"), QString());
@@ -96,6 +101,9 @@ RunBrowser::RunBrowser(storage::RunStore* store, QWidget* parent) : QWidget(pare
     export_button->setObjectName(QStringLiteral("exportRun"));
     export_button->setToolTip(QStringLiteral("Write the selected run's tables as CSV, its telemetry and config as JSON, "
                                              "into a folder"));
+    auto* annotate_button = new QPushButton(QStringLiteral("Tags and note…"), runs_panel_);
+    annotate_button->setObjectName(QStringLiteral("annotateRun"));
+    annotate_button->setToolTip(QStringLiteral("Tag the selected run and write a note about it"));
     auto* delete_button = new QPushButton(QStringLiteral("Delete…"), runs_panel_);
     auto* top = new QHBoxLayout;
     top->addWidget(filter_text_, 1);
@@ -106,6 +114,7 @@ RunBrowser::RunBrowser(storage::RunStore* store, QWidget* parent) : QWidget(pare
     bottom->addWidget(compare_button);
     bottom->addWidget(copy_button);
     bottom->addWidget(export_button);
+    bottom->addWidget(annotate_button);
     bottom->addStretch(1);
     bottom->addWidget(delete_button);
     auto* panel_layout = new QVBoxLayout(runs_panel_);
@@ -156,6 +165,10 @@ RunBrowser::RunBrowser(storage::RunStore* store, QWidget* parent) : QWidget(pare
         } catch (const std::exception& error) {
             QMessageBox::warning(this, QStringLiteral("Export failed"), QString::fromStdString(error.what()));
         }
+    });
+    connect(annotate_button, &QPushButton::clicked, this, [this] {
+        const std::vector<std::int64_t> ids = selected_run_ids();
+        if (!ids.empty()) edit_annotations(ids.front());
     });
     connect(delete_button, &QPushButton::clicked, this, [this] {
         const std::vector<std::int64_t> ids = selected_run_ids();
@@ -241,6 +254,56 @@ void RunBrowser::set_status_filter(const QString& status) {
 }
 
 void RunBrowser::sort_by(int column, Qt::SortOrder order) { view_->sortByColumn(column, order); }
+
+QString RunBrowser::annotate_run(std::int64_t run_id, const QString& tags, const QString& note) {
+    if (store_ == nullptr) return unavailable_->text();
+    std::vector<std::string> tag_list;
+    for (const QString& tag : tags.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        if (!tag.trimmed().isEmpty()) tag_list.push_back(tag.toStdString());
+    }
+    try {
+        // Every tag is checked before the note is written, so a refused tag changes neither.
+        for (const std::string& tag : tag_list) storage::checked_tag(tag);
+        storage::set_run_note(*store_, run_id, note.toStdString());
+        storage::set_run_tags(*store_, run_id, tag_list);
+    } catch (const std::exception& error) {
+        return QString::fromStdString(error.what());
+    }
+    refresh();
+    return {};
+}
+
+void RunBrowser::edit_annotations(std::int64_t run_id) {
+    if (store_ == nullptr) return;
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("annotationDialog"));
+    dialog.setWindowTitle(QStringLiteral("Tags and note of run #%1").arg(run_id));
+    auto* tags = new QLineEdit(&dialog);
+    tags->setObjectName(QStringLiteral("tags"));
+    tags->setPlaceholderText(QStringLiteral("baseline, lr sweep, ..."));
+    QStringList current;
+    for (const std::string& tag : storage::run_tags(*store_, run_id)) current << QString::fromStdString(tag);
+    tags->setText(current.join(QStringLiteral(", ")));
+    auto* note = new QPlainTextEdit(&dialog);
+    note->setObjectName(QStringLiteral("note"));
+    note->setPlainText(QString::fromStdString(storage::run_note(*store_, run_id)));
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    auto* form = new QFormLayout(&dialog);
+    form->addRow(QStringLiteral("Tags (comma-separated)"), tags);
+    form->addRow(QStringLiteral("Note"), note);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    // A tag the store refuses keeps the dialog open with the reason, so nothing typed is lost.
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
+        const QString error = annotate_run(run_id, tags->text(), note->toPlainText());
+        if (error.isEmpty()) {
+            dialog.accept();
+        } else {
+            QMessageBox::warning(&dialog, QStringLiteral("Cannot save the tags and note"), error);
+        }
+    });
+    dialog.exec();
+}
 
 QString RunBrowser::delete_runs(const std::vector<std::int64_t>& run_ids) {
     if (store_ == nullptr) return unavailable_->text();

@@ -46,6 +46,10 @@ public:
     void set_filter_text(const QString& text);
     void set_status_filter(const QString& status);  // empty: any
     void sort_by(int column, Qt::SortOrder order);
+    // Replaces the run's tags (comma-separated) and note; answers the store's error, or an empty string.
+    QString annotate_run(std::int64_t run_id, const QString& tags, const QString& note);
+    // The "Tags and note" dialog for the run: edits both and writes them when accepted.
+    void edit_annotations(std::int64_t run_id);
     // Deletes without asking (the Delete button asks first). Answers the errors, one line per run.
     QString delete_runs(const std::vector<std::int64_t>& run_ids);
 

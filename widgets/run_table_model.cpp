@@ -9,6 +9,7 @@
 #include <set>
 
 #include "storage/config_differences.h"
+#include "storage/run_annotations.h"
 #include "storage/run_details.h"
 #include "storage/run_labels.h"
 
@@ -61,6 +62,7 @@ std::vector<BrowsedRun> browse_runs(storage::RunStore& store) {
             run.time_to_target = headline->time_to_target;
         }
         run.parameters = storage::flatten_json(details.config);
+        run.note = QString::fromStdString(storage::run_note(store, record.id));
         run.record = std::move(record);
         runs.push_back(std::move(run));
     }
@@ -129,6 +131,7 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
         if (record.status == "running") return QBrush(QColor(0x1a, 0x6b, 0x1a));
         return {};
     }
+    if (role == Qt::ToolTipRole && index.column() == name && !run.note.isEmpty()) return run.note;
     if (role == Qt::ToolTipRole && !record.error.empty()) return QString::fromStdString(record.error);
     if (role == Qt::TextAlignmentRole &&
         (index.column() == id || index.column() == best || index.column() == time_to_target ||
@@ -162,6 +165,11 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
         case duration: return QString::number(record.wall_clock_s, 'f', 1);
         case started:
             return QDateTime::fromSecsSinceEpoch(static_cast<qint64>(record.started_unix_s)).toString(QStringLiteral("yyyy-MM-dd hh:mm"));
+        case tags: {
+            QStringList names;
+            for (const std::string& tag : record.tags) names << QString::fromStdString(tag);
+            return names.join(QStringLiteral(", "));
+        }
         default: return {};
     }
 }
@@ -183,6 +191,7 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
         case run_clock: return QStringLiteral("Run clock (s)");
         case duration: return QStringLiteral("Wall (s)");
         case started: return QStringLiteral("Started");
+        case tags: return QStringLiteral("Tags");
         default: return {};
     }
 }

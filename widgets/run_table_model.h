@@ -25,6 +25,7 @@ struct BrowsedRun {
     double best_value = 0;  // NaN when there is none
     std::optional<double> time_to_target;
     std::map<std::string, std::string> parameters;  // the config's leaves by key path ("optimizer.lr")
+    QString note;  // what people wrote about the run (the name's tool tip)
 };
 
 // One query per run for its devices and summaries: fine for the thousands of runs a person keeps.
@@ -33,7 +34,7 @@ std::vector<BrowsedRun> browse_runs(storage::RunStore& store);
 class RunTableModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { id, name, method, dataset, fleet, status, best, time_to_target, run_clock, duration, started, column_count };
+    enum Column { id, name, method, dataset, fleet, status, best, time_to_target, run_clock, duration, started, tags, column_count };
     // Sorting uses this role: numbers for numeric columns.
     static constexpr int sort_role = Qt::UserRole + 1;
     static constexpr int run_id_role = Qt::UserRole + 2;

@@ -4,6 +4,11 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QTimer>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
@@ -16,6 +21,7 @@
 
 #include <cmath>
 
+#include "storage/run_annotations.h"
 #include "storage/run_store.h"
 #include "storage/storage_sink.h"
 #include "widgets/compare_view.h"
@@ -123,6 +129,45 @@ private slots:
         QCOMPARE(browser.visible_run_ids(), (std::vector<std::int64_t>{fast_, slow_, failed_}));
         browser.sort_by(tb::widgets::RunTableModel::best, Qt::DescendingOrder);
         QCOMPARE(browser.visible_run_ids(), (std::vector<std::int64_t>{slow_, fast_, failed_}));
+    }
+
+    // Tags and a note from the browser: the dialog writes them to the store, the Tags column shows them,
+    // the filter finds runs by tag, the name's tool tip shows the note, and a bad tag changes nothing.
+    void browser_tags_and_notes_runs() {
+        tb::widgets::RunBrowser browser(store_.get());
+        browser.show();
+        browser.select_runs({fast_});
+        QTimer::singleShot(0, [] {
+            auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+            QVERIFY(dialog != nullptr);
+            dialog->findChild<QLineEdit*>(QStringLiteral("tags"))->setText(QStringLiteral("baseline, lr sweep"));
+            dialog->findChild<QPlainTextEdit*>(QStringLiteral("note"))->setPlainText(QStringLiteral("momentum 0.9 helped"));
+            dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+        });
+        browser.findChild<QPushButton*>(QStringLiteral("annotateRun"))->click();
+        QCOMPARE(tb::storage::run_tags(*store_, fast_), (std::vector<std::string>{"baseline", "lr sweep"}));
+        QCOMPARE(tb::storage::run_note(*store_, fast_), std::string("momentum 0.9 helped"));
+
+        const auto row_of = [&](std::int64_t id) {
+            const auto& runs = browser.model().runs();
+            return static_cast<int>(std::find_if(runs.begin(), runs.end(), [&](const auto& run) { return run.record.id == id; }) -
+                                    runs.begin());
+        };
+        const QModelIndex tags = browser.model().index(row_of(fast_), tb::widgets::RunTableModel::tags);
+        QCOMPARE(tags.data().toString(), QStringLiteral("baseline, lr sweep"));
+        QCOMPARE(browser.model().headerData(tb::widgets::RunTableModel::tags, Qt::Horizontal, Qt::DisplayRole).toString(),
+                 QStringLiteral("Tags"));
+        const QModelIndex name = browser.model().index(row_of(fast_), tb::widgets::RunTableModel::name);
+        QCOMPARE(name.data(Qt::ToolTipRole).toString(), QStringLiteral("momentum 0.9 helped"));
+        browser.set_filter_text(QStringLiteral("SWEEP"));
+        QCOMPARE(browser.visible_run_ids(), std::vector<std::int64_t>{fast_});
+        browser.set_filter_text({});
+
+        // A refused tag answers why and leaves what was stored.
+        const QString error = browser.annotate_run(fast_, QStringLiteral("ok, bad\ttag"), QStringLiteral("other"));
+        QVERIFY2(error.contains(QStringLiteral("control characters")), qPrintable(error));
+        QCOMPARE(tb::storage::run_tags(*store_, fast_), (std::vector<std::string>{"baseline", "lr sweep"}));
+        QCOMPARE(tb::storage::run_note(*store_, fast_), std::string("momentum 0.9 helped"));
     }
 
     // What was changed between runs shows as columns, as an experiment tracker shows hyperparameters.
