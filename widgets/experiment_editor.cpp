@@ -33,7 +33,12 @@ namespace tb::widgets {
 namespace {
 
 const char* const invalid_property = "configInvalid";
-const QString invalid_style = QStringLiteral("background-color: #ffd6d6;");
+// Marks and messages in colours that read on the palette's window: pale red and dark green on a light
+// one, dark red and light green on a dark one.
+bool dark_palette_in_use(const QWidget& widget) { return widget.palette().color(QPalette::Window).lightness() < 128; }
+QString invalid_style(const QWidget& widget) {
+    return dark_palette_in_use(widget) ? QStringLiteral("background-color: #6b2226;") : QStringLiteral("background-color: #ffd6d6;");
+}
 
 QString display_text(const nlohmann::json& value) {
     if (value.is_string()) return QString::fromStdString(value.get<std::string>());
@@ -654,6 +659,15 @@ void ExperimentEditor::refresh_form() {
     refreshing_ = false;
 }
 
+void ExperimentEditor::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        // Marks are only restyled when they change: clear them so that they are set again.
+        for (const Binding& binding : bindings_) binding.widget->setProperty(invalid_property, false);
+        show_validation();
+    }
+}
+
 void ExperimentEditor::show_validation() {
     for (const Binding& binding : bindings_) {
         // An element of a list field ("eval.metrics[1]") or a key inside an object field
@@ -663,7 +677,7 @@ void ExperimentEditor::show_validation() {
                                                 named.rfind(binding.key_path + ".", 0) == 0);
         if (binding.widget->property(invalid_property).toBool() == marked) continue;
         binding.widget->setProperty(invalid_property, marked);
-        binding.widget->setStyleSheet(marked ? invalid_style : QString());
+        binding.widget->setStyleSheet(marked ? invalid_style(*binding.widget) : QString());
     }
     // fleet.devices[2].speed -> row 2, column speed.
     for (const RecordBinding& binding : record_bindings_) {
@@ -678,12 +692,14 @@ void ExperimentEditor::show_validation() {
         binding.table->mark_error(row, key);
     }
     if (check_.valid()) {
-        validation_label_->setStyleSheet(QStringLiteral("color: #1a6b1a;"));
+        validation_label_->setStyleSheet(dark_palette_in_use(*this) ? QStringLiteral("color: #7fd67f;")
+                                                                   : QStringLiteral("color: #1a6b1a;"));
         validation_label_->setText(QStringLiteral("✓ valid experiment: %1 on %2 device(s)")
                                        .arg(QString::fromStdString(check_.config->method.kind))
                                        .arg(check_.config->fleet.devices.size()));
     } else {
-        validation_label_->setStyleSheet(QStringLiteral("color: #b00020; font-weight: bold;"));
+        validation_label_->setStyleSheet(dark_palette_in_use(*this) ? QStringLiteral("color: #ff7b7b; font-weight: bold;")
+                                                                   : QStringLiteral("color: #b00020; font-weight: bold;"));
         validation_label_->setText(QStringLiteral("✗ ") + check_.message);
     }
 }

@@ -66,6 +66,10 @@ signals:
     void validityChanged(bool valid);
     void documentChanged();
 
+protected:
+    // The marks and the message take the new palette's colours (light or dark theme).
+    void changeEvent(QEvent* event) override;
+
 private:
     enum class FieldKind { text, number, integer_list, string_list, choice, flag, json_value };
     struct Binding {

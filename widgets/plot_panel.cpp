@@ -114,7 +114,6 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
     plot_->setMinimumHeight(160);
 
     plot_->setMouseTracking(true);  // the hover readout follows the pointer without a button held
-    plot_->setBackground(Qt::white);
     plot_->setNoAntialiasingOnDrag(true);
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     plot_->yAxis->setLabel(y_label);
@@ -151,6 +150,8 @@ PlotPanel::PlotPanel(const QString& title, const QString& y_label, QWidget* pare
     empty_label_->setColor(QColor(0x88, 0x88, 0x88));
     empty_label_->setVisible(false);
 
+    apply_theme();
+
     connect(follow_button_, &QToolButton::toggled, this, &PlotPanel::set_follow);
     connect(log_button_, &QToolButton::toggled, this, &PlotPanel::set_log_scale);
     connect(export_button, &QToolButton::clicked, this, &PlotPanel::choose_export_file);
@@ -181,13 +182,10 @@ QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool r
         graph = plot_->addGraph(plot_->xAxis, value_axis);
     }
     graph->setName(name);
-    graph->setPen(QPen(color, 1));  // width 1: QCustomPlot's fast path for long series
     graph->setAdaptiveSampling(true);
     if (stacked_) {
         // Each band is drawn under the bands below it, so that the line on top of each strip is not
         // covered by the strip above. Opaque and not antialiased: sixteen fills stay cheap to paint.
-        const auto lighten = [](int channel) { return channel + (255 - channel) * 2 / 5; };
-        graph->setBrush(QColor(lighten(color.red()), lighten(color.green()), lighten(color.blue())));
         graph->setAntialiasedFill(false);
         graph->setAntialiased(false);
         for (auto lower = series_.rbegin(); lower != series_.rend(); ++lower) (*lower)->setLayer(graph->layer());
@@ -195,9 +193,48 @@ QCPGraph* PlotPanel::add_series(const QString& name, const QColor& color, bool r
     series_.push_back(graph);
     data_.emplace_back();
     bands_.emplace_back();
+    base_colors_.push_back(color);
+    colour_series(series_.size() - 1);
     mark_dirty();
     update_legend_mode();
     return graph;
+}
+
+void PlotPanel::colour_series(std::size_t index) {
+    const QColor color = readable_series_color(base_colors_[index], theme_);
+    QCPGraph* graph = series_[index];
+    graph->setPen(QPen(color, 1));  // width 1: QCustomPlot's fast path for long series
+    if (stacked_) {
+        // The strip between a series and the one below: its colour mixed 3:2 with the background.
+        const auto mix = [&](int channel, int background) { return channel + (background - channel) * 2 / 5; };
+        const QColor& back = theme_.background;
+        graph->setBrush(QColor(mix(color.red(), back.red()), mix(color.green(), back.green()), mix(color.blue(), back.blue())));
+    }
+    if (const Band& band = bands_[index]; band.high != nullptr) {
+        QColor shade = color;
+        shade.setAlpha(60);  // light enough that the bands of neighbouring groups stay readable where they overlap
+        band.high->setBrush(shade);
+    }
+    if (QCPPlottableLegendItem* item = plot_->legend->itemWithPlottable(graph)) {
+        item->setTextColor(graph->visible() ? theme_.text : theme_.muted);
+    }
+}
+
+void PlotPanel::apply_theme() {
+    theme_ = plot_theme_for(palette());
+    apply_plot_theme(*plot_, theme_);
+    tracer_->setPen(QPen(theme_.text, 1));
+    empty_label_->setColor(theme_.muted);
+    for (std::size_t i = 0; i < series_.size(); ++i) colour_series(i);
+}
+
+void PlotPanel::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange) {
+        apply_theme();
+        mark_dirty();
+        redraw();
+    }
 }
 
 QCPGraph* PlotPanel::add_band_series(const QString& name, const QColor& color) {
@@ -216,12 +253,10 @@ QCPGraph* PlotPanel::add_band_series(const QString& name, const QColor& color) {
         edge->setAdaptiveSampling(true);
         edge->removeFromLegend();
     }
-    QColor shade = color;
-    shade.setAlpha(60);  // light enough that the bands of neighbouring groups stay readable where they overlap
-    band.high->setBrush(shade);
     QCPGraph* graph = add_series(name, color);
     bands_.back().low = band.low;
     bands_.back().high = band.high;
+    colour_series(series_.size() - 1);
     return graph;
 }
 
@@ -246,6 +281,7 @@ void PlotPanel::remove_all_series() {
     series_.clear();
     data_.clear();
     bands_.clear();
+    base_colors_.clear();
     update_legend_mode();
     tracer_->setGraph(nullptr);
     tracer_->setVisible(false);
@@ -488,7 +524,7 @@ void PlotPanel::set_series_visible(int index, bool visible) {
         band.high->setVisible(visible);
     }
     if (QCPPlottableLegendItem* item = plot_->legend->itemWithPlottable(graph)) {
-        item->setTextColor(visible ? Qt::black : QColor(0xaa, 0xaa, 0xaa));
+        item->setTextColor(visible ? theme_.text : theme_.muted);
     }
     mark_dirty();
     redraw();

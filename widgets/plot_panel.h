@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "widgets/decimated_series.h"
+#include "widgets/plot_theme.h"
 
 class QCustomPlot;
 class QCPGraph;
@@ -99,10 +100,21 @@ public:
     void export_to(const QString& path);
     QString readout() const;
 
+    // The colours the plot is drawn in, from the widget's palette (plot_theme.h).
+    const PlotTheme& theme() const { return theme_; }
+
 signals:
     void followChanged(bool follow);
 
+protected:
+    // A palette change (the system's scheme, or the View menu's theme) repaints the plot in its colours.
+    void changeEvent(QEvent* event) override;
+
 private:
+    // Applies theme_ to the plot and recolours every series from its base colour.
+    void apply_theme();
+    // A series' colours from its base colour under theme_: pen, stacked fill, band shade.
+    void colour_series(std::size_t index);
     void rescale();
     // Fills the graphs with the reduced points of the visible x range.
     void update_drawn_points();
@@ -136,6 +148,8 @@ private:
         DecimatedSeries high_data;
     };
     std::vector<Band> bands_;  // one per series
+    std::vector<QColor> base_colors_;  // one per series, as given; drawn through readable_series_color
+    PlotTheme theme_;
     bool setting_range_ = false;
     bool stacked_ = false;
     bool log_scale_ = false;

@@ -89,7 +89,9 @@ void RecordTable::mark_error(int row, const std::string& key) {
         for (int column = 0; column < columnCount(); ++column) {
             if (QTableWidgetItem* cell = item(r, column)) {
                 const bool marked = r == row && (key.empty() || key == fields_[static_cast<std::size_t>(column)].key);
-                cell->setBackground(marked ? QColor(0xff, 0xd6, 0xd6) : QColor(Qt::transparent));
+                // Pale red on a light palette, dark red on a dark one: the cell's text stays readable.
+                const bool dark = palette().color(QPalette::Base).lightness() < 128;
+                cell->setBackground(marked ? (dark ? QColor(0x6b, 0x22, 0x26) : QColor(0xff, 0xd6, 0xd6)) : QColor(Qt::transparent));
             }
         }
     }

@@ -1,6 +1,7 @@
 #include "widgets/workbench_window.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QLabel>
@@ -24,6 +25,7 @@
 #include "widgets/run_browser.h"
 #include "widgets/run_launcher.h"
 #include "widgets/stored_run_replay.h"
+#include "widgets/theme_switcher.h"
 
 namespace tb::widgets {
 
@@ -83,6 +85,21 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
         action->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(view_key++)));
         connect(action, &QAction::triggered, this, [this, view = view] { show_view(view); });
         shortcut_actions_.push_back(action);
+    }
+    // The colour scheme: the system's by default, or light or dark whatever the desktop uses.
+    theme_switcher_ = new ThemeSwitcher(this);
+    auto* theme_menu = view_menu->addMenu(QStringLiteral("&Theme"));
+    auto* theme_group = new QActionGroup(this);
+    const std::pair<ThemeChoice, QString> themes[] = {{ThemeChoice::system, QStringLiteral("System")},
+                                                      {ThemeChoice::light, QStringLiteral("Light")},
+                                                      {ThemeChoice::dark, QStringLiteral("Dark")}};
+    for (const auto& [choice, name] : themes) {
+        QAction* action = theme_menu->addAction(name);
+        action->setCheckable(true);
+        action->setChecked(choice == ThemeChoice::system);
+        action->setObjectName(QStringLiteral("theme") + name);
+        theme_group->addAction(action);
+        connect(action, &QAction::triggered, this, [this, choice = choice] { theme_switcher_->set_choice(choice); });
     }
     auto* help_menu = menuBar()->addMenu(QStringLiteral("&Help"));
     QAction* shortcuts_action = help_menu->addAction(QStringLiteral("Keyboard shortcuts"));

@@ -23,6 +23,8 @@ class RunStore;
 
 namespace tb::widgets {
 
+class ThemeSwitcher;
+
 class CompareView;
 class ErrorBanner;
 class ExperimentEditor;
@@ -58,6 +60,8 @@ public:
     // Why there is no usable store; empty when there is one.
     const QString& store_problem() const { return store_problem_; }
     QAction& choose_store_action() { return *choose_store_action_; }
+    // View > Theme: System, Light or Dark.
+    ThemeSwitcher& theme_switcher() { return *theme_switcher_; }
 
     // Launches the edited experiment; false (with the reason in the banner) when it is not valid or a
     // run is going.
@@ -96,6 +100,7 @@ private:
     QTabWidget* tabs_;
     RunLauncher* launcher_;
     QAction* launch_action_;
+    ThemeSwitcher* theme_switcher_;
     std::vector<QAction*> shortcut_actions_;
     QAction* pause_action_;
     QAction* stop_action_;

@@ -58,8 +58,11 @@ CommandLine parse_command_line(const QStringList& arguments) {
     const QCommandLineOption size(QStringLiteral("size"),
                                   QStringLiteral("Window size in pixels (default 1800x1050, at least 400x300)."),
                                   QStringLiteral("WIDTHxHEIGHT"));
-    const QList<QCommandLineOption> workbench_options = {open,       launch,     database, show,
-                                                         compare,    screenshot, exit_after, size};
+    const QCommandLineOption theme(QStringLiteral("theme"),
+                                   QStringLiteral("Colour scheme: the system's (default), light or dark."),
+                                   QStringLiteral("system|light|dark"));
+    const QList<QCommandLineOption> workbench_options = {open,       launch,     database, show,  compare,
+                                                         screenshot, exit_after, size,     theme};
     parser.addOptions(workbench_options);
 
     const auto fail = [&parser](const QString& message) {
@@ -107,6 +110,13 @@ CommandLine parse_command_line(const QStringList& arguments) {
         parsed.compare.push_back(run_id);
     }
     parsed.screenshot = parser.value(screenshot);
+    if (parser.isSet(theme)) {
+        parsed.theme = parser.value(theme);
+        if (parsed.theme != QLatin1String("system") && parsed.theme != QLatin1String("light") &&
+            parsed.theme != QLatin1String("dark")) {
+            fail(QStringLiteral("--theme takes system, light or dark, not '%1'").arg(parsed.theme));
+        }
+    }
     if (parser.isSet(exit_after)) {
         bool ok = false;
         const QString text = parser.value(exit_after);

@@ -2,6 +2,7 @@
 // The workbench's command line, for scripted use:
 //   trainbench [--open PRESET_OR_FILE] [--launch] [--db FILE] [--show dashboard|browser|compare]
 //              [--compare ID,ID,...] [--screenshot FILE] [--exit-after SECONDS] [--size WIDTHxHEIGHT]
+//              [--theme system|light|dark]
 //              [--help] [--version]
 // Read with QCommandLineParser: `--key value` and `--key=value` alike, generated --help.
 
@@ -30,6 +31,7 @@ struct CommandLine {
     QString screenshot;
     std::optional<double> exit_after_s;
     QSize size{1800, 1050};
+    QString theme = QStringLiteral("system");  // system, light or dark
 };
 
 // A command line the workbench cannot act on. The message names the wrong word (and, for an unknown

@@ -14,6 +14,7 @@
 #include "widgets/error_banner.h"
 #include "widgets/experiment_editor.h"
 #include "widgets/run_launcher.h"
+#include "widgets/theme_switcher.h"
 #include "widgets/workbench_window.h"
 
 namespace {
@@ -86,6 +87,8 @@ int main(int argc, char** argv) {
         }
     }
 
+    if (command_line.theme == QLatin1String("light")) window->theme_switcher().set_choice(tb::widgets::ThemeChoice::light);
+    if (command_line.theme == QLatin1String("dark")) window->theme_switcher().set_choice(tb::widgets::ThemeChoice::dark);
     window->resize(command_line.size);
     window->show();
     if (command_line.show == QLatin1String("browser")) window->show_view(tb::widgets::WorkbenchWindow::View::browser);

@@ -34,10 +34,12 @@ private slots:
         QTest::newRow("spaced") << QStringList{"trainbench",  "--open",       "sparse_mlp_synthetic", "--launch",
                                                "--db",        "runs.sqlite",  "--show",               "compare",
                                                "--compare",   "3,4",          "--screenshot",         "shot.png",
-                                               "--exit-after", "2.5",         "--size",               "1200x800"};
+                                               "--exit-after", "2.5",         "--size",               "1200x800",
+                                               "--theme",     "dark"};
         QTest::newRow("joined") << QStringList{"trainbench",        "--open=sparse_mlp_synthetic", "--launch",
                                                "--db=runs.sqlite",  "--show=compare",              "--compare=3,4",
-                                               "--screenshot=shot.png", "--exit-after=2.5",        "--size=1200x800"};
+                                               "--screenshot=shot.png", "--exit-after=2.5",        "--size=1200x800",
+                                               "--theme=dark"};
     }
 
     void reads_every_option() {
@@ -52,6 +54,7 @@ private slots:
         QCOMPARE(parsed.screenshot, QStringLiteral("shot.png"));
         QCOMPARE(parsed.exit_after_s.value_or(-1), 2.5);
         QCOMPARE(parsed.size, QSize(1200, 800));
+        QCOMPARE(parsed.theme, QStringLiteral("dark"));
     }
 
     void defaults_without_options() {
@@ -100,6 +103,7 @@ private slots:
         QVERIFY(rejection({QStringLiteral("--screenshot=a.png")}).contains(QStringLiteral("needs --exit-after")));
         QVERIFY(rejection({QStringLiteral("--open")}).contains(QStringLiteral("open")));
         QVERIFY(rejection({QStringLiteral("stray")}).contains(QStringLiteral("unexpected argument 'stray'")));
+        QVERIFY(rejection({QStringLiteral("--theme=sepia")}).contains(QStringLiteral("'sepia'")));
     }
 };
 

@@ -15,6 +15,9 @@
 #include "widgets/decimated_series.h"
 #include "widgets/ema_smoothing.h"
 #include "widgets/plot_panel.h"
+#include "widgets/plot_theme.h"
+#include "widgets/series_palette.h"
+#include "widgets/theme_switcher.h"
 
 using tb::widgets::PlotPanel;
 
@@ -46,6 +49,51 @@ void fill_two_lines(PlotPanel& panel) {
 class PlotPanelTest : public QObject {
     Q_OBJECT
 private slots:
+    // The plot follows its palette: a dark one turns the background dark and the axes and tick labels
+    // light, and back; series keep their hue but stand out from a dark background by at least 3:1.
+    void plots_follow_a_dark_palette_and_back() {
+        tb::widgets::PlotPanel panel(QStringLiteral("throughput"), QStringLiteral("samples/s"));
+        panel.add_series(QStringLiteral("A"), tb::widgets::series_color(7));
+        // The painted background, read off a rendering's corner.
+        const auto painted_background = [&] { return panel.plot().toPixmap(200, 150).toImage().pixelColor(1, 1); };
+        QCOMPARE(painted_background(), QColor(Qt::white));
+        QCOMPARE(panel.plot().xAxis->tickLabelColor(), QColor(Qt::black));
+        const QColor light_pen = panel.series(0)->pen().color();
+        QCOMPARE(light_pen, tb::widgets::series_color(7));
+
+        panel.setPalette(tb::widgets::dark_palette());
+        const QColor background = painted_background();
+        QVERIFY2(background.lightness() < 60, qPrintable(background.name()));
+        QVERIFY(panel.plot().xAxis->tickLabelColor().lightness() > 200);
+        QVERIFY(panel.plot().yAxis->labelColor().lightness() > 200);
+        QVERIFY(panel.plot().xAxis->grid()->pen().color().lightness() < 100);
+        const QColor dark_pen = panel.series(0)->pen().color();
+        QVERIFY(tb::widgets::contrast_ratio(dark_pen, background) >= 3.0);
+        QVERIFY(std::abs(dark_pen.hslHue() - light_pen.toHsl().hslHue()) <= 2);
+        // A series added while dark is drawn for the dark background too.
+        panel.add_series(QStringLiteral("B"), tb::widgets::series_color(0));
+        QVERIFY(tb::widgets::contrast_ratio(panel.series(1)->pen().color(), background) >= 3.0);
+
+        panel.setPalette(tb::widgets::light_palette());
+        QCOMPARE(painted_background(), QColor(Qt::white));
+        QCOMPARE(panel.series(0)->pen().color(), light_pen);
+    }
+
+    void every_series_colour_reads_on_the_dark_background() {
+        const tb::widgets::PlotTheme dark = tb::widgets::dark_plot_theme();
+        double worst = 21;
+        for (int index = 0; index < 64; ++index) {
+            const QColor color = tb::widgets::readable_series_color(tb::widgets::series_color(index), dark);
+            worst = std::min(worst, tb::widgets::contrast_ratio(color, dark.background));
+        }
+        qInfo("lowest contrast of 64 series colours on the dark background: %.2f", worst);
+        QVERIFY(worst >= 3.0);
+        // The light theme draws them as they are; WCAG's own example pair: black on white is 21:1.
+        QCOMPARE(tb::widgets::readable_series_color(tb::widgets::series_color(3), tb::widgets::light_plot_theme()),
+                 tb::widgets::series_color(3));
+        QVERIFY(std::abs(tb::widgets::contrast_ratio(Qt::black, Qt::white) - 21.0) < 1e-9);
+    }
+
     void exports_png_svg_and_pdf() {
         PlotPanel panel(QStringLiteral("Throughput"), QStringLiteral("samples/s"));
         panel.resize(600, 400);

@@ -4,10 +4,13 @@
 // to record a run; the file is never changed; and the program honours --exit-after instead of waiting
 // on a modal dialog.
 
+#include <QAction>
+#include <QApplication>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <qcustomplot.h>
 
 #include <fstream>
 
@@ -46,6 +49,26 @@ class WorkbenchStoreTest : public QObject {
     Q_OBJECT
 
 private slots:
+    // View > Theme: Dark turns the application and the dashboard's plots dark whatever the desktop says;
+    // System gives the desktop's palette back.
+    void the_theme_menu_switches_the_plots_and_back() {
+        QTemporaryDir folder;
+        const QPalette system = QApplication::palette();
+        WorkbenchWindow window(in(folder, "runs.sqlite"));
+        window.show();
+        const auto background_lightness = [&] {
+            return window.dashboard().throughput_plot().plot().toPixmap(120, 90).toImage().pixelColor(1, 1).lightness();
+        };
+        QVERIFY(background_lightness() > 200);
+        window.findChild<QAction*>(QStringLiteral("themeDark"))->trigger();
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 128);
+        QTRY_VERIFY(background_lightness() < 60);
+        QVERIFY(window.dashboard().throughput_plot().theme().dark);
+        window.findChild<QAction*>(QStringLiteral("themeSystem"))->trigger();
+        QCOMPARE(QApplication::palette().color(QPalette::Window), system.color(QPalette::Window));
+        QTRY_VERIFY(background_lightness() > 200);
+    }
+
     void a_file_that_is_not_a_store_leaves_the_workbench_usable_without_recording() {
         QTemporaryDir folder;
         const std::filesystem::path notes = in(folder, "notes.sqlite");
