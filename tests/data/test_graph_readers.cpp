@@ -188,6 +188,7 @@ private slots:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("expected");
         QTest::newRow("indicator not sorted") << "TINY_graph_indicator.txt" << "1\n1\n2\n1\n2\n2\n" << "graph_indicator.txt:4: node 4 is in graph 1 after a node of graph 2";
+        QTest::newRow("indicator starts at 0") << "TINY_graph_indicator.txt" << "0\n1\n1\n2\n2\n2\n" << "graph_indicator.txt:1: node 1 is in graph 0; the first node must be in graph 1";
         QTest::newRow("indicator skips a graph") << "TINY_graph_indicator.txt" << "1\n1\n1\n3\n3\n3\n" << "graph_indicator.txt:4: node 4 is in graph 3 after a node of graph 1";
         QTest::newRow("edge to a missing node") << "TINY_A.txt" << "1, 2\n2, 7\n" << "TINY_A.txt:2: node 7 does not exist (the indicator lists 6 nodes, ids 1 to 6)";
         QTest::newRow("edge across graphs") << "TINY_A.txt" << "1, 2\n3, 4\n" << "TINY_A.txt:2: the edge joins node 3 of graph 1 and node 4 of graph 2";

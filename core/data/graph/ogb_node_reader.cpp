@@ -54,7 +54,8 @@ std::int32_t node_id(std::string_view field, const TextLines& lines, std::int64_
 
 HostCsr read_edges(const fs::path& file, std::int64_t nodes, std::int64_t edge_count) {
     std::vector<std::pair<std::int32_t, std::int32_t>> edges;
-    edges.reserve(static_cast<std::size_t>(std::min<std::int64_t>(edge_count, std::int64_t{1} << 28)));
+    // The count is the file's claim, not yet its content: reserve no more than a few MB on its word.
+    edges.reserve(static_cast<std::size_t>(std::min<std::int64_t>(edge_count, std::int64_t{1} << 20)));
     TextLines lines(file);
     std::string_view line;
     while (lines.next(line)) {
@@ -84,7 +85,7 @@ HostMatrix read_features(const fs::path& file, std::int64_t nodes) {
         const std::vector<std::string_view> fields = split_fields(line);
         if (row == 0) {
             features.cols = static_cast<std::int64_t>(fields.size());
-            values.reserve(static_cast<std::size_t>(nodes * features.cols));
+            values.reserve(static_cast<std::size_t>(std::min<std::int64_t>(nodes * features.cols, std::int64_t{1} << 22)));
         } else if (static_cast<std::int64_t>(fields.size()) != features.cols) {
             throw DataError(where(lines) + ": a feature row of " + std::to_string(fields.size()) + " values, but the rows above have " +
                             std::to_string(features.cols));
@@ -102,7 +103,6 @@ HostMatrix read_features(const fs::path& file, std::int64_t nodes) {
 // Single-label (one class id per line) or multi-label (0/1 columns); into label rows either way.
 HostCsr read_labels(const fs::path& file, std::int64_t nodes, bool& multi_label) {
     std::vector<std::vector<std::int32_t>> rows;
-    rows.reserve(static_cast<std::size_t>(nodes));
     std::int64_t columns = -1;
     std::int64_t largest_class = -1;
     TextLines lines(file);
@@ -187,8 +187,9 @@ NodeGraph read_ogb_node_graph(const fs::path& folder, const std::string& split) 
         throw DataError(csv_file(raw, "num-node-list").string() + ": a graph of " + std::to_string(graph.nodes) +
                         " nodes (1 to 2147483647 are read)");
     }
-    graph.adjacency = read_edges(csv_file(raw, "edge"), graph.nodes, edge_count);
+    // The features first: their rows prove the node count before anything is sized by it.
     graph.features = read_features(csv_file(raw, "node-feat"), graph.nodes);
+    graph.adjacency = read_edges(csv_file(raw, "edge"), graph.nodes, edge_count);
     graph.labels = read_labels(csv_file(raw, "node-label"), graph.nodes, graph.multi_label);
 
     fs::path split_folder;

@@ -64,10 +64,12 @@ GraphCollection read_tu_collection(const fs::path& folder, const std::string& na
         while (lines.next(line)) {
             if (is_blank(line)) continue;
             const std::int64_t graph = parse_integer_field(split_fields(line).front(), lines, "a graph id");
-            if (graph != previous && graph != previous + 1) {
+            // Graph ids start at 1; a 0 (or anything else) before the first graph would put nodes in none.
+            if (graph != previous + 1 && (graph != previous || previous == 0)) {
                 throw DataError(where(lines) + ": node " + std::to_string(node + 1) + " is in graph " + std::to_string(graph) +
-                                " after a node of graph " + std::to_string(previous) +
-                                "; the indicator must be sorted, each graph from 1 on following the one before");
+                                (previous == 0 ? "; the first node must be in graph 1"
+                                               : " after a node of graph " + std::to_string(previous) +
+                                                     "; the indicator must be sorted, each graph following the one before"));
             }
             if (graph == previous + 1) collection.graph_offsets.push_back(node);
             previous = graph;
