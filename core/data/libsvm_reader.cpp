@@ -1,6 +1,5 @@
 #include "core/data/libsvm_reader.h"
 
-
 #include <algorithm>
 #include <array>
 #include <charconv>
