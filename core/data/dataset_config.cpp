@@ -20,6 +20,9 @@ using Config = DatasetConfig;
 
 std::string kind_state(const Config& config) { return "dataset kind '" + dataset_kind_names().name(config.kind) + "'"; }
 bool synthetic(const Config& config) { return config.kind == DatasetKind::synthetic_xmlc; }
+bool synthetic_graph(const Config& config) { return config.kind == DatasetKind::synthetic_graph; }
+bool ogb_node(const Config& config) { return config.kind == DatasetKind::ogb_node; }
+bool generated(const Config& config) { return synthetic(config) || synthetic_graph(config); }
 bool reads_libsvm(const Config& config) {
     return config.kind == DatasetKind::libsvm || config.kind == DatasetKind::multilabel_libsvm;
 }
@@ -36,9 +39,30 @@ const FieldTable<Config>& dataset_fields() {
         t.integer("test_samples", &Config::test_samples, "Test samples", SettingRange::at_least(0),
                   "rows to generate for testing (0: the shape's default)")
             .only_when(synthetic, kind_state);
+        t.text_choice("resembles", &Config::resembles, {"cora", "amazon2m", "ppi"}, "Resembles",
+                      "the graph whose size and statistics the generated one follows (ppi: multi-label)")
+            .only_when(synthetic_graph, kind_state);
+        t.integer("nodes", &Config::nodes, "Nodes", SettingRange::at_least(0),
+                  "nodes to generate (0: as many as the resembled graph has)")
+            .only_when(synthetic_graph, kind_state);
+        t.number("average_degree", &Config::average_degree, "Average degree", SettingRange::at_least(0),
+                 "neighbours per node (0: the resembled graph's)")
+            .only_when(synthetic_graph, kind_state);
+        t.integer("features", &Config::features, "Features", SettingRange::at_least(0),
+                  "features per node (0: the resembled graph's)")
+            .only_when(synthetic_graph, kind_state);
         t.integer("seed", &Config::seed, "Data seed", SettingRange::at_least(0), "which data the generator draws")
-            .only_when(synthetic, kind_state);
-        const auto reads_files = [](const Config& c) { return !synthetic(c); };
+            .only_when(generated, kind_state);
+        t.text("folder", &Config::folder, "Folder",
+               "the graph's folder (raw/ and split/ inside); relative to the config file", SettingType::file)
+            .only_when(ogb_node, kind_state)
+            .required();
+        t.text("split", &Config::split, "Split", "the folder under split/ (empty: the only one there is)")
+            .only_when(ogb_node, kind_state);
+        t.flag("normalize_features", &Config::normalize_features, "Normalize features",
+               "scale each node's features to sum to 1, as Kipf and Welling preprocess Cora")
+            .only_when(ogb_node, kind_state);
+        const auto reads_files = [](const Config& c) { return !generated(c) && !ogb_node(c); };
         t.text("train", &Config::train, "Train file", "plain or gzip; relative to the config file", SettingType::file)
             .only_when(reads_files, kind_state)
             .required();
@@ -97,7 +121,15 @@ SettingsForm dataset_settings_form(const DatasetConfig& config) {
     return dataset_fields().form(config, defaults);
 }
 
-bool dataset_is_multi_label(const DatasetConfig& config) { return find_dataset(config.kind).multi_label; }
+bool dataset_is_multi_label(const DatasetConfig& config) {
+    if (config.kind == DatasetKind::synthetic_graph) return config.resembles == "ppi";
+    return find_dataset(config.kind).multi_label;
+}
+
+DefaultMetrics default_metrics_of(const DatasetConfig& config) {
+    if (!dataset_is_multi_label(config)) return DefaultMetrics::accuracy;
+    return find_dataset(config.kind).shape == DataShape::graph ? DefaultMetrics::micro_f1 : DefaultMetrics::ranking;
+}
 
 namespace {
 
@@ -178,7 +210,7 @@ DataSplit load_dataset(const DatasetConfig& config, const std::filesystem::path&
         split.test = read_idx(resolve_data_path(config.test, config_folder),
                               resolve_data_path(config.test_labels, config_folder));
     } else {
-        throw DataError("dataset.kind '" + dataset_kind_names().name(config.kind) + "' has no loader");
+        throw DataError("dataset.kind '" + dataset_kind_names().name(config.kind) + "' has no tabular loader");
     }
     share_feature_and_label_spaces(split);
     if (split.train.num_samples() == 0) throw DataError("the train set " + split.train.source + " holds no samples");

@@ -6,6 +6,9 @@
 //   idx                {"train": images, "train_labels": ..., "test": ..., "test_labels": ...}
 //   synthetic_xmlc     {"shape": "small" | "delicious_200k" | "amazon_670k", "train_samples": 0,
 //                       "test_samples": 0, "seed": 1}   (0 samples: the shape's default)
+//   ogb_node           {"folder": "graphs/cora", "split": "planetoid", "normalize_features": true}
+//   synthetic_graph    {"resembles": "cora" | "amazon2m" | "ppi", "nodes": 0, "average_degree": 0,
+//                       "features": 0, "seed": 1}   (0: the resembled graph's own figure)
 // Every kind also takes "partition" (core/data/partition_config.h): how a decentralized fleet splits the
 // training set across its workers.
 // Relative paths are resolved by resolve_data_path (core/data/data_paths.h).
@@ -35,16 +38,29 @@ struct DatasetConfig {
     std::int64_t train_samples = 0;
     std::int64_t test_samples = 0;
     std::int64_t seed = 1;
+    std::string folder;             // ogb_node
+    std::string split;              // ogb_node: the folder under split/ (empty: the only one)
+    bool normalize_features = true; // ogb_node
+    std::string resembles = "cora"; // synthetic_graph
+    std::int64_t nodes = 0;         // synthetic_graph, 0: as resembled
+    double average_degree = 0;      // synthetic_graph, 0: as resembled
+    std::int64_t features = 0;      // synthetic_graph, 0: as resembled
     PartitionConfig partition;
 };
 
 DatasetConfig parse_dataset_config(ConfigReader reader);
 nlohmann::json to_json(const DatasetConfig& config);
 bool dataset_is_multi_label(const DatasetConfig& config);
+// What a run measures when eval.metrics is not given: the ranking metrics (p@k) for multi-label tabular
+// data, accuracy for single-label data, micro-F1 for a multi-label graph (as the Cluster-GCN paper
+// reports PPI).
+enum class DefaultMetrics { ranking, accuracy, micro_f1 };
+DefaultMetrics default_metrics_of(const DatasetConfig& config);
 // The fields `config`'s kind reads, with their defaults: the editor's form.
 SettingsForm dataset_settings_form(const DatasetConfig& config);
 
-// Loads both sets; they share the feature and label spaces (the wider of the two). Throws DataError.
+// Loads both sets of a tabular kind; they share the feature and label spaces (the wider of the two).
+// Throws DataError. Data of any shape: load_data (core/data/load_data.h).
 DataSplit load_dataset(const DatasetConfig& config, const std::filesystem::path& config_folder = {});
 
 // One line for the log: sizes, features, labels, non-zeros.

@@ -9,7 +9,9 @@ const EnumNames<DatasetKind>& dataset_kind_names() {
                                                  {DatasetKind::xmlc_text, "xmlc_text"},
                                                  {DatasetKind::libsvm, "libsvm"},
                                                  {DatasetKind::multilabel_libsvm, "multilabel_libsvm"},
-                                                 {DatasetKind::idx, "idx"}};
+                                                 {DatasetKind::idx, "idx"},
+                                                 {DatasetKind::ogb_node, "ogb_node"},
+                                                 {DatasetKind::synthetic_graph, "synthetic_graph"}};
     return names;
 }
 
@@ -25,6 +27,12 @@ const std::vector<DatasetEntry>& dataset_registry() {
          FeatureLayout::sparse, true},
         {DatasetKind::idx, "IDX image and label files (MNIST, Fashion-MNIST), plain or gzip", DataShape::tabular,
          FeatureLayout::dense, false},
+        {DatasetKind::ogb_node,
+         "one graph in the Open Graph Benchmark's raw node-property layout (Cora with the Planetoid split)",
+         DataShape::graph, FeatureLayout::dense, false},
+        {DatasetKind::synthetic_graph,
+         "a generated graph (degree-corrected block model) resembling Cora, Amazon2M or PPI, deterministic per seed",
+         DataShape::graph, FeatureLayout::dense, false},
     };
     return entries;
 }

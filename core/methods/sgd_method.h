@@ -9,8 +9,9 @@ namespace tb {
 
 class SgdMethod : public Method {
 public:
-    void run(RunContext& context, const DataSplit& data) final {
-        TrainingSession session(context, data);
+    using Method::run;
+    void run(RunContext& context, const LoadedData& data) final {
+        TrainingSession session(context, data.split());
         train(session);
     }
 

@@ -59,6 +59,9 @@ struct ForwardPass {
     Backend& backend;
     const ParameterArena& parameters;
     bool training = true;
+    // The normalized adjacency among the rows of the activations, on the backend's device, when they are
+    // a graph's nodes (a whole graph, or a Cluster-GCN batch): graph modules aggregate over it.
+    const CsrView* graph = nullptr;
 };
 
 // The state of one backward pass over a network: where gradients go, and which segments were already
@@ -74,6 +77,8 @@ public:
     // false while a container only wants input gradients (FixedPoint's adjoint iterations): modules then
     // leave their parameter gradients alone.
     bool parameter_gradients = true;
+    // The adjacency the forward aggregated over (ForwardPass::graph).
+    const CsrView* graph = nullptr;
 
     // The beta with which the next write into `segment` must combine with what the gradient holds: 0 the
     // first time in this pass, 1 afterwards. Row-sparse segments cannot be tied: a second claim throws.
@@ -89,6 +94,7 @@ struct BatchShape {
     std::int64_t width = 0;             // input features
     std::int64_t nonzeros = 0;          // of a sparse input
     std::int64_t touched_features = 0;  // distinct feature columns of a sparse input
+    std::int64_t graph_entries = 0;     // of the adjacency among the rows, when they are a graph's nodes
 };
 
 class Module {

@@ -13,6 +13,7 @@
 #include "core/nn/dense/dropout.h"
 #include "core/nn/dense/linear.h"
 #include "core/nn/dense/relu.h"
+#include "core/nn/graph/graph_convolution.h"
 #include "core/nn/sparse/sparse_linear.h"
 
 namespace tb::nn {
@@ -60,6 +61,11 @@ const std::vector<ModuleType> registry = {
      [](const json& d) -> std::unique_ptr<Module> {
          return std::make_unique<SparseLinear>(field<std::string>(d, "name"), field<std::int64_t>(d, "in"),
                                                field<std::int64_t>(d, "out"));
+     }},
+    {"graph_convolution", "y = A x W + b over the rows' normalized adjacency (optionally + x W_self: [A x || x])",
+     [](const json& d) -> std::unique_ptr<Module> {
+         return std::make_unique<GraphConvolution>(field<std::string>(d, "name"), field<std::int64_t>(d, "in"),
+                                                   field<std::int64_t>(d, "out"), field_or<bool>(d, "self_weight", false));
      }},
     {"relu", "y = max(x, 0)", [](const json&) -> std::unique_ptr<Module> { return std::make_unique<Relu>(); }},
     {"dropout", "inverted dropout with a seeded mask",

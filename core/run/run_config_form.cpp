@@ -15,7 +15,7 @@ namespace tb {
 
 std::vector<SectionForm> run_config_form(const RunConfig& config) {
     const MethodEntry& method = find_method(config.method.kind);
-    const bool multi_label = dataset_is_multi_label(config.dataset);
+    const DefaultMetrics default_metrics = default_metrics_of(config.dataset);
     return {
         {"method", "Method", method_kind_descriptions(), method.settings_form(config.method.parameters)},
         {"dataset", "Data set", dataset_kind_descriptions(), dataset_settings_form(config.dataset)},
@@ -23,7 +23,7 @@ std::vector<SectionForm> run_config_form(const RunConfig& config) {
         {"optimizer", "Optimizer", optimizer_kind_descriptions(), optimizer_settings_form(config.optimizer)},
         {"fleet", "Fleet", {}, fleet_settings_form(config.fleet)},
         {"stop", "Stop", {}, stop_settings_form(config.stop)},
-        {"eval", "Evaluation", {}, eval_settings_form(config.eval, multi_label)},
+        {"eval", "Evaluation", {}, eval_settings_form(config.eval, default_metrics)},
     };
 }
 
@@ -96,11 +96,11 @@ std::vector<SectionForm> run_config_form(const nlohmann::json& document) {
     config.stop = section_or_kind_defaults<StopConfig>(
         section_of(document, "stop"), "stop", [](ConfigReader reader) { return parse_stop_config(reader); },
         [](const std::string&) { return StopConfig{}; });
-    const bool multi_label = dataset_is_multi_label(config.dataset);
+    const DefaultMetrics default_metrics = default_metrics_of(config.dataset);
     config.eval = section_or_kind_defaults<EvalConfig>(
         section_of(document, "eval"), "eval",
-        [multi_label](ConfigReader reader) { return parse_eval_config(reader, multi_label); },
-        [multi_label](const std::string&) { return default_eval_config(multi_label); });
+        [default_metrics](ConfigReader reader) { return parse_eval_config(reader, default_metrics); },
+        [default_metrics](const std::string&) { return default_eval_config(default_metrics); });
     return run_config_form(config);
 }
 

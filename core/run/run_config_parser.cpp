@@ -35,6 +35,12 @@ RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem
                           "dataset.partition");
     }
     config.model = parse_model_config(root.object("model"));
+    if (const ModelEntry& model = find_model(config.model.kind); model.reads != dataset.shape) {
+        throw ConfigError("model.kind " + model_kind_names().name(model.kind) + " reads " +
+                          data_shape_names().name(model.reads) + " data, but dataset.kind " +
+                          dataset_kind_names().name(dataset.kind) + " loads " + data_shape_names().name(dataset.shape) +
+                          " data; choose a model of that shape");
+    }
     if (const ModelEntry& model = find_model(config.model.kind); model.input != dataset.features) {
         const auto layout_name = [](FeatureLayout layout) { return layout == FeatureLayout::sparse ? "sparse" : "dense"; };
         throw ConfigError("model.kind " + model_kind_names().name(model.kind) + " needs " + layout_name(model.input) +
@@ -45,7 +51,7 @@ RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem
     config.optimizer = parse_optimizer_config(root.object("optimizer"));
     config.fleet = parse_fleet_config(root.object("fleet"));
     config.stop = parse_stop_config(root.object("stop"));
-    config.eval = parse_eval_config(root.object("eval"), dataset_is_multi_label(config.dataset));
+    config.eval = parse_eval_config(root.object("eval"), default_metrics_of(config.dataset));
     const std::int64_t seed = root.get_integer("seed", static_cast<std::int64_t>(config.seed));
     root.require_non_negative("seed", static_cast<double>(seed));
     config.seed = static_cast<std::uint64_t>(seed);

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <unistd.h>
 
-#include "core/data/dataset_config.h"
+#include "core/data/load_data.h"
 #include "core/run/method_registry.h"
 
 namespace tb {
@@ -37,7 +37,7 @@ RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOpt
     RunSummary summary(config.stop.target);
     double clock = 0;
     try {
-        const DataSplit data = load_dataset(config.dataset, config.config_folder);
+        const LoadedData data = load_data(config.dataset, config.config_folder);
         sink.on_event(Event{0, wall(), Log{LogLevel::info, describe_loaded_data(data)}});
         RunContext context(config, sink, RunControls{options.cancel, options.pause}, options.gpu_backend_factory);
         std::unique_ptr<Method> method = find_method(config.method.kind).create(config.method.parameters);

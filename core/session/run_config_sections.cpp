@@ -103,15 +103,18 @@ SettingsForm stop_settings_form(const StopConfig& stop) {
     return form;
 }
 
-EvalConfig default_eval_config(bool multi_label) {
+EvalConfig default_eval_config(DefaultMetrics defaults) {
     EvalConfig eval;
-    eval.metrics = multi_label ? std::vector<std::string>{"p@1", "p@3", "p@5", "loss"}
-                               : std::vector<std::string>{"accuracy", "loss"};
+    switch (defaults) {
+        case DefaultMetrics::ranking: eval.metrics = {"p@1", "p@3", "p@5", "loss"}; break;
+        case DefaultMetrics::accuracy: eval.metrics = {"accuracy", "loss"}; break;
+        case DefaultMetrics::micro_f1: eval.metrics = {"micro_f1", "loss"}; break;
+    }
     return eval;
 }
 
-EvalConfig parse_eval_config(ConfigReader reader, bool multi_label) {
-    EvalConfig eval = default_eval_config(multi_label);
+EvalConfig parse_eval_config(ConfigReader reader, DefaultMetrics defaults) {
+    EvalConfig eval = default_eval_config(defaults);
     eval_fields().read(reader, eval);
     reader.finish();
     return eval;
@@ -119,8 +122,8 @@ EvalConfig parse_eval_config(ConfigReader reader, bool multi_label) {
 
 nlohmann::json to_json(const EvalConfig& eval) { return eval_fields().to_json(eval); }
 
-SettingsForm eval_settings_form(const EvalConfig& eval, bool multi_label) {
-    return eval_fields().form(eval, default_eval_config(multi_label));
+SettingsForm eval_settings_form(const EvalConfig& eval, DefaultMetrics defaults) {
+    return eval_fields().form(eval, default_eval_config(defaults));
 }
 
 }  // namespace tb

@@ -14,11 +14,12 @@ StopConfig parse_stop_config(ConfigReader reader);
 nlohmann::json to_json(const StopConfig& stop);
 SettingsForm stop_settings_form(const StopConfig& stop);
 
-// The default metrics depend on the task: p@1, p@3, p@5 and loss for multi-label sets, accuracy and
-// loss otherwise.
-EvalConfig default_eval_config(bool multi_label);
-EvalConfig parse_eval_config(ConfigReader reader, bool multi_label);
+// The default metrics depend on the task (core/data/dataset_config.h, default_metrics_of): p@1, p@3,
+// p@5 and loss for multi-label tabular sets, micro-F1 and loss for multi-label graphs, accuracy and loss
+// otherwise.
+EvalConfig default_eval_config(DefaultMetrics defaults);
+EvalConfig parse_eval_config(ConfigReader reader, DefaultMetrics defaults);
 nlohmann::json to_json(const EvalConfig& eval);
-SettingsForm eval_settings_form(const EvalConfig& eval, bool multi_label);
+SettingsForm eval_settings_form(const EvalConfig& eval, DefaultMetrics defaults);
 
 }  // namespace tb

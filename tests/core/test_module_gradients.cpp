@@ -45,12 +45,20 @@ struct ModuleCase {
     // Parameters are drawn uniformly from [-parameter_scale, parameter_scale]: a fixed point needs a
     // contraction, which small weights give.
     float parameter_scale = 1.0f;
+    // The rows are a graph's nodes: the module gets a fixed row-normalized adjacency with self-loops,
+    // deliberately not symmetric, so that a backward using A where A^T belongs fails.
+    bool graph = false;
 };
 
 json linear(const std::string& name, std::int64_t in, std::int64_t out) {
     return {{"type", "linear"}, {"name", name}, {"in", in}, {"out", out}};
 }
 json relu() { return {{"type", "relu"}}; }
+json graph_convolution(const std::string& name, std::int64_t in, std::int64_t out, bool self_weight = false) {
+    json module{{"type", "graph_convolution"}, {"name", name}, {"in", in}, {"out", out}};
+    if (self_weight) module["self_weight"] = true;
+    return module;
+}
 json sequential(std::vector<json> modules) { return {{"type", "sequential"}, {"modules", modules}}; }
 json coupling(const std::string& name, std::int64_t half) {
     return {{"type", "additive_coupling"},
@@ -81,6 +89,12 @@ std::vector<ModuleCase> module_cases() {
          {{"type", "fixed_point"}, {"state_width", 4}, {"tolerance", 1e-6}, {"max_iterations", 200},
           {"module", sequential({linear("cell", 4 + 3, 4), relu()})}},
          3, false, 0.25f},
+        {"graph_convolution", graph_convolution("narrowing", 6, 3), 6, false, 1.0f, true},
+        {"graph_convolution widening", graph_convolution("widening", 3, 5), 3, false, 1.0f, true},
+        {"graph_convolution with a self weight", graph_convolution("concat", 4, 3, true), 4, false, 1.0f, true},
+        {"graph_convolution widening with a self weight", graph_convolution("concat", 2, 4, true), 2, false, 1.0f, true},
+        {"two graph convolutions", sequential({graph_convolution("g1", 5, 4), relu(), graph_convolution("g2", 4, 2)}), 5,
+         false, 1.0f, true},
     };
 }
 
@@ -136,9 +150,19 @@ public:
             input_matrix_ = DeviceMatrix(backend_, rows, c.input_width, "input");
             input_matrix_.upload(HostMatrix{rows, c.input_width, input_});
         }
+        if (c.graph) {
+            HostCsr adjacency;
+            adjacency.cols = rows;  // append_row counts the rows
+            adjacency.append_row(std::vector<std::int32_t>{0, 1}, std::vector<float>{0.6f, 0.4f});
+            adjacency.append_row(std::vector<std::int32_t>{0, 1, 2}, std::vector<float>{0.2f, 0.3f, 0.5f});
+            adjacency.append_row(std::vector<std::int32_t>{1, 2}, std::vector<float>{0.7f, 0.3f});
+            graph_.upload(backend_, adjacency);
+        }
         projection_ = DeviceMatrix(backend_, rows, output_width_, "projection");
         projection_.upload(HostMatrix{rows, output_width_, uniform(static_cast<std::size_t>(rows * output_width_), 4, 1.0f)});
     }
+
+    const CsrView* graph() const { return case_.graph ? &graph_.view() : nullptr; }
 
     nn::ModuleInput input() const {
         return case_.sparse_input ? nn::ModuleInput(batch_) : nn::ModuleInput(input_matrix_.view());
@@ -148,7 +172,7 @@ public:
         const std::unique_ptr<nn::Module> module = nn::build_module(case_.module);
         ArenaLayout layout;
         module->declare(layout);
-        const nn::Forward forward = module->forward({backend_, parameters_, true}, input());
+        const nn::Forward forward = module->forward({backend_, parameters_, true, graph()}, input());
         return backend_.dot(forward.output.data, projection_.data(), forward.output.size());
     }
 
@@ -158,8 +182,9 @@ public:
         ArenaLayout layout;
         module->declare(layout);
         Gradients gradients(backend_, layout_);
-        const nn::Forward forward = module->forward({backend_, parameters_, true}, input());
+        const nn::Forward forward = module->forward({backend_, parameters_, true, graph()}, input());
         nn::BackwardPass pass(backend_, parameters_, gradients);
+        pass.graph = graph();
         const MatrixView grad_in = module->backward(pass, forward.saved, projection_.view(), !case_.sparse_input);
         parameter_gradient = gradients.dense().download();
         for (std::size_t s = 0; s < layout_.segments().size(); ++s) {
@@ -212,6 +237,7 @@ private:
     std::vector<float> input_;
     DeviceMatrix input_matrix_;
     DeviceMatrix projection_;
+    DeviceCsr graph_;
 };
 
 bool within_tolerance(double analytic, double numeric) {

@@ -1,0 +1,121 @@
+#include "core/data/load_data.h"
+
+#include <sstream>
+
+#include "core/data/data_paths.h"
+#include "core/data/graph/ogb_node_reader.h"
+#include "core/data/graph/random_node_split.h"
+#include "core/data/graph/synthetic_graph.h"
+#include "core/errors.h"
+#include "core/tensor/host_memory_budget.h"
+
+namespace tb {
+
+namespace {
+
+// The statistics of the graph a synthetic_graph resembles: Cora (Sen et al. 2008, as Planetoid ships it),
+// Amazon2M (Chiang et al., KDD 2019, Table 3: 2,449,029 nodes, 61,859,140 edges, 100 features, 47 classes)
+// and PPI (Hamilton et al. 2017: 56,944 nodes, 818,716 edges, 50 features, 121 labels).
+SyntheticGraphSpec resembled_graph(const DatasetConfig& config) {
+    SyntheticGraphSpec spec;  // Cora-sized
+    spec.name = "synthetic-" + config.resembles;
+    if (config.resembles == "amazon2m") {
+        spec.nodes = 2'449'029;
+        spec.average_degree = 2.0 * 61'859'140 / 2'449'029;
+        spec.classes = 47;
+        spec.features = 100;
+    } else if (config.resembles == "ppi") {
+        spec.nodes = 56'944;
+        spec.average_degree = 2.0 * 818'716 / 56'944;
+        spec.classes = 24;             // communities that shape the edges; each is one of the labels
+        spec.multi_label_count = 121;
+        spec.labels_per_node = 30;     // PPI nodes carry about a quarter of the 121 labels
+        spec.features = 50;
+    }
+    if (config.nodes > 0) spec.nodes = config.nodes;
+    if (config.average_degree > 0) spec.average_degree = config.average_degree;
+    if (config.features > 0) spec.features = config.features;
+    spec.seed = static_cast<std::uint64_t>(config.seed);
+    return spec;
+}
+
+void require_synthetic_graph_fits_in_memory(const SyntheticGraphSpec& spec) {
+    // CSR entries (a 4-byte column and a 4-byte value), the dense features, offsets and labels.
+    const double nodes = static_cast<double>(spec.nodes);
+    const double bytes = nodes * spec.average_degree * 8 + nodes * static_cast<double>(spec.features) * 4 +
+                         nodes * (16 + 8.0 * static_cast<double>(spec.labels_per_node));
+    const std::string shortfall = host_memory_shortfall(bytes);
+    if (shortfall.empty()) return;
+    throw ConfigError("dataset.nodes = " + std::to_string(spec.nodes) + ": the synthetic graph (" +
+                      std::to_string(spec.features) + " features, about " +
+                      std::to_string(static_cast<std::int64_t>(spec.average_degree)) + " neighbours per node) would " +
+                      shortfall + ". Ask for fewer nodes or a lower average_degree.");
+}
+
+// Kipf and Welling's preprocessing of bag-of-words features: each row scaled to sum to 1 (rows that sum
+// to 0 or less stay as they are).
+void normalize_feature_rows(HostMatrix& features) {
+    for (std::int64_t row = 0; row < features.rows; ++row) {
+        float* values = features.values.data() + row * features.cols;
+        double sum = 0;
+        for (std::int64_t c = 0; c < features.cols; ++c) sum += values[c];
+        if (sum <= 0) continue;
+        const float scale = static_cast<float>(1.0 / sum);
+        for (std::int64_t c = 0; c < features.cols; ++c) values[c] *= scale;
+    }
+}
+
+}  // namespace
+
+NodeGraph load_node_graph(const DatasetConfig& config, const std::filesystem::path& config_folder) {
+    if (config.kind == DatasetKind::ogb_node) {
+        NodeGraph graph = read_ogb_node_graph(resolve_data_path(config.folder, config_folder), config.split);
+        if (config.normalize_features) normalize_feature_rows(graph.features);
+        for (const char* name : {"train", "test"}) {
+            if (graph.splits[name].empty()) {
+                throw DataError(graph.source + ": the split has no " + std::string(name) + " nodes");
+            }
+        }
+        return graph;
+    }
+    if (config.kind == DatasetKind::synthetic_graph) {
+        const SyntheticGraphSpec spec = resembled_graph(config);
+        require_synthetic_graph_fits_in_memory(spec);
+        NodeGraph graph;
+        try {
+            graph = generate_synthetic_graph(spec);
+        } catch (const std::invalid_argument& error) {
+            throw ConfigError(std::string("dataset: ") + error.what());
+        }
+        try {
+            if (config.resembles == "cora") {
+                assign_planetoid_split(graph, PlanetoidSplitSizes{}, spec.seed);
+            } else {
+                assign_fraction_split(graph, FractionSplitSizes{}, spec.seed);
+            }
+        } catch (const std::invalid_argument& error) {
+            throw ConfigError("dataset.nodes = " + std::to_string(spec.nodes) + ": " + error.what());
+        }
+        return graph;
+    }
+    throw DataError("dataset.kind '" + dataset_kind_names().name(config.kind) + "' is not a graph");
+}
+
+LoadedData load_data(const DatasetConfig& config, const std::filesystem::path& config_folder) {
+    if (find_dataset(config.kind).shape == DataShape::graph) {
+        return LoadedData(std::make_shared<const NodeGraph>(load_node_graph(config, config_folder)));
+    }
+    return LoadedData(std::make_shared<const DataSplit>(load_dataset(config, config_folder)));
+}
+
+std::string describe_loaded_data(const LoadedData& data) {
+    if (data.shape() == DataShape::tabular) return describe_loaded_data(data.split());
+    const NodeGraph& graph = data.graph();
+    std::ostringstream line;
+    line << "graph " << graph.name << ": " << graph.nodes << " nodes, " << graph.undirected_edges() << " edges, "
+         << graph.features.cols << " features, " << graph.labels.cols << (graph.multi_label ? " labels" : " classes");
+    for (const auto& [name, nodes] : graph.splits) line << ", " << nodes.size() << " " << name;
+    return line.str();
+}
+
+}  // namespace tb
