@@ -1,5 +1,7 @@
 #include "core/data/batch.h"
 
+#include "core/backend/memory_category.h"
+
 #include <algorithm>
 
 namespace tb {
@@ -29,8 +31,16 @@ HostBatch make_batch(const Dataset& data, std::span<const std::int64_t> sample_r
 void DeviceBatch::upload(Backend& backend, const HostBatch& host) {
     sparse_features = host.sparse_features;
     size = host.size();
+    loss_rows = host.rows_in_loss();
+    loss_label_entries = host.labels.row_offsets[static_cast<std::size_t>(loss_rows)];
     labels.upload(backend, host.labels);
+    has_graph = host.has_graph();
+    if (has_graph) {
+        const MemoryCategoryScope category(MemoryCategory::adjacency);
+        adjacency.upload(backend, host.adjacency);
+    }
     if (!host.sparse_features) {
+        const MemoryCategoryScope category(has_graph ? MemoryCategory::features : MemoryCategoryScope::current());
         dense.resize(backend, host.dense.rows, host.dense.cols, "dense input batch");
         dense.upload(host.dense);
         return;

@@ -20,8 +20,15 @@ struct HostBatch {
     std::vector<std::int32_t> compact_column_index;  // per non-zero: position of its column in touched_features
     HostMatrix dense;                                // rows = batch size, when !sparse_features
     HostCsr labels;
+    // A batch of a graph's nodes (the whole graph, or a Cluster-GCN batch of clusters) also carries the
+    // normalized adjacency among its rows, and the loss reads only its first `loss_rows` rows: the
+    // training nodes come first, the others only pass messages to them. -1: every row.
+    HostCsr adjacency;
+    std::int64_t loss_rows = -1;
 
     std::int64_t size() const { return labels.rows; }
+    bool has_graph() const { return adjacency.rows > 0; }
+    std::int64_t rows_in_loss() const { return loss_rows < 0 ? size() : loss_rows; }
 };
 
 // Gathers the given sample rows of `data` into a batch (in that order).
@@ -36,6 +43,10 @@ struct DeviceBatch {
     std::int64_t touched_count = 0;
     DeviceMatrix dense;
     DeviceCsr labels;
+    bool has_graph = false;
+    DeviceCsr adjacency;
+    std::int64_t loss_rows = 0;
+    std::int64_t loss_label_entries = 0;  // label non-zeros of the first loss_rows rows
 
     // Uploads `host`, reusing this batch's device buffers when they are large enough.
     void upload(Backend& backend, const HostBatch& host);

@@ -29,26 +29,51 @@ std::vector<fs::path> data_search_folders(const fs::path& config_folder) {
     return folders;
 }
 
-fs::path resolve_data_path(const std::string& name, const fs::path& config_folder) {
+namespace {
+
+// A data file is read whole and must be a regular file; a data folder (a graph's raw/ and split/) must
+// be a folder.
+enum class DataEntry { file, folder };
+
+void require_entry(const fs::path& path, DataEntry entry) {
+    if (entry == DataEntry::file) {
+        require_regular_file(path);
+    } else if (!fs::is_directory(path)) {
+        throw DataError(path.string() + " is not a folder: name the folder that holds the data set's files");
+    }
+}
+
+fs::path resolve(const std::string& name, const fs::path& config_folder, DataEntry entry) {
+    const char* what = entry == DataEntry::file ? "data file" : "data folder";
     const fs::path requested(name);
     if (requested.is_absolute()) {
         if (fs::exists(requested)) {
-            require_regular_file(requested);
+            require_entry(requested, entry);
             return requested;
         }
-        throw DataError("data file not found: " + requested.string());
+        throw DataError(std::string(what) + " not found: " + requested.string());
     }
     std::string looked;
     for (const fs::path& folder : data_search_folders(config_folder)) {
         const fs::path candidate = folder / requested;
         if (fs::exists(candidate)) {
-            require_regular_file(candidate);
+            require_entry(candidate, entry);
             return candidate;
         }
         looked += "\n  " + candidate.string();
     }
-    throw DataError("data file '" + name + "' not found; looked in:" + looked +
+    throw DataError(std::string(what) + " '" + name + "' not found; looked in:" + looked +
                     "\nSet TRAINBENCH_DATA to the folder that holds it, or give an absolute path.");
+}
+
+}  // namespace
+
+fs::path resolve_data_path(const std::string& name, const fs::path& config_folder) {
+    return resolve(name, config_folder, DataEntry::file);
+}
+
+fs::path resolve_data_folder(const std::string& name, const fs::path& config_folder) {
+    return resolve(name, config_folder, DataEntry::folder);
 }
 
 }  // namespace tb

@@ -18,5 +18,7 @@ std::optional<std::filesystem::path> shared_data_folder();
 // Resolves `name` (absolute, or relative to a search folder). Throws DataError listing every place it
 // looked when the file is in none of them.
 std::filesystem::path resolve_data_path(const std::string& name, const std::filesystem::path& config_folder = {});
+// The same for a folder of files (a graph in the OGB layout).
+std::filesystem::path resolve_data_folder(const std::string& name, const std::filesystem::path& config_folder = {});
 
 }  // namespace tb

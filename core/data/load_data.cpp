@@ -69,7 +69,7 @@ void normalize_feature_rows(HostMatrix& features) {
 
 NodeGraph load_node_graph(const DatasetConfig& config, const std::filesystem::path& config_folder) {
     if (config.kind == DatasetKind::ogb_node) {
-        NodeGraph graph = read_ogb_node_graph(resolve_data_path(config.folder, config_folder), config.split);
+        NodeGraph graph = read_ogb_node_graph(resolve_data_folder(config.folder, config_folder), config.split);
         if (config.normalize_features) normalize_feature_rows(graph.features);
         for (const char* name : {"train", "test"}) {
             if (graph.splits[name].empty()) {

@@ -61,23 +61,50 @@ double Replica::train_step(const HostBatch& batch, float learning_rate) {
     return loss;
 }
 
+void Replica::rethrow_with_step(const DeviceError& error, std::int64_t batch_rows) const {
+    // Activations grow with the batch: say which batch, on which model, next to what the replica
+    // already holds, so the user can tell whether to shrink the batch or the model.
+    throw DeviceError(std::string(error.what()) + "; while training on a batch of " + std::to_string(batch_rows) +
+                      " samples with the model " + model_size_text(*model_) +
+                      " (parameters, gradients and optimizer state: " + mebibytes_text(memory_bytes()) + ")");
+}
+
 double Replica::compute_gradients(const HostBatch& batch, float grad_scale) {
     try {
         return forward_and_backward(batch, grad_scale);
     } catch (const DeviceError& error) {
-        // Activations grow with the batch: say which batch, on which model, next to what the replica
-        // already holds, so the user can tell whether to shrink the batch or the model.
-        throw DeviceError(std::string(error.what()) + "; while training on a batch of " +
-                          std::to_string(batch.size()) + " samples with the model " + model_size_text(*model_) +
-                          " (parameters, gradients and optimizer state: " + mebibytes_text(memory_bytes()) + ")");
+        rethrow_with_step(error, batch.size());
+    }
+}
+
+void Replica::upload_batch(const HostBatch& batch) {
+    try {
+        const MemoryCategoryScope category(MemoryCategory::activations);
+        batch_.upload(backend_, batch);
+    } catch (const DeviceError& error) {
+        rethrow_with_step(error, batch.size());
+    }
+}
+
+double Replica::compute_gradients_on_uploaded_batch(float grad_scale) {
+    try {
+        return forward_and_backward_on_device(grad_scale);
+    } catch (const DeviceError& error) {
+        rethrow_with_step(error, batch_.size);
     }
 }
 
 double Replica::forward_and_backward(const HostBatch& batch, float grad_scale) {
     // The batch on the device, the layers' outputs and their gradients; row-sparse gradient rows grow
-    // here too, but they are the gradients' and keep that category.
+    // here too, but they are the gradients' and keep that category. A graph batch's features and
+    // adjacency are counted as such (DeviceBatch::upload).
     const MemoryCategoryScope category(MemoryCategory::activations);
     batch_.upload(backend_, batch);
+    return forward_and_backward_on_device(grad_scale);
+}
+
+double Replica::forward_and_backward_on_device(float grad_scale) {
+    const MemoryCategoryScope category(MemoryCategory::activations);
     const double loss = model_->forward_backward(backend_, parameters_, batch_, grad_scale, gradients_);
     backend_.synchronize();
     return loss;

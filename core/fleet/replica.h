@@ -27,6 +27,11 @@ public:
     // (sync_sgd): the gradient of grad_scale * (summed loss of the batch's rows), then the update.
     double compute_gradients(const HostBatch& batch, float grad_scale);
     void apply_update(float learning_rate);
+    // Full-batch training reads the same batch (a whole graph) every step: upload it once, then compute
+    // gradients on what the device holds. A later compute_gradients(batch) replaces it.
+    void upload_batch(const HostBatch& batch);
+    double compute_gradients_on_uploaded_batch(float grad_scale);
+    const DeviceBatch& uploaded_batch() const { return batch_; }
 
     Backend& backend() { return backend_; }
     Model& model() { return *model_; }
@@ -42,6 +47,9 @@ public:
 
 private:
     double forward_and_backward(const HostBatch& batch, float grad_scale);
+    double forward_and_backward_on_device(float grad_scale);
+    // Adds what the model and the batch were to a DeviceError, so that the user sees what to shrink.
+    [[noreturn]] void rethrow_with_step(const DeviceError& error, std::int64_t batch_rows) const;
 
     Backend& backend_;
     std::unique_ptr<Model> model_;

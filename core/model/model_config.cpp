@@ -5,6 +5,7 @@
 
 #include "core/config/field_table.h"
 #include "core/errors.h"
+#include "core/model/graph_convolutional_network.h"
 #include "core/model/multilayer_perceptron.h"
 #include "core/tensor/host_memory_budget.h"
 
@@ -28,7 +29,24 @@ const FieldTable<Config>& model_fields() {
         t.choice("loss", &Config::loss, loss_names(), "Loss",
                  "softmax cross-entropy (one label, or the labels' distribution) or per-label sigmoid");
         t.number("dropout", &Config::dropout, "Dropout", SettingRange::between(0, 0.95),
-                 "dropout rate after each hidden layer during training");
+                 "dropout rate after each hidden layer during training (a gcn: on every layer's input)");
+        const auto gcn = [](const Config& c) { return c.kind == ModelKind::gcn; };
+        const auto kind_state = [](const Config& c) { return "model kind '" + model_kind_names().name(c.kind) + "'"; };
+        t.choice("normalization", &Config::normalization, adjacency_normalization_names(), "Normalization",
+                 "of the adjacency: symmetric D^-1/2 (A+I) D^-1/2, row (D+I)^-1 (A+I), or Cluster-GCN's "
+                 "diagonal_enhanced row + lambda diag")
+            .only_when(gcn, kind_state);
+        t.number("diagonal_lambda", &Config::diagonal_lambda, "Diagonal lambda", SettingRange::at_least(0),
+                 "weight of a node's own row in the diagonal enhancement")
+            .only_when([](const Config& c) {
+                return c.kind == ModelKind::gcn && c.normalization == AdjacencyNormalization::diagonal_enhanced;
+            }, [](const Config& c) { return "normalization '" + adjacency_normalization_names().name(c.normalization) + "'"; });
+        t.flag("self_weight", &Config::self_weight, "Self weight",
+               "every layer reads [A x || x] (the Cluster-GCN code's concatenation)")
+            .only_when(gcn, kind_state);
+        t.flag("precompute_first_layer", &Config::precompute_first_layer, "Precompute first layer",
+               "aggregate the features once over the whole graph; the first layer is then a plain linear layer")
+            .only_when(gcn, kind_state);
         return t;
     }();
     return table;
@@ -36,11 +54,20 @@ const FieldTable<Config>& model_fields() {
 
 }  // namespace
 
-ModelConfig parse_model_config(ConfigReader reader) {
+ModelConfig model_defaults(ModelKind kind) {
     ModelConfig config;
+    config.kind = kind;
+    if (kind == ModelKind::gcn) {
+        config.hidden = {16};
+        config.dropout = 0.5;
+    }
+    return config;
+}
+
+ModelConfig parse_model_config(ConfigReader reader) {
     const std::string kind =
-        reader.get_choice("kind", model_kind_names().name(config.kind), model_kind_names().all_names());
-    config.kind = model_kind_names().value(kind);
+        reader.get_choice("kind", model_kind_names().name(ModelConfig{}.kind), model_kind_names().all_names());
+    ModelConfig config = model_defaults(model_kind_names().value(kind));
     model_fields().read(reader, config);
     reader.finish();
     return config;
@@ -53,9 +80,7 @@ nlohmann::json to_json(const ModelConfig& config) {
 }
 
 SettingsForm model_settings_form(const ModelConfig& config) {
-    ModelConfig defaults;
-    defaults.kind = config.kind;
-    return model_fields().form(config, defaults);
+    return model_fields().form(config, model_defaults(config.kind));
 }
 
 namespace {
@@ -105,7 +130,32 @@ void require_model_fits_in_memory(const ModelConfig& config, const Dataset& trai
 
 }  // namespace
 
+std::unique_ptr<Model> create_graph_model(const ModelConfig& config, const NodeGraph& graph, std::uint64_t seed) {
+    if (config.kind != ModelKind::gcn) {
+        throw ConfigError("model.kind " + model_kind_names().name(config.kind) + " cannot read the graph '" + graph.name +
+                          "': use gcn");
+    }
+    GcnSpec spec;
+    spec.input_features = graph.features.cols;
+    spec.hidden = config.hidden;
+    spec.outputs = graph.labels.cols;
+    spec.loss = config.loss;
+    spec.dropout = static_cast<float>(config.dropout);
+    spec.self_weight = config.self_weight;
+    spec.first_layer_precomputed = config.precompute_first_layer;
+    spec.dropout_seed = seed ^ 0xD50D0DULL;
+    if (graph.multi_label && spec.loss == LossKind::softmax_cross_entropy) {
+        throw ConfigError("model.loss softmax: the graph '" + graph.name + "' is multi-label (" +
+                          std::to_string(graph.labels.cols) + " labels per node to predict); use loss sigmoid");
+    }
+    return std::make_unique<GraphConvolutionalNetwork>(spec);
+}
+
 std::unique_ptr<Model> create_model(const ModelConfig& config, const Dataset& train, std::uint64_t seed) {
+    if (find_model(config.kind).reads != DataShape::tabular) {
+        throw ConfigError("model.kind " + model_kind_names().name(config.kind) + " reads graphs, not the tabular data set '" +
+                          train.name + "'");
+    }
     MlpSpec spec;
     spec.sparse_input = find_model(config.kind).input == FeatureLayout::sparse;
     if (spec.sparse_input && !train.sparse_features) {

@@ -5,7 +5,9 @@
 namespace tb {
 
 const EnumNames<ModelKind>& model_kind_names() {
-    static const EnumNames<ModelKind> names = {{ModelKind::sparse_mlp, "sparse_mlp"}, {ModelKind::dense_mlp, "dense_mlp"}};
+    static const EnumNames<ModelKind> names = {{ModelKind::sparse_mlp, "sparse_mlp"},
+                                                {ModelKind::dense_mlp, "dense_mlp"},
+                                                {ModelKind::gcn, "gcn"}};
     return names;
 }
 
@@ -17,6 +19,10 @@ const std::vector<ModelEntry>& model_registry() {
          DataShape::tabular, FeatureLayout::sparse},
         {ModelKind::dense_mlp, "MLP with a dense input layer: dense features -> ReLU hidden layers -> outputs",
          DataShape::tabular, FeatureLayout::dense},
+        {ModelKind::gcn,
+         "graph convolutional network (Kipf and Welling): per layer dropout, A x W over the normalized adjacency, "
+         "ReLU; softmax or sigmoid head",
+         DataShape::graph, FeatureLayout::dense},
     };
     return entries;
 }

@@ -12,7 +12,7 @@
 
 namespace tb {
 
-enum class ModelKind { sparse_mlp, dense_mlp };
+enum class ModelKind { sparse_mlp, dense_mlp, gcn };
 
 const EnumNames<ModelKind>& model_kind_names();
 

@@ -10,6 +10,8 @@
 #include "core/methods/decentralized/gradient_tracking.h"
 #include "core/methods/data_parallel/model_averaging.h"
 #include "core/methods/decentralized/qg_dsgdm.h"
+#include "core/methods/graph/cluster_gcn.h"
+#include "core/methods/graph/full_batch_gcn.h"
 #include "core/methods/data_parallel/single_device.h"
 #include "core/methods/data_parallel/sync_sgd.h"
 
@@ -57,6 +59,15 @@ std::vector<MethodEntry>& registered_methods() {
          WorkerData::own_partition, &GradientTracking::normalize, &GradientTracking::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<GradientTracking>(parameters); },
          &GradientTracking::check_with_other_sections},
+        {"full_batch_gcn", "GCN on the whole graph at once (Kipf and Welling): one step per epoch, loss on the training nodes",
+         WorkerData::shared_training_set, &FullBatchGcn::normalize, &FullBatchGcn::settings_form,
+         [](const nlohmann::json& parameters) { return std::make_unique<FullBatchGcn>(parameters); }, {},
+         DataShape::graph},
+        {"cluster_gcn",
+         "Cluster-GCN: METIS clusters, q random clusters per batch with their links restored, data-parallel over the fleet",
+         WorkerData::shared_training_set, &ClusterGcn::normalize, &ClusterGcn::settings_form,
+         [](const nlohmann::json& parameters) { return std::make_unique<ClusterGcn>(parameters); }, {},
+         DataShape::graph},
     };
     return entries;
 }

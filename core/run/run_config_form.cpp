@@ -79,9 +79,8 @@ std::vector<SectionForm> run_config_form(const nlohmann::json& document) {
     config.model = section_or_kind_defaults<ModelConfig>(
         section_of(document, "model"), "model", [](ConfigReader reader) { return parse_model_config(reader); },
         [](const std::string& kind) {
-            ModelConfig defaults;
-            if (auto parsed = model_kind_names().find(kind)) defaults.kind = *parsed;
-            return defaults;
+            const auto parsed = model_kind_names().find(kind);
+            return model_defaults(parsed.value_or(ModelConfig{}.kind));
         });
     config.optimizer = section_or_kind_defaults<OptimizerConfig>(
         section_of(document, "optimizer"), "optimizer",

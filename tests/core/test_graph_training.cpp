@@ -1,0 +1,207 @@
+// Graph networks end to end: the GCN layer against a dense double-precision A X W, full-batch GCN and
+// Cluster-GCN on Cora against Kipf and Welling's figure, a memory limit that full-batch GCN exceeds with
+// an error naming what filled the device while Cluster-GCN trains under it, and the config mistakes a
+// user can make with graphs.
+
+#include <QtTest>
+
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "core/backend/cpu_backend.h"
+#include "core/data/data_paths.h"
+#include "core/data/graph/adjacency_normalization.h"
+#include "core/data/graph/synthetic_graph.h"
+#include "core/errors.h"
+#include "core/nn/graph/graph_convolution.h"
+#include "core/run/run_config_parser.h"
+#include "core/run/run_experiment.h"
+#include "tests/core/preset_document.h"
+#include "tests/core/run_recorder.h"
+
+using namespace tb;
+using nlohmann::json;
+
+namespace {
+
+bool cora_available() {
+    try {
+        resolve_data_path("graphs/cora/raw/edge.csv.gz");
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+RunSummary run(const json& document) {
+    RunRecorder recorder;
+    return run_experiment(parse_run_config(document), recorder);
+}
+
+double mean(const std::vector<double>& values) {
+    return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+}
+
+// A small synthetic graph for the memory tests: 20,000 nodes, 64 features.
+json synthetic_graph_run(const std::string& method) {
+    json document = preset_document("gcn_cora");
+    document["dataset"] = {{"kind", "synthetic_graph"}, {"resembles", "amazon2m"}, {"nodes", 20000},
+                           {"average_degree", 20}, {"features", 64}, {"seed", 3}};
+    document["model"] = {{"kind", "gcn"}, {"hidden", {256, 256, 256}}, {"dropout", 0.0}};
+    document["method"] = {{"kind", method}};
+    if (method == "cluster_gcn") {
+        document["method"]["clusters"] = 100;
+        document["method"]["clusters_per_batch"] = 2;
+        document["method"]["eval_clusters_per_batch"] = 10;
+    }
+    document["stop"] = {{"max_epochs", 1}, {"max_time_s", 600}};
+    document["eval"] = {{"every_s", 600}, {"metrics", {"accuracy"}}};
+    return document;
+}
+
+}  // namespace
+
+class GraphTrainingTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    // One layer y = A X W + b with A = D^-1/2 (A+I) D^-1/2, against the same sum in double.
+    void graph_convolution_matches_a_dense_product() {
+        SyntheticGraphSpec spec;
+        spec.nodes = 60;
+        spec.average_degree = 5;
+        spec.classes = 3;
+        spec.features = 7;
+        const NodeGraph graph = generate_synthetic_graph(spec);
+        const HostCsr adjacency = normalize_adjacency(graph.adjacency, AdjacencyNormalization::symmetric);
+        for (const std::int64_t out : {4, 11}) {  // narrowing and widening take different product orders
+            CpuBackend backend;
+            nn::GraphConvolution layer("layer", spec.features, out);
+            ArenaLayout layout;
+            layer.declare(layout);
+            ParameterArena parameters(backend, layout, "parameters");
+            std::mt19937 random(5);
+            std::uniform_real_distribution<float> uniform(-1, 1);
+            std::vector<float> values(static_cast<std::size_t>(layout.total_size()));
+            for (float& v : values) v = uniform(random);
+            parameters.upload(values);
+            DeviceCsr device_adjacency;
+            device_adjacency.upload(backend, adjacency);
+            DeviceMatrix input(backend, graph.nodes, spec.features, "input");
+            input.upload(graph.features);
+            const nn::Forward forward = layer.forward({backend, parameters, false, &device_adjacency.view()}, input.view());
+            std::vector<float> output(static_cast<std::size_t>(forward.output.size()));
+            backend.copy_device_to_host(output.data(), forward.output.data, sizeof(float) * output.size());
+
+            // Dense double: the degrees of A + I, then the sum over neighbours and self.
+            std::vector<double> degree(static_cast<std::size_t>(graph.nodes), 1.0);
+            for (std::int64_t i = 0; i < graph.nodes; ++i) {
+                for (const std::int32_t j : graph.adjacency.row_columns(i)) degree[static_cast<std::size_t>(i)] += j != i ? 1 : 0;
+            }
+            const float* weight = values.data();
+            const float* bias = values.data() + spec.features * out;
+            double worst = 0;
+            for (std::int64_t i = 0; i < graph.nodes; ++i) {
+                std::vector<double> aggregated(static_cast<std::size_t>(spec.features), 0.0);
+                std::vector<std::int64_t> neighbours{i};
+                for (const std::int32_t j : graph.adjacency.row_columns(i)) {
+                    if (j != i) neighbours.push_back(j);
+                }
+                for (const std::int64_t j : neighbours) {
+                    const double a = 1.0 / std::sqrt(degree[static_cast<std::size_t>(i)] * degree[static_cast<std::size_t>(j)]);
+                    for (std::int64_t f = 0; f < spec.features; ++f) aggregated[static_cast<std::size_t>(f)] += a * graph.features.at(j, f);
+                }
+                for (std::int64_t o = 0; o < out; ++o) {
+                    double expected = bias[o];
+                    for (std::int64_t f = 0; f < spec.features; ++f) expected += aggregated[static_cast<std::size_t>(f)] * weight[f * out + o];
+                    const double got = output[static_cast<std::size_t>(i * out + o)];
+                    worst = std::max(worst, std::fabs(got - expected) / std::max(1.0, std::fabs(expected)));
+                }
+            }
+            qInfo("width %lld: largest relative difference from the dense double product %.3g", static_cast<long long>(out), worst);
+            QVERIFY2(worst < 1e-5, qPrintable(QString::number(worst)));
+        }
+    }
+
+    // Kipf and Welling report 0.815 on this split; the issue asks for at least 0.80 over 5 seeds, and
+    // Cluster-GCN within 2 points of it.
+    void gcn_and_cluster_gcn_reach_kipf_and_wellings_accuracy_on_cora() {
+        if (!cora_available()) QSKIP("Cora is not available (../shared/data/graphs/cora or TRAINBENCH_DATA)");
+        std::vector<double> full_batch, clustered;
+        for (int seed = 1; seed <= 5; ++seed) {
+            json gcn = preset_document("gcn_cora");
+            gcn["seed"] = seed;
+            const RunSummary a = run(gcn);
+            QCOMPARE(a.status(), RunStatus::finished);
+            full_batch.push_back(a.metrics().at("accuracy").last);
+            json cluster = preset_document("cluster_gcn_cora");
+            cluster["seed"] = seed;
+            const RunSummary b = run(cluster);
+            QCOMPARE(b.status(), RunStatus::finished);
+            clustered.push_back(b.metrics().at("accuracy").last);
+        }
+        const auto spread = [](const std::vector<double>& v) {
+            const auto [low, high] = std::minmax_element(v.begin(), v.end());
+            return QString("%1 (%2 to %3)").arg(mean(v), 0, 'f', 4).arg(*low, 0, 'f', 3).arg(*high, 0, 'f', 3);
+        };
+        qInfo("Cora test accuracy over 5 seeds: full-batch GCN %s, Cluster-GCN %s", qPrintable(spread(full_batch)),
+              qPrintable(spread(clustered)));
+        QVERIFY2(mean(full_batch) >= 0.80, qPrintable(spread(full_batch)));
+        QVERIFY2(std::fabs(mean(clustered) - mean(full_batch)) <= 0.02, qPrintable(spread(clustered)));
+    }
+
+    // The whole graph's activations of a 4-layer GCN do not fit in 60 MB; one batch of 2 of 100 clusters does.
+    void full_batch_runs_out_of_memory_where_cluster_gcn_trains() {
+        json full = synthetic_graph_run("full_batch_gcn");
+        full["fleet"]["devices"][0]["memory_limit_gb"] = 0.06;
+        const RunSummary failed = run(full);
+        QCOMPARE(failed.status(), RunStatus::failed);
+        const QString error = QString::fromStdString(failed.error());
+        qInfo("%s", qPrintable(error));
+        QVERIFY2(error.contains("out of memory"), qPrintable(error));
+        QVERIFY2(error.contains("activations") || error.contains("adjacency") || error.contains("features"), qPrintable(error));
+
+        json clustered = synthetic_graph_run("cluster_gcn");
+        clustered["fleet"]["devices"][0]["memory_limit_gb"] = 0.06;
+        const RunSummary trained = run(clustered);
+        QVERIFY2(trained.status() == RunStatus::finished, trained.error().c_str());
+    }
+
+    void graph_config_mistakes_are_named() {
+        json tabular_model = preset_document("gcn_cora");
+        tabular_model["model"] = {{"kind", "dense_mlp"}};
+        try {
+            parse_run_config(tabular_model);
+            QFAIL("a dense_mlp on a graph was accepted");
+        } catch (const ConfigError& error) {
+            QVERIFY2(QString(error.what()).contains("model.kind dense_mlp"), error.what());
+        }
+        json tabular_data = preset_document("sparse_mlp_synthetic");
+        tabular_data["method"] = {{"kind", "cluster_gcn"}};
+        try {
+            parse_run_config(tabular_data);
+            QFAIL("cluster_gcn on tabular data was accepted");
+        } catch (const ConfigError& error) {
+            QVERIFY2(QString(error.what()).contains("cluster_gcn"), error.what());
+        }
+        json too_many = preset_document("cluster_gcn_cora");
+        too_many["method"]["clusters_per_batch"] = 40;
+        try {
+            parse_run_config(too_many);
+            QFAIL("more clusters per batch than clusters was accepted");
+        } catch (const ConfigError& error) {
+            QVERIFY2(QString(error.what()).contains("clusters_per_batch"), error.what());
+        }
+        json multi_label_softmax = synthetic_graph_run("full_batch_gcn");
+        multi_label_softmax["dataset"] = {{"kind", "synthetic_graph"}, {"resembles", "ppi"}, {"nodes", 500}};
+        multi_label_softmax["model"]["loss"] = "softmax";
+        multi_label_softmax["eval"]["metrics"] = {"micro_f1"};
+        const RunSummary refused = run(multi_label_softmax);
+        QCOMPARE(refused.status(), RunStatus::failed);
+        QVERIFY2(QString::fromStdString(refused.error()).contains("sigmoid"), refused.error().c_str());
+    }
+};
+
+QTEST_APPLESS_MAIN(GraphTrainingTest)
+#include "test_graph_training.moc"
