@@ -160,8 +160,12 @@ void GraphTrainer::evaluate(const BatchScorer& batches_to_score) {
         std::vector<float> logits;
         DeviceBatch device_batch;
         batches_to_score([&](const GraphBatch& batch) {
-            const MemoryCategoryScope category(MemoryCategory::workspace);
-            device_batch.upload(*worker.backend, batch.batch);
+            {
+                const MemoryCategoryScope category(MemoryCategory::workspace);
+                device_batch.upload(*worker.backend, batch.batch);
+            }
+            // The layers' buffers are the ones training reuses: they count as activations.
+            const MemoryCategoryScope category(MemoryCategory::activations);
             const MatrixView scores = worker.replica->model().forward(*worker.backend, worker.replica->parameters(),
                                                                       device_batch, /*training=*/false);
             scatter_scores(*worker.backend, scores, batch.row_nodes, logits, node_scores);
@@ -173,7 +177,7 @@ void GraphTrainer::evaluate_resident() {
     // The resident batch is already on the first worker's device: score it there without a second copy.
     evaluate_node_scores([&](std::vector<float>& node_scores) {
         Worker& worker = workers_.front();
-        const MemoryCategoryScope category(MemoryCategory::workspace);
+        const MemoryCategoryScope category(MemoryCategory::activations);
         const MatrixView scores = worker.replica->model().forward(*worker.backend, worker.replica->parameters(),
                                                                   worker.replica->uploaded_batch(), /*training=*/false);
         std::vector<float> logits;
