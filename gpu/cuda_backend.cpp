@@ -36,7 +36,8 @@ cublasOperation_t cublas_operation(Transpose transpose) {
     return transpose == Transpose::yes ? CUBLAS_OP_T : CUBLAS_OP_N;
 }
 
-// One device array that grows on demand and keeps its contents only until it grows.
+// One device array that grows on demand and keeps its contents only until it grows. Its bytes count in
+// the backend's memory limit as workspace, whatever the caller's category: they outlive the call.
 class ScratchArray {
 public:
     ScratchArray() = default;
@@ -46,17 +47,23 @@ public:
     ScratchArray(const ScratchArray&) = delete;
     ScratchArray& operator=(const ScratchArray&) = delete;
 
-    void* reserve(std::size_t bytes, const char* what, const std::string& backend_name) {
+    void* reserve(std::size_t bytes, const char* what, const std::string& backend_name, DeviceMemoryLimit& limit) {
         if (bytes <= capacity_) return data_;
-        if (data_ != nullptr) TB_GPU_CHECK(cudaFree(data_));
+        if (data_ != nullptr) {
+            limit.release(data_);
+            TB_GPU_CHECK(cudaFree(data_));
+        }
         data_ = nullptr;
         capacity_ = 0;
+        const MemoryCategoryScope category(MemoryCategory::workspace);
+        limit.check(bytes, (std::string(what) + " scratch").c_str(), backend_name);
         if (cudaMalloc(&data_, bytes) != cudaSuccess) {
             cudaGetLastError();
             data_ = nullptr;
             throw DeviceError(backend_name + ": out of device memory allocating " + mebibytes(bytes) + " MiB of " + what +
                               " scratch");
         }
+        limit.record(data_, bytes);
         capacity_ = bytes;
         return data_;
     }
@@ -143,9 +150,10 @@ void* CudaBackend::allocate_bytes(std::size_t bytes, const char* what) {
         std::size_t free_bytes = 0;
         std::size_t total_bytes = 0;
         cudaMemGetInfo(&free_bytes, &total_bytes);
-        throw DeviceError(name_ + ": out of device memory allocating " + mebibytes(bytes) + " MiB for " +
-                          (what != nullptr ? what : "a buffer") + " (" + mebibytes(free_bytes) + " MiB free of " +
-                          mebibytes(total_bytes) + " MiB); use a smaller batch or model");
+        throw DeviceError(name_ + ": out of device memory allocating " + mebibytes(bytes) + " MiB of " +
+                          to_string(MemoryCategoryScope::current()) + " for " + (what != nullptr ? what : "a buffer") +
+                          " (" + mebibytes(free_bytes) + " MiB free of " + mebibytes(total_bytes) +
+                          " MiB; this backend holds " + memory_limit_.in_use_text() + "); use a smaller batch or model");
     }
     TB_GPU_CHECK(status);
     memory_limit_.record(pointer, bytes);
@@ -185,7 +193,7 @@ void CudaBackend::synchronize() {
 }
 
 double CudaBackend::read_result() {
-    auto* result = static_cast<double*>(scratch_->result.reserve(sizeof(double), "result", name_));
+    auto* result = static_cast<double*>(scratch_->result.reserve(sizeof(double), "result", name_, memory_limit_));
     TB_GPU_CHECK(cudaMemcpyAsync(scratch_->host_result, result, sizeof(double), cudaMemcpyDeviceToHost, stream_));
     TB_GPU_CHECK(cudaStreamSynchronize(stream_));
     return *scratch_->host_result;
@@ -227,7 +235,7 @@ const std::int32_t* CudaBackend::narrowed_row_offsets(const CsrView& a) {
     }
     const std::int64_t count = a.rows + 1;
     auto* narrowed = static_cast<std::int32_t*>(scratch_->row_offsets.reserve(
-        static_cast<std::size_t>(count) * sizeof(std::int32_t), "CSR row offsets", name_));
+        static_cast<std::size_t>(count) * sizeof(std::int32_t), "CSR row offsets", name_, memory_limit_));
     launch_narrow_offsets(a.row_offsets, narrowed, count, stream_);
     return narrowed;
 }
@@ -264,7 +272,7 @@ void CudaBackend::sparse_times_dense(bool transpose_a, float alpha, const CsrVie
                                              dense, &beta, output, CUDA_R_32F, CUSPARSE_SPMM_ALG_DEFAULT,
                                              &workspace_bytes));
         void* workspace = scratch_->spmm_workspace.reserve(std::max<std::size_t>(workspace_bytes, 1),
-                                                           "cuSPARSE SpMM workspace", name_);
+                                                           "cuSPARSE SpMM workspace", name_, memory_limit_);
         TB_GPU_CHECK(cusparseSpMM(cusparse_, operation, CUSPARSE_OPERATION_NON_TRANSPOSE, &alpha, sparse, dense,
                                   &beta, output, CUDA_R_32F, CUSPARSE_SPMM_ALG_DEFAULT, workspace));
     } catch (...) {
@@ -369,8 +377,8 @@ void CudaBackend::dropout_backward(ConstMatrixView grad_out, const float* mask, 
 double CudaBackend::reduce(ReducedTerm term, const float* x, const float* y, std::int64_t count) {
     activate();
     auto* partials = static_cast<double*>(scratch_->reduction_partials.reserve(
-        static_cast<std::size_t>(reduction_scratch_size(count)) * sizeof(double), "reduction", name_));
-    auto* result = static_cast<double*>(scratch_->result.reserve(sizeof(double), "result", name_));
+        static_cast<std::size_t>(reduction_scratch_size(count)) * sizeof(double), "reduction", name_, memory_limit_));
+    auto* result = static_cast<double*>(scratch_->result.reserve(sizeof(double), "result", name_, memory_limit_));
     launch_reduction(term, x, y, count, partials, result, stream_);
     return read_result();
 }
@@ -398,8 +406,8 @@ double CudaBackend::softmax_cross_entropy(ConstMatrixView logits, const CsrView&
     check_loss_shapes("softmax_cross_entropy", logits, labels, grad);
     activate();
     auto* row_losses = static_cast<double*>(scratch_->row_losses.reserve(
-        static_cast<std::size_t>(std::max<std::int64_t>(logits.rows, 1)) * sizeof(double), "per-row loss", name_));
-    auto* result = static_cast<double*>(scratch_->result.reserve(sizeof(double), "result", name_));
+        static_cast<std::size_t>(std::max<std::int64_t>(logits.rows, 1)) * sizeof(double), "per-row loss", name_, memory_limit_));
+    auto* result = static_cast<double*>(scratch_->result.reserve(sizeof(double), "result", name_, memory_limit_));
     launch_softmax_cross_entropy(logits, labels, grad, grad_scale, row_losses, result, stream_);
     return read_result();
 }
@@ -409,8 +417,8 @@ double CudaBackend::sigmoid_binary_cross_entropy(ConstMatrixView logits, const C
     check_loss_shapes("sigmoid_binary_cross_entropy", logits, labels, grad);
     activate();
     auto* row_losses = static_cast<double*>(scratch_->row_losses.reserve(
-        static_cast<std::size_t>(std::max<std::int64_t>(logits.rows, 1)) * sizeof(double), "per-row loss", name_));
-    auto* result = static_cast<double*>(scratch_->result.reserve(sizeof(double), "result", name_));
+        static_cast<std::size_t>(std::max<std::int64_t>(logits.rows, 1)) * sizeof(double), "per-row loss", name_, memory_limit_));
+    auto* result = static_cast<double*>(scratch_->result.reserve(sizeof(double), "result", name_, memory_limit_));
     launch_sigmoid_binary_cross_entropy(logits, labels, grad, grad_scale, row_losses, result, stream_);
     return read_result();
 }

@@ -57,6 +57,7 @@ public:
     bool supports_strided_views(Operation operation) const override { return operation == Operation::gemm; }
     DeviceCollective* device_collective() const override { return collective_.get(); }
     MemoryByCategory memory_in_use() const override { return memory_limit_.bytes_by_category(); }
+    MemoryPeaks peak_memory() const override { return memory_limit_.peaks(); }
     int gpu_index() const { return gpu_index_; }
     // SMs this backend's work runs on: the partition's, or the whole GPU's.
     int sm_count() const { return sm_count_; }

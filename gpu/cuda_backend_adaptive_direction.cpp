@@ -47,15 +47,23 @@ DirectionNorms CudaBackend::adaptive_direction(ConstMatrixView weights, const st
     const std::int64_t needed = adaptive_direction_partials_size(count) + adaptive_direction_result_count;
     if (needed > scratch.capacity) {
         // The previous call synchronized, so nothing in flight still uses the old buffer.
-        if (scratch.device != nullptr) TB_GPU_CHECK(cudaFree(scratch.device));
+        if (scratch.device != nullptr) {
+            memory_limit_.release(scratch.device);
+            TB_GPU_CHECK(cudaFree(scratch.device));
+        }
         scratch.device = nullptr;
         scratch.capacity = 0;
-        if (cudaMalloc(&scratch.device, static_cast<std::size_t>(needed) * sizeof(double)) != cudaSuccess) {
+        const std::size_t bytes = static_cast<std::size_t>(needed) * sizeof(double);
+        // Kept from step to step: workspace, not the caller's category.
+        const MemoryCategoryScope category(MemoryCategory::workspace);
+        memory_limit_.check(bytes, "adaptive_direction scratch", name_);
+        if (cudaMalloc(&scratch.device, bytes) != cudaSuccess) {
             cudaGetLastError();  // an allocation failure is not sticky; clear it for the next call
             scratch.device = nullptr;
             throw DeviceError(name_ + ": out of device memory allocating " + std::to_string(needed * 8) +
                               " bytes of adaptive_direction scratch");
         }
+        memory_limit_.record(scratch.device, bytes);
         scratch.capacity = needed;
     }
     double* result = scratch.device;

@@ -108,6 +108,8 @@ public:
     // The bytes this backend's allocations hold now, by what they are for (memory_category.h). A backend
     // that does not count its allocations answers zeros.
     virtual MemoryByCategory memory_in_use() const { return {}; }
+    // The most bytes its allocations held at once, per category and in all, since the backend was made.
+    virtual MemoryPeaks peak_memory() const { return {}; }
 
     // Throws DeviceError naming `what` and the size when the device cannot hold it.
     virtual void* allocate_bytes(std::size_t bytes, const char* what) = 0;

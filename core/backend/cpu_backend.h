@@ -33,6 +33,7 @@ public:
     // element-wise operations walk rows with their strides.
     bool supports_strided_views(Operation operation) const override;
     MemoryByCategory memory_in_use() const override { return memory_limit_.bytes_by_category(); }
+    MemoryPeaks peak_memory() const override { return memory_limit_.peaks(); }
     int thread_count() const { return thread_count_; }
     const DeviceMemoryLimit& memory_limit() const { return memory_limit_; }
 

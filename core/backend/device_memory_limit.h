@@ -2,7 +2,8 @@
 // A cap on the memory one backend may hold, from a fleet device's `memory_limit_gb`. It lets a machine
 // act as a smaller device (a 16 GB GPU on an 80 GB one, a laptop's RAM on a server) and makes running
 // out of device memory something a run can meet, report and be tested on anywhere. With or without a
-// limit it counts the bytes in use per MemoryCategory (the category in effect when each was allocated).
+// limit it counts the bytes in use per MemoryCategory (the category in effect when each was allocated)
+// and the peaks: the most bytes held at once per category and in all.
 
 #include <cstddef>
 #include <mutex>
@@ -22,9 +23,20 @@ public:
     std::size_t limit_bytes() const { return limit_bytes_; }
     std::size_t bytes_in_use() const;
     MemoryByCategory bytes_by_category() const;
+    // The most bytes held at once since construction or the last reset_peaks(); a free never lowers them.
+    MemoryByCategory peak_by_category() const;
+    std::size_t peak_bytes() const;
+    MemoryPeaks peaks() const;
+    // Starts the peaks again from the bytes in use now, to measure one phase of a run on its own.
+    void reset_peaks();
 
-    // Throws DeviceError, naming `device`, `what` and the sizes, when `bytes` more would pass the limit.
+    // Throws DeviceError when `bytes` more would pass the limit, in one line that names `device`, the
+    // size and category of the allocation (the one in effect on this thread) with `what`, the bytes in
+    // use by category and the limit.
     void check(std::size_t bytes, const char* what, const std::string& device) const;
+    // "14.1 GiB (adjacency 2.1 GiB, features 0.8 GiB, activations 10.9 GiB, ...)": the bytes in use and
+    // the categories that hold any, for messages about this device's memory.
+    std::string in_use_text() const;
     // Counts an allocation that check() allowed and the device then made; release() uncounts it.
     void record(const void* pointer, std::size_t bytes);
     void release(const void* pointer) noexcept;
@@ -39,6 +51,7 @@ private:
     std::unordered_map<const void*, Allocation> allocations_;
     MemoryByCategory by_category_{};
     std::size_t in_use_ = 0;
+    MemoryPeaks peaks_;
 };
 
 // The limit of a device spec's memory_limit_gb (decimal gigabytes, as device data sheets count them).

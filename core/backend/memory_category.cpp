@@ -10,6 +10,8 @@ thread_local MemoryCategory current_category = MemoryCategory::workspace;
 
 const char* to_string(MemoryCategory category) {
     switch (category) {
+        case MemoryCategory::adjacency: return "adjacency";
+        case MemoryCategory::features: return "features";
         case MemoryCategory::parameters: return "parameters";
         case MemoryCategory::gradients: return "gradients";
         case MemoryCategory::optimizer_state: return "optimizer state";

@@ -23,6 +23,15 @@ Executor::Executor(TrainingSession& session, std::vector<Worker> workers, std::u
     }
 }
 
+Executor::~Executor() {
+    // The backends go with the workers: their peaks go to the summary first, also when the run is
+    // unwinding from a failure (running out of memory is when they matter most).
+    try {
+        record_peak_memory(workers_, session_.summary());
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a summary without peaks beats terminating the run
+    }
+}
+
 WorkItem Executor::step_item(StepOrder order) {
     return [this, order = std::move(order)] {
         Replica& replica = *workers_[static_cast<std::size_t>(order.worker)].replica;
@@ -65,7 +74,7 @@ StepDone Executor::next_completion() {
         for (const Worker& worker : workers_) memory.push_back(worker.replica->memory_bytes());
         for (DeviceSample& sample : sampler_.take(done.finished_at, memory)) session_.publish(sample);
         for (const Worker& worker : workers_) {
-            for (Trace& trace : memory_traces(worker.device.name, worker.backend->memory_in_use())) {
+            for (Trace& trace : memory_traces(worker.device.name, *worker.backend)) {
                 session_.publish(std::move(trace));
             }
         }

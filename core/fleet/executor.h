@@ -4,7 +4,8 @@
 // never knows which clock runs it. Each step is a work item of the fleet's WorkExecutor
 // (core/fleet/work_executor.h: simulated or wall clock) whose cost is the model's training cost of its
 // batch. Every finished step is booked with the session (samples seen, training loss, divergence), and
-// each worker's DeviceSample events go out on the fleet's sampling interval.
+// each worker's DeviceSample events and memory traces go out on the fleet's sampling interval; the
+// workers' peak memory goes into the run summary when the executor ends.
 
 #include <cstdint>
 #include <memory>
@@ -43,6 +44,8 @@ struct StepDone {
 class Executor {
 public:
     Executor(TrainingSession& session, std::vector<Worker> workers, std::unique_ptr<WorkExecutor> work);
+    // Records each worker's peak device memory in the run summary.
+    ~Executor();
     Executor(const Executor&) = delete;
     Executor& operator=(const Executor&) = delete;
 

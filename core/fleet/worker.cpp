@@ -1,5 +1,6 @@
 #include "core/fleet/worker.h"
 
+#include "core/errors.h"
 #include "core/session/training_session.h"
 
 namespace tb {
@@ -17,10 +18,23 @@ std::vector<Worker> create_workers(TrainingSession& session, int cpu_threads_per
         worker.backend = session.create_backend(devices[i], cpu_threads_per_worker);
         std::unique_ptr<Model> model = session.create_model();
         if (initial.empty()) initial = session.initial_parameters(*model);
-        worker.replica = std::make_unique<Replica>(*worker.backend, std::move(model), initial, session.config().optimizer);
+        try {
+            worker.replica = std::make_unique<Replica>(*worker.backend, std::move(model), initial,
+                                                       session.config().optimizer);
+        } catch (const DeviceError&) {
+            workers.push_back(std::move(worker));
+            record_peak_memory(workers, session.summary());
+            throw;
+        }
         workers.push_back(std::move(worker));
     }
     return workers;
+}
+
+void record_peak_memory(const std::vector<Worker>& workers, RunSummary& summary) {
+    for (const Worker& worker : workers) {
+        if (worker.backend != nullptr) summary.record_peak_memory(worker.device.name, worker.backend->peak_memory());
+    }
 }
 
 }  // namespace tb

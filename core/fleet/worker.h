@@ -11,6 +11,7 @@
 
 namespace tb {
 
+class RunSummary;
 class TrainingSession;
 
 struct Worker {
@@ -23,6 +24,12 @@ struct Worker {
 // One worker per device of the session's fleet, every replica starting from the same parameters.
 // cpu_threads_per_worker is the thread team of each CPU backend (0: every core); worker_limit > 0 uses
 // only the first worker_limit devices.
+// A replica that does not fit fails with a DeviceError, after the peaks of the backends made so far
+// went into the run summary.
 std::vector<Worker> create_workers(TrainingSession& session, int cpu_threads_per_worker, int worker_limit = 0);
+
+// Records each worker's peak device memory by category under its device's name
+// (RunSummary::record_peak_memory).
+void record_peak_memory(const std::vector<Worker>& workers, RunSummary& summary);
 
 }  // namespace tb

@@ -1,5 +1,6 @@
 #include "core/session/run_summary.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/metrics/metric_names.h"
@@ -36,6 +37,15 @@ void RunSummary::set_status(RunStatus status, std::string error) {
     error_ = std::move(error);
 }
 
+void RunSummary::record_peak_memory(const std::string& device_name, const MemoryPeaks& peaks) {
+    if (peaks.total == 0) return;
+    MemoryPeaks& recorded = peak_memory_[device_name];
+    for (std::size_t category = 0; category < memory_category_count; ++category) {
+        recorded.by_category[category] = std::max(recorded.by_category[category], peaks.by_category[category]);
+    }
+    recorded.total = std::max(recorded.total, peaks.total);
+}
+
 nlohmann::json RunSummary::to_json() const {
     // JSON has no NaN: a metric that went non-finite is written as null.
     const auto number = [](double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); };
@@ -58,6 +68,18 @@ nlohmann::json RunSummary::to_json() const {
                               {"epochs", epochs_}};
     summary["target"] = target_ ? nlohmann::json{{"metric", target_->metric}, {"value", target_->value}} : nlohmann::json();
     if (!error_.empty()) summary["error"] = error_;
+    if (!peak_memory_.empty()) {
+        nlohmann::json peak_memory = nlohmann::json::object();
+        for (const auto& [device_name, peaks] : peak_memory_) {
+            nlohmann::json device = nlohmann::json::object();
+            for (MemoryCategory category : all_memory_categories) {
+                device[to_string(category)] = peaks.by_category[static_cast<std::size_t>(category)];
+            }
+            device["total"] = peaks.total;
+            peak_memory[device_name] = std::move(device);
+        }
+        summary["peak_memory_bytes"] = std::move(peak_memory);
+    }
     return summary;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The summary of a run as it progresses: per metric the last value, the best value and when it was
-// reached, and the run-clock time at which the target was first reached.
+// reached, the run-clock time at which the target was first reached, and each device's peak memory by
+// category as its backend counted it.
 
 #include <cstdint>
 #include <map>
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/backend/memory_category.h"
 #include "core/session/events.h"
 #include "core/session/run_config.h"
 
@@ -27,6 +29,10 @@ public:
     void record_eval(double t, const std::map<std::string, double>& metrics);
     void set_progress(double run_clock_s, double wall_s, std::int64_t samples_seen, double epochs);
     void set_status(RunStatus status, std::string error = {});
+    // The peaks of a device's backend (Backend::peak_memory). Recording a device again keeps the larger
+    // of each figure, so a method may record as often as it likes and a device whose backend was made
+    // twice keeps its highest. A backend that counts nothing (all zeros) leaves no entry.
+    void record_peak_memory(const std::string& device_name, const MemoryPeaks& peaks);
 
     bool target_reached() const { return time_to_target_.has_value(); }
     std::optional<double> time_to_target() const { return time_to_target_; }
@@ -37,9 +43,12 @@ public:
     double wall_s() const { return wall_s_; }
     std::int64_t samples_seen() const { return samples_seen_; }
     double epochs() const { return epochs_; }
+    const std::map<std::string, MemoryPeaks>& peak_memory() const { return peak_memory_; }
 
     // {status, metrics, best, best_time_s, time_to_target_s, target, run_clock_s, wall_s, samples_seen,
-    //  epochs, error}
+    //  epochs, error, peak_memory_bytes}; peak_memory_bytes only when a device recorded peaks, as
+    //  {"<device>": {"adjacency": bytes, ..., "workspace": bytes, "total": bytes}}, the categories under
+    //  their to_string names and "total" the peak of all of them together.
     nlohmann::json to_json() const;
 
 private:
@@ -52,6 +61,7 @@ private:
     double epochs_ = 0;
     RunStatus status_ = RunStatus::running;
     std::string error_;
+    std::map<std::string, MemoryPeaks> peak_memory_;
 };
 
 }  // namespace tb

@@ -254,18 +254,30 @@ private slots:
         QCOMPARE(snapshots.back().labels.rows.back(), "merge " + std::to_string(merges.size() - 1));
         QCOMPARE(snapshots.back().rows, static_cast<std::int64_t>(std::min<std::size_t>(32, merges.size())));
 
-        // Each device's memory by category comes with the device samples, parameters on every device.
+        // Each device's memory by category comes with the device samples, parameters on every device;
+        // the categories a sparse MLP never uses (a graph's adjacency and features) stay out. The peak
+        // panel has the same categories and their total, each peak at least what was last in use.
         const std::vector<DeviceDescription> devices = recorder.all<RunStarted>().front().devices;
         for (const DeviceDescription& device : devices) {
-            std::set<std::string> categories;
-            double parameters_mib = 0;
+            std::map<std::string, double> in_use_mib;
+            std::map<std::string, double> peak_mib;
             for (const Trace& trace : recorder.all<Trace>()) {
-                if (trace.panel != memory_panel(device.name)) continue;
-                categories.insert(trace.series);
-                if (trace.series == "parameters") parameters_mib = trace.value;
+                if (trace.panel == memory_panel(device.name)) in_use_mib[trace.series] = trace.value;
+                if (trace.panel == peak_memory_panel(device.name)) peak_mib[trace.series] = trace.value;
             }
-            QCOMPARE(categories.size(), memory_category_count);
-            QVERIFY2(parameters_mib > 0, device.name.c_str());
+            for (const char* category : {"parameters", "gradients", "activations"}) {
+                QVERIFY2(in_use_mib.count(category) == 1, category);
+            }
+            QVERIFY2(in_use_mib["parameters"] > 0, device.name.c_str());
+            QCOMPARE(in_use_mib.count("adjacency"), std::size_t{0});
+            QCOMPARE(in_use_mib.count("features"), std::size_t{0});
+            QCOMPARE(peak_mib.size(), in_use_mib.size() + 1);
+            double in_use_total = 0;
+            for (const auto& [category, mib] : in_use_mib) {
+                QVERIFY2(peak_mib.at(category) >= mib, category.c_str());
+                in_use_total += mib;
+            }
+            QVERIFY(peak_mib.at("total") >= in_use_total - 1e-9);
         }
     }
 
@@ -463,6 +475,8 @@ private slots:
 
     void every_method_trains_with_its_defaults() {
         for (const MethodEntry& entry : method_registry()) {
+            // Graph methods train on graphs: test_graph_training runs them.
+            if (entry.reads != DataShape::tabular) continue;
             json document = heterogeneous_config({{"kind", entry.kind}});
             document["stop"]["max_epochs"] = 1;
             RunRecorder recorder;

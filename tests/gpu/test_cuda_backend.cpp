@@ -159,6 +159,50 @@ private slots:
         worker.join();
         QCOMPARE(total, 4096.0);
     }
+
+    // The limit and the peaks count every device allocation of the backend, its grow-on-demand scratch
+    // included (as workspace, whatever the caller's category), and the over-limit message names the
+    // category of the allocation and what holds the device.
+    void memory_is_counted_by_category_with_peaks_and_a_limit() {
+        TB_SKIP_WITHOUT_GPU();
+        using tb::MemoryCategory;
+        using tb::MemoryCategoryScope;
+        const auto at = [](MemoryCategory category) { return static_cast<std::size_t>(category); };
+        CudaBackendOptions options;
+        options.memory_limit_bytes = std::size_t{8} << 20;
+        CudaBackend backend(std::move(options));
+        const std::int64_t count = 1 << 18;  // 1 MiB of floats
+        double total = 0;
+        {
+            const MemoryCategoryScope category(MemoryCategory::features);
+            tb::DeviceBuffer<float> features(backend, count, "node features");
+            backend.fill(features.data(), count, 1.0f);
+            {
+                const MemoryCategoryScope activations(MemoryCategory::activations);
+                total = backend.sum(features.data(), count);  // grows the reduction scratch
+            }
+            const tb::MemoryByCategory in_use = backend.memory_in_use();
+            QCOMPARE(in_use[at(MemoryCategory::features)], std::size_t{1} << 20);
+            QVERIFY(in_use[at(MemoryCategory::workspace)] > 0);
+            QCOMPARE(in_use[at(MemoryCategory::activations)], std::size_t{0});
+
+            const MemoryCategoryScope activations(MemoryCategory::activations);
+            QString message;
+            try {
+                tb::DeviceBuffer<float> too_large(backend, 2 * count * 4, "layer activations");
+            } catch (const DeviceError& error) {
+                message = QString::fromUtf8(error.what());
+            }
+            QVERIFY2(message.contains("out of device memory allocating 8.0 MiB of activations for layer activations"),
+                     qPrintable(message));
+            QVERIFY2(message.contains("(features 1.0 MiB, workspace "), qPrintable(message));
+        }
+        QCOMPARE(total, static_cast<double>(count));
+        const tb::MemoryPeaks peaks = backend.peak_memory();
+        QCOMPARE(peaks.by_category[at(MemoryCategory::features)], std::size_t{1} << 20);
+        QCOMPARE(backend.memory_in_use()[at(MemoryCategory::features)], std::size_t{0});
+        QVERIFY(peaks.total >= (std::size_t{1} << 20) + peaks.by_category[at(MemoryCategory::workspace)]);
+    }
 };
 
 QTEST_GUILESS_MAIN(CudaBackendTest)
