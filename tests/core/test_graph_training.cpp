@@ -161,6 +161,9 @@ private slots:
         qInfo("%s", qPrintable(error));
         QVERIFY2(error.contains("out of device memory"), qPrintable(error));
         QVERIFY2(error.contains("activations") || error.contains("adjacency") || error.contains("features"), qPrintable(error));
+        // The peaks reached before the failure are kept for the user to see what filled the device.
+        QVERIFY(!failed.peak_memory().empty());
+        QVERIFY(failed.peak_memory().begin()->second.by_category[static_cast<std::size_t>(MemoryCategory::adjacency)] > 0);
 
         json clustered = synthetic_graph_run("cluster_gcn");
         clustered["fleet"]["devices"][0]["memory_limit_gb"] = 0.06;

@@ -54,7 +54,14 @@ GraphTrainer::GraphTrainer(RunContext& context, const NodeGraph& graph, int work
     }
 }
 
-GraphTrainer::~GraphTrainer() = default;
+GraphTrainer::~GraphTrainer() {
+    // A run that fails (out of memory, divergence) unwinds through here: its peaks are what the user needs.
+    try {
+        record_peak_memory();
+    } catch (...) {
+        // Recording is best effort while an error is already on its way to the user.
+    }
+}
 
 double GraphTrainer::learning_rate() const { return scheduled_learning_rate(context_.config().optimizer, epochs_); }
 
@@ -222,8 +229,6 @@ void GraphTrainer::evaluate_node_scores(const std::function<void(std::vector<flo
     }
 }
 
-void GraphTrainer::record_peak_memory() {
-    for (const Worker& worker : workers_) context_.summary().record_peak_memory(worker.device.name, worker.backend->peak_memory());
-}
+void GraphTrainer::record_peak_memory() { tb::record_peak_memory(workers_, context_.summary()); }
 
 }  // namespace tb
