@@ -18,6 +18,7 @@
 #include <string>
 
 #include "core/backend/backend.h"
+#include "core/backend/device_buffer.h"
 #include "core/backend/device_collective.h"
 #include "core/backend/device_memory_limit.h"
 #include "gpu/green_context_partition.h"
@@ -88,6 +89,12 @@ public:
     void dropout_forward(ConstMatrixView in, MatrixView out, float* mask, float rate, std::uint64_t seed,
                          std::uint64_t stream_offset) override;
     void dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) override;
+    // Defined in cuda_backend_layer_norm.cpp: a warp per row (gpu/kernels/layer_norm_kernels.cu).
+    void layer_norm_forward(ConstMatrixView in, const float* gain, const float* bias, float epsilon, MatrixView out,
+                            float* mean, float* inverse_std) override;
+    void layer_norm_backward(ConstMatrixView in, const float* mean, const float* inverse_std, const float* gain,
+                             ConstMatrixView grad_out, MatrixView grad_in, float parameter_beta, float* grad_gain,
+                             float* grad_bias) override;
 
     double sum(const float* x, std::int64_t count) override;
     double dot(const float* x, const float* y, std::int64_t count) override;
@@ -143,6 +150,9 @@ private:
     // deleter where it is made (cuda_backend_adaptive_direction.cpp), so the type stays private to that file.
     struct AdaptiveDirectionScratch;
     std::shared_ptr<AdaptiveDirectionScratch> adaptive_direction_scratch_;
+    // layer_norm_backward's per-chunk column sums, grown on demand. Declared last, so it is freed first,
+    // while the memory limit that counts it still exists.
+    DeviceBuffer<double> layer_norm_partials_;
 };
 
 }  // namespace tb::gpu

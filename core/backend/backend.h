@@ -153,6 +153,32 @@ public:
     // grad_in = grad_out * mask; they may alias
     virtual void dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) = 0;
 
+    // ---- normalization ----------------------------------------------------------------------------
+    // Layer normalization (Ba, Kiros and Hinton, 2016) of every row r of in (rows x cols, cols >= 1), with
+    // a gain and a bias per column:
+    //   mean_r = sum_j in_rj / cols,   variance_r = sum_j (in_rj - mean_r)^2 / cols   (the biased variance)
+    //   inverse_std_r = 1 / sqrt(variance_r + epsilon),   epsilon > 0
+    //   out_rj = gain_j (in_rj - m_r) s_r + bias_j, with m_r and s_r mean_r and inverse_std_r rounded to float
+    // mean and inverse_std (rows floats each) receive m_r and s_r for layer_norm_backward, which then sees
+    // the very normalized values forward used. The statistics are summed in double: in float, a sum over a
+    // row of n columns may be off by n roundings, and every output of the row would inherit that error
+    // through s_r. in and out may be the same matrix. Contiguous matrices only, on every backend.
+    virtual void layer_norm_forward(ConstMatrixView in, const float* gain, const float* bias, float epsilon,
+                                    MatrixView out, float* mean, float* inverse_std) = 0;
+    // The gradients of layer_norm_forward from grad_out (rows x cols), its input and the mean and
+    // inverse_std it saved. With xhat_rj = (in_rj - mean_r) inverse_std_r and g_rj = grad_out_rj gain_j:
+    //   grad_in_rj = inverse_std_r (g_rj - sum_k g_rk / cols - xhat_rj sum_k g_rk xhat_rk / cols)
+    //   grad_gain_j = sum_r grad_out_rj xhat_rj + parameter_beta grad_gain_j
+    //   grad_bias_j = sum_r grad_out_rj + parameter_beta grad_bias_j
+    // The row sums and the column sums are taken in double. parameter_beta is 0 for a parameter's first
+    // gradient of a backward pass (written without being read) and 1 where tied parameters add to it
+    // (nn::BackwardPass::claim). Each output is optional: grad_in.data null skips the input gradient,
+    // grad_gain and grad_bias null skip the parameter gradients (both or neither). grad_in may be
+    // grad_out itself. Contiguous matrices only, on every backend.
+    virtual void layer_norm_backward(ConstMatrixView in, const float* mean, const float* inverse_std,
+                                     const float* gain, ConstMatrixView grad_out, MatrixView grad_in,
+                                     float parameter_beta, float* grad_gain, float* grad_bias) = 0;
+
     // ---- reductions (synchronize; each element converted to double before it is multiplied or added)
     virtual double sum(const float* x, std::int64_t count) = 0;
     virtual double dot(const float* x, const float* y, std::int64_t count) = 0;

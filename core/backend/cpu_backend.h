@@ -60,6 +60,14 @@ public:
     void dropout_forward(ConstMatrixView in, MatrixView out, float* mask, float rate, std::uint64_t seed,
                          std::uint64_t stream_offset) override;
     void dropout_backward(ConstMatrixView grad_out, const float* mask, MatrixView grad_in) override;
+    // Defined in cpu_backend_layer_norm.cpp: forward shares the rows among the team, backward fixed chunks
+    // of rows whose column sums are added in chunk order, so that every result is the same on any number
+    // of threads.
+    void layer_norm_forward(ConstMatrixView in, const float* gain, const float* bias, float epsilon, MatrixView out,
+                            float* mean, float* inverse_std) override;
+    void layer_norm_backward(ConstMatrixView in, const float* mean, const float* inverse_std, const float* gain,
+                             ConstMatrixView grad_out, MatrixView grad_in, float parameter_beta, float* grad_gain,
+                             float* grad_bias) override;
 
     double sum(const float* x, std::int64_t count) override;
     double dot(const float* x, const float* y, std::int64_t count) override;
@@ -121,6 +129,8 @@ private:
         std::vector<float> slab_reference;     // slabs x rows
     };
     LinearSoftmaxScratch linear_softmax_scratch_;
+    // layer_norm_backward's column sums per chunk of rows, kept between steps like the scratch above.
+    DeviceBuffer<double> layer_norm_partials_;
 };
 
 }  // namespace tb

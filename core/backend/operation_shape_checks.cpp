@@ -145,6 +145,61 @@ void check_dropout_arguments(ConstMatrixView in, ConstMatrixView out, const floa
     }
 }
 
+namespace {
+
+// A batch of rows to normalize: contiguous, and rows that have columns to take a mean over.
+void check_normalized_rows(const char* operation, const char* argument, ConstMatrixView m) {
+    check_matrix(operation, argument, m);
+    check_contiguous(operation, argument, m);
+    if (m.rows > 0 && m.cols == 0) {
+        reject(operation, std::string(argument) + " is " + shape_of(m) + ": rows without columns have no mean");
+    }
+}
+
+}  // namespace
+
+void check_layer_norm_forward_arguments(ConstMatrixView in, const float* gain, const float* bias, float epsilon,
+                                        ConstMatrixView out, const float* mean, const float* inverse_std) {
+    constexpr const char* operation = "layer_norm_forward";
+    check_normalized_rows(operation, "in", in);
+    check_same_shape(operation, in, out);
+    check_contiguous(operation, "out", out);
+    const std::int64_t columns_read = in.rows > 0 ? in.cols : 0;
+    check_array(operation, "gain", gain, columns_read);
+    check_array(operation, "bias", bias, columns_read);
+    check_array(operation, "mean", mean, in.rows);
+    check_array(operation, "inverse_std", inverse_std, in.rows);
+    if (!(epsilon > 0.0f) || !std::isfinite(epsilon)) {
+        reject(operation, "epsilon must be positive and finite, got " + std::to_string(epsilon) +
+                              " (it keeps a row of equal values from dividing by a zero deviation)");
+    }
+}
+
+void check_layer_norm_backward_arguments(ConstMatrixView in, const float* mean, const float* inverse_std,
+                                         const float* gain, ConstMatrixView grad_out, ConstMatrixView grad_in,
+                                         const float* grad_gain, const float* grad_bias) {
+    constexpr const char* operation = "layer_norm_backward";
+    check_normalized_rows(operation, "in", in);
+    check_matrix(operation, "grad_out", grad_out);
+    check_contiguous(operation, "grad_out", grad_out);
+    if (grad_out.rows != in.rows || grad_out.cols != in.cols) {
+        reject(operation, "in is " + shape_of(in) + " but grad_out is " + shape_of(grad_out));
+    }
+    check_array(operation, "mean", mean, in.rows);
+    check_array(operation, "inverse_std", inverse_std, in.rows);
+    check_array(operation, "gain", gain, in.rows > 0 ? in.cols : 0);
+    if (grad_in.data != nullptr) {
+        check_matrix(operation, "grad_in", grad_in);
+        check_contiguous(operation, "grad_in", grad_in);
+        if (grad_in.rows != in.rows || grad_in.cols != in.cols) {
+            reject(operation, "in is " + shape_of(in) + " but grad_in is " + shape_of(grad_in));
+        }
+    }
+    if ((grad_gain == nullptr) != (grad_bias == nullptr) && in.cols > 0) {
+        reject(operation, "grad_gain and grad_bias come together: one of them is missing");
+    }
+}
+
 void check_loss_shapes(const char* operation, ConstMatrixView logits, const CsrView& labels, ConstMatrixView grad) {
     check_matrix(operation, "logits", logits);
     check_contiguous(operation, "logits", logits);

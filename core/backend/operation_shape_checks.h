@@ -29,6 +29,16 @@ void check_same_shape(const char* operation, ConstMatrixView first, ConstMatrixV
 void check_add_row_vector_arguments(ConstMatrixView m, const float* row_vector);
 void check_column_sums_arguments(ConstMatrixView m, const float* out);
 void check_dropout_arguments(ConstMatrixView in, ConstMatrixView out, const float* mask, float rate);
+// in (rows x cols, contiguous, at least one column when it has rows) and out of its shape, gain and bias
+// of cols floats and mean and inverse_std of rows (none read or written for an empty batch), epsilon
+// positive and finite.
+void check_layer_norm_forward_arguments(ConstMatrixView in, const float* gain, const float* bias, float epsilon,
+                                        ConstMatrixView out, const float* mean, const float* inverse_std);
+// in and grad_out of one shape (contiguous, as in forward), mean and inverse_std of rows, gain of cols;
+// grad_in either null or in's shape, grad_gain and grad_bias both null or both of cols.
+void check_layer_norm_backward_arguments(ConstMatrixView in, const float* mean, const float* inverse_std,
+                                         const float* gain, ConstMatrixView grad_out, ConstMatrixView grad_in,
+                                         const float* grad_gain, const float* grad_bias);
 
 // logits (rows x cols), labels (rows x cols), grad either null or logits' shape.
 void check_loss_shapes(const char* operation, ConstMatrixView logits, const CsrView& labels, ConstMatrixView grad);

@@ -25,6 +25,8 @@ namespace tb {
     X(relu_backward, "grad_in = grad_out where the activation is positive, else 0")                          \
     X(dropout_forward, "inverted dropout with a position-seeded mask")                                         \
     X(dropout_backward, "grad_in = grad_out times the dropout mask")                                          \
+    X(layer_norm_forward, "normalizes every row to mean 0 and variance 1, then a gain and a bias per column")  \
+    X(layer_norm_backward, "layer normalization's input gradient and its gain and bias gradients")            \
     X(sum, "sum of the elements, in double")                                                                   \
     X(dot, "inner product, in double")                                                                         \
     X(sum_of_squares, "squared Euclidean norm, in double")                                                     \

@@ -1,15 +1,24 @@
 #include "core/model/graph_convolutional_network.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 #include "core/model/parameter_initializer.h"
 #include "core/nn/dense/dropout.h"
+#include "core/nn/dense/layer_norm.h"
 #include "core/nn/dense/linear.h"
 #include "core/nn/dense/relu.h"
 #include "core/nn/graph/graph_convolution.h"
 
 namespace tb {
+
+namespace {
+
+// The variance epsilon of the Cluster-GCN code's layernorm (tf.nn.batch_normalization(..., 1e-9)).
+constexpr float cluster_gcn_layer_norm_epsilon = 1e-9f;
+
+}  // namespace
 
 GraphConvolutionalNetwork::GraphConvolutionalNetwork(const GcnSpec& spec) : spec_(spec) {
     if (spec_.input_features <= 0 || spec_.outputs <= 0) {
@@ -31,18 +40,29 @@ GraphConvolutionalNetwork::GraphConvolutionalNetwork(const GcnSpec& spec) : spec
         } else {
             modules.push_back(std::make_unique<nn::GraphConvolution>(name, widths[layer], widths[layer + 1], spec_.self_weight));
         }
-        if (layer + 2 < widths.size()) modules.push_back(std::make_unique<nn::Relu>());
+        if (layer + 2 < widths.size()) {
+            if (spec_.layer_norm) {
+                modules.push_back(
+                    std::make_unique<nn::LayerNorm>(name + ".norm", widths[layer + 1], cluster_gcn_layer_norm_epsilon));
+            }
+            modules.push_back(std::make_unique<nn::Relu>());
+        }
     }
     network_ = std::make_unique<nn::Sequential>(std::move(modules));
     network_->declare(layout_);
 }
 
 std::vector<float> GraphConvolutionalNetwork::initial_parameters(std::uint64_t seed) const {
-    // Glorot uniform weights and zero biases, as Kipf and Welling initialise them.
+    // Glorot uniform weights and zero biases, as Kipf and Welling initialise them; layer normalization's
+    // gains start at 1, as the Cluster-GCN code's scale does.
     std::vector<float> values(static_cast<std::size_t>(layout_.total_size()), 0.0f);
     ParameterInitializer initializer(seed);
     for (const ParameterSegment& segment : layout_.segments()) {
-        if (!segment.is_vector()) initializer.glorot_uniform(values.data() + segment.offset, segment.rows, segment.cols);
+        if (nn::is_layer_norm_gain(segment)) {
+            std::fill_n(values.begin() + segment.offset, segment.size(), 1.0f);
+        } else if (!segment.is_vector()) {
+            initializer.glorot_uniform(values.data() + segment.offset, segment.rows, segment.cols);
+        }
     }
     return values;
 }
@@ -103,6 +123,7 @@ nlohmann::json GraphConvolutionalNetwork::describe() const {
             {"loss", config_name(spec_.loss)},
             {"dropout", spec_.dropout},
             {"self_weight", spec_.self_weight},
+            {"layer_norm", spec_.layer_norm},
             {"first_layer_precomputed", spec_.first_layer_precomputed},
             {"parameters", layout_.parameter_count()},
             {"network", network_->describe()}};

@@ -6,7 +6,10 @@
 // node) or a sigmoid head (multi-label). With `self_weight` every layer reads [A x || x], as the
 // Cluster-GCN code's concatenation does. With `first_layer_precomputed` the caller feeds A X (or
 // [A X || X]) in place of X, computed once for the whole graph, and the first layer is a plain Linear:
-// Cluster-GCN's option that makes the first layer exact on a batch whatever its cut edges.
+// Cluster-GCN's option that makes the first layer exact on a batch whatever its cut edges. With
+// `layer_norm` every layer but the last normalizes its output (core/nn/dense/layer_norm.h) before its
+// ReLU, as the Cluster-GCN code's layers do (convolution, bias, layer normalization, activation), with
+// that code's epsilon.
 //
 // A batch (core/data/batch.h) carries the nodes' features, labels and adjacency; the loss reads only its
 // first loss_rows rows, the training nodes, and is averaged over them by the caller's grad_scale.
@@ -26,6 +29,7 @@ struct GcnSpec {
     LossKind loss = LossKind::softmax_cross_entropy;
     float dropout = 0.5f;
     bool self_weight = false;
+    bool layer_norm = false;
     bool first_layer_precomputed = false;
     std::uint64_t dropout_seed = 1;
 

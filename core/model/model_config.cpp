@@ -44,6 +44,9 @@ const FieldTable<Config>& model_fields() {
         t.flag("self_weight", &Config::self_weight, "Self weight",
                "every layer reads [A x || x] (the Cluster-GCN code's concatenation)")
             .only_when(gcn, kind_state);
+        t.flag("layer_norm", &Config::layer_norm, "Layer norm",
+               "normalize every hidden layer's output (the Cluster-GCN code's option)")
+            .only_when(gcn, kind_state);
         t.flag("precompute_first_layer", &Config::precompute_first_layer, "Precompute first layer",
                "aggregate the features once over the whole graph; the first layer is then a plain linear layer")
             .only_when(gcn, kind_state);
@@ -142,6 +145,7 @@ std::unique_ptr<Model> create_graph_model(const ModelConfig& config, const NodeG
     spec.loss = config.loss;
     spec.dropout = static_cast<float>(config.dropout);
     spec.self_weight = config.self_weight;
+    spec.layer_norm = config.layer_norm;
     spec.first_layer_precomputed = config.precompute_first_layer;
     spec.dropout_seed = seed ^ 0xD50D0DULL;
     if (graph.multi_label && spec.loss == LossKind::softmax_cross_entropy) {

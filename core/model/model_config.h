@@ -26,6 +26,7 @@ struct ModelConfig {
     AdjacencyNormalization normalization = AdjacencyNormalization::symmetric;
     double diagonal_lambda = 1.0;  // with diagonal_enhanced
     bool self_weight = false;      // every layer reads [A x || x]
+    bool layer_norm = false;       // every hidden layer's output normalized, before its ReLU
     bool precompute_first_layer = false;
 };
 

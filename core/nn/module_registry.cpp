@@ -11,6 +11,7 @@
 #include "core/nn/containers/reversible_group.h"
 #include "core/nn/containers/sequential.h"
 #include "core/nn/dense/dropout.h"
+#include "core/nn/dense/layer_norm.h"
 #include "core/nn/dense/linear.h"
 #include "core/nn/dense/relu.h"
 #include "core/nn/graph/graph_convolution.h"
@@ -68,6 +69,11 @@ const std::vector<ModuleType> registry = {
                                                    field<std::int64_t>(d, "out"), field_or<bool>(d, "self_weight", false));
      }},
     {"relu", "y = max(x, 0)", [](const json&) -> std::unique_ptr<Module> { return std::make_unique<Relu>(); }},
+    {"layer_norm", "every row normalized to mean 0 and variance 1, then a gain and a bias per column",
+     [](const json& d) -> std::unique_ptr<Module> {
+         return std::make_unique<LayerNorm>(field<std::string>(d, "name"), field<std::int64_t>(d, "width"),
+                                            field_or<float>(d, "epsilon", LayerNorm::default_epsilon));
+     }},
     {"dropout", "inverted dropout with a seeded mask",
      [](const json& d) -> std::unique_ptr<Module> {
          return std::make_unique<Dropout>(field<float>(d, "rate"), field<std::uint64_t>(d, "seed"));

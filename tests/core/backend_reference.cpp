@@ -182,6 +182,126 @@ Expected multiply(const std::vector<float>& x, const std::vector<float>& factors
     return out;
 }
 
+// A float evaluation of layer_norm_forward's formula (backend.h), with m = fl(mean) and s =
+// fl(inverse_std) from double sums over the row's n columns, errs to first order, in units of u:
+//  - in m by M = |mean| + n 2^-29 mean|x|: the rounding to float, and the double sum of n terms, which
+//    is within n 2^-53 of their magnitudes, divided by n;
+//  - in s by inverse_std (1 + n 2^-28): the rounding to float, and the double variance's n + 6 roundings
+//    of 2^-53, halved by the square root, with room;
+//  - in h = (x - m) s by E_h = inverse_std M + (3 + n 2^-28) |xhat|: m's error and the rounding of x - m,
+//    both scaled by s, then s's error and the rounding of the product;
+//  - in out = gain h + bias by |gain| E_h + 2 |gain xhat| + |bias|: h's error, then the roundings of the
+//    product and of the sum (a fused multiply-add saves one).
+LayerNormExpected layer_norm_forward(const HostMatrix& in, const std::vector<float>& gain,
+                                     const std::vector<float>& bias, double epsilon) {
+    const std::int64_t n = in.cols;
+    LayerNormExpected out;
+    out.out = sized(in.values.size());
+    out.mean = sized(static_cast<std::size_t>(in.rows));
+    out.inverse_std = sized(static_cast<std::size_t>(in.rows));
+    for (std::int64_t r = 0; r < in.rows; ++r) {
+        double sum = 0.0;
+        double magnitude = 0.0;
+        for (std::int64_t j = 0; j < n; ++j) {
+            sum += in.at(r, j);
+            magnitude += std::fabs(in.at(r, j));
+        }
+        const double mean = sum / static_cast<double>(n);
+        double squares = 0.0;
+        for (std::int64_t j = 0; j < n; ++j) squares += (in.at(r, j) - mean) * (in.at(r, j) - mean);
+        const double inverse_std = 1.0 / std::sqrt(squares / static_cast<double>(n) + epsilon);
+        const double width_term = static_cast<double>(n) * 0x1p-28;
+        const double mean_error = std::fabs(mean) + 0x1p-29 * magnitude;  // n 2^-29 mean|x|
+        const std::size_t row = static_cast<std::size_t>(r);
+        out.mean.values[row] = mean;
+        out.mean.error_scale[row] = mean_error;
+        out.inverse_std.values[row] = inverse_std;
+        out.inverse_std.error_scale[row] = inverse_std * (1.0 + width_term);
+        for (std::int64_t j = 0; j < n; ++j) {
+            const double normalized = (in.at(r, j) - mean) * inverse_std;
+            const double g = gain[static_cast<std::size_t>(j)];
+            const double b = bias[static_cast<std::size_t>(j)];
+            const double normalized_error = inverse_std * mean_error + (3.0 + width_term) * std::fabs(normalized);
+            out.out.values[index(r, j, n)] = g * normalized + b;
+            out.out.error_scale[index(r, j, n)] =
+                std::fabs(g) * normalized_error + 2.0 * std::fabs(g * normalized) + std::fabs(b);
+        }
+    }
+    return out;
+}
+
+// layer_norm_backward at the given statistics m and s, exact inputs here: with xhat = (x - m) s,
+// g = dy gain and the row means A = sum |g| / n and B = sum |g xhat| / n, a float evaluation errs to
+// first order, in units of u:
+//  - in h = fl(fl(x - m) s) by 2 |xhat|, in fl(dy gain) by |g|;
+//  - in the row means a = sum g / n and b = sum g h / n, summed in double and rounded to float, by 2 A
+//    and 4 B: g's and h's errors carried through the sums, and the rounding;
+//  - in (g - a) - h b by 2 |g| + 3 A + 7 |xhat| B, and the rounding of the difference, |g| + A + |xhat| B;
+//  - in the product with s by s (|g| + A + |xhat| B): in all s (4 |g| + 5 A + 9 |xhat| B).
+// grad_gain = sum_r dy h + beta old errs by 2 sum_r |dy xhat| (h's error) and a rounding of the result,
+// 3 sum_r |dy xhat| + |beta old|; grad_bias, a double sum of floats, by a rounding, sum_r |dy| +
+// |beta old|. The double sums add n 2^-53 of their terms' magnitudes, below a millionth of u at the
+// suite's sizes, which the suite's factor covers.
+LayerNormGradients layer_norm_backward(const HostMatrix& in, const std::vector<double>& mean,
+                                       const std::vector<double>& inverse_std, const std::vector<float>& gain,
+                                       const HostMatrix& grad_out, double parameter_beta,
+                                       const std::vector<float>& grad_gain_before,
+                                       const std::vector<float>& grad_bias_before) {
+    const std::int64_t n = in.cols;
+    LayerNormGradients out;
+    out.grad_in = sized(in.values.size());
+    out.grad_gain = sized(static_cast<std::size_t>(n));
+    out.grad_bias = sized(static_cast<std::size_t>(n));
+    std::vector<double> gain_magnitude(static_cast<std::size_t>(n), 0.0);
+    std::vector<double> bias_magnitude(static_cast<std::size_t>(n), 0.0);
+    std::vector<double> normalized(static_cast<std::size_t>(n));
+    std::vector<double> scaled(static_cast<std::size_t>(n));
+    for (std::int64_t r = 0; r < in.rows; ++r) {
+        const double m = mean[static_cast<std::size_t>(r)];
+        const double s = inverse_std[static_cast<std::size_t>(r)];
+        double a = 0.0;
+        double b = 0.0;
+        double a_magnitude = 0.0;
+        double b_magnitude = 0.0;
+        for (std::int64_t j = 0; j < n; ++j) {
+            const std::size_t c = static_cast<std::size_t>(j);
+            normalized[c] = (in.at(r, j) - m) * s;
+            scaled[c] = static_cast<double>(grad_out.at(r, j)) * gain[c];
+            a += scaled[c];
+            b += scaled[c] * normalized[c];
+            a_magnitude += std::fabs(scaled[c]);
+            b_magnitude += std::fabs(scaled[c] * normalized[c]);
+            const double dy = grad_out.at(r, j);
+            out.grad_gain.values[c] += dy * normalized[c];
+            gain_magnitude[c] += std::fabs(dy * normalized[c]);
+            out.grad_bias.values[c] += dy;
+            bias_magnitude[c] += std::fabs(dy);
+        }
+        const double count = static_cast<double>(n);
+        a /= count;
+        b /= count;
+        a_magnitude /= count;
+        b_magnitude /= count;
+        for (std::int64_t j = 0; j < n; ++j) {
+            const std::size_t c = static_cast<std::size_t>(j);
+            out.grad_in.values[index(r, j, n)] = s * (scaled[c] - a - normalized[c] * b);
+            out.grad_in.error_scale[index(r, j, n)] =
+                std::fabs(s) *
+                (4.0 * std::fabs(scaled[c]) + 5.0 * a_magnitude + 9.0 * std::fabs(normalized[c]) * b_magnitude);
+        }
+    }
+    for (std::int64_t j = 0; j < n; ++j) {
+        const std::size_t c = static_cast<std::size_t>(j);
+        const double kept_gain = kept_part(parameter_beta, grad_gain_before[c]);
+        const double kept_bias = kept_part(parameter_beta, grad_bias_before[c]);
+        out.grad_gain.values[c] += kept_gain;
+        out.grad_gain.error_scale[c] = 3.0 * gain_magnitude[c] + std::fabs(kept_gain);
+        out.grad_bias.values[c] += kept_bias;
+        out.grad_bias.error_scale[c] = bias_magnitude[c] + std::fabs(kept_bias);
+    }
+    return out;
+}
+
 Expected weighted_sum(const std::vector<std::vector<float>>& sources, const std::vector<double>& weights) {
     const std::size_t count = sources.empty() ? 0 : sources.front().size();
     Expected out = sized(count);

@@ -44,6 +44,32 @@ Expected relu_backward(const std::vector<float>& activation, const std::vector<f
 Expected dropout_mask(std::int64_t count, float rate, std::uint64_t seed, std::uint64_t stream_offset);
 Expected multiply(const std::vector<float>& x, const std::vector<float>& factors);
 
+// ---- normalization ----
+// Backend::layer_norm_forward. Values are exact (the row statistics in double from the float inputs).
+// Like the linear_softmax_cross_entropy scales below, these error scales already count every rounding
+// of a float evaluation of backend.h's formula, in units of u (backend_reference.cpp derives them),
+// and the suite allows only a factor for the second-order terms and for another evaluation order.
+struct LayerNormExpected {
+    Expected out;          // rows x cols
+    Expected mean;         // rows
+    Expected inverse_std;  // rows
+};
+LayerNormExpected layer_norm_forward(const HostMatrix& in, const std::vector<float>& gain,
+                                     const std::vector<float>& bias, double epsilon);
+// Backend::layer_norm_backward at the statistics it is given: the floats forward saved, to check a
+// backend, or the exact ones, for the gradient of the forward itself. grad_gain_before and
+// grad_bias_before are the gradients parameter_beta keeps.
+struct LayerNormGradients {
+    Expected grad_in;    // rows x cols
+    Expected grad_gain;  // cols
+    Expected grad_bias;  // cols
+};
+LayerNormGradients layer_norm_backward(const HostMatrix& in, const std::vector<double>& mean,
+                                       const std::vector<double>& inverse_std, const std::vector<float>& gain,
+                                       const HostMatrix& grad_out, double parameter_beta,
+                                       const std::vector<float>& grad_gain_before,
+                                       const std::vector<float>& grad_bias_before);
+
 // ---- merging ----
 // sum_i weights[i] * sources[i]; the error scale is the result's magnitude (the one rounding to float)
 // plus the double additions' bound, n 2^-29 u-units of sum |w_i x_i|, so a backend passes with one

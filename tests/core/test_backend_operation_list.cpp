@@ -77,6 +77,8 @@ public:
     void relu_backward(ConstMatrixView /*activation*/, ConstMatrixView /*grad_out*/, MatrixView /*grad_in*/) override {}
     void dropout_forward(ConstMatrixView /*in*/, MatrixView /*out*/, float* /*mask*/, float /*rate*/, std::uint64_t /*seed*/, std::uint64_t /*stream_offset*/) override {}
     void dropout_backward(ConstMatrixView /*grad_out*/, const float* /*mask*/, MatrixView /*grad_in*/) override {}
+    void layer_norm_forward(ConstMatrixView /*in*/, const float* /*gain*/, const float* /*bias*/, float /*epsilon*/, MatrixView /*out*/, float* /*mean*/, float* /*inverse_std*/) override {}
+    void layer_norm_backward(ConstMatrixView /*in*/, const float* /*mean*/, const float* /*inverse_std*/, const float* /*gain*/, ConstMatrixView /*grad_out*/, MatrixView /*grad_in*/, float /*parameter_beta*/, float* /*grad_gain*/, float* /*grad_bias*/) override {}
     double sum(const float* /*x*/, std::int64_t /*count*/) override { return 0.0; }
     double dot(const float* /*x*/, const float* /*y*/, std::int64_t /*count*/) override { return 0.0; }
     double sum_of_squares(const float* /*x*/, std::int64_t /*count*/) override { return 0.0; }

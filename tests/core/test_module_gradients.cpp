@@ -59,6 +59,9 @@ json graph_convolution(const std::string& name, std::int64_t in, std::int64_t ou
     if (self_weight) module["self_weight"] = true;
     return module;
 }
+json layer_norm(const std::string& name, std::int64_t width) {
+    return {{"type", "layer_norm"}, {"name", name}, {"width", width}};
+}
 json sequential(std::vector<json> modules) { return {{"type", "sequential"}, {"modules", modules}}; }
 json coupling(const std::string& name, std::int64_t half) {
     return {{"type", "additive_coupling"},
@@ -94,6 +97,11 @@ std::vector<ModuleCase> module_cases() {
         {"graph_convolution with a self weight", graph_convolution("concat", 4, 3, true), 4, false, 1.0f, true},
         {"graph_convolution widening with a self weight", graph_convolution("concat", 2, 4, true), 2, false, 1.0f, true},
         {"two graph convolutions", sequential({graph_convolution("g1", 5, 4), relu(), graph_convolution("g2", 4, 2)}), 5,
+         false, 1.0f, true},
+        {"layer_norm", layer_norm("norm", 6), 6},
+        // The Cluster-GCN code's hidden layer: the convolution normalized before its ReLU.
+        {"layer_norm after a graph convolution",
+         sequential({graph_convolution("g1", 5, 4), layer_norm("g1.norm", 4), relu(), graph_convolution("g2", 4, 2)}), 5,
          false, 1.0f, true},
     };
 }

@@ -91,5 +91,6 @@ OperationFamily weighted_sum_family();
 OperationFamily top_k_family();
 OperationFamily optimizer_updates_family();
 OperationFamily adaptive_direction_family();
+OperationFamily layer_norm_family();
 
 }  // namespace tb::conformance

@@ -375,6 +375,177 @@ void linear_softmax_pair(CaseContext& context, PairMeasurement& worst) {
     }
 }
 
+// A bound on |phi^(3)(t)| over t in [-1/2, 1/2] for one row's part of f(x + t d) = <y, layer_norm(x + t d)>:
+// with w = y gain, z = x - mean(x) and e = d - mean(d) (the centered row and step),
+//   phi(t) = (A0 + A1 t) Q(t)^(-1/2) + <y, bias>,   A0 = <w, z>,  A1 = <w, e>,
+//   Q(t) = |z + t e|^2 / n + epsilon = c + 2 p t + q t^2,
+// and with G = Q^(-1/2), phi^(3) = (A0 + A1 t) G^(3) + 3 A1 G'', where
+//   G'' = 3/4 Q^(-5/2) Q'^2 - 1/2 Q^(-3/2) Q'',   G^(3) = -15/8 Q^(-7/2) Q'^3 + 9/4 Q^(-5/2) Q' Q''.
+// On the interval Q is at least its minimum there, |Q'| at most 2 |p| + q and Q'' = 2 q.
+double layer_norm_third_derivative_bound(const double* y, const std::vector<float>& gain, const float* x,
+                                         const double* d, std::int64_t n, double epsilon) {
+    double x_mean = 0.0;
+    double d_mean = 0.0;
+    for (std::int64_t j = 0; j < n; ++j) {
+        x_mean += x[j];
+        d_mean += d[j];
+    }
+    x_mean /= static_cast<double>(n);
+    d_mean /= static_cast<double>(n);
+    double a0 = 0.0;
+    double a1 = 0.0;
+    double c = 0.0;
+    double p = 0.0;
+    double q = 0.0;
+    for (std::int64_t j = 0; j < n; ++j) {
+        const double z = x[j] - x_mean;
+        const double e = d[j] - d_mean;
+        const double w = y[j] * gain[static_cast<std::size_t>(j)];
+        a0 += w * z;
+        a1 += w * e;
+        c += z * z;
+        p += z * e;
+        q += e * e;
+    }
+    c = c / static_cast<double>(n) + epsilon;
+    p /= static_cast<double>(n);
+    q /= static_cast<double>(n);
+    const double t_min = q > 0.0 ? std::clamp(-p / q, -0.5, 0.5) : 0.0;
+    const double q_min = std::min({c + 2.0 * p * t_min + q * t_min * t_min, c - p + q / 4.0, c + p + q / 4.0});
+    const double slope = 2.0 * std::fabs(p) + q;
+    const double curvature = 2.0 * q;
+    const double g2 = 0.75 * std::pow(q_min, -2.5) * slope * slope + 0.5 * std::pow(q_min, -1.5) * curvature;
+    const double g3 = 15.0 / 8.0 * std::pow(q_min, -3.5) * std::pow(slope, 3) +
+                      9.0 / 4.0 * std::pow(q_min, -2.5) * slope * curvature;
+    return (std::fabs(a0) + 0.5 * std::fabs(a1)) * g3 + 3.0 * std::fabs(a1) * g2;
+}
+
+// f(x, gain, bias) = <y, layer_norm_forward(x)>, its gradients from layer_norm_backward with y as
+// grad_out and the statistics forward saved, along a random direction of one operand at a time. f is
+// linear in gain and in bias, so their central differences are exact; along x the truncation is
+// |phi^(3)| / 24 for the whole step d = 2 h v, bounded row by row above. Each evaluation of f errs by its
+// outputs' reference scales (twice, as the reference comparison allows) and the double dot product; the
+// gradient by its reference scales, and by the gap between the backward formula at the float statistics
+// forward saved and at the exact ones (the contract's, not the backend's: both from the reference).
+void layer_norm_pair(CaseContext& context, PairMeasurement& worst) {
+    Backend& backend = context.backend();
+    Random& random = context.random();
+    constexpr std::int64_t rows = 23;
+    constexpr std::int64_t cols = 37;
+    constexpr std::int64_t count = rows * cols;
+    constexpr double step = 0x1p-7;
+    constexpr float epsilon = 1e-5f;
+    constexpr double u = float_unit_roundoff;
+    const std::vector<float> x = grid_values(random, count, -1.0, 1.0);
+    const std::vector<float> gain = grid_values(random, cols, -1.5, 1.5);
+    const std::vector<float> bias = grid_values(random, cols, -1.0, 1.0);
+    const std::vector<float> y = grid_values(random, count, -1.0, 1.0);
+    GuardedArray<float> device_y(context, y, "y", Role::input);
+    struct Evaluation {
+        double value = 0.0;
+        std::vector<float> mean, inverse_std;
+    };
+    auto f = [&](const std::vector<float>& at_x, const std::vector<float>& at_gain, const std::vector<float>& at_bias) {
+        GuardedMatrix in(context, HostMatrix(rows, cols, at_x), "x", Role::input);
+        GuardedArray<float> device_gain(context, at_gain, "gain", Role::input);
+        GuardedArray<float> device_bias(context, at_bias, "bias", Role::input);
+        GuardedMatrix out(context, nan_matrix(rows, cols), "layer_norm(x)", Role::output);
+        GuardedArray<float> mean(context, nan_values(rows), "mean", Role::output);
+        GuardedArray<float> inverse_std(context, nan_values(rows), "inverse_std", Role::output);
+        backend.layer_norm_forward(in.const_view(), device_gain.data(), device_bias.data(), epsilon, out.view(),
+                                   mean.data(), inverse_std.data());
+        Evaluation evaluation;
+        evaluation.value = backend.dot(device_y.data(), out.view().data, count);
+        evaluation.mean = mean.download();
+        evaluation.inverse_std = inverse_std.download();
+        return evaluation;
+    };
+    // |f computed - f exact|: the outputs' allowance, weighed by |y|, and the dot product's double sum.
+    auto evaluation_error = [&](const std::vector<float>& at_x, const std::vector<float>& at_gain,
+                                const std::vector<float>& at_bias) {
+        const reference::LayerNormExpected expected =
+            reference::layer_norm_forward(HostMatrix(rows, cols, at_x), at_gain, at_bias, epsilon);
+        double error = 0.0;
+        double magnitude = 0.0;
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            error += std::fabs(y[i]) * (2.0 * u * expected.out.error_scale[i] + subnormal_slack);
+            magnitude += std::fabs(y[i] * expected.out.values[i]);
+        }
+        return error + double_sum_error(y.size(), 1.01 * magnitude);
+    };
+
+    const Evaluation at_x = f(x, gain, bias);
+    GuardedMatrix device_x(context, HostMatrix(rows, cols, x), "x", Role::input);
+    GuardedArray<float> mean(context, at_x.mean, "mean", Role::input);
+    GuardedArray<float> inverse_std(context, at_x.inverse_std, "inverse_std", Role::input);
+    GuardedArray<float> device_gain(context, gain, "gain", Role::input);
+    GuardedMatrix grad_in(context, nan_matrix(rows, cols), "grad_in", Role::output);
+    GuardedArray<float> grad_gain(context, nan_values(cols), "grad_gain", Role::output);
+    GuardedArray<float> grad_bias(context, nan_values(cols), "grad_bias", Role::output);
+    backend.layer_norm_backward(device_x.const_view(), mean.data(), inverse_std.data(), device_gain.data(),
+                                {device_y.data(), rows, cols}, grad_in.view(), 0.0f, grad_gain.data(),
+                                grad_bias.data());
+    const HostMatrix x_matrix(rows, cols, x);
+    const HostMatrix y_matrix(rows, cols, y);
+    const std::vector<float> no_gradient(static_cast<std::size_t>(cols), 0.0f);
+    const reference::LayerNormGradients at_saved = reference::layer_norm_backward(
+        x_matrix, {at_x.mean.begin(), at_x.mean.end()}, {at_x.inverse_std.begin(), at_x.inverse_std.end()}, gain,
+        y_matrix, 0.0, no_gradient, no_gradient);
+    const reference::LayerNormExpected exact_forward = reference::layer_norm_forward(x_matrix, gain, bias, epsilon);
+    const reference::LayerNormGradients exact =
+        reference::layer_norm_backward(x_matrix, exact_forward.mean.values, exact_forward.inverse_std.values, gain,
+                                       y_matrix, 0.0, no_gradient, no_gradient);
+
+    enum class Operand { input, layer_gain, layer_bias };
+    for (Operand operand : {Operand::input, Operand::layer_gain, Operand::layer_bias}) {
+        const std::vector<float>& moved = operand == Operand::input ? x : operand == Operand::layer_gain ? gain : bias;
+        const std::vector<float> gradient = operand == Operand::input        ? grad_in.download()
+                                            : operand == Operand::layer_gain ? grad_gain.download()
+                                                                             : grad_bias.download();
+        const reference::Expected& saved_gradient = operand == Operand::input        ? at_saved.grad_in
+                                                    : operand == Operand::layer_gain ? at_saved.grad_gain
+                                                                                     : at_saved.grad_bias;
+        const reference::Expected& exact_gradient = operand == Operand::input        ? exact.grad_in
+                                                    : operand == Operand::layer_gain ? exact.grad_gain
+                                                                                     : exact.grad_bias;
+        const std::vector<float> v = random_signs(random, static_cast<std::int64_t>(moved.size()));
+        const std::vector<float> plus = stepped(moved, v, step);
+        const std::vector<float> minus = stepped(moved, v, -step);
+        auto with = [&](const std::vector<float>& value) {
+            return std::array<const std::vector<float>*, 3>{operand == Operand::input ? &value : &x,
+                                                             operand == Operand::layer_gain ? &value : &gain,
+                                                             operand == Operand::layer_bias ? &value : &bias};
+        };
+        const auto p = with(plus);
+        const auto m = with(minus);
+        const double difference = f(*p[0], *p[1], *p[2]).value - f(*m[0], *m[1], *m[2]).value;
+        std::vector<double> delta(v.size());
+        double gradient_error = 0.0;
+        double statistics_gap = 0.0;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            delta[i] = 2.0 * step * v[i];
+            gradient_error += std::fabs(delta[i]) * (2.0 * u * saved_gradient.error_scale[i] + subnormal_slack);
+            statistics_gap += delta[i] * (saved_gradient.values[i] - exact_gradient.values[i]);
+        }
+        const double derivative = inner_product(gradient, delta);
+        double truncation = 0.0;
+        if (operand == Operand::input) {
+            const std::vector<double> y_double(y.begin(), y.end());
+            for (std::int64_t r = 0; r < rows; ++r) {
+                truncation += layer_norm_third_derivative_bound(y_double.data() + r * cols, gain, x.data() + r * cols,
+                                                                delta.data() + r * cols, cols, epsilon) /
+                              24.0;
+            }
+        }
+        const double bound = evaluation_error(*p[0], *p[1], *p[2]) + evaluation_error(*m[0], *m[1], *m[2]) +
+                             gradient_error + std::fabs(statistics_gap) + truncation +
+                             double_sum_error(delta.size(), magnitude_product(gradient, delta));
+        const char* name = operand == Operand::input ? "input" : operand == Operand::layer_gain ? "gain" : "bias";
+        expect_identity(context, std::string("layer normalization along a random direction of its ") + name,
+                        difference, derivative, bound, worst);
+    }
+}
+
 // ---- adjoint pairs ---------------------------------------------------------------------------------
 
 // <A X, Y> and <X, A^T Y> for a CSR matrix A, both products from the backend. Each element of A X is
@@ -483,6 +654,8 @@ const std::vector<OperationPair>& operation_pairs() {
          "d/dt loss(z + t v) = <grad, v>", sigmoid_pair},
         {PairKind::forward_backward, "linear_softmax_cross_entropy", "linear_softmax_cross_entropy",
          "d/dt loss(x + t v, W, b) = <grad_input, v>, likewise for W and b", linear_softmax_pair},
+        {PairKind::forward_backward, "layer_norm_forward", "layer_norm_backward",
+         "d/dt <y, layer_norm(x + t v)> = <grad_in, v>, likewise for the gain and the bias", layer_norm_pair},
         {PairKind::adjoint, "csr_times_dense", "csr_transpose_times_dense", "<A x, y> = <x, A^T y>",
          csr_adjoint_pair},
         {PairKind::adjoint, "gemm", "gemm", "<A B, y> = <B, A^T y>", gemm_adjoint_pair},

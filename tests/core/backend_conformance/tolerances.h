@@ -86,6 +86,20 @@ inline constexpr Tolerance adaptive_direction_norm{2.0, 0.0, no_nmse_limit};
 // units).
 inline constexpr Tolerance linear_softmax_gradient{2.0, 0.0, 1e-9};
 inline constexpr Tolerance linear_softmax_loss{2.0, 0.0, no_nmse_limit};
+// layer_norm_forward and layer_norm_backward: as for adaptive_direction, the reference's scales are
+// first-order bounds that count every rounding of a float evaluation of backend.h's formula
+// (backend_reference.cpp), so a factor of 2 covers the second-order terms and another evaluation order of
+// the same length (fused multiply-adds, the gain and the inverse deviation multiplied first). A wrong
+// formula (the unbiased variance, a missing term of the input gradient) is off by the size of the value,
+// and statistics summed in float by up to a rounding per column, which the mean's and the inverse
+// deviation's bounds of about two roundings do not admit. Float evaluation gives NMSEs near 1e-14.
+inline constexpr Tolerance layer_norm{2.0, 0.0, 1e-10};
+// Where the exact result is mostly cancellation, the NMSE measures that, not the arithmetic's precision,
+// and is not limited: rows whose mean lies far from zero next to their spread, of whose normalized values
+// every backend loses u |mean| / std to the mean's rounding to float, and a single column, whose input
+// gradient g - mean(g) is exactly 0 and comes out as the rounding of g where a multiply-add is fused.
+// The per-element scales carry both.
+inline constexpr Tolerance layer_norm_cancellation{2.0, 0.0, no_nmse_limit};
 
 }  // namespace tolerance
 
