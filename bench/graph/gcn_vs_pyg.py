@@ -42,6 +42,10 @@ def parse_arguments():
     parser.add_argument("--epochs", type=int, default=10, help="timed epochs per round and side")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads of both sides")
     parser.add_argument("--methods", default="full_batch_gcn,cluster_gcn")
+    parser.add_argument("--pyg-adjacency", choices=["edge_index", "csr"], default="csr",
+                        help="what PyG's GCNConv reads: the edge list (messages per edge) or a torch.sparse CSR "
+                             "adjacency (sparse-dense products, PyG's advice for large graphs); cluster batches "
+                             "are converted inside the timed epoch")
     parser.add_argument("--bench", type=Path, default=REPOSITORY / "build" / "bench" / "graph_epoch_bench")
     return parser.parse_args()
 
@@ -112,10 +116,11 @@ def load_exported_graph(torch, folder):
 class PygSide:
     """The same GCN and training step in PyTorch Geometric."""
 
-    def __init__(self, torch, graph, meta, config):
+    def __init__(self, torch, graph, meta, config, adjacency):
         from torch_geometric.data import Data
 
         self.torch = torch
+        self.sparse = adjacency == "csr"
         self.config = config
         self.data = Data(**graph)
         self.meta = meta
@@ -152,7 +157,13 @@ class PygSide:
     def step(self, model, optimizer, batch):
         torch = self.torch
         optimizer.zero_grad()
-        scores = model(batch.x, batch.edge_index)
+        if self.sparse:
+            from torch_geometric.utils import to_torch_csr_tensor
+
+            edges = batch.adj_t if "adj_t" in batch else to_torch_csr_tensor(batch.edge_index, size=batch.num_nodes)
+        else:
+            edges = batch.edge_index
+        scores = model(batch.x, edges)
         loss = torch.nn.functional.cross_entropy(scores[batch.train_mask], batch.y[batch.train_mask])
         loss.backward()
         optimizer.step()
@@ -160,6 +171,10 @@ class PygSide:
     def full_batch_epochs(self, epochs):
         model, optimizer = self.make_model(cached=True)
         model.train()
+        if self.sparse and "adj_t" not in self.data:
+            from torch_geometric.utils import to_torch_csr_tensor
+
+            self.data.adj_t = to_torch_csr_tensor(self.data.edge_index, size=self.data.num_nodes)
         seconds = []
         self.step(model, optimizer, self.data)  # fills GCNConv's cache, as Trainbench's setup normalizes once
         for _ in range(epochs):
@@ -208,7 +223,8 @@ def main():
     torch.set_num_threads(args.threads)
     environment = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS="1")
 
-    print(f"PyTorch {torch.__version__}, PyTorch Geometric {torch_geometric.__version__}, {args.threads} threads, "
+    print(f"PyTorch {torch.__version__}, PyTorch Geometric {torch_geometric.__version__} ({args.pyg_adjacency}), "
+          f"{args.threads} threads, "
           f"{args.rounds} rounds of {args.epochs} epochs per side")
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
@@ -226,7 +242,7 @@ def main():
             config = experiment(args, method, partition_file)
             config_file = scratch / f"{method}.json"
             config_file.write_text(json.dumps(config))
-            pyg = PygSide(torch, graph, meta, config)
+            pyg = PygSide(torch, graph, meta, config, args.pyg_adjacency)
             ours, theirs = [], []
             for round_index in range(args.rounds):
                 def trainbench_round():
