@@ -87,6 +87,52 @@ private slots:
         for (std::int64_t node = 0; node < graph.nodes; ++node) QCOMPARE(graph.labels.row_nnz(node), 5);
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, generate_synthetic_graph(SyntheticGraphSpec{.degree_exponent = 2.0}));
     }
+
+    // The further labels follow the community: with label_signal s, the community's labels_per_node most
+    // frequent further labels hold about s of them (plus what uniform draws add); with 0 they are noise.
+    static double share_in_community_top_labels(double label_signal) {
+        SyntheticGraphSpec spec;
+        spec.nodes = 4'000;
+        spec.features = 4;
+        spec.classes = 8;
+        spec.multi_label_count = 121;
+        spec.labels_per_node = 20;
+        spec.label_signal = label_signal;
+        const NodeGraph graph = generate_synthetic_graph(spec);
+        std::vector<std::vector<std::int64_t>> counts(8, std::vector<std::int64_t>(121, 0));
+        std::vector<std::int64_t> further(8, 0);
+        for (std::int64_t node = 0; node < graph.nodes; ++node) {
+            // A node's community is its only label below `classes` that every node of it shares; recover
+            // it as the generator's first label, the community, by majority over the node's labels < 8.
+            const auto labels = graph.labels.row_columns(node);
+            std::int32_t community = -1;
+            for (const std::int32_t label : labels) {
+                if (label < 8) community = label;  // usually one; a stray further label < 8 only adds noise
+            }
+            for (const std::int32_t label : labels) {
+                if (label == community) continue;
+                ++counts[static_cast<std::size_t>(community)][static_cast<std::size_t>(label)];
+                ++further[static_cast<std::size_t>(community)];
+            }
+        }
+        std::int64_t in_top = 0;
+        std::int64_t total = 0;
+        for (std::size_t community = 0; community < 8; ++community) {
+            std::vector<std::int64_t> sorted = counts[community];
+            std::sort(sorted.rbegin(), sorted.rend());
+            for (std::size_t k = 0; k < 20; ++k) in_top += sorted[k];
+            total += further[community];
+        }
+        return static_cast<double>(in_top) / static_cast<double>(total);
+    }
+
+    void multi_labels_follow_the_community() {
+        const double learnable = share_in_community_top_labels(0.8);
+        const double noise = share_in_community_top_labels(0.0);
+        QVERIFY2(learnable > 0.5 && learnable > 2 * noise, qPrintable(QString::number(learnable)));
+        QVERIFY2(noise < 0.3, qPrintable(QString::number(noise)));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, generate_synthetic_graph(SyntheticGraphSpec{.label_signal = 1.5}));
+    }
 };
 
 QTEST_APPLESS_MAIN(TestSyntheticGraph)

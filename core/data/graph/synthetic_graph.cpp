@@ -20,7 +20,7 @@ std::uint64_t mix(std::uint64_t value) {
 }
 
 // Streams of draws, kept apart so that adding a draw to one never shifts another.
-enum class Stream : std::uint64_t { community, weight, stubs, edge_side, edge_target, label, feature, class_mean };
+enum class Stream : std::uint64_t { community, weight, stubs, edge_side, edge_target, label, feature, class_mean, label_profile, label_source };
 
 std::uint64_t draw(std::uint64_t seed, Stream stream, std::uint64_t node, std::uint64_t index) {
     return mix(mix(mix(seed ^ (static_cast<std::uint64_t>(stream) << 56)) ^ node) ^ index);
@@ -59,6 +59,7 @@ void check(const SyntheticGraphSpec& spec) {
     require(spec.nodes >= 2 && spec.nodes <= std::numeric_limits<std::int32_t>::max(), "nodes must be 2..2^31-1");
     require(spec.average_degree > 0.0 && spec.average_degree < static_cast<double>(spec.nodes), "average_degree must be above 0 and below nodes");
     require(spec.classes >= 1 && spec.classes <= spec.nodes, "classes must be 1..nodes");
+    require(spec.label_signal >= 0.0 && spec.label_signal <= 1.0, "label_signal must be 0..1");
     require(spec.features >= 0, "features must be 0 or more");
     require(spec.intra_class_fraction >= 0.0 && spec.intra_class_fraction <= 1.0, "intra_class_fraction must be 0..1");
     require(spec.degree_exponent > 2.0, "degree_exponent must be above 2 (a finite mean degree)");
@@ -189,10 +190,23 @@ NodeGraph generate_synthetic_graph(const SyntheticGraphSpec& spec) {
     graph.labels.cols = label_count;
     std::vector<std::int32_t> row_labels;
     std::vector<float> ones(static_cast<std::size_t>(spec.labels_per_node), 1.0f);
+    // Each community has a profile of labels_per_node labels; a further label comes from the node's
+    // community's profile with probability label_signal, else from all labels, so that (as in PPI) the
+    // labels follow the graph's structure and features instead of being noise no model can learn.
+    const auto profile_size = static_cast<std::uint64_t>(spec.labels_per_node);
+    // Past this many attempts only uniform draws remain, which always finish the row.
+    const auto profile_attempts = static_cast<std::uint64_t>(8 * spec.labels_per_node);
     for (std::size_t node = 0; node < node_count; ++node) {
-        row_labels.assign(1, communities.of_node[node]);
+        const std::int32_t community = communities.of_node[node];
+        row_labels.assign(1, community);
         for (std::uint64_t attempt = 0; static_cast<std::int64_t>(row_labels.size()) < spec.labels_per_node; ++attempt) {
-            const auto label = static_cast<std::int32_t>(draw(seed, Stream::label, node, attempt) % static_cast<std::uint64_t>(label_count));
+            const std::uint64_t bits = draw(seed, Stream::label, node, attempt);
+            const bool from_profile =
+                attempt < profile_attempts && unit(draw(seed, Stream::label_source, node, attempt)) < spec.label_signal;
+            const std::uint64_t source = from_profile ? draw(seed, Stream::label_profile, static_cast<std::uint64_t>(community),
+                                                             bits % profile_size)
+                                                      : bits;
+            const auto label = static_cast<std::int32_t>(source % static_cast<std::uint64_t>(label_count));
             if (std::find(row_labels.begin(), row_labels.end(), label) == row_labels.end()) row_labels.push_back(label);
         }
         std::sort(row_labels.begin(), row_labels.end());

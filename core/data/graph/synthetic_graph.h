@@ -22,6 +22,9 @@ struct SyntheticGraphSpec {
     double degree_exponent = 2.5;       // power-law exponent of the expected degrees (> 2)
     std::int64_t labels_per_node = 1;   // above 1: multi-label, the community plus labels drawn per node
     std::int64_t multi_label_count = 0;  // labels in a multi-label graph (PPI: 121); 0 means `classes`
+    // The share of a multi-label node's further labels drawn from its community's profile of
+    // labels_per_node labels; the rest are drawn from all labels (0: labels beyond the community are noise).
+    double label_signal = 0.8;
     double feature_signal = 1.0;        // size of the class mean against unit noise
     std::uint64_t seed = 1;
 };
