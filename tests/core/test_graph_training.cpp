@@ -197,6 +197,64 @@ private slots:
         QVERIFY2(accuracy >= 0.70, qPrintable(QString::number(accuracy)));
     }
 
+    // model.precompute_first_layer: A X is computed once and the first layer is a plain linear map of it.
+    // Without dropout that is the same function as aggregating in the layer (A (X W) = (A X) W), so both
+    // runs follow the same trajectory up to rounding; the precomputed one holds no adjacency entries for
+    // the first layer's aggregation in its batches' backward.
+    void precomputed_first_layer_follows_the_same_trajectory() {
+        json document = preset_document("gcn_cora");
+        document["dataset"] = {{"kind", "synthetic_graph"}, {"resembles", "cora"}, {"nodes", 2000}, {"seed", 2}};
+        document["model"]["dropout"] = 0.0;
+        document["stop"] = {{"max_epochs", 30}, {"max_time_s", 600}};
+        document["eval"] = {{"every_s", 600}, {"every_epochs", 10}, {"metrics", {"accuracy", "loss"}}};
+        const RunSummary aggregating = run(document);
+        document["model"]["precompute_first_layer"] = true;
+        const RunSummary precomputed = run(document);
+        QVERIFY2(aggregating.status() == RunStatus::finished, aggregating.error().c_str());
+        QVERIFY2(precomputed.status() == RunStatus::finished, precomputed.error().c_str());
+        const double loss_a = aggregating.metrics().at("loss").last;
+        const double loss_p = precomputed.metrics().at("loss").last;
+        qInfo("test loss after 30 epochs: aggregating %.6f, precomputed %.6f", loss_a, loss_p);
+        QVERIFY2(std::fabs(loss_a - loss_p) <= 1e-3 * std::fabs(loss_a), qPrintable(QString::number(loss_p)));
+        QVERIFY2(aggregating.metrics().at("accuracy").last > 0.5,  // it trained: chance is 1/7
+                 qPrintable(QString::number(aggregating.metrics().at("accuracy").last)));
+        QCOMPARE(precomputed.metrics().at("accuracy").last, aggregating.metrics().at("accuracy").last);
+    }
+
+    // Cluster-GCN data-parallel over a simulated fleet of unequal devices: every step each device trains
+    // on its own cluster batch and the gradients are summed, so both devices take every update; the
+    // slow one sets the pace and the fast one waits; and it learns Cora as well as one device does.
+    void cluster_gcn_trains_on_a_heterogeneous_simulated_fleet() {
+        if (!cora_available()) QSKIP("Cora is not available (../shared/data/graphs/cora or TRAINBENCH_DATA)");
+        json document = preset_document("cluster_gcn_cora");
+        document["fleet"] = {{"clock", "simulated"},
+                             {"sample_every_s", 0.0005},
+                             {"devices", {{{"name", "fast"}, {"speed", 1.0}, {"peak_gflops", 100}, {"memory_gbs", 20}},
+                                          {{"name", "slow"}, {"speed", 0.5}, {"peak_gflops", 100}, {"memory_gbs", 20}}}}};
+        document["stop"] = {{"max_epochs", 200}, {"max_time_s", 1e6}};
+        RunRecorder recorder;
+        const RunSummary summary = run_experiment(parse_run_config(document), recorder);
+        QVERIFY2(summary.status() == RunStatus::finished, summary.error().c_str());
+        // Devices by their index in the fleet: 0 is "fast", 1 is "slow".
+        std::map<int, std::int64_t> updates;
+        std::map<int, double> busy_sum;
+        std::map<int, int> samples;
+        for (const DeviceSample& sample : recorder.all<DeviceSample>()) {
+            updates[sample.device] = std::max(updates[sample.device], sample.updates);
+            busy_sum[sample.device] += sample.busy;
+            ++samples[sample.device];
+        }
+        QCOMPARE(updates.size(), std::size_t{2});
+        QVERIFY(updates[0] > 0);
+        QCOMPARE(updates[0], updates[1]);
+        const double fast_busy = busy_sum[0] / samples[0];
+        const double slow_busy = busy_sum[1] / samples[1];
+        qInfo("%lld synchronous updates; mean busy fraction fast %.3f, slow %.3f; test accuracy %.4f",
+              static_cast<long long>(updates[0]), fast_busy, slow_busy, summary.metrics().at("accuracy").last);
+        QVERIFY2(slow_busy > 1.5 * fast_busy, qPrintable(QString("%1 %2").arg(fast_busy).arg(slow_busy)));
+        QVERIFY2(summary.metrics().at("accuracy").last >= 0.78, qPrintable(QString::number(summary.metrics().at("accuracy").last)));
+    }
+
     // The whole graph's activations of a 4-layer GCN do not fit in 60 MB; one batch of 2 of 100 clusters does.
     void full_batch_runs_out_of_memory_where_cluster_gcn_trains() {
         json full = synthetic_graph_run("full_batch_gcn");
