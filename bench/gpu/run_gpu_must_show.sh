@@ -8,6 +8,8 @@
 #      one merge and one gradient all-reduce cost there, in GPU memory and through the host
 #   5. training throughput on the Delicious-200K and Amazon-670K shapes against PyTorch, and the
 #      output-layer GEMM against cuBLAS's measured peak (PyTorch part skipped when torch is missing)
+#   6. graph networks on the GPU: gcn_cora's test accuracy on cuda against the CPU's (within 0.01), and
+#      cluster_gcn_amazon2m_synthetic on both, with run clock and peak memory by category
 # Usage: bench/gpu/run_gpu_must_show.sh [OUTPUT_DIR]   (default: bench-gpu-results)
 # Every step's full output is kept in OUTPUT_DIR; a summary is printed at the end and written to
 # OUTPUT_DIR/summary.txt for bench/RESULTS.md.
@@ -104,4 +106,35 @@ PY
 else
   note "PyTorch is not installed here: run bench/gpu/pytorch_sparse_mlp.py on this GPU where it is"
 fi
+note "== 6. graph networks on the GPU"
+gpu_device='[{"name": "gpu0", "backend": "cuda", "gpu_index": 0}]'
+for preset in gcn_cora cluster_gcn_amazon2m_synthetic; do
+  for backend in cpu cuda; do
+    extra=()
+    [ "$backend" = cuda ] && extra=(--set "fleet.devices=$gpu_device")
+    "$build/app/trainbench-cli" run "$preset" "${extra[@]}" --db "$out/runs.sqlite" \
+      --summary-json "$out/${preset}_$backend.json" > "$out/${preset}_$backend.log" 2>&1
+    note "$preset on $backend: exit status $?"
+  done
+done
+python3 - "$out" <<'PY' | tee -a "$summary"
+import json, sys
+out = sys.argv[1]
+for preset, metric in (("gcn_cora", "accuracy"), ("cluster_gcn_amazon2m_synthetic", "accuracy")):
+    values = {}
+    for backend in ("cpu", "cuda"):
+        try:
+            summary = json.load(open(f"{out}/{preset}_{backend}.json"))
+        except Exception as error:
+            print(f"{preset} on {backend}: summary unreadable: {error}")
+            continue
+        values[backend] = summary["metrics"].get(metric)
+        peak = next(iter(summary.get("peak_memory_bytes", {}).values()), {})
+        print(f"{preset} on {backend}: {summary['status']}, test {metric} {values[backend]}, run clock "
+              f"{summary['run_clock_s']:.2f} s for {summary['epochs']:.0f} epochs, peak "
+              f"{peak.get('total', 0) / 2**20:.1f} MiB {summary.get('error', '')}")
+    if len(values) == 2 and None not in values.values():
+        gap = abs(values["cpu"] - values["cuda"])
+        print(f"{preset}: cpu - cuda {metric} difference {gap:.4f} ({'within' if gap <= 0.01 else 'NOT within'} 0.01)")
+PY
 note "done: $summary"
