@@ -26,6 +26,9 @@
 #include "core/config/preset_catalog.h"
 #include "core/data/data_format.h"
 #include "core/data/data_paths.h"
+#include "core/data/dataset_registry.h"
+#include "core/model/model_registry.h"
+#include "core/run/method_registry.h"
 #include "widgets/record_table.h"
 
 namespace tb::widgets {
@@ -492,6 +495,74 @@ void ExperimentEditor::on_field_edited(const Binding& binding) {
     document_changed(Source::form);
 }
 
+namespace {
+
+std::string section_kind(const nlohmann::json& document, const std::string& section) {
+    const nlohmann::json* kind = find_key(document, section + ".kind");
+    return kind != nullptr && kind->is_string() ? kind->get<std::string>() : std::string();
+}
+
+// A data set kind of `shape` for a method that reads that shape: the first one that needs no file (it
+// generates its data, so the experiment runs as it stands), else the first of that shape.
+std::optional<DatasetKind> dataset_kind_of_shape(DataShape shape) {
+    std::optional<DatasetKind> first;
+    for (const DatasetEntry& entry : dataset_registry()) {
+        if (entry.shape != shape) continue;
+        if (!first) first = entry.kind;
+        const std::string name = dataset_kind_names().name(entry.kind);
+        bool needs_a_file = false;
+        for (const SectionForm& form : run_config_form(nlohmann::json{{"dataset", {{"kind", name}}}})) {
+            if (form.key != "dataset") continue;
+            for (const SettingDescription& setting : form.fields) {
+                needs_a_file = needs_a_file || (setting.type == SettingType::file && setting.default_value.is_null());
+            }
+        }
+        if (!needs_a_file) return entry.kind;
+    }
+    return first;
+}
+
+// The first model kind that reads a data set of this shape and feature layout.
+std::optional<ModelKind> model_kind_for(const DatasetEntry& data) {
+    for (const ModelEntry& entry : model_registry()) {
+        if (entry.reads == data.shape && entry.input == data.features) return entry.kind;
+    }
+    for (const ModelEntry& entry : model_registry()) {
+        if (entry.reads == data.shape) return entry.kind;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+void ExperimentEditor::keep_sections_compatible(const std::string& changed_section) {
+    // A method reads one data shape (a table of samples, or a graph), and a model one shape and feature
+    // layout: choosing a graph method brings a graph data set and a graph model along with it, and back,
+    // each from its defaults, rather than leaving an experiment the parser refuses.
+    if (changed_section == "method") {
+        const std::string method = section_kind(document_, "method");
+        const std::optional<DatasetKind> current = dataset_kind_names().find(section_kind(document_, "dataset"));
+        try {
+            const DataShape reads = find_method(method).reads;
+            if (!current || find_dataset(*current).shape != reads) {
+                if (const std::optional<DatasetKind> kind = dataset_kind_of_shape(reads)) {
+                    document_["dataset"] = {{"kind", dataset_kind_names().name(*kind)}};
+                }
+            }
+        } catch (const std::exception&) {
+            return;  // an unknown method: validation names it
+        }
+    }
+    const std::optional<DatasetKind> data_kind = dataset_kind_names().find(section_kind(document_, "dataset"));
+    if (!data_kind) return;
+    const DatasetEntry& data_set = find_dataset(*data_kind);
+    const std::optional<ModelKind> model = model_kind_names().find(section_kind(document_, "model"));
+    if (model && find_model(*model).reads == data_set.shape) return;
+    if (const std::optional<ModelKind> kind = model_kind_for(data_set)) {
+        document_["model"] = {{"kind", model_kind_names().name(*kind)}};
+    }
+}
+
 void ExperimentEditor::on_kind_changed(const std::string& section) {
     // Each kind has its own knobs: a new kind starts from its defaults. Files carry over between the data
     // set kinds that read files, so that switching the reader does not lose them.
@@ -509,6 +580,7 @@ void ExperimentEditor::on_kind_changed(const std::string& section) {
         }
     }
     document_[section] = replaced;
+    if (section == "method" || section == "dataset") keep_sections_compatible(section);
     document_changed(Source::load);
 }
 

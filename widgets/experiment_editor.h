@@ -101,6 +101,8 @@ private:
     // A table of records with Add and Remove buttons, bound to the list at key_path.
     QWidget* record_field(const std::string& key_path, const SettingDescription& setting);
     void on_kind_changed(const std::string& section);
+    // After a method or data set kind changes: the data set and model kinds the new choice can read.
+    void keep_sections_compatible(const std::string& changed_section);
 
     nlohmann::json read_widget(const Binding& binding) const;
     void write_widget(const Binding& binding, const nlohmann::json* value);

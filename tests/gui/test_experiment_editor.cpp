@@ -15,7 +15,8 @@
 
 #include "core/methods/method_settings.h"
 #include "core/run/method_registry.h"
-#include "core/run/method_registry.h"
+#include "core/data/dataset_registry.h"
+#include "core/model/model_registry.h"
 #include "core/run/run_config_parser.h"
 #include "widgets/experiment_editor.h"
 #include "widgets/record_table.h"
@@ -209,17 +210,27 @@ private slots:
         ExperimentEditor editor;
         auto* kind = qobject_cast<QComboBox*>(editor.field("method.kind"));
         QVERIFY(kind->count() >= 1);
+        bool saw_graph_method = false;
         for (int i = 0; i < kind->count(); ++i) {
-            // The default data set is tabular: graph methods need a graph data set first.
-            if (tb::find_method(kind->itemText(i).toStdString()).reads != tb::DataShape::tabular) continue;
+            // A graph method brings a graph data set and model along (and a tabular one takes them back),
+            // so every method makes a valid experiment from the default one.
+            const tb::DataShape reads = tb::find_method(kind->itemText(i).toStdString()).reads;
+            saw_graph_method = saw_graph_method || reads == tb::DataShape::graph;
             kind->setCurrentIndex(i);
             QVERIFY2(editor.valid(), qPrintable(kind->currentText() + ": " + editor.validation_message()));
             QCOMPARE(QString::fromStdString(editor.check().config->method.kind), kind->currentText());
+            const tb::RunConfig& config = *editor.check().config;
+            QVERIFY(tb::find_dataset(config.dataset.kind).shape == reads);
+            QVERIFY(tb::find_model(config.model.kind).reads == reads);
+            if (reads == tb::DataShape::graph) {
+                QCOMPARE(qobject_cast<QComboBox*>(editor.field("model.kind"))->currentText(), QStringLiteral("gcn"));
+            }
             // Its knobs appear in the form.
             for (const auto& [key, value] : editor.check().config->method.parameters.items()) {
                 QVERIFY2(editor.field("method." + key) != nullptr, key.c_str());
             }
         }
+        QVERIFY(saw_graph_method);
     }
 
     void dataset_kind_and_detected_file_format() {
