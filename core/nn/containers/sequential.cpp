@@ -24,11 +24,18 @@ Forward Sequential::forward(const ForwardPass& pass, const ModuleInput& input) {
     Forward result;
     result.saved.children.reserve(modules_.size());
     ModuleInput next = input;
-    for (const std::unique_ptr<Module>& module : modules_) {
-        Forward step = module->forward(pass, next);
+    std::size_t first_holding = 0;  // modules before this one no longer hold anything the rest will read
+    for (std::size_t i = 0; i < modules_.size(); ++i) {
+        Forward step = modules_[i]->forward(pass, next);
+        const bool wrote_fresh_memory = step.output.data != next.dense.data;
         result.saved.children.push_back(std::move(step.saved));
         result.output = step.output;
         next = ModuleInput(step.output);
+        if (!pass.training && wrote_fresh_memory) {
+            // Nothing reads an evaluation's intermediate activations again: what came before the module
+            // that just wrote is freed now, so a whole graph's evaluation holds about one layer of them.
+            for (; first_holding < i; ++first_holding) modules_[first_holding]->release_buffers();
+        }
     }
     return result;
 }
