@@ -11,6 +11,8 @@
 #   6. graph networks on the GPU: gcn_cora's test accuracy on cuda against the CPU's (within 0.01), and
 #      cluster_gcn_amazon2m_synthetic on both, with run clock and peak memory by category
 # Usage: bench/gpu/run_gpu_must_show.sh [OUTPUT_DIR]   (default: bench-gpu-results)
+# Before a device call: ../shared/device-kit/prepare.sh and bench/gpu/fetch_extra_packages.sh (METIS and
+# LIBSVM, which the kit lacks); the call carries [".device-kit", ".device-extra"].
 # Every step's full output is kept in OUTPUT_DIR; a summary is printed at the end and written to
 # OUTPUT_DIR/summary.txt for bench/RESULTS.md.
 set -u
@@ -21,6 +23,33 @@ mkdir -p "$out"
 summary="$out/summary.txt"
 : > "$summary"
 note() { echo "$*" | tee -a "$summary"; }
+
+# METIS and LIBSVM from .device-extra/ (bench/gpu/fetch_extra_packages.sh), where the machine lacks them.
+if [ -d .device-extra ] && ls .device-extra/*.deb > /dev/null 2>&1; then
+  extra=/tmp/tb-device-extra
+  mkdir -p "$extra"
+  for deb in .device-extra/*.deb; do
+    if command -v dpkg-deb > /dev/null; then
+      dpkg-deb -x "$deb" "$extra"
+    else
+      python3 - "$deb" "$extra" <<'PYTHON'
+import io, sys, tarfile
+data = open(sys.argv[1], "rb").read()
+position = 8  # after "!<arch>\n": 60-byte member headers, members padded to even sizes
+while position < len(data):
+    name = data[position:position + 16].decode().strip().rstrip("/")
+    size = int(data[position + 48:position + 58].decode().strip())
+    body = data[position + 60:position + 60 + size]
+    if name.startswith("data.tar"):
+        tarfile.open(fileobj=io.BytesIO(body)).extractall(sys.argv[2])
+    position += 60 + size + (size % 2)
+PYTHON
+    fi
+  done
+  export CMAKE_INCLUDE_PATH="$extra/usr/include${CMAKE_INCLUDE_PATH:+:$CMAKE_INCLUDE_PATH}"
+  export CMAKE_LIBRARY_PATH="$extra/usr/lib/x86_64-linux-gnu${CMAKE_LIBRARY_PATH:+:$CMAKE_LIBRARY_PATH}"
+  export LD_LIBRARY_PATH="$extra/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 
 note "== 1. build and devices"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTB_GUI=OFF -DTB_CUDA=ON > "$out/configure.log" 2>&1 \
