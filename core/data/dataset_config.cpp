@@ -22,6 +22,8 @@ std::string kind_state(const Config& config) { return "dataset kind '" + dataset
 bool synthetic(const Config& config) { return config.kind == DatasetKind::synthetic_xmlc; }
 bool synthetic_graph(const Config& config) { return config.kind == DatasetKind::synthetic_graph; }
 bool ogb_node(const Config& config) { return config.kind == DatasetKind::ogb_node; }
+bool tu_graphs(const Config& config) { return config.kind == DatasetKind::tu_graphs; }
+bool reads_a_folder(const Config& config) { return ogb_node(config) || tu_graphs(config); }
 bool generated(const Config& config) { return synthetic(config) || synthetic_graph(config); }
 bool reads_libsvm(const Config& config) {
     return config.kind == DatasetKind::libsvm || config.kind == DatasetKind::multilabel_libsvm;
@@ -54,15 +56,20 @@ const FieldTable<Config>& dataset_fields() {
         t.integer("seed", &Config::seed, "Data seed", SettingRange::at_least(0), "which data the generator draws")
             .only_when(generated, kind_state);
         t.text("folder", &Config::folder, "Folder",
-               "the graph's folder (raw/ and split/ inside); relative to the config file", SettingType::file)
-            .only_when(ogb_node, kind_state)
+               "the data set's folder (ogb_node: raw/ and split/ inside; tu_graphs: NAME_A.txt and the other "
+               "files); relative to the config file",
+               SettingType::file)
+            .only_when(reads_a_folder, kind_state)
             .required();
+        t.text("name", &Config::collection_name, "Files' prefix",
+               "the NAME of NAME_A.txt and the other files (empty: the folder's name)")
+            .only_when(tu_graphs, kind_state);
         t.text("split", &Config::split, "Split", "the folder under split/ (empty: the only one there is)")
             .only_when(ogb_node, kind_state);
         t.flag("normalize_features", &Config::normalize_features, "Normalize features",
                "scale each node's features to sum to 1, as Kipf and Welling preprocess Cora")
             .only_when(ogb_node, kind_state);
-        const auto reads_files = [](const Config& c) { return !generated(c) && !ogb_node(c); };
+        const auto reads_files = [](const Config& c) { return !generated(c) && !reads_a_folder(c); };
         t.text("train", &Config::train, "Train file", "plain or gzip; relative to the config file", SettingType::file)
             .only_when(reads_files, kind_state)
             .required();

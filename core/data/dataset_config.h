@@ -9,6 +9,7 @@
 //   ogb_node           {"folder": "graphs/cora", "split": "planetoid", "normalize_features": true}
 //   synthetic_graph    {"resembles": "cora" | "amazon2m" | "ppi", "nodes": 0, "average_degree": 0,
 //                       "features": 0, "seed": 1}   (0: the resembled graph's own figure)
+//   tu_graphs          {"folder": "graphs/MUTAG", "name": ""}   (name: the files' prefix; empty: the folder's)
 // Every kind also takes "partition" (core/data/partition_config.h): how a decentralized fleet splits the
 // training set across its workers.
 // Relative paths are resolved by resolve_data_path (core/data/data_paths.h).
@@ -38,7 +39,8 @@ struct DatasetConfig {
     std::int64_t train_samples = 0;
     std::int64_t test_samples = 0;
     std::int64_t seed = 1;
-    std::string folder;             // ogb_node
+    std::string folder;             // ogb_node, tu_graphs
+    std::string collection_name;    // tu_graphs: the files' prefix (empty: the folder's name)
     std::string split;              // ogb_node: the folder under split/ (empty: the only one)
     bool normalize_features = true; // ogb_node
     std::string resembles = "cora"; // synthetic_graph

@@ -11,7 +11,8 @@ const EnumNames<DatasetKind>& dataset_kind_names() {
                                                  {DatasetKind::multilabel_libsvm, "multilabel_libsvm"},
                                                  {DatasetKind::idx, "idx"},
                                                  {DatasetKind::ogb_node, "ogb_node"},
-                                                 {DatasetKind::synthetic_graph, "synthetic_graph"}};
+                                                 {DatasetKind::synthetic_graph, "synthetic_graph"},
+                                                 {DatasetKind::tu_graphs, "tu_graphs"}};
     return names;
 }
 
@@ -33,6 +34,9 @@ const std::vector<DatasetEntry>& dataset_registry() {
         {DatasetKind::synthetic_graph,
          "a generated graph (degree-corrected block model) resembling Cora, Amazon2M or PPI, deterministic per seed",
          DataShape::graph, FeatureLayout::dense, false},
+        {DatasetKind::tu_graphs,
+         "a collection of small graphs with a label each, in the TU Dortmund format (MUTAG, PROTEINS, ...)",
+         DataShape::graph_collection, FeatureLayout::dense, false},
     };
     return entries;
 }

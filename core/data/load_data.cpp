@@ -6,6 +6,7 @@
 #include "core/data/graph/ogb_node_reader.h"
 #include "core/data/graph/random_node_split.h"
 #include "core/data/graph/synthetic_graph.h"
+#include "core/data/graph/tu_collection_reader.h"
 #include "core/errors.h"
 #include "core/tensor/host_memory_budget.h"
 
@@ -102,6 +103,10 @@ NodeGraph load_node_graph(const DatasetConfig& config, const std::filesystem::pa
 }
 
 LoadedData load_data(const DatasetConfig& config, const std::filesystem::path& config_folder) {
+    if (find_dataset(config.kind).shape == DataShape::graph_collection) {
+        return LoadedData(std::make_shared<const GraphCollection>(
+            read_tu_collection(resolve_data_folder(config.folder, config_folder), config.collection_name)));
+    }
     if (find_dataset(config.kind).shape == DataShape::graph) {
         return LoadedData(std::make_shared<const NodeGraph>(load_node_graph(config, config_folder)));
     }
@@ -110,8 +115,16 @@ LoadedData load_data(const DatasetConfig& config, const std::filesystem::path& c
 
 std::string describe_loaded_data(const LoadedData& data) {
     if (data.shape() == DataShape::tabular) return describe_loaded_data(data.split());
-    const NodeGraph& graph = data.graph();
     std::ostringstream line;
+    if (data.shape() == DataShape::graph_collection) {
+        const GraphCollection& collection = data.collection();
+        line << "graph collection " << collection.name << ": " << collection.graphs() << " graphs, " << collection.nodes()
+             << " nodes, " << collection.adjacency.nnz() / 2 << " edges, " << collection.node_label_values.size()
+             << " node labels, " << collection.node_attributes.cols << " node attributes, "
+             << collection.graph_label_values.size() << " classes";
+        return line.str();
+    }
+    const NodeGraph& graph = data.graph();
     line << "graph " << graph.name << ": " << graph.nodes << " nodes, " << graph.undirected_edges() << " edges, "
          << graph.features.cols << " features, " << graph.labels.cols << (graph.multi_label ? " labels" : " classes");
     for (const auto& [name, nodes] : graph.splits) line << ", " << nodes.size() << " " << name;

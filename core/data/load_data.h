@@ -1,6 +1,7 @@
 #pragma once
 // Loading what a `dataset` section names, whatever its shape: the tabular kinds through load_dataset
-// (core/data/dataset_config.h), the graph kinds through their reader or generator.
+// (core/data/dataset_config.h), the graph kinds through their reader or generator, a graph collection
+// through the TU reader.
 
 #include <filesystem>
 #include <string>

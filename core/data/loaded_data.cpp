@@ -18,6 +18,9 @@ LoadedData::LoadedData(std::shared_ptr<const DataSplit> split) : shape_(DataShap
 
 LoadedData::LoadedData(std::shared_ptr<const NodeGraph> graph) : shape_(DataShape::graph), graph_(std::move(graph)) {}
 
+LoadedData::LoadedData(std::shared_ptr<const GraphCollection> collection)
+    : shape_(DataShape::graph_collection), collection_(std::move(collection)) {}
+
 LoadedData LoadedData::viewing(const DataSplit& split) {
     // The aliasing constructor with no owner: a shared_ptr that points at the caller's split and frees nothing.
     return LoadedData(std::shared_ptr<const DataSplit>(std::shared_ptr<const DataSplit>(), &split));
@@ -31,6 +34,11 @@ const DataSplit& LoadedData::split() const {
 const NodeGraph& LoadedData::graph() const {
     if (shape_ != DataShape::graph) wrong_shape(DataShape::graph, shape_);
     return *graph_;
+}
+
+const GraphCollection& LoadedData::collection() const {
+    if (shape_ != DataShape::graph_collection) wrong_shape(DataShape::graph_collection, shape_);
+    return *collection_;
 }
 
 }  // namespace tb

@@ -1,6 +1,7 @@
 #pragma once
 // What a run's `dataset` section loads, in the shape its kind declares (core/data/dataset_registry.h): a
-// tabular train and test split, or one graph whose nodes carry their own split. A method reads the shape
+// tabular train and test split, one graph whose nodes carry their own split, or a collection of small
+// graphs with a label each. A method reads the shape
 // its registry entry names, and the run config parser has already refused any other pairing, so asking
 // for the wrong shape here is a programming error.
 
@@ -8,6 +9,7 @@
 
 #include "core/data/data_shape.h"
 #include "core/data/dataset.h"
+#include "core/data/graph/graph_collection.h"
 #include "core/data/graph/node_graph.h"
 
 namespace tb {
@@ -16,6 +18,7 @@ class LoadedData {
 public:
     explicit LoadedData(std::shared_ptr<const DataSplit> split);
     explicit LoadedData(std::shared_ptr<const NodeGraph> graph);
+    explicit LoadedData(std::shared_ptr<const GraphCollection> collection);
     // A view of a split the caller keeps alive (tests and benchmarks that load their own).
     static LoadedData viewing(const DataSplit& split);
 
@@ -23,11 +26,13 @@ public:
     // Throw std::logic_error naming both shapes when the data has another one.
     const DataSplit& split() const;
     const NodeGraph& graph() const;
+    const GraphCollection& collection() const;
 
 private:
     DataShape shape_;
     std::shared_ptr<const DataSplit> split_;
     std::shared_ptr<const NodeGraph> graph_;
+    std::shared_ptr<const GraphCollection> collection_;
 };
 
 }  // namespace tb

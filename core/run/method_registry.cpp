@@ -12,6 +12,7 @@
 #include "core/methods/decentralized/qg_dsgdm.h"
 #include "core/methods/graph/cluster_gcn.h"
 #include "core/methods/graph/full_batch_gcn.h"
+#include "core/methods/kernel/gntk_svm.h"
 #include "core/methods/data_parallel/single_device.h"
 #include "core/methods/data_parallel/sync_sgd.h"
 
@@ -68,6 +69,12 @@ std::vector<MethodEntry>& registered_methods() {
          WorkerData::shared_training_set, &ClusterGcn::normalize, &ClusterGcn::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<ClusterGcn>(parameters); }, {},
          DataShape::graph},
+        {"gntk_svm",
+         "graph neural tangent kernel (Du et al.) with a C-SVM: the Gram matrix in blocks over the fleet, "
+         "k-fold cross-validation over a C grid",
+         WorkerData::shared_training_set, &GntkSvm::normalize, &GntkSvm::settings_form,
+         [](const nlohmann::json& parameters) { return std::make_unique<GntkSvm>(parameters); }, {},
+         DataShape::graph_collection, /*trains_a_model=*/false, ProgressUnit::fraction_done},
     };
     return entries;
 }

@@ -13,6 +13,7 @@
 #include "core/data/data_shape.h"
 #include "core/methods/method.h"
 #include "core/session/run_config.h"
+#include "core/session/run_context.h"
 
 namespace tb {
 
@@ -35,6 +36,11 @@ struct MethodEntry {
     std::function<void(const RunConfig& config)> check_with_other_sections;
     // The data shape the method trains on; a data set of another shape is refused at parse time.
     DataShape reads = DataShape::tabular;
+    // False for a method that fits no network (a kernel machine): the config has no model or optimizer
+    // section, and one that is there is refused at parse time.
+    bool trains_a_model = true;
+    // What its progress counts: epochs, or the fraction of a known amount of work done.
+    ProgressUnit progress = ProgressUnit::epochs;
 };
 
 const std::vector<MethodEntry>& method_registry();

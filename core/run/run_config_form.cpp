@@ -16,15 +16,19 @@ namespace tb {
 std::vector<SectionForm> run_config_form(const RunConfig& config) {
     const MethodEntry& method = find_method(config.method.kind);
     const DefaultMetrics default_metrics = default_metrics_of(config.dataset);
-    return {
+    std::vector<SectionForm> sections = {
         {"method", "Method", method_kind_descriptions(), method.settings_form(config.method.parameters)},
         {"dataset", "Data set", dataset_kind_descriptions(), dataset_settings_form(config.dataset)},
-        {"model", "Model", model_kind_descriptions(), model_settings_form(config.model)},
-        {"optimizer", "Optimizer", optimizer_kind_descriptions(), optimizer_settings_form(config.optimizer)},
-        {"fleet", "Fleet", {}, fleet_settings_form(config.fleet)},
-        {"stop", "Stop", {}, stop_settings_form(config.stop)},
-        {"eval", "Evaluation", {}, eval_settings_form(config.eval, default_metrics)},
     };
+    // A kernel machine fits no network: its experiments have no model or optimizer to set.
+    if (method.trains_a_model) {
+        sections.push_back({"model", "Model", model_kind_descriptions(), model_settings_form(config.model)});
+        sections.push_back({"optimizer", "Optimizer", optimizer_kind_descriptions(), optimizer_settings_form(config.optimizer)});
+    }
+    sections.push_back({"fleet", "Fleet", {}, fleet_settings_form(config.fleet)});
+    sections.push_back({"stop", "Stop", {}, stop_settings_form(config.stop)});
+    sections.push_back({"eval", "Evaluation", {}, eval_settings_form(config.eval, default_metrics)});
+    return sections;
 }
 
 namespace {

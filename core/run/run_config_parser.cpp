@@ -8,6 +8,30 @@
 
 namespace tb {
 
+namespace {
+
+// The model and optimizer sections of a method that trains a network, and whether the model reads the
+// data set's shape and feature layout.
+void parse_model_and_optimizer(ConfigReader& root, const DatasetEntry& dataset, RunConfig& config) {
+    config.model = parse_model_config(root.object("model"));
+    if (const ModelEntry& model = find_model(config.model.kind); model.reads != dataset.shape) {
+        throw ConfigError("model.kind " + model_kind_names().name(model.kind) + " reads " +
+                          data_shape_names().name(model.reads) + " data, but dataset.kind " +
+                          dataset_kind_names().name(dataset.kind) + " loads " + data_shape_names().name(dataset.shape) +
+                          " data; choose a model of that shape");
+    }
+    if (const ModelEntry& model = find_model(config.model.kind); model.input != dataset.features) {
+        const auto layout_name = [](FeatureLayout layout) { return layout == FeatureLayout::sparse ? "sparse" : "dense"; };
+        throw ConfigError("model.kind " + model_kind_names().name(model.kind) + " needs " + layout_name(model.input) +
+                          " input features, but dataset.kind " + dataset_kind_names().name(dataset.kind) + " loads " +
+                          layout_name(dataset.features) + " features: use " +
+                          (dataset.features == FeatureLayout::sparse ? "sparse_mlp" : "dense_mlp"));
+    }
+    config.optimizer = parse_optimizer_config(root.object("optimizer"));
+}
+
+}  // namespace
+
 RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem::path& config_folder) {
     ConfigReader root(document, "");
     RunConfig config;
@@ -34,21 +58,17 @@ RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem
                           "set; use a decentralized method (dsgd, dsgdm, qg_dsgdm, gradient_tracking) or remove "
                           "dataset.partition");
     }
-    config.model = parse_model_config(root.object("model"));
-    if (const ModelEntry& model = find_model(config.model.kind); model.reads != dataset.shape) {
-        throw ConfigError("model.kind " + model_kind_names().name(model.kind) + " reads " +
-                          data_shape_names().name(model.reads) + " data, but dataset.kind " +
-                          dataset_kind_names().name(dataset.kind) + " loads " + data_shape_names().name(dataset.shape) +
-                          " data; choose a model of that shape");
+    config.has_model = method.trains_a_model;
+    if (!method.trains_a_model) {
+        for (const char* section : {"model", "optimizer"}) {
+            if (root.has(section)) {
+                throw ConfigError(std::string(section) + ": method.kind '" + method.kind +
+                                  "' fits no network, so it reads no " + section + " section; remove it");
+            }
+        }
+    } else {
+        parse_model_and_optimizer(root, dataset, config);
     }
-    if (const ModelEntry& model = find_model(config.model.kind); model.input != dataset.features) {
-        const auto layout_name = [](FeatureLayout layout) { return layout == FeatureLayout::sparse ? "sparse" : "dense"; };
-        throw ConfigError("model.kind " + model_kind_names().name(model.kind) + " needs " + layout_name(model.input) +
-                          " input features, but dataset.kind " + dataset_kind_names().name(dataset.kind) + " loads " +
-                          layout_name(dataset.features) + " features: use " +
-                          (dataset.features == FeatureLayout::sparse ? "sparse_mlp" : "dense_mlp"));
-    }
-    config.optimizer = parse_optimizer_config(root.object("optimizer"));
     config.fleet = parse_fleet_config(root.object("fleet"));
     config.stop = parse_stop_config(root.object("stop"));
     config.eval = parse_eval_config(root.object("eval"), default_metrics_of(config.dataset));

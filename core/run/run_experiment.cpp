@@ -39,8 +39,10 @@ RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOpt
     try {
         const LoadedData data = load_data(config.dataset, config.config_folder);
         sink.on_event(Event{0, wall(), Log{LogLevel::info, describe_loaded_data(data)}});
-        RunContext context(config, sink, RunControls{options.cancel, options.pause}, options.gpu_backend_factory);
-        std::unique_ptr<Method> method = find_method(config.method.kind).create(config.method.parameters);
+        const MethodEntry& entry = find_method(config.method.kind);
+        RunContext context(config, sink, RunControls{options.cancel, options.pause}, options.gpu_backend_factory,
+                           entry.progress);
+        std::unique_ptr<Method> method = entry.create(config.method.parameters);
         try {
             method->run(context, data);
             context.summary().set_status(context.stop_reason() == StopReason::cancelled ? RunStatus::stopped

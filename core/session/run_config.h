@@ -51,6 +51,8 @@ struct RunConfig {
     std::string name = "experiment";
     MethodConfig method;
     DatasetConfig dataset;
+    // Only for methods that train a network; a kernel machine's config has neither section.
+    bool has_model = true;
     ModelConfig model;
     OptimizerConfig optimizer;
     FleetConfig fleet;
