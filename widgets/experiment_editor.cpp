@@ -553,6 +553,17 @@ void ExperimentEditor::keep_sections_compatible(const std::string& changed_secti
             return;  // an unknown method: validation names it
         }
     }
+    // A kernel machine fits no network: its experiment has no model or optimizer section (the parser
+    // refuses them); a method that trains one gets them back from the defaults below.
+    try {
+        if (!find_method(section_kind(document_, "method")).trains_a_model) {
+            document_.erase("model");
+            document_.erase("optimizer");
+            return;
+        }
+    } catch (const std::exception&) {
+        return;  // an unknown method: validation names it
+    }
     const std::optional<DatasetKind> data_kind = dataset_kind_names().find(section_kind(document_, "dataset"));
     if (!data_kind) return;
     const DatasetEntry& data_set = find_dataset(*data_kind);

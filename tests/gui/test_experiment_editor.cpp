@@ -221,7 +221,14 @@ private slots:
             QCOMPARE(QString::fromStdString(editor.check().config->method.kind), kind->currentText());
             const tb::RunConfig& config = *editor.check().config;
             QVERIFY(tb::find_dataset(config.dataset.kind).shape == reads);
-            QVERIFY(tb::find_model(config.model.kind).reads == reads);
+            if (!tb::find_method(config.method.kind).trains_a_model) {
+                // A kernel machine's experiment has no model or optimizer to set.
+                QVERIFY(!config.has_model);
+                QVERIFY(editor.field("model.kind") == nullptr);
+                QVERIFY(editor.field("optimizer.kind") == nullptr);
+            } else {
+                QVERIFY(tb::find_model(config.model.kind).reads == reads);
+            }
             if (reads == tb::DataShape::graph) {
                 QCOMPARE(qobject_cast<QComboBox*>(editor.field("model.kind"))->currentText(), QStringLiteral("gcn"));
             }
