@@ -6,6 +6,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/run/method_registry.h"
+
 namespace tb::cli {
 
 namespace {
@@ -46,14 +48,20 @@ std::string per_device_text(const std::vector<Value>& values, char separator, in
 ProgressLine::ProgressLine(const RunConfig& config, std::FILE* out, bool interactive, bool quiet)
     : config_(config), out_(out), interactive_(interactive), quiet_(quiet) {
     watched_metric_ = config.stop.target ? config.stop.target->metric : config.eval.metrics.front();
+    counts_fraction_done_ = find_method(config.method.kind).progress == ProgressUnit::fraction_done;
 }
 
 std::string ProgressLine::status_text(double t) const {
     std::ostringstream line;
     line.precision(3);
-    line << "epoch " << std::fixed;
-    line.precision(2);
-    line << epoch_ << "/" << config_.stop.max_epochs;
+    line << std::fixed;
+    if (counts_fraction_done_) {
+        line.precision(0);
+        line << "done " << 100 * epoch_ << "%";
+    } else {
+        line.precision(2);
+        line << "epoch " << epoch_ << "/" << config_.stop.max_epochs;
+    }
     double total_rate = 0;
     for (double rate : samples_per_s_) total_rate += rate;
     line.precision(0);
@@ -65,7 +73,8 @@ std::string ProgressLine::status_text(double t) const {
     if (!merge_weights_.empty()) line << "  merge " << per_device_text(merge_weights_, ' ', 2);
     // ETA: whichever limit comes first, from the run clock and the epoch rate so far.
     const double by_time = config_.stop.max_time_s - t;
-    const double by_epochs = epoch_ > 0 ? t * (config_.stop.max_epochs - epoch_) / epoch_ : by_time;
+    const double planned = counts_fraction_done_ ? 1.0 : config_.stop.max_epochs;
+    const double by_epochs = epoch_ > 0 ? t * (planned - epoch_) / epoch_ : by_time;
     line << "  t " << format_duration(t) << "  ETA " << format_duration(std::min(by_time, by_epochs));
     return line.str();
 }
@@ -115,8 +124,12 @@ void ProgressLine::on_event(const Event& event) {
                     for (const auto& [name, value] : payload.metrics) metrics << " " << name << "=" << value;
                     if (batch_size_.size() > 1) metrics << " batch=" << per_device_text(batch_size_, '/', 0);
                     if (!merge_weights_.empty()) metrics << " merge=" << per_device_text(merge_weights_, '/', 3);
-                    std::fprintf(out_, "t=%.4gs epoch=%.2f samples=%lld%s\n", event.t, payload.epoch,
-                                 static_cast<long long>(payload.samples_seen), metrics.str().c_str());
+                    if (counts_fraction_done_) {
+                        std::fprintf(out_, "t=%.4gs done=%.0f%%%s\n", event.t, 100 * payload.epoch, metrics.str().c_str());
+                    } else {
+                        std::fprintf(out_, "t=%.4gs epoch=%.2f samples=%lld%s\n", event.t, payload.epoch,
+                                     static_cast<long long>(payload.samples_seen), metrics.str().c_str());
+                    }
                 }
             } else if constexpr (std::is_same_v<T, Log>) {
                 if (payload.level == LogLevel::info && quiet_) return;

@@ -30,7 +30,8 @@ private:
     bool quiet_;
     std::string watched_metric_;
     std::optional<double> watched_value_;
-    double epoch_ = 0;
+    double epoch_ = 0;          // epochs, or the fraction of the work done for a method that counts that
+    bool counts_fraction_done_ = false;
     std::vector<double> samples_per_s_;    // per device
     std::vector<std::int64_t> batch_size_;  // per device
     std::vector<double> merge_weights_;
