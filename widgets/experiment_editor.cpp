@@ -724,8 +724,16 @@ void ExperimentEditor::refresh_sections() {
     // The fields that apply to the kinds and choices the document names, even while it is not valid.
     const std::vector<SectionForm> forms = run_config_form(check_.valid() ? check_.normalized : document_);
     for (Section& section : sections_) {
+        bool applies = false;
         for (const SectionForm& form : forms) {
-            if (form.key == section.key) show_section_fields(section, form.fields);
+            if (form.key != section.key) continue;
+            applies = true;
+            show_section_fields(section, form.fields);
+        }
+        // A section the method does not read (a kernel machine's model and optimizer) is hidden, not
+        // left to edit for nothing.
+        if (auto* group = findChild<QGroupBox*>(QString::fromStdString(section.key) + QStringLiteral("Section"))) {
+            group->setVisible(applies);
         }
     }
 }

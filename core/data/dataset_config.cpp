@@ -24,7 +24,8 @@ bool synthetic_graph(const Config& config) { return config.kind == DatasetKind::
 bool ogb_node(const Config& config) { return config.kind == DatasetKind::ogb_node; }
 bool tu_graphs(const Config& config) { return config.kind == DatasetKind::tu_graphs; }
 bool reads_a_folder(const Config& config) { return ogb_node(config) || tu_graphs(config); }
-bool generated(const Config& config) { return synthetic(config) || synthetic_graph(config); }
+bool synthetic_graphs(const Config& config) { return config.kind == DatasetKind::synthetic_graphs; }
+bool generated(const Config& config) { return synthetic(config) || synthetic_graph(config) || synthetic_graphs(config); }
 bool reads_libsvm(const Config& config) {
     return config.kind == DatasetKind::libsvm || config.kind == DatasetKind::multilabel_libsvm;
 }
@@ -48,8 +49,13 @@ const FieldTable<Config>& dataset_fields() {
                   "nodes to generate (0: as many as the resembled graph has)")
             .only_when(synthetic_graph, kind_state);
         t.number("average_degree", &Config::average_degree, "Average degree", SettingRange::at_least(0),
-                 "neighbours per node (0: the resembled graph's)")
-            .only_when(synthetic_graph, kind_state);
+                 "neighbours per node (0: the resembled graph's; synthetic_graphs: 4)")
+            .only_when([](const Config& c) { return synthetic_graph(c) || synthetic_graphs(c); }, kind_state);
+        t.integer("graphs", &Config::graphs, "Graphs", SettingRange::between(2, 10'000'000), "graphs to generate")
+            .only_when(synthetic_graphs, kind_state);
+        t.integer("nodes_per_graph", &Config::nodes_per_graph, "Nodes per graph", SettingRange::between(1, 1'000'000),
+                  "nodes of every generated graph")
+            .only_when(synthetic_graphs, kind_state);
         t.integer("features", &Config::features, "Features", SettingRange::at_least(0),
                   "features per node (0: the resembled graph's)")
             .only_when(synthetic_graph, kind_state);

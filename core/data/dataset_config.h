@@ -10,6 +10,7 @@
 //   synthetic_graph    {"resembles": "cora" | "amazon2m" | "ppi", "nodes": 0, "average_degree": 0,
 //                       "features": 0, "seed": 1}   (0: the resembled graph's own figure)
 //   tu_graphs          {"folder": "graphs/MUTAG", "name": ""}   (name: the files' prefix; empty: the folder's)
+//   synthetic_graphs   {"graphs": 1000, "nodes_per_graph": 40, "average_degree": 4, "seed": 1}
 // Every kind also takes "partition" (core/data/partition_config.h): how a decentralized fleet splits the
 // training set across its workers.
 // Relative paths are resolved by resolve_data_path (core/data/data_paths.h).
@@ -47,6 +48,8 @@ struct DatasetConfig {
     std::int64_t nodes = 0;         // synthetic_graph, 0: as resembled
     double average_degree = 0;      // synthetic_graph, 0: as resembled
     std::int64_t features = 0;      // synthetic_graph, 0: as resembled
+    std::int64_t graphs = 1000;     // synthetic_graphs
+    std::int64_t nodes_per_graph = 40;  // synthetic_graphs
     PartitionConfig partition;
 };
 

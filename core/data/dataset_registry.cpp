@@ -12,7 +12,8 @@ const EnumNames<DatasetKind>& dataset_kind_names() {
                                                  {DatasetKind::idx, "idx"},
                                                  {DatasetKind::ogb_node, "ogb_node"},
                                                  {DatasetKind::synthetic_graph, "synthetic_graph"},
-                                                 {DatasetKind::tu_graphs, "tu_graphs"}};
+                                                 {DatasetKind::tu_graphs, "tu_graphs"},
+                                                 {DatasetKind::synthetic_graphs, "synthetic_graphs"}};
     return names;
 }
 
@@ -36,6 +37,10 @@ const std::vector<DatasetEntry>& dataset_registry() {
          DataShape::graph, FeatureLayout::dense, false},
         {DatasetKind::tu_graphs,
          "a collection of small graphs with a label each, in the TU Dortmund format (MUTAG, PROTEINS, ...)",
+         DataShape::graph_collection, FeatureLayout::dense, false},
+        {DatasetKind::synthetic_graphs,
+         "a generated collection of small labelled graphs in two classes (denser graphs, more of node label 0 "
+         "in class 1), deterministic per seed",
          DataShape::graph_collection, FeatureLayout::dense, false},
     };
     return entries;

@@ -11,7 +11,7 @@
 
 namespace tb {
 
-enum class DatasetKind { synthetic_xmlc, xmlc_text, libsvm, multilabel_libsvm, idx, ogb_node, synthetic_graph, tu_graphs };
+enum class DatasetKind { synthetic_xmlc, xmlc_text, libsvm, multilabel_libsvm, idx, ogb_node, synthetic_graph, tu_graphs, synthetic_graphs };
 
 const EnumNames<DatasetKind>& dataset_kind_names();
 

@@ -6,6 +6,7 @@
 #include "core/data/graph/ogb_node_reader.h"
 #include "core/data/graph/random_node_split.h"
 #include "core/data/graph/synthetic_graph.h"
+#include "core/data/graph/synthetic_graph_collection.h"
 #include "core/data/graph/tu_collection_reader.h"
 #include "core/errors.h"
 #include "core/tensor/host_memory_budget.h"
@@ -103,6 +104,18 @@ NodeGraph load_node_graph(const DatasetConfig& config, const std::filesystem::pa
 }
 
 LoadedData load_data(const DatasetConfig& config, const std::filesystem::path& config_folder) {
+    if (config.kind == DatasetKind::synthetic_graphs) {
+        SyntheticGraphCollectionSpec spec;
+        spec.graphs = config.graphs;
+        spec.nodes_per_graph = config.nodes_per_graph;
+        if (config.average_degree > 0) spec.average_degree = config.average_degree;
+        spec.seed = static_cast<std::uint64_t>(config.seed);
+        try {
+            return LoadedData(std::make_shared<const GraphCollection>(generate_synthetic_graph_collection(spec)));
+        } catch (const std::invalid_argument& error) {
+            throw ConfigError(std::string("dataset: ") + error.what());
+        }
+    }
     if (find_dataset(config.kind).shape == DataShape::graph_collection) {
         return LoadedData(std::make_shared<const GraphCollection>(
             read_tu_collection(resolve_data_folder(config.folder, config_folder), config.collection_name)));

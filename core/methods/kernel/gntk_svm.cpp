@@ -14,6 +14,7 @@
 #include "core/kernel_methods/kernel_svm_cross_validation.h"
 #include "core/methods/method_settings.h"
 #include "core/session/run_context.h"
+#include "core/tensor/host_memory_budget.h"
 
 namespace tb {
 
@@ -154,6 +155,15 @@ void GntkSvm::run(RunContext& context, const LoadedData& data) {
     if (static_cast<std::int64_t>(folds_) > graphs.graphs()) {
         throw ConfigError("method.folds = " + std::to_string(folds_) + " is more than the " +
                           std::to_string(graphs.graphs()) + " graphs of " + graphs.name);
+    }
+    {
+        // The Gram matrix, its normalized copy and the SVM's kernel rows are each n x n doubles.
+        const double n = static_cast<double>(graphs.graphs());
+        const std::string shortfall = host_memory_shortfall(3 * n * n * sizeof(double));
+        if (!shortfall.empty()) {
+            throw ConfigError("the Gram matrix of " + std::to_string(graphs.graphs()) + " graphs would " + shortfall +
+                              "; use fewer graphs");
+        }
     }
     std::unique_ptr<GraphNeuralTangentKernel> kernel;
     try {
