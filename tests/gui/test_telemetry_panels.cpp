@@ -1,12 +1,15 @@
 // The dashboard's generic telemetry while a run streams in: a trace panel appears the first time its
 // name arrives (made by the next frame, one new view per frame), with a series per series name; run-clock panels follow the x-axis chooser while panels
 // on their own axis keep it; a matrix snapshot name gets a heat map whose slider follows the newest
-// snapshot until the user moves it back.
+// snapshot until the user moves it back; a GNTK run's Gram matrix arrives as a heat map sorted by class,
+// beside its fold accuracies.
 
 #include <QSlider>
 #include <QTest>
 #include <qcustomplot.h>
 
+#include "core/run/run_config_parser.h"
+#include "core/run/run_experiment.h"
 #include "widgets/live_dashboard.h"
 #include "widgets/matrix_snapshot_view.h"
 #include "widgets/plot_panel.h"
@@ -115,6 +118,34 @@ private slots:
         view->slider().setValue(3);
         dashboard.add_events({weights(5.0, 0.5)});
         QCOMPARE(view->shown_snapshot(), 4);  // back on the newest: follows again
+    }
+
+    void a_gntk_run_shows_its_gram_matrix_sorted_by_class() {
+        const nlohmann::json document = {
+            {"name", "gntk"},
+            {"method", {{"kind", "gntk_svm"}, {"blocks", 1}, {"mlp_layers", 1}, {"c_count", 5}, {"folds", 5}}},
+            {"dataset", {{"kind", "synthetic_graphs"}, {"graphs", 60}, {"nodes_per_graph", 12}}},
+            {"fleet", {{"devices", {{{"name", "cpu0"}, {"backend", "cpu"}}}}}}};
+        struct Collector final : EventSink {
+            std::vector<Event> events;
+            void on_event(const Event& event) override { events.push_back(event); }
+        } collector;
+        const RunSummary summary = run_experiment(parse_run_config(document), collector);
+        QVERIFY2(summary.status() == RunStatus::finished, summary.error().c_str());
+        LiveDashboard dashboard;
+        dashboard.add_events(collector.events);
+        for (int frame = 0; frame < 4; ++frame) dashboard.redraw();
+        MatrixSnapshotView* gram = dashboard.matrix_view("Gram matrix, graphs sorted by class");
+        QVERIFY(gram != nullptr);
+        QCOMPARE(gram->color_map().data()->keySize(), 60);
+        QCOMPARE(gram->color_map().data()->valueSize(), 60);
+        QVERIFY(std::fabs(gram->color_map().data()->cell(0, 59) - 1.0) < 1e-12 ||
+                std::fabs(gram->color_map().data()->cell(0, 0) - 1.0) < 1e-12);  // a diagonal cell, whichever way rows run
+        PlotPanel* folds = dashboard.trace_panel("fold accuracy at the chosen C");
+        QVERIFY(folds != nullptr);
+        folds->redraw_now();
+        QCOMPARE(folds->series(0)->data()->size(), 5);
+        QVERIFY(dashboard.trace_panel("accuracy over the C grid") != nullptr);
     }
 };
 
