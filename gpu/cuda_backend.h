@@ -120,6 +120,17 @@ public:
     void weighted_sum(std::span<const float* const> sources, std::span<const double> weights, float* out,
                       std::int64_t count) override;
 
+    // Defined in cuda_backend_float64.cpp: Dgemm and one thread per output element
+    // (gpu/kernels/float64_kernels.cu).
+    void gemm_f64(Transpose transpose_a, Transpose transpose_b, double alpha, ConstMatrixViewF64 a, ConstMatrixViewF64 b,
+                  double beta, MatrixViewF64 c) override;
+    void csr_times_dense_f64(const CsrView& a, const double* row_scale, ConstMatrixViewF64 b, MatrixViewF64 c) override;
+    void dense_times_csr_transpose_f64(ConstMatrixViewF64 b, const CsrView& a, const double* column_scale,
+                                       MatrixViewF64 c) override;
+    void relu_kernel_expectation(MatrixViewF64 sigma, MatrixViewF64 theta, const double* row_variance,
+                                 const double* column_variance) override;
+    void copy_diagonal_f64(ConstMatrixViewF64 m, double* out) override;
+
 private:
     // Growable device scratch reused call after call, so steady-state training allocates nothing.
     struct Scratch;

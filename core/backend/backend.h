@@ -251,6 +251,33 @@ public:
     virtual DirectionNorms adaptive_direction(ConstMatrixView weights, const std::int32_t* rows,
                                               ConstMatrixView gradient, float* first_moment, float* second_moment,
                                               MatrixView direction, const AdaptiveDirectionParameters& parameters);
+
+    // ---- double precision: kernel recursions ---------------------------------------------------------
+    // The graph neural tangent kernel's recursion (core/kernel_methods/graph_neural_tangent_kernel.h) in
+    // double: its derivative kernel has an infinite slope at correlation 1, which nodes with the same
+    // neighbourhood reach, and a float covariance would put errors of 1e-4 there.
+    // c = alpha op(a) op(b) + beta c.
+    virtual void gemm_f64(Transpose transpose_a, Transpose transpose_b, double alpha, ConstMatrixViewF64 a,
+                          ConstMatrixViewF64 b, double beta, MatrixViewF64 c) = 0;
+    // c = diag(row_scale) a b, with a sparse (m x k; its float values, exact for 0 and 1, taken as
+    // double) and b dense (k x n). row_scale: m doubles, or null for none.
+    virtual void csr_times_dense_f64(const CsrView& a, const double* row_scale, ConstMatrixViewF64 b,
+                                     MatrixViewF64 c) = 0;
+    // c = b a^T diag(column_scale), with b dense (m x k) and a sparse (n x k): row i of c holds b's row i
+    // against every row of a. column_scale: n doubles, or null for none.
+    virtual void dense_times_csr_transpose_f64(ConstMatrixViewF64 b, const CsrView& a, const double* column_scale,
+                                               MatrixViewF64 c) = 0;
+    // In place over every entry (i, j), with s = sqrt(row_variance[i] column_variance[j]) and
+    // rho = clamp(sigma / s, -1, 1) (0 where s is 0):
+    //   sigma <- s (rho (pi - arccos rho) + sqrt(1 - rho^2)) / pi,   sigma_dot = (pi - arccos rho) / pi,
+    //   theta <- theta sigma_dot + sigma (the new sigma).
+    // The expectations of a ReLU pair under a centred Gaussian with that covariance, scaled by 2 (Cho and
+    // Saul 2009; Du et al. 2019, section 4). sigma and theta have one shape; the variances are device arrays
+    // of its rows and of its columns.
+    virtual void relu_kernel_expectation(MatrixViewF64 sigma, MatrixViewF64 theta, const double* row_variance,
+                                         const double* column_variance) = 0;
+    // out[i] = m(i, i) for a square m.
+    virtual void copy_diagonal_f64(ConstMatrixViewF64 m, double* out) = 0;
 };
 
 }  // namespace tb

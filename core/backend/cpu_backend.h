@@ -98,6 +98,16 @@ public:
                                       float* first_moment, float* second_moment, MatrixView direction,
                                       const AdaptiveDirectionParameters& parameters) override;
 
+    // Defined in cpu_backend_float64.cpp: the team splits the rows.
+    void gemm_f64(Transpose transpose_a, Transpose transpose_b, double alpha, ConstMatrixViewF64 a, ConstMatrixViewF64 b,
+                  double beta, MatrixViewF64 c) override;
+    void csr_times_dense_f64(const CsrView& a, const double* row_scale, ConstMatrixViewF64 b, MatrixViewF64 c) override;
+    void dense_times_csr_transpose_f64(ConstMatrixViewF64 b, const CsrView& a, const double* column_scale,
+                                       MatrixViewF64 c) override;
+    void relu_kernel_expectation(MatrixViewF64 sigma, MatrixViewF64 theta, const double* row_variance,
+                                 const double* column_variance) override;
+    void copy_diagonal_f64(ConstMatrixViewF64 m, double* out) override;
+
 private:
     // The team size for a loop over `work` elements: 1 below the size where waking the other threads
     // costs more than it saves.

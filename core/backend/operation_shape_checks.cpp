@@ -48,6 +48,19 @@ void check_csr(const char* operation, const char* argument, const CsrView& a) {
     }
 }
 
+std::string shape_of(ConstMatrixViewF64 m) { return std::to_string(m.rows) + " x " + std::to_string(m.cols); }
+
+void check_matrix(const char* operation, const char* argument, ConstMatrixViewF64 m) {
+    if (m.rows < 0 || m.cols < 0) reject(operation, std::string(argument) + " has a negative shape " + shape_of(m));
+    if (m.size() > 0 && m.data == nullptr) reject(operation, std::string(argument) + " (" + shape_of(m) + ") has no data");
+}
+
+void check_not_aliased(const char* operation, ConstMatrixViewF64 input, const char* name, ConstMatrixViewF64 output) {
+    if (input.size() > 0 && input.data == output.data) {
+        reject(operation, std::string(name) + " and c are the same memory; the product cannot be taken in place");
+    }
+}
+
 // An empty update touches no velocity, so it may come without one.
 void check_sgd_hyperparameters(const char* operation, const SgdHyperparameters& hyper, const float* velocity,
                                bool updates_something) {
@@ -92,6 +105,60 @@ void check_csr_transpose_times_dense_shapes(const CsrView& a, ConstMatrixView b,
     if (b.rows != a.rows || c.rows != a.cols || c.cols != b.cols) {
         reject("csr_transpose_times_dense", "a is " + shape_of(a) + ", b is " + shape_of(b) + ", c is " + shape_of(c));
     }
+}
+
+void check_gemm_f64_shapes(Transpose transpose_a, Transpose transpose_b, ConstMatrixViewF64 a, ConstMatrixViewF64 b,
+                           ConstMatrixViewF64 c) {
+    check_matrix("gemm_f64", "a", a);
+    check_matrix("gemm_f64", "b", b);
+    check_matrix("gemm_f64", "c", c);
+    const std::int64_t a_rows = transpose_a == Transpose::yes ? a.cols : a.rows;
+    const std::int64_t a_cols = transpose_a == Transpose::yes ? a.rows : a.cols;
+    const std::int64_t b_rows = transpose_b == Transpose::yes ? b.cols : b.rows;
+    const std::int64_t b_cols = transpose_b == Transpose::yes ? b.rows : b.cols;
+    if (a_cols != b_rows || c.rows != a_rows || c.cols != b_cols) {
+        reject("gemm_f64", "op(a) is " + std::to_string(a_rows) + " x " + std::to_string(a_cols) + ", op(b) is " +
+                               std::to_string(b_rows) + " x " + std::to_string(b_cols) + ", c is " + shape_of(c));
+    }
+}
+
+void check_csr_times_dense_f64_shapes(const CsrView& a, ConstMatrixViewF64 b, ConstMatrixViewF64 c) {
+    check_csr("csr_times_dense_f64", "a", a);
+    check_matrix("csr_times_dense_f64", "b", b);
+    check_matrix("csr_times_dense_f64", "c", c);
+    if (b.rows != a.cols || c.rows != a.rows || c.cols != b.cols) {
+        reject("csr_times_dense_f64", "a is " + shape_of(a) + ", b is " + shape_of(b) + ", c is " + shape_of(c));
+    }
+    check_not_aliased("csr_times_dense_f64", b, "b", c);
+}
+
+void check_dense_times_csr_transpose_f64_shapes(ConstMatrixViewF64 b, const CsrView& a, ConstMatrixViewF64 c) {
+    check_csr("dense_times_csr_transpose_f64", "a", a);
+    check_matrix("dense_times_csr_transpose_f64", "b", b);
+    check_matrix("dense_times_csr_transpose_f64", "c", c);
+    if (b.cols != a.cols || c.rows != b.rows || c.cols != a.rows) {
+        reject("dense_times_csr_transpose_f64", "b is " + shape_of(b) + ", a is " + shape_of(a) + ", c is " + shape_of(c));
+    }
+    check_not_aliased("dense_times_csr_transpose_f64", b, "b", c);
+}
+
+void check_relu_kernel_expectation_arguments(ConstMatrixViewF64 sigma, ConstMatrixViewF64 theta,
+                                             const double* row_variance, const double* column_variance) {
+    check_matrix("relu_kernel_expectation", "sigma", sigma);
+    check_matrix("relu_kernel_expectation", "theta", theta);
+    if (sigma.rows != theta.rows || sigma.cols != theta.cols) {
+        reject("relu_kernel_expectation", "sigma is " + shape_of(sigma) + " but theta is " + shape_of(theta));
+    }
+    if (sigma.size() > 0 && sigma.data == theta.data) reject("relu_kernel_expectation", "sigma and theta are the same memory");
+    if (sigma.size() > 0 && (row_variance == nullptr || column_variance == nullptr)) {
+        reject("relu_kernel_expectation", "the row and column variances are needed");
+    }
+}
+
+void check_copy_diagonal_f64_arguments(ConstMatrixViewF64 m, const double* out) {
+    check_matrix("copy_diagonal_f64", "m", m);
+    if (m.rows != m.cols) reject("copy_diagonal_f64", "m is " + shape_of(m) + ", not square");
+    if (m.rows > 0 && out == nullptr) reject("copy_diagonal_f64", "out is missing");
 }
 
 void check_contiguous(const char* operation, const char* argument, ConstMatrixView m) {

@@ -56,4 +56,14 @@ void check_sgd_arguments(const float* weights, const float* gradient, const floa
 void check_sgd_rows_arguments(ConstMatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows,
                               const float* velocity, const SgdHyperparameters& hyper);
 
+void check_gemm_f64_shapes(Transpose transpose_a, Transpose transpose_b, ConstMatrixViewF64 a, ConstMatrixViewF64 b,
+                           ConstMatrixViewF64 c);
+// a (m x k) and b (k x n) into c (m x n); a and b must not be c.
+void check_csr_times_dense_f64_shapes(const CsrView& a, ConstMatrixViewF64 b, ConstMatrixViewF64 c);
+// b (m x k) and a (n x k) into c (m x n).
+void check_dense_times_csr_transpose_f64_shapes(ConstMatrixViewF64 b, const CsrView& a, ConstMatrixViewF64 c);
+void check_relu_kernel_expectation_arguments(ConstMatrixViewF64 sigma, ConstMatrixViewF64 theta,
+                                             const double* row_variance, const double* column_variance);
+void check_copy_diagonal_f64_arguments(ConstMatrixViewF64 m, const double* out);
+
 }  // namespace tb

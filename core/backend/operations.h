@@ -37,7 +37,12 @@ namespace tb {
     X(top_k, "indices of the k largest scores of every row")                                                   \
     X(sgd_update, "SGD step with momentum, Nesterov and weight decay")                                         \
     X(sgd_update_rows, "SGD step on the listed rows of a matrix only")                                         \
-    X(adaptive_direction, "Adam/AdamW/LAMB/LARS update direction with its norms")
+    X(adaptive_direction, "Adam/AdamW/LAMB/LARS update direction with its norms")                             \
+    X(gemm_f64, "dense matrix product in double: C = alpha op(A) op(B) + beta C")                              \
+    X(csr_times_dense_f64, "sparse times dense in double, rows scaled: C = diag(s) A B")                       \
+    X(dense_times_csr_transpose_f64, "dense times transposed sparse in double, columns scaled: C = B A^T diag(s)") \
+    X(relu_kernel_expectation, "ReLU arc-cosine expectations in double: Sigma, its derivative kernel, Theta")  \
+    X(copy_diagonal_f64, "the diagonal of a square double matrix")
 
 enum class Operation {
 #define TB_OPERATION_ENUMERATOR(name, description) name,

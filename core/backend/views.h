@@ -63,6 +63,26 @@ inline ConstMatrixView column_block(ConstMatrixView m, std::int64_t first_column
 }
 
 // A CSR matrix on the device. Column indices are sorted within each row.
+// Double-precision matrices, contiguous and row-major, for the few operations whose results need more
+// than float's 24 bits: a kernel recursion whose derivative has an infinite slope at correlation 1, where
+// a float covariance would put errors of 1e-4 into it.
+struct MatrixViewF64 {
+    double* data = nullptr;
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+    std::int64_t size() const { return rows * cols; }
+};
+
+struct ConstMatrixViewF64 {
+    const double* data = nullptr;
+    std::int64_t rows = 0;
+    std::int64_t cols = 0;
+    ConstMatrixViewF64() = default;
+    ConstMatrixViewF64(const double* d, std::int64_t r, std::int64_t c) : data(d), rows(r), cols(c) {}
+    ConstMatrixViewF64(MatrixViewF64 m) : data(m.data), rows(m.rows), cols(m.cols) {}  // NOLINT: views convert freely
+    std::int64_t size() const { return rows * cols; }
+};
+
 struct CsrView {
     std::int64_t rows = 0;
     std::int64_t cols = 0;

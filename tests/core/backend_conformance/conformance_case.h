@@ -92,5 +92,6 @@ OperationFamily top_k_family();
 OperationFamily optimizer_updates_family();
 OperationFamily adaptive_direction_family();
 OperationFamily layer_norm_family();
+OperationFamily float64_family();
 
 }  // namespace tb::conformance
