@@ -8,6 +8,7 @@
 
 #include "core/data/graph/graph_collection_fingerprint.h"
 #include "core/errors.h"
+#include "core/fleet/wall_executor.h"
 #include "core/fleet/work_executor.h"
 #include "core/kernel_methods/graph_neural_tangent_kernel.h"
 #include "core/kernel_methods/gram_matrix_store.h"
@@ -145,13 +146,6 @@ SettingsForm GntkSvm::settings_form(const nlohmann::json& parameters) {
 void GntkSvm::run(RunContext& context, const LoadedData& data) {
     const GraphCollection& graphs = data.collection();
     const RunConfig& config = context.config();
-    for (std::size_t i = 0; i < config.fleet.devices.size(); ++i) {
-        const DeviceSpec& device = config.fleet.devices[i];
-        if (!device.is_cpu()) {
-            throw ConfigError("fleet.devices[" + std::to_string(i) + "] (" + device.name + ") is a " + device.backend_name() +
-                              " device, but gntk_svm computes its Gram matrix on CPU devices only; use cpu devices");
-        }
-    }
     if (static_cast<std::int64_t>(folds_) > graphs.graphs()) {
         throw ConfigError("method.folds = " + std::to_string(folds_) + " is more than the " +
                           std::to_string(graphs.graphs()) + " graphs of " + graphs.name);
@@ -200,6 +194,11 @@ void GntkSvm::run(RunContext& context, const LoadedData& data) {
     }
     if (gram.empty()) {
         std::unique_ptr<WorkExecutor> work = create_work_executor(context, config.fleet.devices);
+        // Simulated items run one after another, so each may use every core; on the wall clock CPU devices
+        // work side by side and share them.
+        const int cpu_threads = context.simulated_clock() != nullptr ? 0 : cpu_threads_per_device(config.fleet.devices);
+        std::vector<std::unique_ptr<Backend>> backends;
+        for (const DeviceSpec& device : config.fleet.devices) backends.push_back(context.create_backend(device, cpu_threads));
         std::size_t done = 0;
         const auto started = std::chrono::steady_clock::now();
         const double clock_started = context.run_clock();
@@ -211,11 +210,12 @@ void GntkSvm::run(RunContext& context, const LoadedData& data) {
                     if (!work->idle(device)) continue;
                     const auto [a, b] = (*phase)[next++];
                     GraphNeuralTangentKernel* computing = kernel.get();
-                    work->submit(device, [computing, a, b] {
+                    Backend* backend = backends[static_cast<std::size_t>(device)].get();
+                    work->submit(device, [computing, backend, a, b] {
                         if (a == b) {
-                            computing->compute_diagonal_block(a);
+                            computing->compute_diagonal_block(*backend, a);
                         } else {
-                            computing->compute_block_pair(a, b);
+                            computing->compute_block_pair(*backend, a, b);
                         }
                         const double multiply_adds = computing->block_pair_work(a, b);
                         return WorkOutcome{StepCost{2 * multiply_adds, 8 * multiply_adds, 0}, 0, 0};
@@ -234,6 +234,9 @@ void GntkSvm::run(RunContext& context, const LoadedData& data) {
             }
         }
         gram = kernel->gram();
+        for (std::size_t i = 0; i < backends.size(); ++i) {
+            context.summary().record_peak_memory(config.fleet.devices[i].name, backends[i]->peak_memory());
+        }
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         context.log(LogLevel::info, "Gram matrix of " + std::to_string(n) + " graphs (" + spec_.key() + ", " +
                                         std::to_string(blocks) + " blocks, " + std::to_string(done) + " work items) in " +

@@ -13,8 +13,9 @@
 // sorted by class, the mean accuracy over the C grid and the chosen C's fold accuracies as traces, and one
 // evaluation: accuracy (the chosen C's mean), accuracy_std (over its folds) and svm_c.
 //
-// The kernel is computed on the host in double precision; a fleet of CPU devices shares the blocks.
-// A GPU device is refused at start rather than silently computing on the host.
+// Each work item runs on its device's backend in double precision (Backend's *_f64 operations: BLAS or
+// cuBLAS for the input covariance, sparse products for the aggregations), so CPU and GPU devices of one
+// fleet share the blocks.
 
 #include <cstdint>
 #include <string>
