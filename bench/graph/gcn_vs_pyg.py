@@ -237,7 +237,6 @@ def main():
         meta, graph = load_exported_graph(torch, graph_folder)
         print(f"graph {meta['name']}: {meta['nodes']} nodes, {meta['entries']} adjacency entries, "
               f"{meta['features']} features, {meta['classes']} classes, {meta['split_train']} training nodes")
-        pyg = None
         for method in args.methods.split(","):
             config = experiment(args, method, partition_file)
             config_file = scratch / f"{method}.json"
