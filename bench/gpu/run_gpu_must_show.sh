@@ -10,6 +10,9 @@
 #      output-layer GEMM against cuBLAS's measured peak (PyTorch part skipped when torch is missing)
 #   6. graph networks on the GPU: gcn_cora's test accuracy on cuda against the CPU's (within 0.01), and
 #      cluster_gcn_amazon2m_synthetic on both, with run clock and peak memory by category
+#   7. the GNTK Gram matrix on the GPU (gntk_svm, double precision): a generated collection of 1,000
+#      graphs of 40 nodes and MUTAG (where its data came along) on cpu and cuda, the same accuracy and
+#      the Gram matrix's run-clock time on each
 # Usage: bench/gpu/run_gpu_must_show.sh [OUTPUT_DIR]   (default: bench-gpu-results)
 # Before a device call: ../shared/device-kit/prepare.sh and bench/gpu/fetch_extra_packages.sh (METIS and
 # LIBSVM, which the kit lacks); the call carries [".device-kit", ".device-extra"].
@@ -146,24 +149,21 @@ for preset in gcn_cora cluster_gcn_amazon2m_synthetic; do
     note "$preset on $backend: exit status $?"
   done
 done
-python3 - "$out" <<'PY' | tee -a "$summary"
-import json, sys
-out = sys.argv[1]
-for preset, metric in (("gcn_cora", "accuracy"), ("cluster_gcn_amazon2m_synthetic", "accuracy")):
-    values = {}
-    for backend in ("cpu", "cuda"):
-        try:
-            summary = json.load(open(f"{out}/{preset}_{backend}.json"))
-        except Exception as error:
-            print(f"{preset} on {backend}: summary unreadable: {error}")
-            continue
-        values[backend] = summary["metrics"].get(metric)
-        peak = next(iter(summary.get("peak_memory_bytes", {}).values()), {})
-        print(f"{preset} on {backend}: {summary['status']}, test {metric} {values[backend]}, run clock "
-              f"{summary['run_clock_s']:.2f} s for {summary['epochs']:.0f} epochs, peak "
-              f"{peak.get('total', 0) / 2**20:.1f} MiB {summary.get('error', '')}")
-    if len(values) == 2 and None not in values.values():
-        gap = abs(values["cpu"] - values["cuda"])
-        print(f"{preset}: cpu - cuda {metric} difference {gap:.4f} ({'within' if gap <= 0.01 else 'NOT within'} 0.01)")
-PY
+python3 bench/gpu/compare_cpu_cuda_runs.py "$out" gcn_cora cluster_gcn_amazon2m_synthetic | tee -a "$summary"
+note "== 7. GNTK Gram matrix on the GPU"
+gntk_synthetic='{"name": "gntk-synthetic-1000x40", "method": {"kind": "gntk_svm", "blocks": 2, "mlp_layers": 2, "c_count": 30},
+  "dataset": {"kind": "synthetic_graphs", "graphs": 1000, "nodes_per_graph": 40},
+  "fleet": {"devices": [{"name": "cpu0", "backend": "cpu"}]}, "stop": {"max_time_s": 600}}'
+echo "$gntk_synthetic" > "$out/gntk_synthetic.json"
+for backend in cpu cuda; do
+  extra=()
+  [ "$backend" = cuda ] && extra=(--set "fleet.devices=$gpu_device")
+  "$build/app/trainbench-cli" run "$out/gntk_synthetic.json" "${extra[@]}" --db "$out/runs.sqlite" \
+    --summary-json "$out/gntk_synthetic_$backend.json" > "$out/gntk_synthetic_$backend.log" 2>&1
+  note "gntk_svm synthetic on $backend: exit status $?; $(grep -h 'Gram matrix of' "$out/gntk_synthetic_$backend.log")"
+  "$build/app/trainbench-cli" run gntk_svm_mutag "${extra[@]}" --db "$out/runs.sqlite" \
+    --summary-json "$out/gntk_mutag_$backend.json" > "$out/gntk_mutag_$backend.log" 2>&1
+  note "gntk_svm_mutag on $backend: exit status $?; $(grep -h 'Gram matrix of' "$out/gntk_mutag_$backend.log")"
+done
+python3 bench/gpu/compare_cpu_cuda_runs.py "$out" gntk_synthetic gntk_mutag | tee -a "$summary"
 note "done: $summary"
