@@ -151,7 +151,7 @@ for preset in gcn_cora cluster_gcn_amazon2m_synthetic; do
 done
 python3 bench/gpu/compare_cpu_cuda_runs.py "$out" gcn_cora cluster_gcn_amazon2m_synthetic | tee -a "$summary"
 note "== 7. GNTK Gram matrix on the GPU"
-gntk_synthetic='{"name": "gntk-synthetic-1000x40", "method": {"kind": "gntk_svm", "blocks": 2, "mlp_layers": 2, "c_count": 30},
+gntk_synthetic='{"name": "gntk-synthetic-1000x40", "method": {"kind": "gntk_svm", "blocks": 2, "mlp_layers": 2, "c_count": 30, "nodes_per_block": 4096},
   "dataset": {"kind": "synthetic_graphs", "graphs": 1000, "nodes_per_graph": 40},
   "fleet": {"devices": [{"name": "cpu0", "backend": "cpu"}]}, "stop": {"max_time_s": 600}}'
 echo "$gntk_synthetic" > "$out/gntk_synthetic.json"

@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     GntkSpec spec;
     std::string pooling = config_name(spec.pooling);
     std::string readout = config_name(spec.readout);
-    std::int64_t nodes_per_block = 1024;
+    std::int64_t nodes_per_block = 256;
     int repeats = 3;
     std::string gram_path;
     std::string export_folder;

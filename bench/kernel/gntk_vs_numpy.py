@@ -81,7 +81,7 @@ def parse_arguments():
     parser.add_argument("--graphs", type=int, default=1000, help="graphs of the synthetic set")
     parser.add_argument("--nodes-per-graph", type=int, default=40, help="nodes per synthetic graph")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic set and of the pair samples")
-    parser.add_argument("--nodes-per-block", type=int, default=1024, help="ours: nodes per work item")
+    parser.add_argument("--nodes-per-block", type=int, default=256, help="ours: nodes per work item")
     parser.add_argument("--our-repeats", type=int, default=None,
                         help="our computations per round, the median counts (default: 3 for MUTAG, 1 for synthetic)")
     parser.add_argument("--tu", type=Path, default=REPOSITORY.parent / "shared" / "data" / "graphs" / "MUTAG")

@@ -37,7 +37,7 @@ namespace tb {
 class GraphNeuralTangentKernel {
 public:
     // Blocks hold whole graphs, as many as fit in nodes_per_block (at least one graph each).
-    GraphNeuralTangentKernel(const GraphCollection& collection, const GntkSpec& spec, std::int64_t nodes_per_block = 1024);
+    GraphNeuralTangentKernel(const GraphCollection& collection, const GntkSpec& spec, std::int64_t nodes_per_block = 256);
 
     std::int64_t graphs() const { return collection_.graphs(); }
     int block_count() const { return static_cast<int>(block_graph_offsets_.size()) - 1; }
@@ -56,7 +56,7 @@ public:
 
     // Everything, one work item after another, on `backend` (null: a CPU backend on every core).
     static std::vector<double> compute(const GraphCollection& collection, const GntkSpec& spec,
-                                       std::int64_t nodes_per_block = 1024, Backend* backend = nullptr);
+                                       std::int64_t nodes_per_block = 256, Backend* backend = nullptr);
 
 private:
     struct BlockNodes {
