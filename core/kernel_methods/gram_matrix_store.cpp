@@ -79,9 +79,11 @@ void save_gram_matrix(const std::filesystem::path& file, const GramMatrixKey& ke
     }
     std::error_code error;
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), error);
+    if (error) throw std::runtime_error("cannot make the folder " + file.parent_path().string() + ": " + error.message());
     const std::filesystem::path temporary = file.string() + ".partial";
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        if (!out) throw std::runtime_error("cannot open " + temporary.string() + " for writing");
         out << file_magic << '\n' << header_line(key) << '\n';
         out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(values.size_bytes()));
         const std::uint64_t checksum = fnv1a(values.data(), values.size_bytes());

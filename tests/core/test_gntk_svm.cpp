@@ -151,6 +151,17 @@ private slots:
         QVERIFY(logged(truncated.events, "is truncated"));
         QCOMPARE(truncated.summary.metrics().at("accuracy").last, accuracy);
 
+        // A store that cannot be written (its folder is a file): the run still reports its accuracy.
+        json unwritable = document;
+        const std::string blocker = folder.filePath(QStringLiteral("not-a-folder")).toStdString();
+        std::ofstream(blocker) << "a file where the store's folder should be";
+        unwritable["method"]["gram_cache_folder"] = blocker + "/store";
+        const RecordedRun unstored = run(unwritable);
+        QVERIFY2(unstored.summary.status() == RunStatus::finished, unstored.summary.error().c_str());
+        QVERIFY(logged(unstored.events, "the Gram matrix was not stored"));
+        QCOMPARE(unstored.summary.metrics().at("accuracy").last, accuracy);
+        std::filesystem::remove(blocker);
+
         // Other kernel settings are another file: nothing of the first is read for them.
         document["method"]["blocks"] = 2;
         const RecordedRun deeper = run(document);

@@ -244,8 +244,13 @@ void GntkSvm::run(RunContext& context, const LoadedData& data) {
                                         seconds_text(context.run_clock() - clock_started) + " of run clock, " +
                                         seconds_text(wall) + " wall");
         if (!store_file.empty()) {
-            save_gram_matrix(store_file, key, gram);
-            context.log(LogLevel::info, "Gram matrix stored in " + store_file.string());
+            // A store that cannot be written costs the next run the computation, not this run its result.
+            try {
+                save_gram_matrix(store_file, key, gram);
+                context.log(LogLevel::info, "Gram matrix stored in " + store_file.string());
+            } catch (const std::exception& error) {
+                context.log(LogLevel::warning, std::string("the Gram matrix was not stored: ") + error.what());
+            }
         }
     }
     for (const double value : gram) {
