@@ -6,7 +6,7 @@ namespace tb {
 
 BlockScores ModelPredictor::score(const HostBatch& rows, const ScoreRequest& request) {
     device_batch_.upload(backend_, rows);
-    const ConstMatrixView logits = model_.forward(backend_, parameters_, device_batch_, /*training=*/false);
+    const ConstMatrixView logits = model_.score(backend_, parameters_, device_batch_);
     BlockScores result;
     result.rows = logits.rows;
     result.outputs = logits.cols;

@@ -78,6 +78,17 @@ MatrixView GraphConvolutionalNetwork::forward(Backend& backend, const ParameterA
     return output.output;
 }
 
+MatrixView GraphConvolutionalNetwork::score(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch) {
+    if (!batch.has_graph || batch.sparse_features) {
+        throw std::invalid_argument("gcn: a batch needs dense node features and the adjacency among its nodes");
+    }
+    nn::ForwardPass pass{backend, parameters, /*training=*/false, &batch.adjacency.view()};
+    pass.release_consumed_activations = true;
+    const MatrixView logits = network_->forward(pass, nn::ModuleInput(batch.dense.view())).output;
+    saved_ = {};  // what the layers kept was freed on the way: nothing for a backward to read
+    return logits;
+}
+
 void GraphConvolutionalNetwork::backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                                          ConstMatrixView grad_logits, Gradients& gradients) {
     nn::BackwardPass pass(backend, parameters, gradients);

@@ -49,6 +49,8 @@ public:
     // Requires a batch with its adjacency (DeviceBatch::has_graph).
     MatrixView forward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                        bool training) override;
+    // Frees each layer's activations as the next one reads them (nn::Sequential); backward may not follow.
+    MatrixView score(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch) override;
     void backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                   ConstMatrixView grad_logits, Gradients& gradients) override;
     // The loss of the batch's first loss_rows rows; the other rows get a zero logit gradient.

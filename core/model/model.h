@@ -28,8 +28,14 @@ public:
     // scratch: training overwrites them with their gradient, which backward never needs them for.
     virtual MatrixView forward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                                     bool training) = 0;
+    // The logits for evaluation only: no backward may follow, so a model may free each layer's activations
+    // once the next layer has read them (a whole graph's GCN evaluation then holds a few layers' worth,
+    // not all). The default is forward with training false.
+    virtual MatrixView score(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch) {
+        return forward(backend, parameters, batch, /*training=*/false);
+    }
     // Overwrites `gradients` with d(loss)/d(parameters) given d(loss)/d(logits) for the batch of the last
-    // forward.
+    // forward (not of a score).
     virtual void backward(Backend& backend, const ParameterArena& parameters, const DeviceBatch& batch,
                           ConstMatrixView grad_logits, Gradients& gradients) = 0;
     // One training pass: forward, the loss and backward, leaving d(loss)/d(parameters) times grad_scale

@@ -62,6 +62,9 @@ struct ForwardPass {
     // The normalized adjacency among the rows of the activations, on the backend's device, when they are
     // a graph's nodes (a whole graph, or a Cluster-GCN batch): graph modules aggregate over it.
     const CsrView* graph = nullptr;
+    // Evaluation that no backward follows (Model::score): containers may free a module's activations
+    // once a later module has read them, and the records they return are not for backward.
+    bool release_consumed_activations = false;
 };
 
 // The state of one backward pass over a network: where gradients go, and which segments were already

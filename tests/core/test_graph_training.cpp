@@ -126,9 +126,10 @@ private slots:
         }
     }
 
-    // Evaluating a whole graph frees each layer's activations once the next layer has read them, so its
-    // peak is about three n x hidden matrices whatever the depth, where a training forward keeps every
-    // layer's for backward; and the scores are the same.
+    // Scoring a whole graph (Model::score) frees each layer's activations once the next layer has read
+    // them, so its peak is about three n x hidden matrices whatever the depth, where a training forward
+    // keeps every layer's for backward; and the scores are the same. A forward with training false still
+    // keeps them (backward may follow it).
     void evaluation_holds_a_few_activation_matrices_not_every_layers() {
         SyntheticGraphSpec graph_spec;
         graph_spec.nodes = 3000;
@@ -156,7 +157,8 @@ private slots:
             std::vector<float> scores;
             {
                 const MemoryCategoryScope category(MemoryCategory::activations);
-                const MatrixView logits = model.forward(backend, parameters, batch, training);
+                const MatrixView logits = training ? model.forward(backend, parameters, batch, true)
+                                                   : model.score(backend, parameters, batch);
                 scores.resize(static_cast<std::size_t>(logits.size()));
                 backend.copy_device_to_host(scores.data(), logits.data, sizeof(float) * scores.size());
             }

@@ -173,8 +173,8 @@ void GraphTrainer::evaluate(const BatchScorer& batches_to_score) {
             }
             // The layers' buffers are the ones training reuses: they count as activations.
             const MemoryCategoryScope category(MemoryCategory::activations);
-            const MatrixView scores = worker.replica->model().forward(*worker.backend, worker.replica->parameters(),
-                                                                      device_batch, /*training=*/false);
+            const MatrixView scores = worker.replica->model().score(*worker.backend, worker.replica->parameters(),
+                                                                    device_batch);
             scatter_scores(*worker.backend, scores, batch.row_nodes, logits, node_scores);
         });
     });
@@ -185,8 +185,8 @@ void GraphTrainer::evaluate_resident() {
     evaluate_node_scores([&](std::vector<float>& node_scores) {
         Worker& worker = workers_.front();
         const MemoryCategoryScope category(MemoryCategory::activations);
-        const MatrixView scores = worker.replica->model().forward(*worker.backend, worker.replica->parameters(),
-                                                                  worker.replica->uploaded_batch(), /*training=*/false);
+        const MatrixView scores = worker.replica->model().score(*worker.backend, worker.replica->parameters(),
+                                                                worker.replica->uploaded_batch());
         std::vector<float> logits;
         scatter_scores(*worker.backend, scores, resident_.row_nodes, logits, node_scores);
     });

@@ -31,7 +31,7 @@ Forward Sequential::forward(const ForwardPass& pass, const ModuleInput& input) {
         result.saved.children.push_back(std::move(step.saved));
         result.output = step.output;
         next = ModuleInput(step.output);
-        if (!pass.training && wrote_fresh_memory) {
+        if (pass.release_consumed_activations && wrote_fresh_memory) {
             // Nothing reads an evaluation's intermediate activations again: what came before the module
             // that just wrote is freed now, so a whole graph's evaluation holds about one layer of them.
             for (; first_holding < i; ++first_holding) modules_[first_holding]->release_buffers();

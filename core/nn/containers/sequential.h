@@ -1,9 +1,9 @@
 #pragma once
 // Sequential: modules one after another, each reading the previous one's output. It keeps what each of
 // its modules saved, and in backward asks a module for its input gradient only where a module before it
-// (or the caller) needs it. In evaluation (ForwardPass::training false) it frees each module's buffers
-// once a later module has written its own output, so its peak is a few layers' activations, not all of
-// them; the record such a forward returns is not one to run backward on.
+// (or the caller) needs it. In an evaluation that no backward follows (ForwardPass::
+// release_consumed_activations) it frees each module's buffers once a later module has written its own
+// output, so its peak is a few layers' activations, not all of them.
 
 #include <memory>
 #include <vector>
