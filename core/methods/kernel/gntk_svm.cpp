@@ -209,7 +209,10 @@ void GntkSvm::run(RunContext& context, const LoadedData& data) {
             while (next < phase->size() || work->in_flight() > 0) {
                 for (int device = 0; device < work->device_count() && next < phase->size(); ++device) {
                     if (!work->idle(device)) continue;
-                    const auto [a, b] = (*phase)[next++];
+                    // Plain copies, not a structured binding: the lambda captures them, which Clang 14 cannot.
+                    const int a = (*phase)[next].first;
+                    const int b = (*phase)[next].second;
+                    ++next;
                     GraphNeuralTangentKernel* computing = kernel.get();
                     Backend* backend = backends[static_cast<std::size_t>(device)].get();
                     work->submit(device, [computing, backend, a, b] {
