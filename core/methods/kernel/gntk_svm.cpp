@@ -260,8 +260,10 @@ void GntkSvm::run(RunContext& context, const LoadedData& data) {
         if (!std::isfinite(value)) throw RunDiverged("the Gram matrix holds a value that is not finite");
     }
 
-    const std::vector<double> kernel_matrix = normalize_ ? normalized_gram(gram, n) : gram;
-    context.publish(class_sorted_snapshot(graphs, normalized_gram(gram, n), 600));
+    // The heat map always shows the normalized matrix; the SVM reads it only when `normalize` is on.
+    const std::vector<double> normalized = normalized_gram(gram, n);
+    const std::vector<double>& kernel_matrix = normalize_ ? normalized : gram;
+    context.publish(class_sorted_snapshot(graphs, normalized, 600));
     const std::vector<double> c_grid = log_spaced_c_grid(c_min_, c_max_, c_count_);
     const std::uint64_t fold_seed = fold_seed_ > 0 ? static_cast<std::uint64_t>(fold_seed_) : config.seed;
     const double gram_items = static_cast<double>(diagonal.size() + pairs.size());
