@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libopenblas-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev libcli11-dev libmetis-dev libsvm-dev
+  libmatio-dev liblapacke-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev
   xvfb xauth
   clang-14 libclang-rt-14-dev libomp-14-dev llvm-14
