@@ -5,22 +5,41 @@
 #include "core/config/config_reader.h"
 #include "core/config/preset_catalog.h"
 #include "core/studies/large_batch_study.h"
+#include "core/studies/multi_task_study.h"
 #include "core/run/run_config_parser.h"
 
 namespace tb::cli {
 
 StudyCommand::StudyCommand(CLI::App& command) {
-    command.description("final accuracy of optimizers against batch size (a large-batch study)");
-    command.add_option("PRESET_OR_FILE", config_argument_, "a study preset (large_batch_study) or a study JSON file")
+    command.description("a study: optimizers against batch size (large_batch_study), or multi-task methods against "
+                        "training fraction over random splits (mtl_school_study)");
+    command.add_option("PRESET_OR_FILE", config_argument_, "a study preset (large_batch_study, mtl_school_study) or a "
+                                                           "study JSON file")
         ->required();
     add_study_options(command, options_);
+    command.add_option("--methods", multi_task_.methods, "multi-task study: run only these method labels")
+        ->type_name("A,B")
+        ->delimiter(',')
+        ->allow_extra_args(false);
+    command.add_option("--jobs", multi_task_.jobs, "multi-task study: runs at a time")->check(CLI::Range(1, 256));
+    command.add_option("--db", multi_task_.database,
+                       "multi-task study: the run store every run is recorded in (default: $XDG_DATA_HOME/trainbench/runs.sqlite)")
+        ->type_name("FILE");
+    command.add_flag("--no-store", [this](std::int64_t) { multi_task_.store = false; },
+                     "multi-task study: do not record the runs");
 }
 
 int StudyCommand::execute() const {
     LargeBatchStudy study;
     try {
         nlohmann::json document = read_json_file(resolve_config_argument(config_argument_));
+        if (document.is_object()) document.erase("description");
         for (const std::string& assignment : options_.overrides) apply_override(document, assignment);
+        if (is_multi_task_study(document)) {
+            MultiTaskStudyRunOptions multi_task = multi_task_;
+            multi_task.markdown = options_.markdown;
+            return run_multi_task_study_document(document, multi_task);
+        }
         study = parse_large_batch_study(document);
     } catch (const std::exception& error) {
         std::fprintf(stderr, "error: %s\n", error.what());

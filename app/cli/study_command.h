@@ -2,12 +2,14 @@
 // trainbench-cli study PRESET_OR_FILE [--set key.path=VALUE]... [--optimizers a,b] [--batches 256,8192]
 //                                      [--markdown]
 // Runs a large-batch study (core/studies/large_batch_study.h) and prints the final metric of every
-// optimizer against batch size.
+// optimizer against batch size, or a multi-task study (core/studies/multi_task_study.h: "study": {"kind":
+// "multi_task", ...}) and prints its methods against training fraction.
 
 #include <CLI/CLI.hpp>
 
 #include <string>
 
+#include "app/cli/multi_task_study_runner.h"
 #include "app/cli/study_options.h"
 
 namespace tb::cli {
@@ -26,6 +28,7 @@ public:
 private:
     std::string config_argument_;
     StudyOptions options_;
+    MultiTaskStudyRunOptions multi_task_;
 };
 
 }  // namespace tb::cli

@@ -23,9 +23,15 @@ bool synthetic(const Config& config) { return config.kind == DatasetKind::synthe
 bool synthetic_graph(const Config& config) { return config.kind == DatasetKind::synthetic_graph; }
 bool ogb_node(const Config& config) { return config.kind == DatasetKind::ogb_node; }
 bool tu_graphs(const Config& config) { return config.kind == DatasetKind::tu_graphs; }
-bool reads_a_folder(const Config& config) { return ogb_node(config) || tu_graphs(config); }
+bool multi_task_folder(const Config& config) { return config.kind == DatasetKind::multi_task_folder; }
+bool reads_a_folder(const Config& config) { return ogb_node(config) || tu_graphs(config) || multi_task_folder(config); }
 bool synthetic_graphs(const Config& config) { return config.kind == DatasetKind::synthetic_graphs; }
-bool generated(const Config& config) { return synthetic(config) || synthetic_graph(config) || synthetic_graphs(config); }
+bool synthetic_multi_task(const Config& config) { return config.kind == DatasetKind::synthetic_multi_task; }
+bool multi_task_mat(const Config& config) { return config.kind == DatasetKind::multi_task_mat; }
+bool multi_task(const Config& config) { return find_dataset(config.kind).shape == DataShape::multi_task; }
+bool generated(const Config& config) {
+    return synthetic(config) || synthetic_graph(config) || synthetic_graphs(config) || synthetic_multi_task(config);
+}
 bool reads_libsvm(const Config& config) {
     return config.kind == DatasetKind::libsvm || config.kind == DatasetKind::multilabel_libsvm;
 }
@@ -57,13 +63,49 @@ const FieldTable<Config>& dataset_fields() {
                   "nodes of every generated graph")
             .only_when(synthetic_graphs, kind_state);
         t.integer("features", &Config::features, "Features", SettingRange::at_least(0),
-                  "features per node (0: the resembled graph's)")
-            .only_when(synthetic_graph, kind_state);
-        t.integer("seed", &Config::seed, "Data seed", SettingRange::at_least(0), "which data the generator draws")
-            .only_when(generated, kind_state);
+                  "features per node (0: the resembled graph's); synthetic_multi_task: features per row (0: 30)")
+            .only_when([](const Config& c) { return synthetic_graph(c) || synthetic_multi_task(c); }, kind_state);
+        t.text_choice("structure", &Config::structure, {"clusters", "low_rank", "shared_features", "related_tasks"},
+                      "Planted structure",
+                      "tasks in clusters, a low-rank weight matrix, features shared by all tasks, or tasks related "
+                      "through a planted covariance")
+            .only_when(synthetic_multi_task, kind_state);
+        t.integer("tasks", &Config::tasks, "Tasks", SettingRange::between(2, 100'000), "tasks to generate")
+            .only_when(synthetic_multi_task, kind_state);
+        t.integer("rows_per_task", &Config::rows_per_task, "Rows per task", SettingRange::between(2, 10'000'000),
+                  "rows of every generated task")
+            .only_when(synthetic_multi_task, kind_state);
+        t.number("noise", &Config::noise, "Target noise", SettingRange::at_least(0),
+                 "standard deviation of the noise added to each target")
+            .only_when(synthetic_multi_task, kind_state);
+        t.integer("clusters", &Config::clusters, "Task clusters", SettingRange::between(1, 100'000),
+                  "groups of tasks (structures clusters and related_tasks)")
+            .only_when(synthetic_multi_task, kind_state);
+        t.integer("rank", &Config::rank, "Rank", SettingRange::between(1, 100'000),
+                  "rank of the weight matrix (structure low_rank)")
+            .only_when(synthetic_multi_task, kind_state);
+        t.integer("shared_features", &Config::shared_features, "Shared features", SettingRange::between(1, 100'000),
+                  "features every task uses (structure shared_features)")
+            .only_when(synthetic_multi_task, kind_state);
+        t.text("file", &Config::file, "MAT file", "a MATLAB MAT file (v5 or v7.3); relative to the config file",
+               SettingType::file)
+            .only_when(multi_task_mat, kind_state)
+            .required();
+        t.text("features_variable", &Config::features_variable, "Features variable",
+               "the cell array of per-task feature matrices (rows x features)")
+            .only_when(multi_task_mat, kind_state);
+        t.text("targets_variable", &Config::targets_variable, "Targets variable",
+               "the cell array of per-task target vectors")
+            .only_when(multi_task_mat, kind_state);
+        t.number("train_fraction", &Config::train_fraction, "Training fraction", SettingRange::between(0.01, 0.99),
+                 "each task's share of rows drawn for training; the rest is its test set")
+            .only_when(multi_task, kind_state);
+        t.integer("seed", &Config::seed, "Data seed", SettingRange::at_least(0),
+                  "which data the generator draws; multi-task kinds: also which rows each task trains on")
+            .only_when([](const Config& c) { return generated(c) || multi_task(c); }, kind_state);
         t.text("folder", &Config::folder, "Folder",
                "the data set's folder (ogb_node: raw/ and split/ inside; tu_graphs: NAME_A.txt and the other "
-               "files); relative to the config file",
+               "files; multi_task_folder: one CSV or LIBSVM file per task); relative to the config file",
                SettingType::file)
             .only_when(reads_a_folder, kind_state)
             .required();
@@ -75,7 +117,7 @@ const FieldTable<Config>& dataset_fields() {
         t.flag("normalize_features", &Config::normalize_features, "Normalize features",
                "scale each node's features to sum to 1, as Kipf and Welling preprocess Cora")
             .only_when(ogb_node, kind_state);
-        const auto reads_files = [](const Config& c) { return !generated(c) && !reads_a_folder(c); };
+        const auto reads_files = [](const Config& c) { return !generated(c) && !reads_a_folder(c) && !multi_task_mat(c); };
         t.text("train", &Config::train, "Train file", "plain or gzip; relative to the config file", SettingType::file)
             .only_when(reads_files, kind_state)
             .required();
@@ -140,6 +182,7 @@ bool dataset_is_multi_label(const DatasetConfig& config) {
 }
 
 DefaultMetrics default_metrics_of(const DatasetConfig& config) {
+    if (find_dataset(config.kind).shape == DataShape::multi_task) return DefaultMetrics::multi_task_regression;
     if (!dataset_is_multi_label(config)) return DefaultMetrics::accuracy;
     return find_dataset(config.kind).shape == DataShape::graph ? DefaultMetrics::micro_f1 : DefaultMetrics::ranking;
 }

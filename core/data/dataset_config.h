@@ -11,6 +11,12 @@
 //                       "features": 0, "seed": 1}   (0: the resembled graph's own figure)
 //   tu_graphs          {"folder": "graphs/MUTAG", "name": ""}   (name: the files' prefix; empty: the folder's)
 //   synthetic_graphs   {"graphs": 1000, "nodes_per_graph": 40, "average_degree": 4, "seed": 1}
+//   multi_task_mat     {"file": "mtl/school.mat", "features_variable": "X", "targets_variable": "Y",
+//                       "train_fraction": 0.2, "seed": 1}   (seed: which per-task split is drawn)
+//   multi_task_folder  {"folder": "my_tasks", "train_fraction": 0.2, "seed": 1}
+//   synthetic_multi_task {"structure": "clusters" | "low_rank" | "shared_features" | "related_tasks",
+//                       "tasks": 20, "features": 30, "rows_per_task": 100, "noise": 0.1, "clusters": 3,
+//                       "rank": 3, "shared_features": 5, "train_fraction": 0.5, "seed": 1}
 // Every kind also takes "partition" (core/data/partition_config.h): how a decentralized fleet splits the
 // training set across its workers.
 // Relative paths are resolved by resolve_data_path (core/data/data_paths.h).
@@ -50,6 +56,17 @@ struct DatasetConfig {
     std::int64_t features = 0;      // synthetic_graph, 0: as resembled
     std::int64_t graphs = 1000;     // synthetic_graphs
     std::int64_t nodes_per_graph = 40;  // synthetic_graphs
+    std::string file;                   // multi_task_mat
+    std::string features_variable = "X";  // multi_task_mat
+    std::string targets_variable = "Y";   // multi_task_mat
+    double train_fraction = 0.2;        // multi-task kinds: each task's share of training rows
+    std::string structure = "clusters";  // synthetic_multi_task
+    std::int64_t tasks = 20;             // synthetic_multi_task
+    std::int64_t rows_per_task = 100;    // synthetic_multi_task
+    double noise = 0.1;                  // synthetic_multi_task: the targets' noise standard deviation
+    std::int64_t clusters = 3;           // synthetic_multi_task: clusters and related_tasks
+    std::int64_t rank = 3;               // synthetic_multi_task: low_rank
+    std::int64_t shared_features = 5;    // synthetic_multi_task: shared_features
     PartitionConfig partition;
 };
 
@@ -59,7 +76,8 @@ bool dataset_is_multi_label(const DatasetConfig& config);
 // What a run measures when eval.metrics is not given: the ranking metrics (p@k) for multi-label tabular
 // data, accuracy for single-label data, micro-F1 for a multi-label graph (as the Cluster-GCN paper
 // reports PPI).
-enum class DefaultMetrics { ranking, accuracy, micro_f1 };
+// Multi-task regression measures explained variance and nMSE, pooled and per task.
+enum class DefaultMetrics { ranking, accuracy, micro_f1, multi_task_regression };
 DefaultMetrics default_metrics_of(const DatasetConfig& config);
 // The fields `config`'s kind reads, with their defaults: the editor's form.
 SettingsForm dataset_settings_form(const DatasetConfig& config);

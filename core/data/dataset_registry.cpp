@@ -13,7 +13,10 @@ const EnumNames<DatasetKind>& dataset_kind_names() {
                                                  {DatasetKind::ogb_node, "ogb_node"},
                                                  {DatasetKind::synthetic_graph, "synthetic_graph"},
                                                  {DatasetKind::tu_graphs, "tu_graphs"},
-                                                 {DatasetKind::synthetic_graphs, "synthetic_graphs"}};
+                                                 {DatasetKind::synthetic_graphs, "synthetic_graphs"},
+                                                 {DatasetKind::multi_task_mat, "multi_task_mat"},
+                                                 {DatasetKind::multi_task_folder, "multi_task_folder"},
+                                                 {DatasetKind::synthetic_multi_task, "synthetic_multi_task"}};
     return names;
 }
 
@@ -42,6 +45,17 @@ const std::vector<DatasetEntry>& dataset_registry() {
          "a generated collection of small labelled graphs in two classes (denser graphs, more of node label 0 "
          "in class 1), deterministic per seed",
          DataShape::graph_collection, FeatureLayout::dense, false},
+        {DatasetKind::multi_task_mat,
+         "regression tasks from a MATLAB MAT file with cell arrays of per-task features and targets (School), split "
+         "per task at train_fraction",
+         DataShape::multi_task, FeatureLayout::dense, false},
+        {DatasetKind::multi_task_folder,
+         "regression tasks from a folder with one CSV or LIBSVM file per task, split per task at train_fraction",
+         DataShape::multi_task, FeatureLayout::dense, false},
+        {DatasetKind::synthetic_multi_task,
+         "generated regression tasks with a planted structure (clusters of tasks, a low-rank weight matrix, shared "
+         "features, related tasks), deterministic per seed",
+         DataShape::multi_task, FeatureLayout::dense, false},
     };
     return entries;
 }

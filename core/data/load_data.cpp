@@ -8,6 +8,9 @@
 #include "core/data/graph/synthetic_graph.h"
 #include "core/data/graph/synthetic_graph_collection.h"
 #include "core/data/graph/tu_collection_reader.h"
+#include "core/data/multitask/mat_file_reader.h"
+#include "core/data/multitask/synthetic_multi_task.h"
+#include "core/data/multitask/task_folder_reader.h"
 #include "core/errors.h"
 #include "core/tensor/host_memory_budget.h"
 
@@ -103,7 +106,57 @@ NodeGraph load_node_graph(const DatasetConfig& config, const std::filesystem::pa
     throw DataError("dataset.kind '" + dataset_kind_names().name(config.kind) + "' is not a graph");
 }
 
+namespace {
+
+MultiTaskData read_or_generate_tasks(const DatasetConfig& config, const std::filesystem::path& config_folder) {
+    if (config.kind == DatasetKind::multi_task_mat) {
+        return read_multi_task_mat_file(resolve_data_path(config.file, config_folder), config.features_variable,
+                                        config.targets_variable);
+    }
+    if (config.kind == DatasetKind::multi_task_folder) {
+        return read_task_folder(resolve_data_folder(config.folder, config_folder));
+    }
+    SyntheticMultiTaskSpec spec;
+    const auto structures = {std::pair{"clusters", PlantedStructure::clusters},
+                             std::pair{"low_rank", PlantedStructure::low_rank},
+                             std::pair{"shared_features", PlantedStructure::shared_features},
+                             std::pair{"related_tasks", PlantedStructure::related_tasks}};
+    for (const auto& [name, structure] : structures) {
+        if (config.structure == name) spec.structure = structure;
+    }
+    spec.tasks = config.tasks;
+    if (config.features > 0) spec.features = config.features;
+    spec.rows_per_task = config.rows_per_task;
+    spec.noise = config.noise;
+    spec.clusters = config.clusters;
+    spec.rank = config.rank;
+    spec.shared_features = config.shared_features;
+    spec.seed = static_cast<std::uint64_t>(config.seed);
+    const double values = static_cast<double>(spec.tasks) * static_cast<double>(spec.rows_per_task) *
+                          static_cast<double>(spec.features + 1);
+    if (const std::string shortfall = host_memory_shortfall(2 * values * sizeof(double)); !shortfall.empty()) {
+        throw ConfigError("dataset: " + std::to_string(spec.tasks) + " tasks of " + std::to_string(spec.rows_per_task) +
+                          " rows would " + shortfall + "; ask for fewer tasks or rows");
+    }
+    try {
+        return generate_synthetic_multi_task(spec).data;
+    } catch (const std::invalid_argument& error) {
+        throw ConfigError(std::string("dataset: ") + error.what());
+    }
+}
+
+}  // namespace
+
 LoadedData load_data(const DatasetConfig& config, const std::filesystem::path& config_folder) {
+    if (find_dataset(config.kind).shape == DataShape::multi_task) {
+        const MultiTaskData tasks = read_or_generate_tasks(config, config_folder);
+        try {
+            return LoadedData(std::make_shared<const MultiTaskSplit>(
+                split_each_task(tasks, config.train_fraction, static_cast<std::uint64_t>(config.seed))));
+        } catch (const std::invalid_argument& error) {
+            throw DataError(tasks.source + ": " + error.what());
+        }
+    }
     if (config.kind == DatasetKind::synthetic_graphs) {
         SyntheticGraphCollectionSpec spec;
         spec.graphs = config.graphs;
@@ -129,6 +182,14 @@ LoadedData load_data(const DatasetConfig& config, const std::filesystem::path& c
 std::string describe_loaded_data(const LoadedData& data) {
     if (data.shape() == DataShape::tabular) return describe_loaded_data(data.split());
     std::ostringstream line;
+    if (data.shape() == DataShape::multi_task) {
+        const MultiTaskSplit& split = data.tasks();
+        line << "multi-task data " << split.train.name << ": " << split.train.task_count() << " tasks, "
+             << split.train.features << " features, " << split.train.total_rows() << " training and "
+             << split.test.total_rows() << " test rows (" << static_cast<int>(split.train_fraction * 100 + 0.5)
+             << "% of each task's rows for training, split seed " << split.seed << ")";
+        return line.str();
+    }
     if (data.shape() == DataShape::graph_collection) {
         const GraphCollection& collection = data.collection();
         line << "graph collection " << collection.name << ": " << collection.graphs() << " graphs, " << collection.nodes()

@@ -21,6 +21,9 @@ LoadedData::LoadedData(std::shared_ptr<const NodeGraph> graph) : shape_(DataShap
 LoadedData::LoadedData(std::shared_ptr<const GraphCollection> collection)
     : shape_(DataShape::graph_collection), collection_(std::move(collection)) {}
 
+LoadedData::LoadedData(std::shared_ptr<const MultiTaskSplit> tasks)
+    : shape_(DataShape::multi_task), tasks_(std::move(tasks)) {}
+
 LoadedData LoadedData::viewing(const DataSplit& split) {
     // The aliasing constructor with no owner: a shared_ptr that points at the caller's split and frees nothing.
     return LoadedData(std::shared_ptr<const DataSplit>(std::shared_ptr<const DataSplit>(), &split));
@@ -39,6 +42,11 @@ const NodeGraph& LoadedData::graph() const {
 const GraphCollection& LoadedData::collection() const {
     if (shape_ != DataShape::graph_collection) wrong_shape(DataShape::graph_collection, shape_);
     return *collection_;
+}
+
+const MultiTaskSplit& LoadedData::tasks() const {
+    if (shape_ != DataShape::multi_task) wrong_shape(DataShape::multi_task, shape_);
+    return *tasks_;
 }
 
 }  // namespace tb

@@ -55,6 +55,22 @@ std::vector<MetricDefinition> regression_metrics() {
     };
 }
 
+// The definitions, and which papers report which, are in core/metrics/multi_task_metrics.h.
+std::vector<MetricDefinition> multi_task_regression_metrics() {
+    return {
+        {"explained_variance", "over every task's test rows pooled: 1 - MSE / Var(y), School's percentage of explained "
+                               "variance (Bakker and Heskes 2003, Argyriou et al. 2008)",
+         true, &pooled_explained_variance},
+        {"nmse", "over every task's test rows pooled: MSE / Var(y), 0 is exact, 1 no better than the mean", false,
+         &pooled_normalized_mean_squared_error},
+        {"task_nmse", "each task's MSE / Var(y), averaged over the tasks (MALSAR's normalized MSE)", false,
+         &task_mean_normalized_mean_squared_error},
+        {"task_explained_variance", "each task's 1 - MSE / Var(y), averaged over the tasks", true,
+         &task_mean_explained_variance},
+        {"mse", "mean squared error over every task's test rows", false, &pooled_mean_squared_error},
+    };
+}
+
 std::vector<MetricDefinition> episode_metrics() {
     return {
         {"episode_accuracy", "accuracy on each test episode's queries, averaged over the episodes", true,
@@ -93,11 +109,13 @@ const MetricRegistry& metric_registry(MetricTask task) {
     static const MetricRegistry ranking(MetricTask::multi_label_ranking, multi_label_ranking_metrics());
     static const MetricRegistry classification(MetricTask::classification, classification_metrics());
     static const MetricRegistry regression(MetricTask::regression, regression_metrics());
+    static const MetricRegistry multi_task_regression(MetricTask::multi_task_regression, multi_task_regression_metrics());
     static const MetricRegistry episodes(MetricTask::episodes, episode_metrics());
     switch (task) {
         case MetricTask::multi_label_ranking: return ranking;
         case MetricTask::classification: return classification;
         case MetricTask::regression: return regression;
+        case MetricTask::multi_task_regression: return multi_task_regression;
         case MetricTask::episodes: return episodes;
     }
     return ranking;
@@ -105,7 +123,8 @@ const MetricRegistry& metric_registry(MetricTask task) {
 
 const std::vector<MetricTask>& all_metric_tasks() {
     static const std::vector<MetricTask> tasks{MetricTask::multi_label_ranking, MetricTask::classification,
-                                               MetricTask::regression, MetricTask::episodes};
+                                               MetricTask::regression, MetricTask::multi_task_regression,
+                                               MetricTask::episodes};
     return tasks;
 }
 
@@ -114,6 +133,7 @@ std::string_view to_string(MetricTask task) {
         case MetricTask::multi_label_ranking: return "multi-label ranking";
         case MetricTask::classification: return "classification";
         case MetricTask::regression: return "regression";
+        case MetricTask::multi_task_regression: return "multi-task regression";
         case MetricTask::episodes: return "episodes";
     }
     return "unknown";

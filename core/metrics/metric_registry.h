@@ -12,11 +12,12 @@
 #include <vector>
 
 #include "core/metrics/classification_metrics.h"
+#include "core/metrics/multi_task_metrics.h"
 #include "core/metrics/regression_metrics.h"
 
 namespace tb {
 
-enum class MetricTask { multi_label_ranking, classification, regression, episodes };
+enum class MetricTask { multi_label_ranking, classification, regression, multi_task_regression, episodes };
 
 // How an entry is computed, by what its task gives it.
 struct MeanLossPerRow {};  // the predictor's summed loss over the set, divided by its rows
@@ -24,7 +25,9 @@ using RankingRowScore = double (*)(std::span<const std::int32_t> predicted, std:
 using ClassificationScore = double (*)(const ClassificationOutputs&);
 using RegressionScore = double (*)(const RegressionOutputs&);
 using EpisodeScore = double (*)(std::span<const double> episode_accuracies);
-using MetricComputation = std::variant<MeanLossPerRow, RankingRowScore, ClassificationScore, RegressionScore, EpisodeScore>;
+using MultiTaskScore = double (*)(const MultiTaskOutputs&);
+using MetricComputation =
+    std::variant<MeanLossPerRow, RankingRowScore, ClassificationScore, RegressionScore, MultiTaskScore, EpisodeScore>;
 
 struct MetricDefinition {
     std::string name;  // "accuracy", or "p@K" for the family p@1, p@2, ...

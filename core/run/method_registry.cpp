@@ -13,12 +13,38 @@
 #include "core/methods/graph/cluster_gcn.h"
 #include "core/methods/graph/full_batch_gcn.h"
 #include "core/methods/kernel/gntk_svm.h"
+#include "core/methods/multitask/clustered_multi_task_estimator.h"
+#include "core/methods/multitask/dirty_model_estimator.h"
+#include "core/methods/multitask/feature_learning_estimator.h"
+#include "core/methods/multitask/hard_parameter_sharing.h"
+#include "core/methods/multitask/multi_task_regression.h"
+#include "core/methods/multitask/ridge_baseline_estimators.h"
+#include "core/methods/multitask/task_relation_estimator.h"
+#include "core/methods/multitask/trace_norm_estimator.h"
 #include "core/methods/data_parallel/single_device.h"
 #include "core/methods/data_parallel/sync_sgd.h"
 
 namespace tb {
 
 namespace {
+
+// A multi-task method: its estimator inside the shared multi-task run (inner cross-validation, final fit,
+// evaluation), on multi-task data, with no model or optimizer section.
+template <typename Estimator>
+MethodEntry multi_task_method(std::string kind, std::string description) {
+    return {std::move(kind),
+            std::move(description),
+            WorkerData::shared_training_set,
+            &Estimator::normalize,
+            &Estimator::settings_form,
+            [](const nlohmann::json& parameters) {
+                return std::make_unique<MultiTaskRegression>(std::make_unique<Estimator>(parameters), parameters);
+            },
+            &require_multi_task_metrics,
+            DataShape::multi_task,
+            /*trains_a_model=*/false,
+            ProgressUnit::fraction_done};
+}
 
 std::vector<MethodEntry>& registered_methods() {
     static std::vector<MethodEntry> entries = {
@@ -75,6 +101,27 @@ std::vector<MethodEntry>& registered_methods() {
          WorkerData::shared_training_set, &GntkSvm::normalize, &GntkSvm::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<GntkSvm>(parameters); }, {},
          DataShape::graph_collection, /*trains_a_model=*/false, ProgressUnit::fraction_done},
+        multi_task_method<SingleTaskRidgeEstimator>(
+            "single_task_ridge", "multi-task baseline: an independent ridge regression per task, sharing nothing"),
+        multi_task_method<PooledRidgeEstimator>(
+            "pooled_ridge", "multi-task baseline: one ridge regression for all tasks pooled (each task keeps its intercept)"),
+        multi_task_method<FeatureLearningEstimator>(
+            "mtfl", "feature learning: convex multi-task feature learning (Argyriou, Evgeniou and Pontil 2008), "
+                    "alternating W and the feature covariance D"),
+        multi_task_method<HardParameterSharing>(
+            "hard_parameter_sharing",
+            "multi-task feature learning by hard parameter sharing: one MLP trunk for all tasks, a linear head per task, Adam"),
+        multi_task_method<TraceNormEstimator>(
+            "trace_norm", "low rank: trace-norm regularized least squares by accelerated proximal gradient with singular "
+                          "value thresholding"),
+        multi_task_method<ClusteredMultiTaskEstimator>(
+            "clustered_mtl",
+            "task clustering: convex clustered multi-task learning (Zhou, Chen and Ye 2011), alternating exact W and M steps"),
+        multi_task_method<TaskRelationEstimator>(
+            "mtrl", "task relation learning: MTRL (Zhang and Yeung 2010), alternating W and the task covariance"),
+        multi_task_method<DirtyModelEstimator>(
+            "dirty_model", "decomposition: the dirty model W = P + Q (Jalali et al. 2010), l1/linf shared rows plus l1 "
+                           "task-specific entries"),
     };
     return entries;
 }

@@ -2,6 +2,7 @@
 
 #include "core/errors.h"
 #include "core/data/dataset_registry.h"
+#include "core/metrics/evaluator.h"
 #include "core/model/model_registry.h"
 #include "core/session/run_config_sections.h"
 #include "core/run/method_registry.h"
@@ -79,6 +80,16 @@ RunConfig parse_run_config(const nlohmann::json& document, const std::filesystem
                                         config.stop.target->metric) == config.eval.metrics.end()) {
         throw ConfigError("stop.target.metric '" + config.stop.target->metric +
                           "' is not among eval.metrics: add it there so it is measured");
+    }
+    if (dataset.shape != DataShape::multi_task) {
+        // The multi-task metrics are measured by the multi-task run only (its entries check their own).
+        for (std::size_t i = 0; i < config.eval.metrics.size(); ++i) {
+            if (!evaluator_offers_metric(config.eval.metrics[i])) {
+                throw ConfigError("eval.metrics[" + std::to_string(i) + "]: '" + config.eval.metrics[i] +
+                                  "' is measured on multi-task data only; this run measures " +
+                                  evaluator_offered_metric_names());
+            }
+        }
     }
     if (method.check_with_other_sections) method.check_with_other_sections(config);
     root.finish();

@@ -2,14 +2,19 @@
 
 #include "core/config/field_table.h"
 #include "core/metrics/evaluator.h"
+#include "core/metrics/metric_registry.h"
 
 namespace tb {
 
 namespace {
 
+// A metric some evaluation measures: a model's evaluator, or the multi-task run's. Which of them the run
+// has is known only next to the method and data set; parse_run_config checks that pairing.
 void require_offered_metric(const ConfigReader& reader, const std::string& key, const std::string& metric) {
-    if (!evaluator_offers_metric(metric)) {
-        reader.fail(key, "'" + metric + "' is not a metric (" + evaluator_offered_metric_names() + ")");
+    const MetricRegistry& multi_task = metric_registry(MetricTask::multi_task_regression);
+    if (!evaluator_offers_metric(metric) && !multi_task.find(metric)) {
+        reader.fail(key, "'" + metric + "' is not a metric (" + evaluator_offered_metric_names() +
+                             "; multi-task data: " + multi_task.offered_names() + ")");
     }
 }
 
@@ -109,6 +114,7 @@ EvalConfig default_eval_config(DefaultMetrics defaults) {
         case DefaultMetrics::ranking: eval.metrics = {"p@1", "p@3", "p@5", "loss"}; break;
         case DefaultMetrics::accuracy: eval.metrics = {"accuracy", "loss"}; break;
         case DefaultMetrics::micro_f1: eval.metrics = {"micro_f1", "loss"}; break;
+        case DefaultMetrics::multi_task_regression: eval.metrics = {"explained_variance", "nmse", "task_nmse"}; break;
     }
     return eval;
 }

@@ -2,7 +2,9 @@
 // Dense linear algebra on small double matrices through LAPACK (Debian's liblapacke); the one file that
 // includes lapacke.h. Matrices are row-major, n x n or rows x cols, in std::vector<double>.
 // Every function throws std::runtime_error naming the LAPACK routine and its info code when LAPACK
-// reports a failure (a matrix that is not positive definite, an SVD that does not converge).
+// reports a failure (a matrix that is not positive definite, an SVD that does not converge), and
+// std::invalid_argument when a vector's length does not match the sizes given or a size does not fit
+// LAPACK's 32-bit integers. Empty matrices (a size of 0) give empty results without calling LAPACK.
 
 #include <cstdint>
 #include <vector>

@@ -18,6 +18,7 @@
 #include "core/metrics/metric_names.h"
 #include "core/metrics/metric_registry.h"
 #include "core/metrics/model_predictor.h"
+#include "core/metrics/multi_task_metrics.h"
 #include "core/metrics/regression_metrics.h"
 #include "core/model/multilayer_perceptron.h"
 
@@ -157,6 +158,28 @@ private slots:
         QVERIFY(close(explained_variance(two), (0.85 + 1.0) / 2));
     }
 
+    void multi_task_regression_by_hand() {
+        // Task A: targets 1..4, last prediction off by 1 (SSE 1, spread 5). Task B: targets 10 and 14, the
+        // first predicted 12 (SSE 4, spread 8). Pooled: the six targets sum to 34 and their squares to 326,
+        // so their spread is 326 - 34^2 / 6 = 400 / 3, and the pooled SSE is 5.
+        const std::vector<double> targets{1, 2, 3, 4, 10, 14};
+        const std::vector<double> predictions{1, 2, 3, 5, 12, 14};
+        const std::vector<std::int64_t> offsets{0, 4, 6};
+        const MultiTaskOutputs outputs{offsets, predictions, targets};
+        QVERIFY(close(pooled_normalized_mean_squared_error(outputs), 5.0 / (400.0 / 3.0)));
+        QVERIFY(close(pooled_explained_variance(outputs), 1.0 - 5.0 / (400.0 / 3.0)));
+        QVERIFY(close(pooled_mean_squared_error(outputs), 5.0 / 6.0));
+        QVERIFY(close(task_mean_normalized_mean_squared_error(outputs), (1.0 / 5.0 + 4.0 / 8.0) / 2));
+        QVERIFY(close(task_mean_explained_variance(outputs), 1.0 - (1.0 / 5.0 + 4.0 / 8.0) / 2));
+        const std::vector<double> per_task = per_task_normalized_mean_squared_error(outputs);
+        QCOMPARE(per_task.size(), std::size_t{2});
+        QVERIFY(close(per_task[1], 0.5));
+        // Offsets that do not cover the rows are refused.
+        const std::vector<std::int64_t> short_offsets{0, 4, 5};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                 pooled_explained_variance(MultiTaskOutputs{short_offsets, predictions, targets}));
+    }
+
     void regression_with_constant_targets() {
         const std::vector<double> targets{2, 2, 2};
         const std::vector<double> exact{2, 2, 2};
@@ -207,6 +230,11 @@ private slots:
             {{MetricTask::regression, "nmse"}, false},
             {{MetricTask::regression, "explained_variance"}, true},
             {{MetricTask::regression, "loss"}, false},
+            {{MetricTask::multi_task_regression, "explained_variance"}, true},
+            {{MetricTask::multi_task_regression, "nmse"}, false},
+            {{MetricTask::multi_task_regression, "task_nmse"}, false},
+            {{MetricTask::multi_task_regression, "task_explained_variance"}, true},
+            {{MetricTask::multi_task_regression, "mse"}, false},
             {{MetricTask::episodes, "episode_accuracy"}, true},
             {{MetricTask::episodes, "episode_accuracy_ci95"}, false},
         };

@@ -39,7 +39,8 @@ struct MultiTaskSplit {
 };
 
 // Splits each task's rows at random: round(fraction * rows) rows for training, clamped so that every
-// task keeps at least one training and one test row. The same seed gives the same split.
+// task keeps at least one training and one test row. The same seed gives the same split on every
+// platform (one RandomStream shuffles the tasks in order); each side keeps the rows in their order.
 // Throws std::invalid_argument naming the task when a task has fewer than two rows, or for a fraction
 // outside (0, 1).
 MultiTaskSplit split_each_task(const MultiTaskData& data, double train_fraction, std::uint64_t seed);
