@@ -40,7 +40,7 @@ double largest_singular_value(const std::vector<double>& column_major, std::int6
 // Singular value thresholding: replaces the matrix by U diag(max(sigma - threshold, 0)) V^T; returns the
 // new matrix's trace norm, the sum of the shrunk singular values.
 double threshold_singular_values(std::vector<double>& column_major, std::int64_t features, std::int64_t tasks,
-                               double threshold) {
+                                 double threshold) {
     const ThinSvd svd = svd_of_transpose(column_major, features, tasks);
     const std::int64_t rank_bound = static_cast<std::int64_t>(svd.singular.size());
     std::fill(column_major.begin(), column_major.end(), 0.0);

@@ -127,8 +127,10 @@ private slots:
             const double explained = final_metric(recorded, "explained_variance");
             qInfo("%s: explained variance %.4f, nMSE %.4f, task nMSE %.4f", kind.c_str(), explained,
                   final_metric(recorded, "nmse"), final_metric(recorded, "task_nmse"));
-            // Planted signal with noise 0.1 on targets of unit scale: any method that learns explains most.
-            QVERIFY2(explained > 0.5, kind.c_str());
+            // Planted signal (weights of norm about 2) over noise 0.1: a method that can fit clusters of tasks
+            // explains most of it; one weight vector for all tasks cannot fit orthogonal cluster centres and
+            // only has to beat predicting each task's mean.
+            QVERIFY2(explained > (kind == "pooled_ridge" ? 0.2 : 0.5), qPrintable(QString::number(explained)));
             QVERIFY(std::fabs(final_metric(recorded, "nmse") - (1 - explained)) < 1e-12);
             QCOMPARE(recorded.summary.epochs(), 1.0);
             const std::vector<Trace> traces = recorded.events.all<Trace>();
@@ -154,11 +156,17 @@ private slots:
                 if (trace.panel == "duality gap") gap.push_back(trace.value);
             }
             QVERIFY(objective.size() >= 2);
-            // Proximal gradient with restarts may rise within rounding; the alternating methods never rise.
-            for (std::size_t i = 1; i < objective.size(); ++i) {
-                QVERIFY2(objective[i] <= objective[i - 1] * (1 + 1e-9) + 1e-12, kind);
+            const bool proximal_gradient = kind == std::string("trace_norm") || kind == std::string("dirty_model");
+            if (proximal_gradient) {
+                // Accelerated proximal gradient is not monotone between restarts; it ends below where it began.
+                QVERIFY2(objective.back() < objective.front(), kind);
+            } else {
+                // Each alternating step minimizes exactly over its block, so the objective never rises.
+                for (std::size_t i = 1; i < objective.size(); ++i) {
+                    QVERIFY2(objective[i] <= objective[i - 1] * (1 + 1e-9) + 1e-12, kind);
+                }
             }
-            if (kind == std::string("trace_norm") || kind == std::string("dirty_model")) {
+            if (proximal_gradient) {
                 QVERIFY2(!gap.empty(), kind);
                 QVERIFY2(gap.back() <= 1e-6, qPrintable(QString("%1: final relative gap %2").arg(kind).arg(gap.back())));
             }
@@ -166,18 +174,36 @@ private slots:
     }
 
     void trace_norm_recovers_the_planted_rank() {
-        const json dataset = planted_dataset("low_rank", 20, 30, 80);
+        // 15 training rows per task for 30 features: no task can be fitted alone, the shared subspace decides.
+        const json dataset = planted_dataset("low_rank", 20, 30, 30);
         const SyntheticMultiTask truth = planted_truth(dataset);
-        const RecordedRun recorded = run(run_document("trace_norm", dataset, {{"lambda", {1, 3, 10, 30, 100}}}));
-        QVERIFY2(recorded.summary.status() == RunStatus::finished, recorded.summary.error().c_str());
-        const MatrixSnapshot* singular = snapshot_named(recorded.events.all<MatrixSnapshot>(), "singular values of W");
-        QVERIFY(singular != nullptr);
-        // Thresholding sets the trailing singular values to zero exactly; the planted ones stay clear of it.
-        int rank = 0;
-        for (const double value : singular->values) rank += value > 1e-6 * singular->values.front() ? 1 : 0;
-        qInfo("planted rank %lld, learned rank %d, lambda %.4g", static_cast<long long>(truth.truth.rank), rank,
-              final_metric(recorded, "lambda"));
-        QCOMPARE(static_cast<std::int64_t>(rank), truth.truth.rank);
+        const auto singular_values = [](const RecordedRun& recorded) {
+            const std::vector<MatrixSnapshot> snapshots = recorded.events.all<MatrixSnapshot>();
+            const MatrixSnapshot* singular = snapshot_named(snapshots, "singular values of W");
+            return singular != nullptr ? singular->values : std::vector<double>{};
+        };
+        // At the cross-validated lambda, the planted rank stands out: the values past it are noise that the
+        // fit with the best validation error keeps, an order of magnitude below.
+        const RecordedRun chosen = run(run_document("trace_norm", dataset, {{"lambda", {1, 3, 10, 30, 100}}}));
+        QVERIFY2(chosen.summary.status() == RunStatus::finished, chosen.summary.error().c_str());
+        const std::vector<double> values = singular_values(chosen);
+        QVERIFY(values.size() > static_cast<std::size_t>(truth.truth.rank));
+        QString text;
+        for (const double value : values) text += QString::number(value / values.front(), 'g', 3) + " ";
+        qInfo("cross-validated lambda %.4g, singular values / largest: %s", final_metric(chosen, "lambda"), qPrintable(text));
+        const auto rank = static_cast<std::size_t>(truth.truth.rank);
+        int above_a_tenth = 0;
+        for (const double value : values) above_a_tenth += value > 0.1 * values.front() ? 1 : 0;
+        QCOMPARE(static_cast<std::int64_t>(above_a_tenth), truth.truth.rank);
+        QVERIFY2(values[rank - 1] >= 5 * values[rank], qPrintable(text));
+        // Stronger thresholding sets exactly the values past the planted rank to zero.
+        const RecordedRun thresholded = run(run_document("trace_norm", dataset, {{"lambda", {30}}}));
+        QVERIFY2(thresholded.summary.status() == RunStatus::finished, thresholded.summary.error().c_str());
+        const std::vector<double> exact = singular_values(thresholded);
+        int non_zero = 0;
+        for (const double value : exact) non_zero += value > 1e-6 * exact.front() ? 1 : 0;
+        qInfo("at lambda 30: rank %d, planted %lld", non_zero, static_cast<long long>(truth.truth.rank));
+        QCOMPARE(static_cast<std::int64_t>(non_zero), truth.truth.rank);
     }
 
     void clustered_mtl_recovers_the_planted_clusters() {
@@ -185,7 +211,8 @@ private slots:
         const SyntheticMultiTask truth = planted_truth(dataset);
         const RecordedRun recorded = run(run_document("clustered_mtl", dataset, {{"clusters", 3}}));
         QVERIFY2(recorded.summary.status() == RunStatus::finished, recorded.summary.error().c_str());
-        const MatrixSnapshot* assignment = snapshot_named(recorded.events.all<MatrixSnapshot>(), "cluster of each task");
+        const std::vector<MatrixSnapshot> snapshots = recorded.events.all<MatrixSnapshot>();
+        const MatrixSnapshot* assignment = snapshot_named(snapshots, "cluster of each task");
         QVERIFY(assignment != nullptr);
         std::vector<std::int64_t> learned;
         for (const double value : assignment->values) learned.push_back(static_cast<std::int64_t>(value));
@@ -199,7 +226,8 @@ private slots:
         const SyntheticMultiTask truth = planted_truth(dataset);
         const RecordedRun recorded = run(run_document("dirty_model", dataset));
         QVERIFY2(recorded.summary.status() == RunStatus::finished, recorded.summary.error().c_str());
-        const MatrixSnapshot* shared = snapshot_named(recorded.events.all<MatrixSnapshot>(), "shared part P");
+        const std::vector<MatrixSnapshot> snapshots = recorded.events.all<MatrixSnapshot>();
+        const MatrixSnapshot* shared = snapshot_named(snapshots, "shared part P");
         QVERIFY(shared != nullptr);
         std::vector<std::int64_t> rows;
         for (std::int64_t j = 0; j < shared->rows; ++j) {
@@ -215,15 +243,17 @@ private slots:
         const SyntheticMultiTask truth = planted_truth(dataset);
         const RecordedRun recorded = run(run_document("mtfl", dataset));
         QVERIFY2(recorded.summary.status() == RunStatus::finished, recorded.summary.error().c_str());
-        const MatrixSnapshot* covariance = snapshot_named(recorded.events.all<MatrixSnapshot>(), "feature covariance D");
+        const std::vector<MatrixSnapshot> snapshots = recorded.events.all<MatrixSnapshot>();
+        const MatrixSnapshot* covariance = snapshot_named(snapshots, "feature covariance D");
         QVERIFY(covariance != nullptr);
-        // D has trace 1; the planted shared rows hold most of its diagonal.
+        // D has trace 1; a D that ignored the structure would put 5/20 of it on the shared rows. The planted
+        // task-specific entries (one per task, off the shared rows) carry about 40% of the rows' weight.
         double on_shared = 0;
         for (const std::int64_t row : truth.truth.shared_rows) {
             on_shared += covariance->values[static_cast<std::size_t>(row * covariance->cols + row)];
         }
         qInfo("MTFL: %.3f of D's trace on the %zu shared features", on_shared, truth.truth.shared_rows.size());
-        QVERIFY2(on_shared >= 0.8, qPrintable(QString::number(on_shared)));
+        QVERIFY2(on_shared >= 0.5, qPrintable(QString::number(on_shared)));
     }
 
     void mtrl_learns_the_sign_of_the_planted_relations() {
@@ -231,7 +261,8 @@ private slots:
         const SyntheticMultiTask truth = planted_truth(dataset);
         const RecordedRun recorded = run(run_document("mtrl", dataset));
         QVERIFY2(recorded.summary.status() == RunStatus::finished, recorded.summary.error().c_str());
-        const MatrixSnapshot* correlation = snapshot_named(recorded.events.all<MatrixSnapshot>(), "task correlation");
+        const std::vector<MatrixSnapshot> snapshots = recorded.events.all<MatrixSnapshot>();
+        const MatrixSnapshot* correlation = snapshot_named(snapshots, "task correlation");
         QVERIFY(correlation != nullptr);
         const std::vector<std::int64_t>& group = truth.truth.cluster_of_task;
         int agreeing = 0;
