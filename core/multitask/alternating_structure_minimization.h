@@ -6,14 +6,17 @@
 // both exact steps: W <- argmin over W given S, then S <- argmin over S given W.
 //
 // Near a solution where a singular value of W is driven to zero (trace-norm-like penalties, MTRL with a
-// small epsilon), plain alternation converges linearly with a rate close to 1: thousands of iterations.
+// small epsilon), plain alternation converges linearly with a rate close to 1: thousands of iterations
+// (MTRL on 8 tasks and 4 features in tests/core/test_task_coupling_solvers.cpp: still 5e-5 above the
+// optimal objective, relatively, after 3,000 iterations; with Anderson(5), the 1e-10 objective-change
+// rule stops it after about 300, 6e-8 above).
 // With `acceleration_memory` m > 0, the map W_k -> W-step(S-step(W_k)) is Anderson-accelerated
 // (core/solvers/anderson_acceleration.h, memory m), safeguarded: the extrapolated point (with its own
 // exact S-step) is kept only when its joint objective is below the plain iterate's. An iteration
 // therefore never does worse than the plain one from the same point, and the objective never increases.
 //
 // A Model supplies
-//   using Structure = ...;
+//   using Structure = ...;                                                     default-constructible
 //   Structure fit(const std::vector<double>& task_inner_products) const;      the exact S-step
 //   std::vector<double> coupling(const Structure&) const;                     C(S), tasks x tasks
 //   double penalty(const Structure&, const std::vector<double>& task_inner_products) const;

@@ -7,10 +7,10 @@
 // The minimizer solves the (features x tasks) linear system of the normal equations, task t's block row
 //   G_t w_t + sum_s C_ts w_s = m_t        (G_t = X_t^T X_t, m_t = X_t^T y_t),
 // whose matrix (blockdiag(G_t) + C (x) I) is symmetric positive definite. It is solved by conjugate
-// gradients (Hestenes and Stiefel 1952) with matrix-free products, O(T d^2 + d T^2) each, and one of two
-// preconditioners:
-//   kronecker_sum   every G_t replaced by n_t S, S the pooled Gram matrix per row, which
-//                   makes the system a Kronecker sum inverted exactly through the eigen-decompositions
+// gradients (Hestenes and Stiefel 1952) with matrix-free products, O(T d^2 + d T^2) each, and the
+// preconditioner `preconditioner` names:
+//   kronecker_sum   every G_t replaced by n_t S, S the pooled Gram matrix per row, which makes the
+//                   system a Kronecker sum inverted exactly through the eigen-decompositions
 //                   of S and N^{-1/2} C N^{-1/2} (N = diag(n_t)), at the cost of one product. It stays
 //                   good when C is ill-conditioned (MTRL's Omega^{-1}), where the block diagonal does
 //                   not: on School, MTRL at lambda1 = 0.1, lambda2 = 1 took about 550 CG iterations per

@@ -1,13 +1,15 @@
 // The task-coupling multi-task solvers and what they stand on: the least-squares problem against a
 // row-by-row computation and finite differences; the shared W-step against a dense solve of its full
-// system; each structure step (cCMTL's M, MTRL's Omega) against random feasible points of its
-// constraint set; each solver's objective non-increasing to convergence; k-means and the adjusted Rand
-// index on hand-checked cases; and each method's defining behaviour, recovering the structure planted in
-// synthetic data.
+// system, with either preconditioner; each structure step (cCMTL's M, MTRL's Omega) against random
+// feasible points of its constraint set; each solver's objective non-increasing to convergence, with
+// and without Anderson acceleration (and that acceleration on a slow linear iteration); k-means and the
+// adjusted Rand index on hand-checked cases; and each method's defining behaviour, recovering the
+// structure planted in synthetic data.
 
 #include <QtTest>
 
-#include <chrono>
+#include <algorithm>
+#include <limits>
 #include <cmath>
 #include <random>
 #include <stdexcept>
