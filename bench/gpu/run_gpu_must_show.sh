@@ -27,7 +27,7 @@ summary="$out/summary.txt"
 : > "$summary"
 note() { echo "$*" | tee -a "$summary"; }
 
-# METIS and LIBSVM from .device-extra/ (bench/gpu/fetch_extra_packages.sh), where the machine lacks them.
+# METIS, LIBSVM, matio and LAPACKE from .device-extra/ (bench/gpu/fetch_extra_packages.sh), where the machine lacks them.
 if [ -d .device-extra ] && ls .device-extra/*.deb > /dev/null 2>&1; then
   extra=/tmp/tb-device-extra
   mkdir -p "$extra"
