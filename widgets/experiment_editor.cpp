@@ -78,6 +78,16 @@ QString dataset_kind_for(DataFormat format) {
     return {};
 }
 
+// Whether the format sniffer can judge the files of this data set kind: it knows the sample-file
+// formats (XMLC text, libsvm, IDX), not a multi-task MAT file or a data set's folder.
+bool sniffer_reads_files_of(const std::string& dataset_kind) {
+    for (const DataFormat format : {DataFormat::xmlc_text, DataFormat::libsvm, DataFormat::multilabel_libsvm,
+                                    DataFormat::idx_images, DataFormat::idx_labels}) {
+        if (dataset_kind_for(format).toStdString() == dataset_kind) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 ExperimentEditor::ExperimentEditor(QWidget* parent) : QWidget(parent) {
@@ -597,6 +607,16 @@ void ExperimentEditor::on_kind_changed(const std::string& section) {
 
 void ExperimentEditor::use_data_file(const std::string& key_path, const QString& file) {
     set_key(document_, key_path, file.toStdString());
+    const nlohmann::json* named_kind = find_key(document_, "dataset.kind");
+    const std::string current =
+        named_kind != nullptr && named_kind->is_string() ? named_kind->get<std::string>() : std::string("synthetic_xmlc");
+    if (key_path != "dataset.train" && !sniffer_reads_files_of(current)) {
+        // The training file may switch the reader, so it is always sniffed; another kind's own file (a
+        // multi-task MAT file) would only be called unreadable by a sniffer that does not know its format.
+        format_label_->setText(QStringLiteral("%1: read by the %2 reader").arg(QFileInfo(file).fileName(), QString::fromStdString(current)));
+        document_changed(Source::load);
+        return;
+    }
     QString note;
     try {
         const DataFormat format = detect_data_format(file.toStdString());
@@ -604,7 +624,6 @@ void ExperimentEditor::use_data_file(const std::string& key_path, const QString&
         note = QStringLiteral("%1: detected %2").arg(QFileInfo(file).fileName(),
                                                      QString::fromUtf8(to_string(format).data(),
                                                                        static_cast<int>(to_string(format).size())));
-        const std::string current = document_["dataset"].value("kind", std::string("synthetic_xmlc"));
         if (key_path == "dataset.train" && !kind.isEmpty() && kind.toStdString() != current) {
             document_["dataset"]["kind"] = kind.toStdString();
             for (const char* synthetic_key : {"shape", "train_samples", "test_samples", "seed"}) {

@@ -523,7 +523,9 @@ void LiveDashboard::update_header() {
     QString every_metric;
     if (!data_.evaluations().empty()) {
         const EvalPoint& last = data_.evaluations().back();
-        text += QStringLiteral(" &nbsp; epoch %1").arg(last.epoch, 0, 'f', 2);
+        // A method that counts its work done reports the fraction where others report epochs.
+        text += data_.counts_fraction_done() ? QStringLiteral(" &nbsp; done %1%").arg(100.0 * last.epoch, 0, 'f', 0)
+                                             : QStringLiteral(" &nbsp; epoch %1").arg(last.epoch, 0, 'f', 2);
         // The run's own metrics in the header; per-worker ones ("worker3.p@1") are counted, and listed in
         // the tooltip with the rest.
         int per_worker = 0;

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "core/run/method_registry.h"
+#include "widgets/config_document.h"
+
 namespace tb::widgets {
 
 void LiveRunData::clear() { *this = LiveRunData(); }
@@ -15,6 +18,7 @@ std::optional<double> LiveRunData::progress_fraction() const {
     }
     if (max_time_s_ > 0) fraction = std::max(fraction, last_t_ / max_time_s_);
     if (max_wall_s_ > 0) fraction = std::max(fraction, last_wall_s_ / max_wall_s_);
+    if (counts_fraction_done_ && !evaluations_.empty()) fraction = std::max(fraction, evaluations_.back().epoch);
     return std::clamp(fraction, 0.0, 1.0);
 }
 
@@ -58,6 +62,13 @@ bool LiveRunData::add(const Event& event) {
                 max_epochs_ = limit("max_epochs");
                 max_time_s_ = limit("max_time_s");
                 max_wall_s_ = limit("max_wall_s");
+                const nlohmann::json* kind = find_key(payload.config, "method.kind");
+                const auto& methods = method_registry();
+                const auto entry = std::find_if(methods.begin(), methods.end(), [&](const MethodEntry& known) {
+                    return kind != nullptr && kind->is_string() && known.kind == kind->get<std::string>();
+                });
+                // A stored run of a method this build no longer has is shown in epochs, as it was recorded.
+                counts_fraction_done_ = entry != methods.end() && entry->progress == ProgressUnit::fraction_done;
                 for (const DeviceDescription& description : payload.devices) {
                     devices_.push_back({description.name, description.backend, description.speed, std::nullopt});
                 }

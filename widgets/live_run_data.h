@@ -126,8 +126,12 @@ public:
     double last_t() const { return last_t_; }
     double last_wall_s() const { return last_wall_s_; }
     // How far the run is towards the first of its stop limits (stop.max_epochs, stop.max_time_s on the
-    // run clock, stop.max_wall_s), from 0 to 1; nothing before the run started.
+    // run clock, stop.max_wall_s), or, for a method that counts its work done, towards the end of that
+    // work; from 0 to 1, nothing before the run started.
     std::optional<double> progress_fraction() const;
+    // Whether the run's method counts its progress as a fraction of its work done (a kernel machine, a
+    // multi-task method) rather than in epochs: its evaluations' `epoch` is then that fraction.
+    bool counts_fraction_done() const { return counts_fraction_done_; }
     // Wall seconds left at the pace so far, once the run is far enough along for the pace to mean something.
     std::optional<double> wall_seconds_left() const;
 
@@ -154,6 +158,7 @@ private:
     double counted_samples_ = 0;
     double last_t_ = 0;
     bool started_ = false;
+    bool counts_fraction_done_ = false;
     std::optional<RunStatus> finished_status_;
     std::string error_;
     std::vector<std::pair<LogLevel, std::string>> log_;

@@ -96,6 +96,14 @@ double final_metric(const RecordedRun& recorded, const std::string& name) {
     return recorded.summary.metrics().at(name).last;
 }
 
+// The weight the inner cross-validation chose (its "chosen regularization" trace).
+double chosen_weight(const RecordedRun& recorded, const std::string& name) {
+    for (const Trace& trace : recorded.events.all<Trace>()) {
+        if (trace.panel == "chosen regularization" && trace.series == name) return trace.value;
+    }
+    throw std::runtime_error("no chosen " + name);
+}
+
 bool school_available() {
     try {
         resolve_data_path("mtl/school.mat");
@@ -190,7 +198,7 @@ private slots:
         QVERIFY(values.size() > static_cast<std::size_t>(truth.truth.rank));
         QString text;
         for (const double value : values) text += QString::number(value / values.front(), 'g', 3) + " ";
-        qInfo("cross-validated lambda %.4g, singular values / largest: %s", final_metric(chosen, "lambda"), qPrintable(text));
+        qInfo("cross-validated lambda %.4g, singular values / largest: %s", chosen_weight(chosen, "lambda"), qPrintable(text));
         const auto rank = static_cast<std::size_t>(truth.truth.rank);
         int above_a_tenth = 0;
         for (const double value : values) above_a_tenth += value > 0.1 * values.front() ? 1 : 0;

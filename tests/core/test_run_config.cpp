@@ -137,7 +137,8 @@ private slots:
         QTest::newRow("metric") << R"({"eval": {"metrics": ["p@1", "recall"]}})" << "eval.metrics[1]";
         QTest::newRow("metric the evaluator cannot compute")
             << R"({"eval": {"metrics": ["roc_auc", "nmse"]}})"
-            << "eval.metrics[1] 'nmse' is not a metric (p@K, ndcg@K, accuracy, loss, micro_f1, roc_auc)";
+            << "eval.metrics[1]: 'nmse' is measured on multi-task data only; this run measures p@K, ndcg@K, accuracy, "
+               "loss, micro_f1, roc_auc";
         QTest::newRow("target metric") << R"({"stop": {"target": {"metric": "recall", "value": 0.2}}})"
                                        << "stop.target.metric 'recall' is not a metric";
         QTest::newRow("target not measured") << R"({"stop": {"target": {"metric": "p@3", "value": 0.2}}, "eval": {"metrics": ["p@1"]}})"

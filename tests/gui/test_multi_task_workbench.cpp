@@ -28,7 +28,6 @@
 #include "core/run/method_registry.h"
 #include "core/run/run_config_parser.h"
 #include "core/run/run_experiment.h"
-#include "storage/run_comparison.h"
 #include "storage/run_store.h"
 #include "storage/storage_sink.h"
 #include "widgets/compare_view.h"
@@ -92,7 +91,7 @@ nlohmann::json small_grid_method(const std::string& kind) {
         method["lambda_specific"] = {0.1, 1.0};
     }
     if (kind == "hard_parameter_sharing") {
-        method["weight_decay"] = {0.001};
+        method["weight_decay"] = {0.001, 0.01};
         method["epochs"] = 20;
     }
     return method;
@@ -395,20 +394,18 @@ private slots:
         QCOMPARE(combo(editor, "dataset.kind")->currentText(), QStringLiteral("multi_task_mat"));
         QVERIFY(section_hidden(editor, QStringLiteral("model")));
         QVERIFY(section_hidden(editor, QStringLiteral("optimizer")));
-        // Every knob of the preset's method is in the form with the preset's value.
+        // Every knob of the preset's method is in the form with the preset's value (as the number the
+        // engine normalized it to: a grid of 1, 10 shows as 1.0, 10.0).
         for (const auto& [key, value] : as_shipped.at("method").items()) {
             if (key == "kind") continue;
             auto* line = qobject_cast<QLineEdit*>(editor.field("method." + key));
             QVERIFY2(line != nullptr, key.c_str());
-            QString shown;
-            if (value.is_array()) {
-                QStringList parts;
-                for (const nlohmann::json& element : value) parts << QString::fromStdString(element.dump());
-                shown = parts.join(QStringLiteral(", "));
-            } else {
-                shown = QString::fromStdString(value.dump());
+            const QStringList shown = line->text().split(QStringLiteral(", "));
+            const nlohmann::json values = value.is_array() ? value : nlohmann::json::array({value});
+            QCOMPARE(shown.size(), static_cast<qsizetype>(values.size()));
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                QCOMPARE(shown[static_cast<qsizetype>(i)].toDouble(), values[i].get<double>());
             }
-            QCOMPARE(line->text(), shown);
         }
         QCOMPARE(qobject_cast<QLineEdit*>(editor.field("dataset.file"))->text(), QStringLiteral("mtl/school.mat"));
         QCOMPARE(qobject_cast<QLineEdit*>(editor.field("dataset.train_fraction"))->text(), QStringLiteral("0.1"));
@@ -429,8 +426,8 @@ private slots:
         ExperimentEditor editor;
         editor.load_preset_or_file("mtl_school_mtrl");
         QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
-        QCOMPARE(qobject_cast<QLineEdit*>(editor.field("method.lambda1"))->text(), QStringLiteral("0.01, 0.1, 1"));
-        QCOMPARE(qobject_cast<QLineEdit*>(editor.field("method.lambda2"))->text(), QStringLiteral("1, 10, 100"));
+        QCOMPARE(qobject_cast<QLineEdit*>(editor.field("method.lambda1"))->text(), QStringLiteral("0.01, 0.1, 1.0"));
+        QCOMPARE(qobject_cast<QLineEdit*>(editor.field("method.lambda2"))->text(), QStringLiteral("1.0, 10.0, 100.0"));
         QCOMPARE(qobject_cast<QLineEdit*>(editor.field("method.inner_folds"))->text(), QStringLiteral("2"));
         nlohmann::json expected = editor.document();
         type_into(editor, "method.lambda2", QStringLiteral("5, 50"));
@@ -455,6 +452,7 @@ private slots:
                                      << QStringList{"shared part P (features x tasks)", "task-specific part Q (features x tasks)"};
         QTest::newRow("mtfl") << "mtfl" << QStringList{"feature covariance D (features x features)"};
         QTest::newRow("single_task_ridge") << "single_task_ridge" << QStringList{};
+        QTest::newRow("pooled_ridge") << "pooled_ridge" << QStringList{};
         QTest::newRow("hard_parameter_sharing") << "hard_parameter_sharing" << QStringList{"task heads (tasks x trunk units)"};
     }
 
@@ -479,8 +477,10 @@ private slots:
         QCOMPARE(dashboard.data().finished_status(), std::optional(tb::RunStatus::finished));
         QVERIFY(!window.error_banner().isVisible());
         QVERIFY(ended.front().front().toLongLong() > 0);  // recorded in the store
-        // Progress in fraction done reached the end.
-        QCOMPARE(dashboard.data().progress_fraction(), std::optional(1.0));
+        // Progress counts the fits done (every candidate on every inner fold, then the final fit), not
+        // epochs: the evaluation comes after the last fit.
+        QVERIFY(dashboard.data().counts_fraction_done());
+        QVERIFY(dashboard.data().progress_fraction().value_or(0) > 0.999);
 
         // The frame timer makes one telemetry view per frame: wait for all of them.
         for (const QString& name : matrices) {
@@ -558,6 +558,7 @@ private slots:
         QVERIFY(dashboard.metric_plot().point_count() > 0);
         const QString header = dashboard.findChild<QLabel*>(QStringLiteral("runHeader"))->text();
         QVERIFY2(header.contains(QStringLiteral("explained_variance")), qPrintable(header));
+        QVERIFY2(header.contains(QStringLiteral("done 100%")) && !header.contains(QStringLiteral("epoch")), qPrintable(header));
 
         // The stored run replays with its structure, and goes back to the editor without a model section.
         const qint64 run_id = ended.front().front().toLongLong();
@@ -613,10 +614,11 @@ private slots:
         QStringList keys;
         for (int row = 0; row < differences.rowCount(); ++row) keys << cell_text(differences, row, 0);
         QVERIFY2(keys.contains(QStringLiteral("method.kind")), qPrintable(keys.join(QLatin1Char(','))));
-        QVERIFY2(keys.contains(QStringLiteral("method.lambda1")), qPrintable(keys.join(QLatin1Char(','))));
+        QVERIFY2(keys.contains(QStringLiteral("method.lambda1[0]")), qPrintable(keys.join(QLatin1Char(','))));
         QVERIFY2(keys.filter(QStringLiteral("dataset.")).isEmpty(), qPrintable(keys.join(QLatin1Char(','))));
-        const int lambda1 = static_cast<int>(keys.indexOf(QStringLiteral("method.lambda1")));
+        const int lambda1 = static_cast<int>(keys.indexOf(QStringLiteral("method.lambda1[0]")));
         QCOMPARE(cell_text(differences, lambda1, 1), QStringLiteral("(absent)"));
+        QCOMPARE(cell_text(differences, lambda1, 2).toDouble(), 0.1);
 
         // nMSE is 1 - explained variance on the pooled test rows, and lower is better; so are the per-task
         // nMSE, while the per-task explained variance improves upwards.

@@ -213,7 +213,6 @@ void MultiTaskRegression::run(RunContext& context, const LoadedData& data) {
             if (!metric) continue;  // refused at parse time (require_multi_task_metrics)
             measured[name] = std::get<MultiTaskScore>(metric->definition->computation)(outputs);
         }
-        for (const auto& [name, value] : candidates[chosen].values) measured[name] = value;
         return measured;
     });
     for (const double value : predictions) {
@@ -224,6 +223,11 @@ void MultiTaskRegression::run(RunContext& context, const LoadedData& data) {
         context.publish(Trace{"test nMSE per task", "nMSE", "task", static_cast<double>(t + 1), per_task[t]});
     }
     for (MatrixSnapshot& snapshot : estimator_->structure_snapshots(split.train)) context.publish(std::move(snapshot));
+    // The chosen weights are settings, not measurements: a trace per weight, at the chosen candidate's
+    // place in the inner cross-validation's panel, rather than a metric that a comparison would rank by.
+    for (const auto& [name, value] : candidates[chosen].values) {
+        context.publish(Trace{"chosen regularization", name, "candidate", static_cast<double>(chosen + 1), value});
+    }
     context.set_progress(1.0);
 }
 

@@ -6,8 +6,8 @@
 //   2. the final fit on all training rows, its objective (and duality gap, where defined) traced per
 //      iteration so convergence is visible;
 //   3. one evaluation on the test rows: the eval.metrics of the multi-task registry (explained variance,
-//      nMSE pooled and per task; core/metrics/multi_task_metrics.h) and the chosen weights; each task's
-//      test nMSE as a trace, and the learned structure as matrix snapshots.
+//      nMSE pooled and per task; core/metrics/multi_task_metrics.h); each task's test nMSE and the chosen
+//      weights as traces, and the learned structure as matrix snapshots.
 // Progress counts fits: every (candidate, fold) pair, then the final fit.
 
 #include <memory>
