@@ -96,6 +96,8 @@ ExperimentEditor::ExperimentEditor(QWidget* parent) : QWidget(parent) {
     preset_chooser_ = new QComboBox(this);
     preset_chooser_->setObjectName(QStringLiteral("presetChooser"));
     for (const PresetInfo& preset : list_presets()) {
+        // A study is many runs; the editor holds one experiment.
+        if (preset.study) continue;
         preset_chooser_->addItem(QString::fromStdString(preset.name), QString::fromStdString(preset.path.string()));
         preset_chooser_->setItemData(preset_chooser_->count() - 1, QString::fromStdString(preset.description),
                                      Qt::ToolTipRole);

@@ -47,6 +47,7 @@ std::vector<PresetInfo> list_presets() {
             }
             if (document.is_object()) {
                 info.description = document.value("description", "");
+                info.study = document.contains("study");
                 if (info.description.empty() && document.contains("method") && document.contains("dataset")) {
                     info.description = document["method"].value("kind", "?") + " on " + document["dataset"].value("kind", "?");
                 }

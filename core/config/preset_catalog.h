@@ -13,6 +13,7 @@ struct PresetInfo {
     std::string name;  // file stem
     std::filesystem::path path;
     std::string description;  // the config's "description" key, if any, else its method and data set
+    bool study = false;       // a study document (a `study` section): run by `trainbench-cli study`, not as one run
 };
 
 // The folders a kind of shipped resource is looked for in, those that exist: $<environment_variable>,

@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <fstream>
 #include <string>
 
 namespace {
@@ -157,6 +158,38 @@ private slots:
         QCOMPARE(result.status, 2);
         QVERIFY2(contains(result.err, message.toStdString()), result.err.c_str());
         QVERIFY2(result.out.empty(), result.out.c_str());
+    }
+
+    void a_multi_task_study_runs_every_cell_and_prints_its_table() {
+        // Two methods, two fractions, two splits on small planted tasks; each cell a fraction of a second.
+        QTemporaryDir folder;
+        const std::string study_file = folder.filePath("study.json").toStdString();
+        std::ofstream(study_file) << R"({
+          "name": "tiny-study",
+          "method": {"kind": "single_task_ridge"},
+          "dataset": {"kind": "synthetic_multi_task", "structure": "clusters", "tasks": 6, "features": 5,
+                      "rows_per_task": 30},
+          "study": {"kind": "multi_task", "metric": "explained_variance", "train_fractions": [0.3, 0.5],
+                    "splits": 2,
+                    "methods": [{"label": "ridge", "method": {"kind": "single_task_ridge", "lambda": [0.1, 10]}},
+                                {"label": "mtrl", "method": {"kind": "mtrl", "lambda1": [0.1], "lambda2": [1]}}]}
+        })";
+        const ProgramResult result = run_cli({"study", QString::fromStdString(study_file), "--no-store", "--jobs", "2",
+                                               "--markdown"});
+        QVERIFY2(result.status == 0, (result.out + result.err).c_str());
+        QVERIFY2(contains(result.out, "8 runs: 2 methods x 2 training fractions x 2 splits"), result.out.c_str());
+        QVERIFY2(contains(result.out, "[8/8]"), result.out.c_str());
+        QVERIFY2(contains(result.out, "| explained_variance (mean +- std over splits) | 30% | 50% |"), result.out.c_str());
+        QVERIFY2(contains(result.out, "| ridge |") && contains(result.out, "| mtrl |"), result.out.c_str());
+
+        // A method the study does not have, and a method section with a mistake, exit with 2 before any run.
+        const ProgramResult unknown = run_cli({"study", QString::fromStdString(study_file), "--no-store", "--methods", "lasso"});
+        QCOMPARE(unknown.status, 2);
+        QVERIFY2(contains(unknown.err, "no method of the study matches --methods"), unknown.err.c_str());
+        const ProgramResult wrong = run_cli({"study", QString::fromStdString(study_file), "--no-store", "--set",
+                                             "study.methods=[{\"label\": \"x\", \"method\": {\"kind\": \"mtrl\", \"lambda9\": 1}}]"});
+        QCOMPARE(wrong.status, 2);
+        QVERIFY2(contains(wrong.err, "study.methods[0] (x)") && contains(wrong.err, "lambda9"), wrong.err.c_str());
     }
 };
 
