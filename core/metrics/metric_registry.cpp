@@ -58,12 +58,12 @@ std::vector<MetricDefinition> regression_metrics() {
 // The definitions, and which papers report which, are in core/metrics/multi_task_metrics.h.
 std::vector<MetricDefinition> multi_task_regression_metrics() {
     return {
-        {"explained_variance", "over every task's test rows pooled: 1 - MSE / Var(y), School's percentage of explained "
-                               "variance (Bakker and Heskes 2003, Argyriou et al. 2008)",
+        {"explained_variance", "over every task's test rows pooled: 1 - MSE / Var(y), the explained variance School "
+                               "results are reported in",
          true, &pooled_explained_variance},
         {"nmse", "over every task's test rows pooled: MSE / Var(y), 0 is exact, 1 no better than the mean", false,
          &pooled_normalized_mean_squared_error},
-        {"task_nmse", "each task's MSE / Var(y), averaged over the tasks (MALSAR's normalized MSE)", false,
+        {"task_nmse", "each task's MSE / Var(y), averaged over the tasks", false,
          &task_mean_normalized_mean_squared_error},
         {"task_explained_variance", "each task's 1 - MSE / Var(y), averaged over the tasks", true,
          &task_mean_explained_variance},

@@ -1,13 +1,15 @@
 #pragma once
 // Metrics of multi-task regression over every task's test rows. Two conventions meet in the literature,
 // and both are offered under their own names:
-//   pooled over all test rows, as School results are reported by Bakker and Heskes (JMLR 2003) and
-//   Argyriou, Evgeniou and Pontil (Machine Learning 2008), "the percentage of explained variance":
+//   pooled over all test rows: "the percentage of explained variance" by which School results are
+//   reported (Bakker and Heskes, JMLR 2003; Argyriou, Evgeniou and Pontil, Machine Learning 2008), here
+//   over the union of the tasks' test rows:
 //     explained_variance = 1 - MSE / Var(y), with MSE and Var(y) taken over the union of the tasks' test
 //                          rows (Var with the pooled mean, divided by the row count)
 //     nmse               = MSE / Var(y) = 1 - explained_variance
-//   per task and then averaged over tasks, each task counted once (the normalized MSE of the MALSAR
-//   package's experiments, Zhou, Chen and Ye 2011):
+//   per task and then averaged over tasks, each task counted once. Chen, Zhou and Ye (KDD 2011) define
+//   nMSE as "the mean squared error divided by the variance of the target vector" without saying whether
+//   over the tasks pooled or per task (the MALSAR package has no nMSE function), so both are offered:
 //     task_nmse               = mean_t MSE_t / Var(y_t)
 //     task_explained_variance = mean_t (1 - MSE_t / Var(y_t))
 //   mse = the pooled mean squared error.
