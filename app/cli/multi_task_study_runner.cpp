@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
 
 #include "app/cli/run_storage.h"
 #include "core/run/run_config_parser.h"
@@ -42,8 +43,10 @@ int run_multi_task_study_document(const nlohmann::json& document, const MultiTas
             return 3;
         }
     }
+    std::set<std::string> selected;
+    for (const MultiTaskStudyCell& cell : cells) selected.insert(cell.method);
     std::printf("%zu runs: %zu methods x %zu training fractions x %lld splits, %d at a time\n", cells.size(),
-                study.methods.size(), study.train_fractions.size(), static_cast<long long>(study.splits), options.jobs);
+                selected.size(), study.train_fractions.size(), static_cast<long long>(study.splits), options.jobs);
     std::fflush(stdout);
     const auto run_cell = [&](const nlohmann::json& config_document) {
         const RunConfig config = parse_run_config(config_document);
