@@ -426,7 +426,7 @@ private slots:
         ExperimentEditor editor;
         editor.load_preset_or_file("mtl_school_mtrl");
         QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
-        QCOMPARE(qobject_cast<QLineEdit*>(editor.field("method.lambda1"))->text(), QStringLiteral("0.01, 0.1, 1.0"));
+        QCOMPARE(qobject_cast<QLineEdit*>(editor.field("method.lambda1"))->text(), QStringLiteral("0.001, 0.01, 0.1"));
         QCOMPARE(qobject_cast<QLineEdit*>(editor.field("method.lambda2"))->text(), QStringLiteral("1.0, 10.0, 100.0"));
         QCOMPARE(qobject_cast<QLineEdit*>(editor.field("method.inner_folds"))->text(), QStringLiteral("2"));
         nlohmann::json expected = editor.document();
