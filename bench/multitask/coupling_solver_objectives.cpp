@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/command_line_parsing.h"
+#include "bench/multitask/multi_task_problem_json.h"
 #include "core/data/multitask/mat_file_reader.h"
 #include "core/data/multitask/synthetic_multi_task.h"
 #include "core/multitask/clustered_multi_task.h"
@@ -40,19 +41,6 @@ struct ProblemShape {
     std::int64_t features = 5;
     std::int64_t rows = 20;
 };
-
-nlohmann::json problem_json(const MultiTaskData& data, std::uint64_t seed) {
-    nlohmann::json tasks = nlohmann::json::array();
-    for (const TaskData& task : data.tasks) {
-        nlohmann::json rows = nlohmann::json::array();
-        for (std::int64_t i = 0; i < task.rows; ++i) {
-            const double* x = task.row(i, data.features);
-            rows.push_back(std::vector<double>(x, x + data.features));
-        }
-        tasks.push_back({{"name", task.name}, {"rows", task.rows}, {"features", rows}, {"targets", task.targets}});
-    }
-    return {{"seed", seed}, {"features", data.features}, {"tasks", tasks}};
-}
 
 // Row-major rows x cols as a list of rows.
 nlohmann::json rows_json(const std::vector<double>& values, std::int64_t rows, std::int64_t cols) {
@@ -197,7 +185,7 @@ int main(int argc, char** argv) {
                 spec.noise = 0.5;
                 spec.seed = seed + static_cast<std::uint64_t>(draw);
                 const MultiTaskData data = generate_synthetic_multi_task(spec).data;
-                result["problems"].push_back(problem_json(data, spec.seed));
+                result["problems"].push_back(tb::bench::problem_json(data, spec.seed));
                 const MultiTaskProblem problem(data);
                 std::vector<nlohmann::json> solves;
                 if (structure == PlantedStructure::clusters) {

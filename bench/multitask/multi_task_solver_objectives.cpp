@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/command_line_parsing.h"
+#include "bench/multitask/multi_task_problem_json.h"
 #include "core/data/multitask/mat_file_reader.h"
 #include "core/multitask/dirty_model.h"
 #include "core/multitask/multi_task_feature_learning.h"
@@ -92,19 +93,6 @@ MultiTaskData draw_problem(const ProblemShape& shape, std::uint64_t seed) {
         data.tasks.push_back(std::move(task));
     }
     return data;
-}
-
-nlohmann::json problem_json(const MultiTaskData& data, std::uint64_t seed) {
-    nlohmann::json tasks = nlohmann::json::array();
-    for (const TaskData& task : data.tasks) {
-        nlohmann::json rows = nlohmann::json::array();
-        for (std::int64_t i = 0; i < task.rows; ++i) {
-            const double* x = task.row(i, data.features);
-            rows.push_back(std::vector<double>(x, x + data.features));
-        }
-        tasks.push_back({{"name", task.name}, {"rows", task.rows}, {"features", rows}, {"targets", task.targets}});
-    }
-    return {{"seed", seed}, {"features", data.features}, {"tasks", tasks}};
 }
 
 nlohmann::json matrix_json(const WeightMatrix& matrix) {
@@ -318,7 +306,7 @@ int main(int argc, char** argv) {
         for (int index = 0; index < problems; ++index) {
             const std::uint64_t problem_seed = seed + static_cast<std::uint64_t>(index);
             const MultiTaskData data = draw_problem(shape, problem_seed);
-            result["problems"].push_back(problem_json(data, problem_seed));
+            result["problems"].push_back(tb::bench::problem_json(data, problem_seed));
             for (nlohmann::json& solve : solve_all(MultiTaskProblem(data), settings, control, feature_learning_control, true)) {
                 solve["problem"] = index;
                 result["solves"].push_back(solve);
