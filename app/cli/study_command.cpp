@@ -6,13 +6,16 @@
 #include "core/config/preset_catalog.h"
 #include "core/studies/large_batch_study.h"
 #include "core/studies/multi_task_study.h"
+#include "core/studies/time_to_target_study.h"
 #include "core/run/run_config_parser.h"
 
 namespace tb::cli {
 
 StudyCommand::StudyCommand(CLI::App& command) {
-    command.description("a study: optimizers against batch size (large_batch_study), or multi-task methods against "
-                        "training fraction over random splits (mtl_school_study)");
+    command.description("a study: optimizers against batch size (large_batch_study), multi-task methods against "
+                        "training fraction over random splits (mtl_school_study), or training methods by time to target "
+                        "over data sets, fleets and seeds with equal tuning budgets (fleet_time_to_target_study); a "
+                        "time-to-target study resumes from the runs it already stored");
     command.add_option("PRESET_OR_FILE", config_argument_, "a study preset (large_batch_study, mtl_school_study) or a "
                                                            "study JSON file")
         ->required();
@@ -21,20 +24,32 @@ StudyCommand::StudyCommand(CLI::App& command) {
         ->type_name("A,B")
         ->delimiter(',')
         ->allow_extra_args(false);
-    command.add_option("--jobs", multi_task_.jobs, "multi-task study: runs at a time")->check(CLI::Range(1, 256));
+    command.add_option("--jobs", multi_task_.jobs, "multi-task and time-to-target studies: runs at a time")->check(CLI::Range(1, 256));
     command.add_option("--db", multi_task_.database,
-                       "multi-task study: the run store every run is recorded in (default: $XDG_DATA_HOME/trainbench/runs.sqlite)")
+                       "multi-task and time-to-target studies: the run store every run is recorded in (default: $XDG_DATA_HOME/trainbench/runs.sqlite)")
         ->type_name("FILE");
     command.add_flag("--no-store", [this](std::int64_t) { multi_task_.store = false; },
-                     "multi-task study: do not record the runs");
+                     "multi-task and time-to-target studies: do not record the runs (nothing to resume from)");
+    command.add_option("--report", report_, "time-to-target study: write a report with tables and charts (.md or .html)")
+        ->type_name("FILE");
 }
 
 int StudyCommand::execute() const {
     LargeBatchStudy study;
     try {
-        nlohmann::json document = read_json_file(resolve_config_argument(config_argument_));
+        const std::filesystem::path file = resolve_config_argument(config_argument_);
+        nlohmann::json document = read_json_file(file);
         if (document.is_object()) document.erase("description");
         for (const std::string& assignment : options_.overrides) apply_override(document, assignment);
+        if (is_time_to_target_study(document)) {
+            TimeToTargetStudyRunOptions time_to_target;
+            time_to_target.jobs = multi_task_.jobs;
+            time_to_target.database = multi_task_.database;
+            time_to_target.store = multi_task_.store;
+            time_to_target.markdown = options_.markdown;
+            time_to_target.report = report_;
+            return run_time_to_target_study_document(document, file.parent_path(), time_to_target);
+        }
         if (is_multi_task_study(document)) {
             MultiTaskStudyRunOptions multi_task = multi_task_;
             multi_task.markdown = options_.markdown;

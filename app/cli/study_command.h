@@ -1,9 +1,11 @@
 #pragma once
 // trainbench-cli study PRESET_OR_FILE [--set key.path=VALUE]... [--optimizers a,b] [--batches 256,8192]
-//                                      [--markdown]
+//                                      [--markdown] [--jobs N] [--db FILE] [--no-store] [--report FILE]
 // Runs a large-batch study (core/studies/large_batch_study.h) and prints the final metric of every
-// optimizer against batch size, or a multi-task study (core/studies/multi_task_study.h: "study": {"kind":
-// "multi_task", ...}) and prints its methods against training fraction.
+// optimizer against batch size, a multi-task study (core/studies/multi_task_study.h: "study": {"kind":
+// "multi_task", ...}) and prints its methods against training fraction, or a time-to-target study
+// (core/studies/time_to_target_study.h: "kind": "time_to_target"), resuming from the runs it already
+// stored, and prints time to target per method and fleet.
 
 #include <CLI/CLI.hpp>
 
@@ -11,6 +13,7 @@
 
 #include "app/cli/multi_task_study_runner.h"
 #include "app/cli/study_options.h"
+#include "app/cli/time_to_target_study_runner.h"
 
 namespace tb::cli {
 
@@ -29,6 +32,7 @@ private:
     std::string config_argument_;
     StudyOptions options_;
     MultiTaskStudyRunOptions multi_task_;
+    std::string report_;
 };
 
 }  // namespace tb::cli

@@ -8,6 +8,7 @@
 #include "core/data/idx_reader.h"
 #include "core/data/libsvm_reader.h"
 #include "core/data/synthetic_xmlc.h"
+#include "core/data/validation_holdout.h"
 #include "core/data/xmlc_text_reader.h"
 #include "core/errors.h"
 #include "core/tensor/host_memory_budget.h"
@@ -135,6 +136,18 @@ const FieldTable<Config>& dataset_fields() {
         t.integer("num_features", &Config::num_features, "Features", SettingRange::at_least(0),
                   "feature ids run below this (0: inferred from the files)")
             .only_when(reads_libsvm, kind_state);
+        const auto tabular = [](const Config& c) { return find_dataset(c.kind).shape == DataShape::tabular; };
+        // Written only when set, so that the configs of runs without a validation set read as before.
+        const auto holds_out_validation = [](const Config& c) { return c.validation_fraction > 0; };
+        t.number("validation_fraction", &Config::validation_fraction, "Validation fraction", SettingRange::between(0, 0.5),
+                 "training rows held out as a validation set that the run evaluates on instead of the test set "
+                 "(0: none); a study selects settings on it")
+            .only_when(tabular, kind_state)
+            .written_only_when(holds_out_validation);
+        t.integer("validation_seed", &Config::validation_seed, "Validation seed", SettingRange::at_least(0),
+                  "which training rows are held out for validation (the same for every method and run seed)")
+            .only_when(tabular, kind_state)
+            .written_only_when(holds_out_validation);
         t.json_object(
              "partition",
              [](ConfigReader& section, Config& c) {
@@ -271,6 +284,13 @@ DataSplit load_dataset(const DatasetConfig& config, const std::filesystem::path&
     share_feature_and_label_spaces(split);
     if (split.train.num_samples() == 0) throw DataError("the train set " + split.train.source + " holds no samples");
     if (split.test.num_samples() == 0) throw DataError("the test set " + split.test.source + " holds no samples");
+    if (config.validation_fraction > 0) {
+        try {
+            return hold_out_validation(split, config.validation_fraction, static_cast<std::uint64_t>(config.validation_seed));
+        } catch (const std::invalid_argument& error) {
+            throw DataError("dataset.validation_fraction: " + split.train.source + ": " + error.what());
+        }
+    }
     return split;
 }
 

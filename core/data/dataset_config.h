@@ -68,6 +68,10 @@ struct DatasetConfig {
     std::int64_t rank = 3;               // synthetic_multi_task: low_rank
     std::int64_t shared_features = 5;    // synthetic_multi_task: shared_features
     PartitionConfig partition;
+    // Tabular kinds: the share of training rows held out as the validation set the run evaluates on
+    // instead of the test set (0: none; core/data/validation_holdout.h), and which rows.
+    double validation_fraction = 0;
+    std::int64_t validation_seed = 1;
 };
 
 DatasetConfig parse_dataset_config(ConfigReader reader);

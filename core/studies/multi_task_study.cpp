@@ -1,17 +1,16 @@
 #include "core/studies/multi_task_study.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "core/config/config_reader.h"
 #include "core/errors.h"
 #include "core/run/run_config_parser.h"
+#include "core/studies/parallel_runs.h"
 
 namespace tb {
 
@@ -104,39 +103,31 @@ std::vector<MultiTaskStudyResult> run_multi_task_study(
     const std::function<RunSummary(const nlohmann::json& config)>& run_cell,
     const std::function<void(const MultiTaskStudyResult&, std::size_t done, std::size_t total)>& on_result) {
     std::vector<MultiTaskStudyResult> results(cells.size());
-    std::atomic<std::size_t> next{0};
     std::size_t done = 0;
     std::mutex reporting;
-    const auto work = [&] {
-        for (std::size_t i = next++; i < cells.size(); i = next++) {
-            MultiTaskStudyResult& result = results[i];
-            result.cell = cells[i];
-            const auto started = std::chrono::steady_clock::now();
-            try {
-                const RunSummary summary = run_cell(cells[i].config);
-                result.status = summary.status();
-                result.error = summary.error();
-                if (const auto found = summary.metrics().find(study.metric); found != summary.metrics().end()) {
-                    result.metric = found->second.last;
-                } else if (result.status == RunStatus::finished) {
-                    result.status = RunStatus::failed;
-                    result.error = "the run did not measure " + study.metric;
-                }
-            } catch (const std::exception& error) {
+    run_in_parallel(cells.size(), jobs, [&](std::size_t i) {
+        MultiTaskStudyResult& result = results[i];
+        result.cell = cells[i];
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            const RunSummary summary = run_cell(cells[i].config);
+            result.status = summary.status();
+            result.error = summary.error();
+            if (const auto found = summary.metrics().find(study.metric); found != summary.metrics().end()) {
+                result.metric = found->second.last;
+            } else if (result.status == RunStatus::finished) {
                 result.status = RunStatus::failed;
-                result.error = error.what();
+                result.error = "the run did not measure " + study.metric;
             }
-            result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            const std::lock_guard lock(reporting);
-            ++done;
-            if (on_result) on_result(result, done, cells.size());
+        } catch (const std::exception& error) {
+            result.status = RunStatus::failed;
+            result.error = error.what();
         }
-    };
-    const int threads = std::max(1, std::min<int>(jobs, static_cast<int>(cells.size())));
-    std::vector<std::thread> team;
-    for (int t = 1; t < threads; ++t) team.emplace_back(work);
-    work();
-    for (std::thread& thread : team) thread.join();
+        result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const std::lock_guard lock(reporting);
+        ++done;
+        if (on_result) on_result(result, done, cells.size());
+    });
     return results;
 }
 

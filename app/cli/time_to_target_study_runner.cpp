@@ -1,0 +1,170 @@
+#include "app/cli/time_to_target_study_runner.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+#include "app/cli/run_storage.h"
+#include "core/run/run_config_parser.h"
+#include "core/run/run_experiment.h"
+#include "core/studies/time_to_target_report.h"
+#include "core/studies/time_to_target_runner.h"
+#include "storage/default_database_path.h"
+#include "storage/run_annotations.h"
+#include "storage/run_details.h"
+#include "storage/run_listing.h"
+#include "storage/run_store.h"
+
+namespace tb::cli {
+
+namespace {
+
+class DiscardingSink final : public EventSink {
+public:
+    void on_event(const Event&) override {}
+};
+
+std::string duration_text(double seconds) {
+    const auto total = static_cast<long long>(std::llround(seconds));
+    char text[32];
+    if (total >= 3600) {
+        std::snprintf(text, sizeof text, "%lldh%02lldm", total / 3600, total / 60 % 60);
+    } else if (total >= 60) {
+        std::snprintf(text, sizeof text, "%lldm%02llds", total / 60, total % 60);
+    } else {
+        std::snprintf(text, sizeof text, "%llds", total);
+    }
+    return text;
+}
+
+// The study's runs already in the store, by name: the newest run of each name that completed.
+class StoredStudyRuns {
+public:
+    StoredStudyRuns(const std::filesystem::path& database, const TimeToTargetStudy& study, const std::filesystem::path& folder)
+        : study_(study), folder_(folder), store_(storage::RunStore::open_for_queries(database)) {
+        storage::RunFilter filter;
+        filter.name_contains = study.name + "/";
+        filter.descending = false;  // oldest first, so a later run of a name replaces an earlier one
+        for (const storage::RunRecord& record : storage::list_runs(store_, filter)) {
+            if (record.status == "finished" || record.status == "diverged") runs_[record.name] = record.id;
+        }
+    }
+
+    std::optional<StudyRunOutcome> find(const TimeToTargetCell& cell) {
+        const auto found = runs_.find(cell.name);
+        if (found == runs_.end()) return std::nullopt;
+        const std::lock_guard lock(mutex_);
+        const storage::RunDetails details = storage::load_run(store_, found->second);
+        // A changed study document changes the run's config: such a run is run again, not reused.
+        if (details.config != to_json(parse_run_config(cell.config, folder_))) return std::nullopt;
+        return outcome_from_summary(details.final_summary, study_.datasets[cell.dataset].target.metric);
+    }
+
+    std::size_t size() const { return runs_.size(); }
+
+private:
+    const TimeToTargetStudy& study_;
+    std::filesystem::path folder_;
+    storage::RunStore store_;
+    std::map<std::string, std::int64_t> runs_;
+    std::mutex mutex_;
+};
+
+std::string outcome_text(const StudyRunOutcome& outcome, const TargetConfig& target) {
+    char text[160];
+    if (outcome.time_to_target_s) {
+        std::snprintf(text, sizeof text, "%s reached in %.4g s", target.metric.c_str(), *outcome.time_to_target_s);
+    } else if (outcome.completed()) {
+        std::snprintf(text, sizeof text, "%s not reached (best %.4f, %s)", target.metric.c_str(), outcome.best_metric,
+                      to_string(outcome.status));
+    } else {
+        std::snprintf(text, sizeof text, "%s: %s", to_string(outcome.status), outcome.error.c_str());
+    }
+    return text;
+}
+
+}  // namespace
+
+int run_time_to_target_study_document(const nlohmann::json& document, const std::filesystem::path& folder,
+                                      const TimeToTargetStudyRunOptions& options) {
+    TimeToTargetStudy study;
+    try {
+        study = parse_time_to_target_study(document, folder);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "error: %s\n", error.what());
+        return 2;
+    }
+    const std::filesystem::path database =
+        options.database.empty() ? storage::default_database_path() : std::filesystem::path(options.database);
+    std::unique_ptr<StoredStudyRuns> stored;
+    if (options.store) {
+        try {
+            // Opened once up front, so that a store that cannot be written fails the study before any run.
+            RunStorage probe(database.string());
+            stored = std::make_unique<StoredStudyRuns>(database, study, folder);
+        } catch (const std::exception& error) {
+            std::fprintf(stderr, "error: %s\n", error.what());
+            return 3;
+        }
+    }
+    const std::size_t total = study_run_count(study);
+    std::printf("study %s: %zu runs (%zu data sets x %zu fleets x %zu methods; %lld tuned points x %zu tuning seeds, then "
+                "%zu test seeds), %d at a time%s\n",
+                study.name.c_str(), total, study.datasets.size(), study.fleets.size(), study.methods.size(),
+                static_cast<long long>(study.tuning.budget), study.tuning.seeds.size(), study.seeds.size(), options.jobs,
+                stored ? (", " + std::to_string(stored->size()) + " completed runs of it in " + database.string()).c_str() : "");
+    std::fflush(stdout);
+
+    StudyExecution execution;
+    execution.jobs = options.jobs;
+    if (stored) execution.stored = [&](const TimeToTargetCell& cell) { return stored->find(cell); };
+    const std::string tag = study_tag(study);
+    execution.run = [&](const TimeToTargetCell& cell) {
+        const RunConfig config = parse_run_config(cell.config, folder);
+        const std::string& metric = study.datasets[cell.dataset].target.metric;
+        if (!options.store) {
+            DiscardingSink sink;
+            return outcome_from_summary(run_experiment(config, sink).to_json(), metric);
+        }
+        RunStorage storage(database.string());
+        const RunSummary summary = run_experiment(config, storage.sink());
+        storage.finish();
+        storage::RunStore store(database);
+        storage::add_run_tags(store, storage.run_id(), {tag});
+        return outcome_from_summary(summary.to_json(), metric);
+    };
+    execution.on_progress = [&](const StudyProgress& progress) {
+        const std::string eta = progress.eta_s ? ", ETA " + duration_text(*progress.eta_s) : std::string();
+        std::printf("[%zu/%zu] %s: %s%s (elapsed %s%s)\n", progress.done, progress.total, progress.cell.name.c_str(),
+                    outcome_text(progress.outcome, study.datasets[progress.cell.dataset].target).c_str(),
+                    progress.outcome.reused ? ", stored" : "", duration_text(progress.elapsed_s).c_str(), eta.c_str());
+        std::fflush(stdout);
+    };
+    TimeToTargetResults results;
+    try {
+        results = run_time_to_target_study(study, execution);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "error: %s\n", error.what());
+        return 3;
+    }
+    std::printf("\n%s", format_time_to_target_tables(study, results, options.markdown).c_str());
+    if (!options.report.empty()) {
+        try {
+            for (const std::filesystem::path& file : write_study_report(study, results, options.report)) {
+                std::printf("wrote %s\n", file.string().c_str());
+            }
+        } catch (const std::exception& error) {
+            std::fprintf(stderr, "error: %s\n", error.what());
+            return 3;
+        }
+    }
+    for (const auto* records : {&results.tuning, &results.test}) {
+        for (const StudyRunRecord& record : *records) {
+            if (!record.outcome || !record.outcome->completed()) return 1;
+        }
+    }
+    return 0;
+}
+
+}  // namespace tb::cli
