@@ -2,8 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
-#include <map>
-#include <mutex>
+#include <memory>
 
 #include "app/cli/run_storage.h"
 #include "core/run/run_config_parser.h"
@@ -12,9 +11,8 @@
 #include "core/studies/time_to_target_runner.h"
 #include "storage/default_database_path.h"
 #include "storage/run_annotations.h"
-#include "storage/run_details.h"
-#include "storage/run_listing.h"
 #include "storage/run_store.h"
+#include "storage/stored_study_runs.h"
 
 namespace tb::cli {
 
@@ -37,39 +35,6 @@ std::string duration_text(double seconds) {
     }
     return text;
 }
-
-// The study's runs already in the store, by name: the newest run of each name that completed.
-class StoredStudyRuns {
-public:
-    StoredStudyRuns(const std::filesystem::path& database, const TimeToTargetStudy& study, const std::filesystem::path& folder)
-        : study_(study), folder_(folder), store_(storage::RunStore::open_for_queries(database)) {
-        storage::RunFilter filter;
-        filter.name_contains = study.name + "/";
-        filter.descending = false;  // oldest first, so a later run of a name replaces an earlier one
-        for (const storage::RunRecord& record : storage::list_runs(store_, filter)) {
-            if (record.status == "finished" || record.status == "diverged") runs_[record.name] = record.id;
-        }
-    }
-
-    std::optional<StudyRunOutcome> find(const TimeToTargetCell& cell) {
-        const auto found = runs_.find(cell.name);
-        if (found == runs_.end()) return std::nullopt;
-        const std::lock_guard lock(mutex_);
-        const storage::RunDetails details = storage::load_run(store_, found->second);
-        // A changed study document changes the run's config: such a run is run again, not reused.
-        if (details.config != to_json(parse_run_config(cell.config, folder_))) return std::nullopt;
-        return outcome_from_summary(details.final_summary, study_.datasets[cell.dataset].target.metric);
-    }
-
-    std::size_t size() const { return runs_.size(); }
-
-private:
-    const TimeToTargetStudy& study_;
-    std::filesystem::path folder_;
-    storage::RunStore store_;
-    std::map<std::string, std::int64_t> runs_;
-    std::mutex mutex_;
-};
 
 std::string outcome_text(const StudyRunOutcome& outcome, const TargetConfig& target) {
     char text[160];
@@ -97,12 +62,12 @@ int run_time_to_target_study_document(const nlohmann::json& document, const std:
     }
     const std::filesystem::path database =
         options.database.empty() ? storage::default_database_path() : std::filesystem::path(options.database);
-    std::unique_ptr<StoredStudyRuns> stored;
+    std::unique_ptr<storage::StoredStudyRuns> stored;
     if (options.store) {
         try {
             // Opened once up front, so that a store that cannot be written fails the study before any run.
             RunStorage probe(database.string());
-            stored = std::make_unique<StoredStudyRuns>(database, study, folder);
+            stored = std::make_unique<storage::StoredStudyRuns>(database, study);
         } catch (const std::exception& error) {
             std::fprintf(stderr, "error: %s\n", error.what());
             return 3;
@@ -113,7 +78,7 @@ int run_time_to_target_study_document(const nlohmann::json& document, const std:
                 "%zu test seeds), %d at a time%s\n",
                 study.name.c_str(), total, study.datasets.size(), study.fleets.size(), study.methods.size(),
                 static_cast<long long>(study.tuning.budget), study.tuning.seeds.size(), study.seeds.size(), options.jobs,
-                stored ? (", " + std::to_string(stored->size()) + " completed runs of it in " + database.string()).c_str() : "");
+                stored ? (", " + std::to_string(stored->completed_runs()) + " completed runs of it in " + database.string()).c_str() : "");
     std::fflush(stdout);
 
     StudyExecution execution;
