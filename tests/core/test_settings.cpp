@@ -254,6 +254,15 @@ private slots:
         QCOMPARE(mixed.fleet.devices[2].peak_gflops, 9300.0);
         QCOMPARE(mixed.fleet.devices[3].memory_gbs, 320.0);
         QCOMPARE(parse_run_config({{"fleet", {{"preset", "v100x16"}}}}).fleet.devices.size(), std::size_t{16});
+        // The shifting fleets: every card walks on its own seed.
+        const RunConfig shifting = parse_run_config({{"fleet", {{"preset", "v100x8_shifting"}}}});
+        QCOMPARE(shifting.fleet.devices.size(), std::size_t{8});
+        std::set<std::int64_t> walk_seeds;
+        for (const DeviceSpec& device : shifting.fleet.devices) {
+            QVERIFY(device.speed_variation.kind == SpeedVariationKind::random_walk);
+            walk_seeds.insert(device.speed_variation.seed);
+        }
+        QCOMPARE(walk_seeds.size(), std::size_t{8});
         // Keys beside the preset override it.
         const RunConfig on_the_wall = parse_run_config({{"fleet", {{"preset", "v100x4"}, {"clock", "wall"}}}});
         QVERIFY(!on_the_wall.fleet.simulated());
