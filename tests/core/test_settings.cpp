@@ -178,8 +178,12 @@ private slots:
                     }
                     document_keys.insert(key);
                 }
-                // Optional sections left at their defaults (a partition, a target) stay out of the document.
+                // Optional sections left at their defaults (a partition, a validation split, a target) stay out of the document.
                 if (!written.at(section.key).contains("partition")) form_keys.erase("partition");
+                if (!written.at(section.key).contains("validation_fraction")) {
+                    form_keys.erase("validation_fraction");
+                    form_keys.erase("validation_seed");
+                }
                 if (!config.stop.target) {
                     form_keys.erase("target.metric");
                     form_keys.erase("target.value");
