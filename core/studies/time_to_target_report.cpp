@@ -56,6 +56,7 @@ TimeToTargetSummary summarize_cell(const TimeToTargetStudy& study, const TimeToT
     summary.point = results.chosen_point(study, dataset, fleet, method);
     summary.seeds = study.seeds.size();
     std::vector<double> times;
+    double epochs_sum = 0;
     double best_sum = 0;
     std::size_t best_count = 0;
     for (const StudyRunRecord& record : results.test) {
@@ -68,7 +69,10 @@ TimeToTargetSummary summarize_cell(const TimeToTargetStudy& study, const TimeToT
             continue;
         }
         ++summary.completed;
-        if (outcome.time_to_target_s) times.push_back(*outcome.time_to_target_s);
+        if (outcome.time_to_target_s) {
+            times.push_back(*outcome.time_to_target_s);
+            epochs_sum += outcome.epochs;
+        }
         if (std::isfinite(outcome.best_metric)) {
             best_sum += outcome.best_metric;
             ++best_count;
@@ -79,6 +83,7 @@ TimeToTargetSummary summarize_cell(const TimeToTargetStudy& study, const TimeToT
         double sum = 0;
         for (const double t : times) sum += t;
         summary.mean_time_s = sum / static_cast<double>(times.size());
+        summary.mean_epochs = epochs_sum / static_cast<double>(times.size());
         double spread = 0;
         for (const double t : times) spread += (t - summary.mean_time_s) * (t - summary.mean_time_s);
         summary.std_time_s = times.size() > 1 ? std::sqrt(spread / static_cast<double>(times.size() - 1)) : 0.0;
@@ -93,6 +98,7 @@ std::string describe_summary(const TimeToTargetSummary& summary) {
     std::string text;
     if (summary.reached > 0) {
         text = seconds(summary.mean_time_s, summary.reached > 1 ? std::optional<double>(summary.std_time_s) : std::nullopt) + " s";
+        if (summary.mean_epochs > 0) text += ", " + fixed(summary.mean_epochs, 1) + " ep";
         if (summary.reached < summary.seeds) text += " (" + std::to_string(summary.reached) + "/" + std::to_string(summary.seeds) + " seeds)";
     } else if (summary.completed > 0) {
         text = "not reached";
@@ -115,7 +121,8 @@ std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTar
         blocks.push_back({Block::Kind::paragraph,
                           "Run-clock seconds to reach the target on the test set, mean +- sample standard deviation over "
                           "the seeds that reached it (" + std::to_string(study.seeds.size()) +
-                              " seeds per cell), each method at the setting its tuning chose for that fleet.",
+                              " seeds per cell), and the epochs trained by then (runs stop at the target), each "
+                              "method at the setting its tuning chose for that fleet.",
                           {}, {}});
         Table times;
         times.header.push_back("method");

@@ -25,6 +25,7 @@ struct TimeToTargetSummary {
     std::size_t reached = 0;           // of those, runs that reached the target
     double mean_time_s = 0;            // over the runs that reached it
     double std_time_s = 0;             // sample standard deviation over them (0 for one run)
+    double mean_epochs = 0;            // epochs trained by then, over the same runs: time = epochs x time per epoch
     double mean_best = 0;              // the target metric's best value, over completed runs
     std::size_t failed = 0;            // runs that failed or stopped
     std::string first_error;
@@ -34,7 +35,8 @@ struct TimeToTargetSummary {
 
 TimeToTargetSummary summarize_cell(const TimeToTargetStudy& study, const TimeToTargetResults& results, std::size_t dataset,
                                    std::size_t fleet, std::size_t method);
-// "0.0871 +- 0.0040 s", "0.0871 s (2/3 seeds)", "not reached (best 0.512)", "tuning", "1/3 run"
+// "0.0871 +- 0.0040 s, 6.9 ep", "0.0871 s, 6.9 ep (2/3 seeds)", "not reached (best 0.512)", "tuning",
+// "1/3 run"
 std::string describe_summary(const TimeToTargetSummary& summary);
 
 // Per data set: the time-to-target table and the chosen settings, as fixed-width text or Markdown.

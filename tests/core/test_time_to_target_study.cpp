@@ -236,7 +236,10 @@ private slots:
 
         // Fake outcomes: a run's time to target is a function of its point and seed, so reuse is visible.
         const auto outcome_of = [](const TimeToTargetCell& cell) {
-            return reached(1.0 + static_cast<double>(cell.point) + 0.01 * static_cast<double>(cell.seed) + (cell.method == 1 ? 5.0 : 0.0));
+            StudyRunOutcome outcome =
+                reached(1.0 + static_cast<double>(cell.point) + 0.01 * static_cast<double>(cell.seed) + (cell.method == 1 ? 5.0 : 0.0));
+            outcome.epochs = 2.0 + static_cast<double>(cell.seed) / 10;
+            return outcome;
         };
         std::set<std::string> stored_names;
         for (const TimeToTargetCell& cell : tuning_cells(study)) {
@@ -273,7 +276,8 @@ private slots:
         QCOMPARE(summary.reached, std::size_t{3});
         QVERIFY(std::abs(summary.mean_time_s - 1.04) < 1e-12);  // seeds 3, 4, 5
         QVERIFY(std::abs(summary.std_time_s - 0.01) < 1e-12);
-        QCOMPARE(QString::fromStdString(describe_summary(summary)), QString("1.040 +- 0.010 s"));
+        QVERIFY(std::abs(summary.mean_epochs - 2.4) < 1e-12);
+        QCOMPARE(QString::fromStdString(describe_summary(summary)), QString("1.040 +- 0.010 s, 2.4 ep"));
 
         // Collecting only (no run callback): the stored runs and nothing else.
         StudyExecution collect;
@@ -289,7 +293,7 @@ private slots:
         QCOMPARE(markdown[1].filename().string(), std::string("report-chart-1.svg"));
         std::stringstream text;
         text << std::ifstream(markdown[0]).rdbuf();
-        QVERIFY2(text.str().find("| sync | **1.040 +- 0.010 s** |") != std::string::npos, text.str().c_str());
+        QVERIFY2(text.str().find("| sync | **1.040 +- 0.010 s, 2.4 ep** |") != std::string::npos, text.str().c_str());
         QVERIFY2(text.str().find("![small, pair fleets") != std::string::npos, text.str().c_str());
         QVERIFY2(text.str().find("Cost model of the simulated clock") != std::string::npos, text.str().c_str());
         const std::vector<std::filesystem::path> html = write_study_report(study, results, folder.filePath("report.html").toStdString());
@@ -297,7 +301,7 @@ private slots:
         std::stringstream page;
         page << std::ifstream(html[0]).rdbuf();
         QVERIFY(page.str().find("<svg") != std::string::npos);
-        QVERIFY(page.str().find("<strong>1.040 +- 0.010 s</strong>") != std::string::npos);
+        QVERIFY(page.str().find("<strong>1.040 +- 0.010 s, 2.4 ep</strong>") != std::string::npos);
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, write_study_report(study, results, folder.filePath("report.pdf").toStdString()));
     }
 
