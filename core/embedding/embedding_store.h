@@ -1,0 +1,96 @@
+#pragma once
+// Where a CTR model's embedding rows live while it trains, and how they move (ScaleFreeCTR, Guo et al.,
+// SIGIR 2021). The model sees one thing whatever the placement: per batch, a compact table on its device
+// holding each distinct row of the batch once (virtual sparse ids), and after its backward it hands back
+// the compact gradient. Placements:
+//   cached            the whole table on the host (HostEmbeddingTable), a cache of hot rows on the device
+//                     (RowCache: LRU or LFU, write-back); a batch's misses are fetched, evicted dirty rows
+//                     written back first, and every distinct row is updated in its device slot;
+//   parameter_server  no device copy kept: every step pulls the batch's distinct rows from the host and
+//                     pushes their gradient back, the host updating them (the baseline ScaleFreeCTR beats);
+//   all_on_device     every row on the device: a cache as large as the table, which never evicts. Refused
+//                     when the table does not fit the device's memory limit.
+// Rows are updated by core/embedding/row_optimizer.h in every placement, so cached and all_on_device
+// training are the same computation bit for bit; only the bytes moved differ.
+//
+// The device rows are updated where they lie, which needs device memory the host can address (the CPU
+// backend's "host" domain); a backend without it is refused with a message saying so.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "core/backend/backend.h"
+#include "core/backend/device_buffer.h"
+#include "core/config/enum_names.h"
+#include "core/embedding/host_embedding_table.h"
+#include "core/embedding/row_cache.h"
+#include "core/embedding/virtual_sparse_ids.h"
+
+namespace tb {
+
+enum class EmbeddingPlacement { cached, parameter_server, all_on_device };
+const EnumNames<EmbeddingPlacement>& embedding_placement_names();
+
+struct EmbeddingStoreSpec {
+    HostTableSpec table;
+    EmbeddingPlacement placement = EmbeddingPlacement::cached;
+    std::int64_t cache_rows = 100000;  // cached: the device cache's capacity
+    CachePolicy policy = CachePolicy::lru;
+};
+
+// What one batch moved; the store also keeps the totals.
+struct EmbeddingTraffic {
+    std::int64_t lookups = 0;
+    std::int64_t distinct_rows = 0;
+    std::int64_t hits = 0;    // distinct rows found on the device
+    std::int64_t misses = 0;  // distinct rows fetched from the host
+    std::int64_t write_backs = 0;
+    std::int64_t bytes_host_to_device = 0;
+    std::int64_t bytes_device_to_host = 0;
+
+    EmbeddingTraffic& operator+=(const EmbeddingTraffic& other);
+};
+
+class EmbeddingStore {
+public:
+    // Throws as HostEmbeddingTable does, DeviceError when the device rows do not fit, and ConfigError for a
+    // backend whose memory the host cannot address.
+    EmbeddingStore(const EmbeddingStoreSpec& spec, Backend& device);
+
+    // The batch's compact table (distinct rows x dim, on the device; row k holds virtual id k) and, per
+    // lookup, its virtual id. Valid until the next prepare.
+    struct Prepared {
+        ConstMatrixView compact_rows;
+        const VirtualSparseIds* ids = nullptr;
+        EmbeddingTraffic traffic;
+    };
+    const Prepared& prepare(std::span<const std::int64_t> lookups);
+    // The compact gradient (distinct rows x dim, on the device) of the batch last prepared.
+    void apply_gradient(ConstMatrixView compact_gradient);
+    // Writes every row updated on the device back to the host table (before reading or saving it whole).
+    void flush();
+
+    HostEmbeddingTable& host_table() { return table_; }
+    const EmbeddingTraffic& total_traffic() const { return total_; }
+    int dim() const { return table_.dim(); }
+
+private:
+    float* slot_record(std::int32_t slot);
+    void ensure_compact_capacity(std::int64_t rows);
+
+    EmbeddingStoreSpec spec_;
+    Backend& device_;
+    HostEmbeddingTable table_;
+    std::unique_ptr<RowCache> cache_;     // cached and all_on_device
+    DeviceBuffer<float> slots_;           // cache capacity x record floats
+    DeviceBuffer<float> compact_;         // distinct rows x dim, grown as batches need
+    std::vector<float> staging_;          // host records in flight
+    VirtualIdMapper mapper_;
+    VirtualSparseIds ids_;
+    std::vector<std::int32_t> batch_slots_;
+    Prepared prepared_;
+    EmbeddingTraffic total_;
+};
+
+}  // namespace tb
