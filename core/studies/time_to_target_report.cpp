@@ -84,6 +84,7 @@ TimeToTargetSummary summarize_cell(const TimeToTargetStudy& study, const TimeToT
         for (const double t : times) sum += t;
         summary.mean_time_s = sum / static_cast<double>(times.size());
         summary.mean_epochs = epochs_sum / static_cast<double>(times.size());
+        summary.seconds_per_epoch = epochs_sum > 0 ? sum / epochs_sum : 0.0;
         double spread = 0;
         for (const double t : times) spread += (t - summary.mean_time_s) * (t - summary.mean_time_s);
         summary.std_time_s = times.size() > 1 ? std::sqrt(spread / static_cast<double>(times.size() - 1)) : 0.0;
@@ -128,6 +129,7 @@ std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTar
         times.header.push_back("method");
         for (const StudyFleet& fleet : study.fleets) times.header.push_back(fleet.label + " (" + std::to_string(fleet.parsed.devices.size()) + ")");
         Table settings = times;
+        Table pace = times;
         std::vector<std::vector<TimeToTargetSummary>> summaries(study.methods.size());
         for (std::size_t m = 0; m < study.methods.size(); ++m) {
             for (std::size_t f = 0; f < study.fleets.size(); ++f) summaries[m].push_back(summarize_cell(study, results, d, f, m));
@@ -135,6 +137,7 @@ std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTar
         for (std::size_t m = 0; m < study.methods.size(); ++m) {
             std::vector<std::string> row{study.methods[m].label};
             std::vector<std::string> setting_row{study.methods[m].label};
+            std::vector<std::string> pace_row{study.methods[m].label};
             std::vector<bool> strong{false};
             for (std::size_t f = 0; f < study.fleets.size(); ++f) {
                 const TimeToTargetSummary& summary = summaries[m][f];
@@ -147,13 +150,21 @@ std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTar
                 }
                 strong.push_back(fastest);
                 setting_row.push_back(summary.point ? describe_point(study.methods[m].points[*summary.point]) : "tuning");
+                pace_row.push_back(summary.seconds_per_epoch > 0 ? seconds(summary.seconds_per_epoch * 1000) + " ms" : "-");
             }
             times.rows.push_back(std::move(row));
             times.strong.push_back(std::move(strong));
             settings.rows.push_back(std::move(setting_row));
             settings.strong.emplace_back(settings.header.size(), false);
+            pace.rows.push_back(std::move(pace_row));
+            pace.strong.emplace_back(pace.header.size(), false);
         }
         blocks.push_back({Block::Kind::table, {}, std::move(times), {}});
+        blocks.push_back({Block::Kind::paragraph,
+                          "Run-clock milliseconds per epoch of the same runs (their time over their epochs): how fast "
+                          "each method gets through the data on each fleet, the other factor of its time to target.",
+                          {}, {}});
+        blocks.push_back({Block::Kind::table, {}, std::move(pace), {}});
         blocks.push_back({Block::Kind::paragraph,
                           "The settings chosen on the validation rows (" + format_number(study.tuning.validation_fraction * 100) +
                               "% of the training rows held out), from " + std::to_string(study.tuning.budget) +

@@ -26,6 +26,7 @@ struct TimeToTargetSummary {
     double mean_time_s = 0;            // over the runs that reached it
     double std_time_s = 0;             // sample standard deviation over them (0 for one run)
     double mean_epochs = 0;            // epochs trained by then, over the same runs: time = epochs x time per epoch
+    double seconds_per_epoch = 0;      // their run clock over their epochs: the throughput side of the time
     double mean_best = 0;              // the target metric's best value, over completed runs
     std::size_t failed = 0;            // runs that failed or stopped
     std::string first_error;

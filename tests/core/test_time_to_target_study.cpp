@@ -277,6 +277,7 @@ private slots:
         QVERIFY(std::abs(summary.mean_time_s - 1.04) < 1e-12);  // seeds 3, 4, 5
         QVERIFY(std::abs(summary.std_time_s - 0.01) < 1e-12);
         QVERIFY(std::abs(summary.mean_epochs - 2.4) < 1e-12);
+        QVERIFY(std::abs(summary.seconds_per_epoch - 1.04 / 2.4) < 1e-12);
         QCOMPARE(QString::fromStdString(describe_summary(summary)), QString("1.040 +- 0.010 s, 2.4 ep"));
 
         // Collecting only (no run callback): the stored runs and nothing else.
@@ -295,6 +296,7 @@ private slots:
         text << std::ifstream(markdown[0]).rdbuf();
         QVERIFY2(text.str().find("| sync | **1.040 +- 0.010 s, 2.4 ep** |") != std::string::npos, text.str().c_str());
         QVERIFY2(text.str().find("![small, pair fleets") != std::string::npos, text.str().c_str());
+        QVERIFY2(text.str().find("| sync | 433.3 ms |") != std::string::npos, text.str().c_str());
         QVERIFY2(text.str().find("Cost model of the simulated clock") != std::string::npos, text.str().c_str());
         const std::vector<std::filesystem::path> html = write_study_report(study, results, folder.filePath("report.html").toStdString());
         QCOMPARE(html.size(), std::size_t{1});
