@@ -25,6 +25,7 @@
 #include "widgets/run_browser.h"
 #include "widgets/run_launcher.h"
 #include "widgets/stored_run_replay.h"
+#include "widgets/studies_view.h"
 #include "widgets/theme_switcher.h"
 
 namespace tb::widgets {
@@ -35,6 +36,7 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     dashboard_ = new LiveDashboard(this);
     browser_ = new RunBrowser(nullptr, this);
     compare_ = new CompareView(nullptr, this);
+    studies_ = new StudiesView(this);
     banner_ = new ErrorBanner(this);
     launcher_ = new RunLauncher(std::filesystem::path(), this);
 
@@ -43,6 +45,7 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     tabs_->addTab(dashboard_, QStringLiteral("Dashboard"));
     tabs_->addTab(browser_, QStringLiteral("Run browser"));
     tabs_->addTab(compare_, QStringLiteral("Compare"));
+    tabs_->addTab(studies_, QStringLiteral("Studies"));
 
     auto* right = new QWidget(this);
     auto* right_layout = new QVBoxLayout(right);
@@ -78,7 +81,8 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     auto* view_menu = menuBar()->addMenu(QStringLiteral("&View"));
     const std::pair<View, QString> views[] = {{View::dashboard, QStringLiteral("Dashboard")},
                                               {View::browser, QStringLiteral("Run browser")},
-                                              {View::compare, QStringLiteral("Compare")}};
+                                              {View::compare, QStringLiteral("Compare")},
+                                              {View::studies, QStringLiteral("Studies")}};
     int view_key = Qt::Key_1;
     for (const auto& [view, name] : views) {
         QAction* action = view_menu->addAction(name);
@@ -148,6 +152,11 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     connect(browser_, &RunBrowser::editCopyRequested, this, &WorkbenchWindow::edit_copy_of_run);
     connect(browser_, &RunBrowser::compareRequested, this, &WorkbenchWindow::compare_runs);
     connect(choose_store_action_, &QAction::triggered, this, &WorkbenchWindow::choose_store);
+    // A study's runs are recorded by trainbench-cli: the browser and the compare view list them once it ends.
+    connect(studies_, &StudiesView::studyEnded, this, [this] {
+        browser_->refresh();
+        compare_->refresh_runs();
+    });
     open_store(database);
     update_actions();
 }
@@ -168,6 +177,7 @@ bool WorkbenchWindow::open_store(const std::filesystem::path& database) {
             browser_->set_store(store_.get());
             compare_->set_store(store_.get());
             launcher_->set_database(store_->path());
+            studies_->set_store_path(store_->path());
             store_problem_.clear();
             store_state_->setText(QStringLiteral("Run store: %1").arg(QString::fromStdString(store_->path().string())));
             store_state_->setToolTip(QString());
@@ -181,6 +191,7 @@ bool WorkbenchWindow::open_store(const std::filesystem::path& database) {
     compare_->set_store(nullptr, problem);
     store_.reset();
     launcher_->set_database({});
+    studies_->set_store_path({}, problem);
     store_problem_ = problem;
     store_state_->setText(QStringLiteral("Runs are not recorded: the run store cannot be used"));
     store_state_->setToolTip(problem);
@@ -294,6 +305,7 @@ void WorkbenchWindow::show_view(View view) {
         case View::dashboard: tabs_->setCurrentWidget(dashboard_); break;
         case View::browser: tabs_->setCurrentWidget(browser_); break;
         case View::compare: tabs_->setCurrentWidget(compare_); break;
+        case View::studies: tabs_->setCurrentWidget(studies_); break;
     }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The workbench's main window: the experiment editor on the left; on the right the live dashboard,
-// the run browser and the compare view as tabs, under an error banner that shows engine errors
-// whichever tab is open. Launch, Pause and Stop sit in the tool bar.
+// the run browser, the compare view and the studies view as tabs, under an error banner that shows
+// engine errors whichever tab is open. Launch, Pause and Stop sit in the tool bar.
 
 #include <QMainWindow>
 #include <QStringList>
@@ -31,6 +31,7 @@ class ExperimentEditor;
 class LiveDashboard;
 class RunBrowser;
 class RunLauncher;
+class StudiesView;
 
 class WorkbenchWindow final : public QMainWindow {
     Q_OBJECT
@@ -44,6 +45,7 @@ public:
     LiveDashboard& dashboard() { return *dashboard_; }
     RunBrowser& browser() { return *browser_; }
     CompareView& compare_view() { return *compare_; }
+    StudiesView& studies_view() { return *studies_; }
     RunLauncher& launcher() { return *launcher_; }
     ErrorBanner& error_banner() { return *banner_; }
     QTabWidget& tabs() { return *tabs_; }
@@ -74,7 +76,7 @@ public:
     // The keyboard shortcuts the Help menu lists, as "Ctrl+R  Launch the experiment" lines.
     QStringList keyboard_shortcuts() const;
     void compare_runs(const std::vector<std::int64_t>& run_ids);
-    enum class View { dashboard, browser, compare };
+    enum class View { dashboard, browser, compare, studies };
     void show_view(View view);
 
 signals:
@@ -96,6 +98,7 @@ private:
     LiveDashboard* dashboard_;
     RunBrowser* browser_;
     CompareView* compare_;
+    StudiesView* studies_;
     ErrorBanner* banner_;
     QTabWidget* tabs_;
     RunLauncher* launcher_;

@@ -112,6 +112,16 @@ std::string describe_summary(const TimeToTargetSummary& summary) {
     return text;
 }
 
+bool fastest_on_fleet(const std::vector<TimeToTargetSummary>& fleet_column, std::size_t method) {
+    const TimeToTargetSummary& summary = fleet_column[method];
+    if (!summary.all_reached()) return false;
+    for (std::size_t other = 0; other < fleet_column.size(); ++other) {
+        const TimeToTargetSummary& rival = fleet_column[other];
+        if (other != method && rival.all_reached() && rival.mean_time_s < summary.mean_time_s) return false;
+    }
+    return true;
+}
+
 namespace {
 
 std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTargetResults& results, bool with_charts) {
@@ -130,9 +140,10 @@ std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTar
         for (const StudyFleet& fleet : study.fleets) times.header.push_back(fleet.label + " (" + std::to_string(fleet.parsed.devices.size()) + ")");
         Table settings = times;
         Table pace = times;
-        std::vector<std::vector<TimeToTargetSummary>> summaries(study.methods.size());
-        for (std::size_t m = 0; m < study.methods.size(); ++m) {
-            for (std::size_t f = 0; f < study.fleets.size(); ++f) summaries[m].push_back(summarize_cell(study, results, d, f, m));
+        // By fleet, then method: a fleet's column decides which method is fastest there.
+        std::vector<std::vector<TimeToTargetSummary>> by_fleet(study.fleets.size());
+        for (std::size_t f = 0; f < study.fleets.size(); ++f) {
+            for (std::size_t m = 0; m < study.methods.size(); ++m) by_fleet[f].push_back(summarize_cell(study, results, d, f, m));
         }
         for (std::size_t m = 0; m < study.methods.size(); ++m) {
             std::vector<std::string> row{study.methods[m].label};
@@ -140,15 +151,9 @@ std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTar
             std::vector<std::string> pace_row{study.methods[m].label};
             std::vector<bool> strong{false};
             for (std::size_t f = 0; f < study.fleets.size(); ++f) {
-                const TimeToTargetSummary& summary = summaries[m][f];
+                const TimeToTargetSummary& summary = by_fleet[f][m];
                 row.push_back(describe_summary(summary));
-                // The fastest per fleet among methods whose every seed reached the target.
-                bool fastest = summary.all_reached();
-                for (std::size_t other = 0; other < study.methods.size() && fastest; ++other) {
-                    const TimeToTargetSummary& rival = summaries[other][f];
-                    if (other != m && rival.all_reached() && rival.mean_time_s < summary.mean_time_s) fastest = false;
-                }
-                strong.push_back(fastest);
+                strong.push_back(fastest_on_fleet(by_fleet[f], m));
                 setting_row.push_back(summary.point ? describe_point(study.methods[m].points[*summary.point]) : "tuning");
                 pace_row.push_back(summary.seconds_per_epoch > 0 ? seconds(summary.seconds_per_epoch * 1000) + " ms" : "-");
             }

@@ -40,6 +40,10 @@ TimeToTargetSummary summarize_cell(const TimeToTargetStudy& study, const TimeToT
 // "1/3 run"
 std::string describe_summary(const TimeToTargetSummary& summary);
 
+// Whether `method` is the fastest in one fleet's summaries (one per method): every seed reached the target and
+// no other method whose every seed reached it has a lower mean time. Ties are all fastest.
+bool fastest_on_fleet(const std::vector<TimeToTargetSummary>& fleet_column, std::size_t method);
+
 // Per data set: the time-to-target table and the chosen settings, as fixed-width text or Markdown.
 std::string format_time_to_target_tables(const TimeToTargetStudy& study, const TimeToTargetResults& results, bool markdown);
 
