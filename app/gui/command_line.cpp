@@ -44,8 +44,12 @@ CommandLine parse_command_line(const QStringList& arguments) {
         QStringLiteral("db"), QStringLiteral("The run store (default: $XDG_DATA_HOME/trainbench/runs.sqlite)."),
         QStringLiteral("FILE"));
     const QCommandLineOption show(QStringLiteral("show"),
-                                  QStringLiteral("Open on the dashboard, the run browser or the compare view."),
-                                  QStringLiteral("dashboard|browser|compare"));
+                                  QStringLiteral("Open on the dashboard, the run browser, the compare view or the studies view."),
+                                  QStringLiteral("dashboard|browser|compare|studies"));
+    const QCommandLineOption study(QStringLiteral("study"),
+                                   QStringLiteral("Open a time-to-target study (a preset name or a study JSON file) in the "
+                                                  "studies view, with what the run store holds of it."),
+                                   QStringLiteral("PRESET_OR_FILE"));
     const QCommandLineOption compare(QStringLiteral("compare"),
                                      QStringLiteral("Compare these stored runs (opens the compare view)."),
                                      QStringLiteral("ID,ID,..."));
@@ -61,7 +65,7 @@ CommandLine parse_command_line(const QStringList& arguments) {
     const QCommandLineOption theme(QStringLiteral("theme"),
                                    QStringLiteral("Colour scheme: the system's (default), light or dark."),
                                    QStringLiteral("system|light|dark"));
-    const QList<QCommandLineOption> workbench_options = {open,       launch,     database, show,  compare,
+    const QList<QCommandLineOption> workbench_options = {open,       launch,     database, show,  compare, study,
                                                          screenshot, exit_after, size,     theme};
     parser.addOptions(workbench_options);
 
@@ -99,10 +103,11 @@ CommandLine parse_command_line(const QStringList& arguments) {
     if (parser.isSet(show)) {
         parsed.show = parser.value(show);
         if (parsed.show != QLatin1String("dashboard") && parsed.show != QLatin1String("browser") &&
-            parsed.show != QLatin1String("compare")) {
-            fail(QStringLiteral("--show takes dashboard, browser or compare, not '%1'").arg(parsed.show));
+            parsed.show != QLatin1String("compare") && parsed.show != QLatin1String("studies")) {
+            fail(QStringLiteral("--show takes dashboard, browser, compare or studies, not '%1'").arg(parsed.show));
         }
     }
+    parsed.study = parser.value(study);
     for (const QString& id : parser.value(compare).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         bool ok = false;
         const qlonglong run_id = id.trimmed().toLongLong(&ok);

@@ -1,7 +1,8 @@
 #pragma once
 // The workbench's command line, for scripted use:
-//   trainbench [--open PRESET_OR_FILE] [--launch] [--db FILE] [--show dashboard|browser|compare]
-//              [--compare ID,ID,...] [--screenshot FILE] [--exit-after SECONDS] [--size WIDTHxHEIGHT]
+//   trainbench [--open PRESET_OR_FILE] [--launch] [--db FILE] [--show dashboard|browser|compare|studies]
+//              [--compare ID,ID,...] [--study PRESET_OR_FILE] [--screenshot FILE] [--exit-after SECONDS]
+//              [--size WIDTHxHEIGHT]
 //              [--theme system|light|dark]
 //              [--help] [--version]
 // Read with QCommandLineParser: `--key value` and `--key=value` alike, generated --help.
@@ -26,8 +27,9 @@ struct CommandLine {
     QString open;  // empty: the default experiment
     bool launch = false;
     QString database;  // empty: the default run store
-    QString show;      // dashboard, browser or compare
+    QString show;      // dashboard, browser, compare or studies
     std::vector<std::int64_t> compare;
+    QString study;     // a study to open in the studies view (which is then shown)
     QString screenshot;
     std::optional<double> exit_after_s;
     QSize size{1800, 1050};

@@ -5,6 +5,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "app/cli/gpu_backend_factory.h"
 #include "app/gui/command_line.h"
@@ -14,6 +15,7 @@
 #include "widgets/error_banner.h"
 #include "widgets/experiment_editor.h"
 #include "widgets/run_launcher.h"
+#include "widgets/studies_view.h"
 #include "widgets/theme_switcher.h"
 #include "widgets/workbench_window.h"
 
@@ -94,6 +96,18 @@ int main(int argc, char** argv) {
     if (command_line.show == QLatin1String("browser")) window->show_view(tb::widgets::WorkbenchWindow::View::browser);
     if (command_line.show == QLatin1String("compare")) window->show_view(tb::widgets::WorkbenchWindow::View::compare);
     if (!command_line.compare.empty()) window->compare_runs(command_line.compare);
+    if (command_line.show == QLatin1String("studies")) window->show_view(tb::widgets::WorkbenchWindow::View::studies);
+    if (!command_line.study.isEmpty()) {
+        window->show_view(tb::widgets::WorkbenchWindow::View::studies);
+        // A preset name or a file; a study that cannot be read shows its error in the view.
+        std::filesystem::path study_file;
+        try {
+            study_file = tb::resolve_config_argument(command_line.study.toStdString());
+        } catch (const std::exception&) {
+            study_file = command_line.study.toStdString();
+        }
+        window->studies_view().open_study(QString::fromStdString(study_file.string()));
+    }
     if (command_line.launch && !window->launch()) {
         std::fprintf(stderr, "error: the experiment is not valid: %s\n",
                      window->editor().validation_message().toStdString().c_str());

@@ -35,11 +35,11 @@ private slots:
                                                "--db",        "runs.sqlite",  "--show",               "compare",
                                                "--compare",   "3,4",          "--screenshot",         "shot.png",
                                                "--exit-after", "2.5",         "--size",               "1200x800",
-                                               "--theme",     "dark"};
+                                               "--theme",     "dark",         "--study",              "fleet_time_to_target_study"};
         QTest::newRow("joined") << QStringList{"trainbench",        "--open=sparse_mlp_synthetic", "--launch",
                                                "--db=runs.sqlite",  "--show=compare",              "--compare=3,4",
                                                "--screenshot=shot.png", "--exit-after=2.5",        "--size=1200x800",
-                                               "--theme=dark"};
+                                               "--theme=dark", "--study=fleet_time_to_target_study"};
     }
 
     void reads_every_option() {
@@ -55,6 +55,9 @@ private slots:
         QCOMPARE(parsed.exit_after_s.value_or(-1), 2.5);
         QCOMPARE(parsed.size, QSize(1200, 800));
         QCOMPARE(parsed.theme, QStringLiteral("dark"));
+        QCOMPARE(parsed.study, QStringLiteral("fleet_time_to_target_study"));
+        QCOMPARE(parse_command_line({QStringLiteral("trainbench"), QStringLiteral("--show"), QStringLiteral("studies")}).show,
+                 QStringLiteral("studies"));
     }
 
     void defaults_without_options() {
@@ -69,8 +72,8 @@ private slots:
     void help_and_version_are_generated() {
         const CommandLine help = parse_command_line({QStringLiteral("trainbench"), QStringLiteral("--help")});
         QCOMPARE(help.request, CommandLine::Request::show_help);
-        for (const char* option : {"--open", "--launch", "--db", "--show", "--compare", "--screenshot", "--exit-after",
-                                   "--size", "--version"}) {
+        for (const char* option : {"--open", "--launch", "--db", "--show", "--compare", "--study", "--screenshot",
+                                   "--exit-after", "--size", "--version"}) {
             QVERIFY2(help.help_text.contains(QLatin1String(option)), option);
         }
         QCOMPARE(parse_command_line({QStringLiteral("trainbench"), QStringLiteral("-h")}).request,
