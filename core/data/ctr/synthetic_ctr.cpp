@@ -1,6 +1,7 @@
 #include "core/data/ctr/synthetic_ctr.h"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -117,7 +118,11 @@ SyntheticCtr generate_synthetic_ctr(const SyntheticCtrSpec& spec) {
         const double p = data.test_click_probability[r];
         log_loss -= click ? std::log(p) : std::log1p(-p);
     }
-    data.planted_test_auc = binary_roc_auc(data.test_click_probability, clicks);
+    try {
+        data.planted_test_auc = binary_roc_auc(data.test_click_probability, clicks);
+    } catch (const std::invalid_argument&) {
+        data.planted_test_auc = std::numeric_limits<double>::quiet_NaN();  // a test set of one class has no AUC
+    }
     data.planted_test_log_loss = log_loss / static_cast<double>(clicks.size());
     return data;
 }

@@ -41,7 +41,7 @@ struct SyntheticCtr {
     CtrRows train;
     CtrRows test;
     std::vector<double> test_click_probability;  // the planted model's, per test row
-    double planted_test_auc = 0;
+    double planted_test_auc = 0;  // NaN when the test rows are all clicks or all not
     double planted_test_log_loss = 0;
 };
 
