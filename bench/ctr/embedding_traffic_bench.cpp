@@ -5,7 +5,7 @@
 // gradient is stood in for by a function of the rows (no model runs), so the times are the store's own.
 //
 //   embedding_traffic_bench [--batch 4096] [--vocabulary 400000] [--cache-fraction 0.1] [--zipf 1.1]
-//                           [--dim 16] [--steps 200] [--optimizer adagrad]
+//                           [--dim 16] [--steps 200] [--warmup 100] [--optimizer adagrad]
 
 #include <chrono>
 #include <cstdio>
@@ -26,7 +26,8 @@ struct Measured {
     double seconds_per_step = 0;
 };
 
-Measured run(const CtrRows& rows, EmbeddingStoreSpec spec, std::int64_t batch, std::int64_t steps) {
+// The first `warmup` steps fill the cache and touch rows for the first time; the figures are of the rest.
+Measured run(const CtrRows& rows, EmbeddingStoreSpec spec, std::int64_t batch, std::int64_t warmup, std::int64_t steps) {
     CpuBackend device(1);
     EmbeddingStore store(spec, device);
     const int fields = rows.categorical_fields;
@@ -34,8 +35,13 @@ Measured run(const CtrRows& rows, EmbeddingStoreSpec spec, std::int64_t batch, s
     for (int f = 0; f < fields; ++f) offsets[static_cast<std::size_t>(f)] = rows.field_offset(f);
     std::vector<std::int64_t> lookups(static_cast<std::size_t>(batch * fields));
     std::vector<float> gradient;
-    const auto started = std::chrono::steady_clock::now();
-    for (std::int64_t step = 0; step < steps; ++step) {
+    auto started = std::chrono::steady_clock::now();
+    EmbeddingTraffic before;
+    for (std::int64_t step = 0; step < warmup + steps; ++step) {
+        if (step == warmup) {
+            before = store.total_traffic();
+            started = std::chrono::steady_clock::now();
+        }
         const std::int64_t first = (step * batch) % (rows.rows() - batch + 1);
         for (std::int64_t r = 0; r < batch; ++r) {
             for (int f = 0; f < fields; ++f) {
@@ -50,7 +56,15 @@ Measured run(const CtrRows& rows, EmbeddingStoreSpec spec, std::int64_t batch, s
         store.apply_gradient(ConstMatrixView(gradient.data(), prepared.compact_rows.rows, prepared.compact_rows.cols));
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return {store.total_traffic(), seconds / static_cast<double>(steps)};
+    EmbeddingTraffic measured = store.total_traffic();
+    measured.lookups -= before.lookups;
+    measured.distinct_rows -= before.distinct_rows;
+    measured.hits -= before.hits;
+    measured.misses -= before.misses;
+    measured.write_backs -= before.write_backs;
+    measured.bytes_host_to_device -= before.bytes_host_to_device;
+    measured.bytes_device_to_host -= before.bytes_device_to_host;
+    return {measured, seconds / static_cast<double>(steps)};
 }
 
 }  // namespace
@@ -62,6 +76,7 @@ int main(int argc, char** argv) {
     double zipf = 1.1;
     int dim = 16;
     std::int64_t steps = 200;
+    std::int64_t warmup = 100;
     std::string optimizer = "adagrad";
     CLI::App app("Bytes and time the embedding store spends per step: virtual ids, the device cache, the baselines.",
                  "embedding_traffic_bench");
@@ -71,11 +86,12 @@ int main(int argc, char** argv) {
     app.add_option("--zipf", zipf, "Zipf exponent of the ids")->capture_default_str();
     app.add_option("--dim", dim, "embedding dimension")->capture_default_str();
     app.add_option("--steps", steps, "batches timed")->check(tb::cli::whole_number_at_least(1))->capture_default_str();
+    app.add_option("--warmup", warmup, "batches before the timing starts (the cache fills)")->capture_default_str();
     app.add_option("--optimizer", optimizer, "row optimizer: sgd, adagrad or adam")->capture_default_str();
     if (const std::optional<int> status = tb::cli::parse_command_line(app, argc, argv)) return *status;
 
     SyntheticCtrSpec data;
-    data.train_rows = batch * std::min<std::int64_t>(steps, 50);
+    data.train_rows = batch * (warmup + steps);  // every batch new data, as an epoch of a large set
     data.test_rows = 1000;
     data.vocabulary_per_field = vocabulary;
     data.zipf_exponent = zipf;
@@ -88,10 +104,11 @@ int main(int argc, char** argv) {
     spec.cache_rows = static_cast<std::int64_t>(cache_fraction * static_cast<double>(spec.table.rows));
     const double record_bytes = static_cast<double>(row_record_floats(spec.table.optimizer.kind, dim)) * sizeof(float);
     const double row_bytes = static_cast<double>(dim) * sizeof(float);
-    std::printf("table %lld rows x %d (%s, %.0f bytes a record), cache %lld rows (%.0f%%), batch %lld x 26 fields, Zipf %.2f, %lld steps\n",
+    std::printf("table %lld rows x %d (%s, %.0f bytes a record), cache %lld rows (%.0f%%), batch %lld x 26 fields, Zipf %.2f, "
+                "%lld steps measured after %lld\n",
                 static_cast<long long>(spec.table.rows), dim, optimizer.c_str(), record_bytes,
                 static_cast<long long>(spec.cache_rows), 100 * cache_fraction, static_cast<long long>(batch), zipf,
-                static_cast<long long>(steps));
+                static_cast<long long>(steps), static_cast<long long>(warmup));
 
     for (const auto& [label, placement, policy] :
          {std::tuple{"cached, lru", EmbeddingPlacement::cached, CachePolicy::lru},
@@ -100,7 +117,7 @@ int main(int argc, char** argv) {
           std::tuple{"all on device", EmbeddingPlacement::all_on_device, CachePolicy::lru}}) {
         spec.placement = placement;
         spec.policy = policy;
-        const Measured measured = run(rows, spec, batch, steps);
+        const Measured measured = run(rows, spec, batch, warmup, steps);
         const EmbeddingTraffic& t = measured.traffic;
         const double per_step = static_cast<double>(steps);
         if (placement == EmbeddingPlacement::cached && policy == CachePolicy::lru) {

@@ -50,25 +50,28 @@ public:
                 slot = free_.back();
                 free_.pop_back();
             } else {
-                std::optional<std::tuple<std::int64_t, std::int64_t, std::int32_t, std::int64_t>> victim;
+                // Fewest uses (lfu), then least recently used, then named first by its batch.
+                std::optional<std::tuple<std::int64_t, std::int64_t, std::size_t, std::int64_t>> victim;
                 for (const auto& [resident, row] : rows_) {
                     if (batch.count(resident) != 0) continue;
-                    const auto key = std::make_tuple(policy_ == CachePolicy::lfu ? row.uses : 0, row.last_use, row.slot, resident);
+                    const auto key = std::make_tuple(policy_ == CachePolicy::lfu ? row.uses : 0, row.last_use, row.order, resident);
                     if (!victim || key < *victim) victim = key;
                 }
-                slot = std::get<2>(*victim);
                 const std::int64_t evicted = std::get<3>(*victim);
+                slot = rows_[evicted].slot;
                 if (rows_[evicted].dirty) plan.write_backs.emplace_back(evicted, slot);
                 rows_.erase(evicted);
             }
-            rows_[id] = Row{slot, 0, 0, false};
+            rows_[id] = Row{slot, 0, 0, 0, false};
             plan.fetches.emplace_back(id, slot);
             plan.assigned_slots.push_back(slot);
             ++plan.misses;
         }
-        for (const std::int64_t id : ids) {
-            ++rows_[id].uses;
-            rows_[id].last_use = clock_;
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            Row& row = rows_[ids[i]];
+            ++row.uses;
+            row.last_use = clock_;
+            row.order = i;
         }
         return plan;
     }
@@ -82,6 +85,7 @@ private:
         std::int32_t slot;
         std::int64_t uses;
         std::int64_t last_use;
+        std::size_t order;  // the row's place in the batch that last named it
         bool dirty;
     };
     std::int64_t capacity_;
