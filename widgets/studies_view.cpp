@@ -102,6 +102,12 @@ QString summary_tooltip(const TimeToTargetStudy& study, const TimeToTargetSummar
                        .arg(summary.reached)
                        .arg(summary.seeds)
                        .arg(summary.completed);
+    if (summary.seconds_per_epoch > 0) {
+        // The two factors of the time: how many epochs the method needed, and how fast it got through one.
+        text += QStringLiteral("\n%1 epochs to the target at %2 ms of run clock per epoch")
+                    .arg(summary.mean_epochs, 0, 'f', 1)
+                    .arg(summary.seconds_per_epoch * 1000, 0, 'g', 4);
+    }
     if (summary.failed > 0) {
         text += QStringLiteral("\n%1 failed or stopped: %2").arg(summary.failed).arg(QString::fromStdString(summary.first_error));
     }
