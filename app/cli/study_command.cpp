@@ -32,6 +32,8 @@ StudyCommand::StudyCommand(CLI::App& command) {
                      "multi-task and time-to-target studies: do not record the runs (nothing to resume from)");
     command.add_option("--report", report_, "time-to-target study: write a report with tables and charts (.md or .html)")
         ->type_name("FILE");
+    command.add_flag("--stored-only", stored_only_,
+                     "time-to-target study: run nothing; the tables and report of the runs the store holds now");
 }
 
 int StudyCommand::execute() const {
@@ -48,6 +50,7 @@ int StudyCommand::execute() const {
             time_to_target.store = multi_task_.store;
             time_to_target.markdown = options_.markdown;
             time_to_target.report = report_;
+            time_to_target.stored_only = stored_only_;
             return run_time_to_target_study_document(document, file.parent_path(), time_to_target);
         }
         if (is_multi_task_study(document)) {

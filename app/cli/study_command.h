@@ -1,6 +1,7 @@
 #pragma once
 // trainbench-cli study PRESET_OR_FILE [--set key.path=VALUE]... [--optimizers a,b] [--batches 256,8192]
 //                                      [--markdown] [--jobs N] [--db FILE] [--no-store] [--report FILE]
+//                                      [--stored-only]
 // Runs a large-batch study (core/studies/large_batch_study.h) and prints the final metric of every
 // optimizer against batch size, a multi-task study (core/studies/multi_task_study.h: "study": {"kind":
 // "multi_task", ...}) and prints its methods against training fraction, or a time-to-target study
@@ -33,6 +34,7 @@ private:
     StudyOptions options_;
     MultiTaskStudyRunOptions multi_task_;
     std::string report_;
+    bool stored_only_ = false;
 };
 
 }  // namespace tb::cli

@@ -63,10 +63,14 @@ int run_time_to_target_study_document(const nlohmann::json& document, const std:
     const std::filesystem::path database =
         options.database.empty() ? storage::default_database_path() : std::filesystem::path(options.database);
     std::unique_ptr<storage::StoredStudyRuns> stored;
+    if (options.stored_only && !options.store) {
+        std::fprintf(stderr, "error: --stored-only reads the run store, and --no-store says there is none\n");
+        return 2;
+    }
     if (options.store) {
         try {
             // Opened once up front, so that a store that cannot be written fails the study before any run.
-            RunStorage probe(database.string());
+            if (!options.stored_only) RunStorage probe(database.string());
             stored = std::make_unique<storage::StoredStudyRuns>(database, study);
         } catch (const std::exception& error) {
             std::fprintf(stderr, "error: %s\n", error.what());
@@ -85,7 +89,7 @@ int run_time_to_target_study_document(const nlohmann::json& document, const std:
     execution.jobs = options.jobs;
     if (stored) execution.stored = [&](const TimeToTargetCell& cell) { return stored->find(cell); };
     const std::string tag = study_tag(study);
-    execution.run = [&](const TimeToTargetCell& cell) {
+    if (!options.stored_only) execution.run = [&](const TimeToTargetCell& cell) {
         const RunConfig config = parse_run_config(cell.config, folder);
         const std::string& metric = study.datasets[cell.dataset].target.metric;
         if (!options.store) {
@@ -99,7 +103,7 @@ int run_time_to_target_study_document(const nlohmann::json& document, const std:
         storage::add_run_tags(store, storage.run_id(), {tag});
         return outcome_from_summary(summary.to_json(), metric);
     };
-    execution.on_progress = [&](const StudyProgress& progress) {
+    if (!options.stored_only) execution.on_progress = [&](const StudyProgress& progress) {
         const std::string eta = progress.eta_s ? ", ETA " + duration_text(*progress.eta_s) : std::string();
         std::printf("[%zu/%zu] %s: %s%s (elapsed %s%s)\n", progress.done, progress.total, progress.cell.name.c_str(),
                     outcome_text(progress.outcome, study.datasets[progress.cell.dataset].target).c_str(),
@@ -112,6 +116,13 @@ int run_time_to_target_study_document(const nlohmann::json& document, const std:
     } catch (const std::exception& error) {
         std::fprintf(stderr, "error: %s\n", error.what());
         return 3;
+    }
+    if (options.stored_only) {
+        std::size_t stored_runs = 0;
+        for (const auto* records : {&results.tuning, &results.test}) {
+            for (const StudyRunRecord& record : *records) stored_runs += record.outcome ? 1 : 0;
+        }
+        std::printf("%zu of the %zu runs are stored\n", stored_runs, total);
     }
     std::printf("\n%s", format_time_to_target_tables(study, results, options.markdown).c_str());
     if (!options.report.empty()) {

@@ -20,9 +20,11 @@ struct TimeToTargetStudyRunOptions {
     bool store = true;     // false: nothing is recorded, so nothing can be resumed
     bool markdown = false;
     std::string report;    // FILE.md or FILE.html; empty: none
+    bool stored_only = false;  // run nothing: the tables and report of what the store holds now
 };
 
-// Exit status: 0 every run completed, 1 a run failed, 2 the study is wrong, 3 it could not run.
+// Exit status: 0 every run completed (with stored_only: every run is stored), 1 a run failed or is
+// missing, 2 the study is wrong, 3 it could not run.
 int run_time_to_target_study_document(const nlohmann::json& document, const std::filesystem::path& folder,
                                       const TimeToTargetStudyRunOptions& options);
 

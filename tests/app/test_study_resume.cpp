@@ -142,6 +142,16 @@ private slots:
         const Finished again = run_study({"study", study_file, "--db", killed_store, "--jobs", "2"});
         QVERIFY2(again.status == 0, again.out.c_str());
         QCOMPARE(count_of(again.out, ", stored ("), std::size_t{16});
+
+        // --stored-only reads without running: the same tables, from a store it does not write to.
+        const Finished stored_only = run_study({"study", study_file, "--db", killed_store, "--stored-only"});
+        QVERIFY2(stored_only.status == 0, stored_only.out.c_str());
+        QVERIFY2(contains(stored_only.out, "16 of the 16 runs are stored"), stored_only.out.c_str());
+        QCOMPARE(QString::fromStdString(stored_only.out.substr(stored_only.out.find("\n\n"))),
+                 QString::fromStdString(tables_of(uninterrupted.out)));
+        const Finished nothing_stored = run_study({"study", study_file, "--db", folder.filePath("empty.sqlite"), "--stored-only"});
+        QCOMPARE(nothing_stored.status, 1);
+        QVERIFY2(contains(nothing_stored.out, "0 of the 16 runs are stored"), nothing_stored.out.c_str());
     }
 };
 
