@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/config/config_reader.h"
 #include "core/optim/optimizer_config.h"
+#include "core/optim/optimizer_kinds.h"
 
 namespace tb {
 
@@ -32,6 +34,22 @@ std::unique_ptr<Optimizer> TrainingSession::create_optimizer(Backend& backend, c
 double TrainingSession::learning_rate() const { return scheduled_learning_rate(config().optimizer, epochs()); }
 
 double TrainingSession::base_learning_rate() const { return scheduled_base_rate(config().optimizer, epochs()); }
+
+void TrainingSession::log_learning_rate(std::int64_t batch_size, const std::string& whose_batch, const std::string& detail) {
+    const OptimizerConfig& optimizer = config().optimizer;
+    const std::string lr = "optimizer.lr " + format_number(optimizer.lr);
+    const std::string batch = whose_batch + " of " + std::to_string(batch_size) + " rows" + (detail.empty() ? "" : " " + detail);
+    if (optimizer.lr_reference_batch <= 0) {
+        log(LogLevel::info, "learning rate: " + lr + " is the rate of " + batch + " (optimizer.lr_reference_batch unset: no scaling)");
+        return;
+    }
+    const std::string reference = std::to_string(optimizer.lr_reference_batch);
+    const bool linear = optimizer.lr_scaling == BatchScaling::linear;
+    const double rate = batch_scaled_rate(optimizer.lr, batch_size, optimizer.lr_reference_batch, optimizer.lr_scaling);
+    log(LogLevel::info, "learning rate: " + lr + " is the rate of a batch of " + reference + " (optimizer.lr_reference_batch); " +
+                            batch + " trains at " + (linear ? "lr * " : "lr * sqrt(") + std::to_string(batch_size) + " / " +
+                            reference + (linear ? "" : ")") + " = " + format_number(rate) + " before warm-up and the schedule");
+}
 
 double TrainingSession::learning_rate(std::int64_t batch_size) const {
     return scheduled_learning_rate(config().optimizer, epochs(), batch_size);

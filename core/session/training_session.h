@@ -44,6 +44,12 @@ public:
     // The scheduled rate of optimizer.lr_reference_batch (or of whatever batch the method states lr for
     // when none is set), for methods that scale it to each worker's batch themselves.
     double base_learning_rate() const;
+    // Says in the run log what optimizer.lr means for this method's steps and the rate a step of
+    // `batch_size` rows trains at before warm-up and the schedule, e.g. "learning rate: optimizer.lr 4 is
+    // the rate of a batch of 256 (optimizer.lr_reference_batch); each worker's batch of 128 rows trains at
+    // lr * 128 / 256 = 2". `whose_batch` names the batch ("the global batch", "each worker's batch").
+    // `detail`, when given, follows the batch ("(split over the 4 devices)").
+    void log_learning_rate(std::int64_t batch_size, const std::string& whose_batch, const std::string& detail = {});
 
     // ---- progress ---------------------------------------------------------------------------------
     // Adds a finished training step. Throws RunDiverged when the loss is not finite.

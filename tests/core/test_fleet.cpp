@@ -431,6 +431,18 @@ private slots:
             qInfo("%s: test loss %.9f at lr 0.5, %.9f at lr 0.25 for a batch of %lld", kind, plain.metrics().at("loss").last,
                   scaled.metrics().at("loss").last, static_cast<long long>(batch / 2));
             QCOMPARE(scaled.metrics().at("loss").last, plain.metrics().at("loss").last);
+            // The run log says what lr means and the rate the method's batch trains at.
+            const std::string method = kind;
+            const std::string whose = method == "sync_sgd"       ? "the global batch"
+                                      : method == "crossbow_sma" ? "each learner's batch"
+                                                                 : "each worker's batch";
+            const std::string expected = "is the rate of a batch of " + std::to_string(batch / 2) +
+                                         " (optimizer.lr_reference_batch); " + whose + " of " + std::to_string(batch) + " rows";
+            bool said = false;
+            for (const Log& log : scaled_events.all<Log>()) {
+                said = said || (log.text.find(expected) != std::string::npos && log.text.find("= 0.5 before warm-up") != std::string::npos);
+            }
+            QVERIFY2(said, (std::string(kind) + ": no log line with '" + expected + "' and '= 0.5 before warm-up'").c_str());
         }
         // Adaptive SGD reads lr the same way: left unset, the reference is its batch_max (the authors'
         // convention), so lr 0.5 there is lr 0.25 for a reference of half of batch_max.

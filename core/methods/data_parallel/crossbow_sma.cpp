@@ -54,6 +54,7 @@ void CrossbowSma::train(TrainingSession& session) {
     Worker& evaluated = workers.front();
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
     const double alpha = alpha_ > 0 ? alpha_ : 1.0 / static_cast<double>(n);
+    session.log_learning_rate(batch_size_, "each learner's batch");
     const std::vector<double> equal(n, 1.0 / static_cast<double>(n));
 
     std::vector<float> central = download_parameters(evaluated);

@@ -50,6 +50,7 @@ void Easgd::train(TrainingSession& session) {
     Worker& evaluated = workers.front();
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
     const double alpha = beta_ / static_cast<double>(n);
+    session.log_learning_rate(batch_size_, "each worker's batch");
     const std::vector<double> equal(n, 1.0 / static_cast<double>(n));
 
     std::vector<float> center = download_parameters(evaluated);

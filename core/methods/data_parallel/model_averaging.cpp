@@ -55,6 +55,7 @@ void ModelAveraging::train(TrainingSession& session) {
     std::int64_t merge_index = 0;
     ReplicaMerge replica_merge(workers, plan_fleet_memory(workers), std::nullopt);
     session.log(LogLevel::info, "model merges: " + replica_merge.plan().reason);
+    session.log_learning_rate(batch_size_, "each worker's batch");
 
     session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
     while (!session.should_stop()) {

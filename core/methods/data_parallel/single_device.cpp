@@ -44,6 +44,7 @@ void SingleDevice::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session, 1);
     Worker& worker = executor->worker(0);
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
+    session.log_learning_rate(batch_size_, "the batch");
     session.evaluate(*worker.backend, worker.replica->model(), worker.replica->parameters());
 
     while (!session.should_stop()) {

@@ -67,6 +67,7 @@ void SyncSgd::train(TrainingSession& session) {
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
     GradientAllReduce all_reduce(workers, plan_fleet_memory(workers));
     session.log(LogLevel::info, "gradient all-reduce: " + all_reduce.plan().reason);
+    session.log_learning_rate(batch_size_, "the global batch", "(split over the " + std::to_string(n) + " devices)");
 
     session.evaluate(*evaluated.backend, evaluated.replica->model(), evaluated.replica->parameters());
     while (!session.should_stop()) {

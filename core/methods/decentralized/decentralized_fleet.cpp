@@ -64,6 +64,7 @@ DecentralizedFleet::DecentralizedFleet(TrainingSession& session, const Decentral
     session_.log(LogLevel::info, line.str());
     publish_mixing_matrix();
     log_partition();
+    session_.log_learning_rate(settings_.batch_size, "each worker's batch");
     if (settings_.evaluate_workers) {
         const EvalConfig& eval = session.config().eval;
         worker_evaluator_.emplace(session.data().test, std::vector<std::string>{worker_metric_name(eval)}, eval.batch_size,
