@@ -28,6 +28,7 @@
 #include "core/data/data_paths.h"
 #include "core/data/dataset_registry.h"
 #include "core/model/model_registry.h"
+#include "core/run/learning_rate_note.h"
 #include "core/run/method_registry.h"
 #include "widgets/record_table.h"
 
@@ -239,6 +240,14 @@ QGroupBox* ExperimentEditor::build_section(const SectionForm& form) {
             document_changed(Source::load);
         });
         section.form->addRow(QStringLiteral("Preset"), presets);
+    }
+    if (form.key == "optimizer") {
+        // What lr means for the chosen method and the rate its batch trains at, kept beside the field.
+        learning_rate_note_ = new QLabel(group);
+        learning_rate_note_->setObjectName(QStringLiteral("learningRateNote"));
+        learning_rate_note_->setStyleSheet(QStringLiteral("color: #555;"));
+        learning_rate_note_->setWordWrap(true);
+        layout->addWidget(learning_rate_note_);
     }
     if (form.key == "dataset") {
         format_label_ = new QLabel(group);
@@ -705,6 +714,8 @@ QString ExperimentEditor::preset_file_name(const nlohmann::json& document) {
 
 QString ExperimentEditor::detected_format_note() const { return format_label_->text(); }
 
+QString ExperimentEditor::learning_rate_note() const { return learning_rate_note_ != nullptr ? learning_rate_note_->text() : QString(); }
+
 QString ExperimentEditor::validation_message() const { return check_.message; }
 
 void ExperimentEditor::document_changed(Source source) {
@@ -806,6 +817,7 @@ void ExperimentEditor::show_validation() {
     if (check_.valid()) {
         validation_label_->setStyleSheet(dark_palette_in_use(*this) ? QStringLiteral("color: #7fd67f;")
                                                                    : QStringLiteral("color: #1a6b1a;"));
+        if (learning_rate_note_ != nullptr) learning_rate_note_->setText(QString::fromStdString(describe_learning_rate(*check_.config)));
         validation_label_->setText(QStringLiteral("✓ valid experiment: %1 on %2 device(s)")
                                        .arg(QString::fromStdString(check_.config->method.kind))
                                        .arg(check_.config->fleet.devices.size()));
@@ -813,6 +825,7 @@ void ExperimentEditor::show_validation() {
         validation_label_->setStyleSheet(dark_palette_in_use(*this) ? QStringLiteral("color: #ff7b7b; font-weight: bold;")
                                                                    : QStringLiteral("color: #b00020; font-weight: bold;"));
         validation_label_->setText(QStringLiteral("✗ ") + check_.message);
+        if (learning_rate_note_ != nullptr) learning_rate_note_->clear();
     }
 }
 

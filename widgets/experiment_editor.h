@@ -50,6 +50,9 @@ public:
     // training file switches the data set kind to the reader that format needs.
     void use_data_file(const std::string& key_path, const QString& file);
     QString detected_format_note() const;
+    // What optimizer.lr means for the chosen method (core/run/learning_rate_note.h), as shown under the
+    // optimizer section; empty while the experiment is not valid or trains no model.
+    QString learning_rate_note() const;
     // The file name Save as suggests: the experiment's name with anything but letters, digits, '-', '_'
     // and inner dots replaced, so a name never leads out of the preset folder.
     static QString preset_file_name(const nlohmann::json& document);
@@ -131,6 +134,7 @@ private:
     QTimer* json_debounce_;
     QLabel* validation_label_;
     QLabel* format_label_;
+    QLabel* learning_rate_note_ = nullptr;
 };
 
 }  // namespace tb::widgets

@@ -5,6 +5,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QGroupBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -205,6 +206,26 @@ private slots:
         QCOMPARE(table.rowCount(), 8);
         QCOMPARE(table.item(7, table.column_of("name"))->text(), QStringLiteral("t4-1"));
         QCOMPARE(table.item(7, table.column_of("memory_gbs"))->text(), QStringLiteral("320.0"));
+    }
+
+    // Beside the optimizer: what lr means for the method and the rate its batch trains at.
+    void the_learning_rate_note_follows_the_method_and_reference_batch() {
+        ExperimentEditor editor;
+        editor.load_document({{"method", {{"kind", "sync_sgd"}, {"batch_size", 1024}}},
+                              {"optimizer", {{"kind", "sgd"}, {"lr", 0.5}, {"lr_reference_batch", 256}}},
+                              {"fleet", {{"devices", {{{"name", "a"}}, {{"name", "b"}}}}}}});
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        QCOMPARE(editor.learning_rate_note(),
+                 QStringLiteral("lr 0.5 is the rate of a batch of 256; the global batch of 1024 trains at lr * 1024 / 256 = 2"));
+        QVERIFY(editor.findChild<QLabel*>(QStringLiteral("learningRateNote"))->text() == editor.learning_rate_note());
+        editor.load_document({{"method", {{"kind", "adaptive_sgd"}, {"batch_min", 32}, {"batch_max", 512}}},
+                              {"fleet", {{"devices", {{{"name", "a"}}, {{"name", "b"}}}}}}});
+        QVERIFY2(editor.valid(), qPrintable(editor.validation_message()));
+        QVERIFY2(editor.learning_rate_note().contains(QStringLiteral("rate of a batch of 512 (method.batch_max")),
+                 qPrintable(editor.learning_rate_note()));
+        editor.load_document({{"method", {{"kind", "sync_sgd"}, {"batch_size", 0}}}});
+        QVERIFY(!editor.valid());
+        QVERIFY(editor.learning_rate_note().isEmpty());
     }
 
     void changing_the_method_starts_from_its_defaults() {
