@@ -36,6 +36,7 @@ struct Table {
     std::vector<std::string> header;
     std::vector<std::vector<std::string>> rows;
     std::vector<std::vector<bool>> strong;  // cells to emphasise (the fastest per column)
+    bool long_cells = false;                 // fixed-width text lists the cells instead (they would not fit side by side)
 };
 struct Block {
     enum class Kind { heading, paragraph, table, chart } kind;
@@ -139,6 +140,7 @@ std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTar
         times.header.push_back("method");
         for (const StudyFleet& fleet : study.fleets) times.header.push_back(fleet.label + " (" + std::to_string(fleet.parsed.devices.size()) + ")");
         Table settings = times;
+        settings.long_cells = true;
         Table pace = times;
         // By fleet, then method: a fleet's column decides which method is fastest there.
         std::vector<std::vector<TimeToTargetSummary>> by_fleet(study.fleets.size());
@@ -203,6 +205,14 @@ std::string markdown_table(const Table& table) {
 }
 
 std::string fixed_width_table(const Table& table) {
+    if (table.long_cells) {
+        // "method, fleet: cell", one per line.
+        std::string text;
+        for (const auto& row : table.rows) {
+            for (std::size_t c = 1; c < row.size() && c < table.header.size(); ++c) text += row[0] + ", " + table.header[c] + ": " + row[c] + "\n";
+        }
+        return text;
+    }
     std::vector<std::size_t> widths(table.header.size(), 0);
     const auto widen = [&](const std::vector<std::string>& row) {
         for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
