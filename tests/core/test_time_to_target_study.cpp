@@ -307,6 +307,27 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, write_study_report(study, results, folder.filePath("report.pdf").toStdString()));
     }
 
+    void charts_escape_their_text_and_space_fleet_sizes_on_log2() {
+        LineChart chart;
+        chart.title = "a <b> & \"c\"";
+        chart.log2_x = true;
+        chart.series.push_back({"sync <fast>", {{16, 3.0}, {4, 1.0}, {8, 2.0}}});
+        chart.series.push_back({"empty", {}});
+        const std::string svg = render_svg(chart, 640, 400);
+        QVERIFY(svg.find("a &lt;b&gt; &amp; &quot;c&quot;") != std::string::npos);
+        QVERIFY(svg.find("sync &lt;fast&gt;") != std::string::npos);
+        QVERIFY(svg.find("<b>") == std::string::npos);
+        // The polyline's x coordinates, in x order: 4, 8 and 16 equally spaced on log2.
+        const std::size_t at = svg.find("<polyline points=\"");
+        QVERIFY(at != std::string::npos);
+        std::stringstream points(svg.substr(at + 18, svg.find('"', at + 18) - at - 18));
+        std::vector<double> xs;
+        for (std::string pair; points >> pair;) xs.push_back(std::stod(pair.substr(0, pair.find(','))));
+        QCOMPARE(xs.size(), std::size_t{3});
+        QVERIFY(std::abs((xs[1] - xs[0]) - (xs[2] - xs[1])) < 1e-6);
+        QVERIFY(xs[0] < xs[1]);
+    }
+
     void validation_rows_are_held_out_of_training_by_seed() {
         const DataSplit split = numbered_rows(100);
         const DataSplit held = hold_out_validation(split, 0.2, 7);
