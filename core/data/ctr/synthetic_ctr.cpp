@@ -1,11 +1,9 @@
 #include "core/data/ctr/synthetic_ctr.h"
 
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 #include <string>
 
-#include "core/metrics/classification_metrics.h"
 #include "core/random/random_stream.h"
 #include "core/random/zipf_sampler.h"
 
@@ -110,20 +108,6 @@ SyntheticCtr generate_synthetic_ctr(const SyntheticCtrSpec& spec) {
     RandomStream test_random(spec.seed * 2 + 3);
     draw_rows(spec, planted, fields, spec.test_rows, test_random, data.test, data.test_click_probability);
 
-    std::vector<std::uint8_t> clicks;
-    double log_loss = 0;
-    for (std::size_t r = 0; r < data.test.labels.size(); ++r) {
-        const bool click = data.test.labels[r] > 0.5f;
-        clicks.push_back(click ? 1 : 0);
-        const double p = data.test_click_probability[r];
-        log_loss -= click ? std::log(p) : std::log1p(-p);
-    }
-    try {
-        data.planted_test_auc = binary_roc_auc(data.test_click_probability, clicks);
-    } catch (const std::invalid_argument&) {
-        data.planted_test_auc = std::numeric_limits<double>::quiet_NaN();  // a test set of one class has no AUC
-    }
-    data.planted_test_log_loss = log_loss / static_cast<double>(clicks.size());
     return data;
 }
 

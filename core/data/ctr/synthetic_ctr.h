@@ -13,8 +13,8 @@
 // over one-hot ids cannot. An id's embedding is a function of (seed, field, id), never stored, so a
 // vocabulary of 10^8 costs no memory.
 //
-// The planted model's probabilities scored against the drawn clicks give the best achievable test AUC and
-// log loss (the Bayes figures: no model can beat them in expectation).
+// The planted model's probabilities, scored against the drawn clicks with the metrics a run uses (AUC, log
+// loss), give the best achievable test figures (the Bayes figures: no model beats them in expectation).
 
 #include <cstdint>
 #include <vector>
@@ -41,8 +41,6 @@ struct SyntheticCtr {
     CtrRows train;
     CtrRows test;
     std::vector<double> test_click_probability;  // the planted model's, per test row
-    double planted_test_auc = 0;  // NaN when the test rows are all clicks or all not
-    double planted_test_log_loss = 0;
 };
 
 // Throws std::invalid_argument naming the field of the spec that is out of range.
