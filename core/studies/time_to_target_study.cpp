@@ -261,7 +261,14 @@ TimeToTargetStudy parse_time_to_target_study(const nlohmann::json& document, con
                     try {
                         const RunConfig config = parse_run_config(cell.config, folder);
                         study.fleets[f].parsed = config.fleet;
-                        if (d == 0 && f == 0 && phase == StudyPhase::test) study.methods[m].normalized_method = to_json(config).at("method");
+                        if (d == 0 && f == 0 && phase == StudyPhase::test) {
+                            nlohmann::json method = to_json(config).at("method");
+                            // A knob the grid varies has no single value to state.
+                            for (const auto& [key_path, values] : study.methods[m].grid) {
+                                if (key_path.rfind("method.", 0) == 0) method.erase(key_path.substr(7));
+                            }
+                            study.methods[m].normalized_method = std::move(method);
+                        }
                     } catch (const ConfigError& error) {
                         throw ConfigError("study run " + cell.name + ": " + error.what());
                     }

@@ -68,7 +68,8 @@ struct StudyMethod : StudyVariant {
     std::vector<std::pair<std::string, std::vector<nlohmann::json>>> grid;  // key path and its values
     std::size_t grid_size = 1;                                              // the product of the value counts
     std::vector<nlohmann::json> points;  // the tuned points, each {"key.path": value, ...}, budget of them
-    nlohmann::json normalized_method;    // the method section with every default, as the first test run reads it
+    // The method section with every default, as the first test run reads it, less the keys its grid varies.
+    nlohmann::json normalized_method;
 };
 
 struct TuningProtocol {

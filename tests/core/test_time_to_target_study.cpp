@@ -128,6 +128,14 @@ private slots:
         QCOMPARE(study.fleets[1].parsed.devices.size(), std::size_t{4});
         QCOMPARE(study.fleets[0].family, std::string("pair"));
         QCOMPARE(study.datasets[1].target.metric, std::string("loss"));
+        // The method as the report states it: every default, less what the grid varies.
+        QCOMPARE(study.methods[0].normalized_method.value("batch_size", std::int64_t{0}), std::int64_t{64});
+        QVERIFY(study.methods[0].normalized_method.contains("gradient_exchange"));
+        nlohmann::json gridded = study_document();
+        gridded["study"]["methods"][1]["grid"]["method.mega_batch"] = {512, 1024};
+        const TimeToTargetStudy with_grid = parse_time_to_target_study(gridded);
+        QVERIFY(!with_grid.methods[1].normalized_method.contains("mega_batch"));
+        QVERIFY(with_grid.methods[1].normalized_method.contains("batch_size"));
 
         const std::vector<TimeToTargetCell> cells = tuning_cells(study);
         // 2 data sets x 2 fleets x 2 methods x 3 points x 2 tuning seeds, then 2 x 2 x 2 x 3 test seeds.
