@@ -6,17 +6,11 @@
 
 #include "app/cli/run_storage.h"
 #include "core/run/run_config_parser.h"
-#include "core/run/run_experiment.h"
 #include "core/studies/multi_task_study.h"
 
 namespace tb::cli {
 
 namespace {
-
-class DiscardingSink final : public EventSink {
-public:
-    void on_event(const Event&) override {}
-};
 
 }  // namespace
 
@@ -49,15 +43,7 @@ int run_multi_task_study_document(const nlohmann::json& document, const MultiTas
                 selected.size(), study.train_fractions.size(), static_cast<long long>(study.splits), options.jobs);
     std::fflush(stdout);
     const auto run_cell = [&](const nlohmann::json& config_document) {
-        const RunConfig config = parse_run_config(config_document);
-        if (!options.store) {
-            DiscardingSink sink;
-            return run_experiment(config, sink);
-        }
-        RunStorage storage(options.database);
-        RunSummary summary = run_experiment(config, storage.sink());
-        storage.finish();
-        return summary;
+        return run_and_record(parse_run_config(config_document), options.store, options.database);
     };
     const std::vector<MultiTaskStudyResult> results = run_multi_task_study(
         study, cells, options.jobs, run_cell, [&](const MultiTaskStudyResult& result, std::size_t done, std::size_t total) {

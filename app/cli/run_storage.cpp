@@ -2,7 +2,9 @@
 
 #include <variant>
 
+#include "core/run/run_experiment.h"
 #include "storage/default_database_path.h"
+#include "storage/run_annotations.h"
 #include "storage/storage_sink.h"
 
 namespace tb::cli {
@@ -44,5 +46,22 @@ EventSink& RunStorage::sink() { return state_->stopping_sink; }
 void RunStorage::finish() { state_->sink.close(); }
 
 std::int64_t RunStorage::run_id() const { return state_->sink.run_id().value_or(-1); }
+
+void RunStorage::add_tags(const std::vector<std::string>& tags) {
+    if (!tags.empty()) storage::add_run_tags(state_->store, run_id(), tags);
+}
+
+RunSummary run_and_record(const RunConfig& config, bool record, const std::string& database_path,
+                          const std::vector<std::string>& tags) {
+    if (!record) {
+        DiscardingSink sink;
+        return run_experiment(config, sink);
+    }
+    RunStorage storage(database_path);
+    RunSummary summary = run_experiment(config, storage.sink());
+    storage.finish();
+    storage.add_tags(tags);
+    return summary;
+}
 
 }  // namespace tb::cli

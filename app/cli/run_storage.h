@@ -11,8 +11,11 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/session/events.h"
+#include "core/session/run_config.h"
+#include "core/session/run_summary.h"
 #include "storage/run_store.h"
 
 namespace tb::cli {
@@ -29,6 +32,8 @@ public:
 
     EventSink& sink();
     void finish();  // throws when the store failed
+    // Tags the recorded run (after finish), through the store this object already holds.
+    void add_tags(const std::vector<std::string>& tags);
     std::int64_t run_id() const;
     std::string database_path() const { return path_.string(); }
 
@@ -38,5 +43,11 @@ private:
     std::filesystem::path path_;
     std::unique_ptr<State> state_;
 };
+
+// Runs `config` and returns its summary: recorded in the store at `database_path` (empty: the default
+// store) and tagged with `tags`, or, with `record` false, recorded nowhere. A store that failed during the
+// run throws its StorageError afterwards. What a study's front end does for each of its runs.
+RunSummary run_and_record(const RunConfig& config, bool record, const std::string& database_path,
+                          const std::vector<std::string>& tags = {});
 
 }  // namespace tb::cli

@@ -6,22 +6,14 @@
 
 #include "app/cli/run_storage.h"
 #include "core/run/run_config_parser.h"
-#include "core/run/run_experiment.h"
 #include "core/studies/time_to_target_report.h"
 #include "core/studies/time_to_target_runner.h"
 #include "storage/default_database_path.h"
-#include "storage/run_annotations.h"
-#include "storage/run_store.h"
 #include "storage/stored_study_runs.h"
 
 namespace tb::cli {
 
 namespace {
-
-class DiscardingSink final : public EventSink {
-public:
-    void on_event(const Event&) override {}
-};
 
 std::string duration_text(double seconds) {
     const auto total = static_cast<long long>(std::llround(seconds));
@@ -90,18 +82,8 @@ int run_time_to_target_study_document(const nlohmann::json& document, const std:
     if (stored) execution.stored = [&](const TimeToTargetCell& cell) { return stored->find(cell); };
     const std::string tag = study_tag(study);
     if (!options.stored_only) execution.run = [&](const TimeToTargetCell& cell) {
-        const RunConfig config = parse_run_config(cell.config, folder);
-        const std::string& metric = study.datasets[cell.dataset].target.metric;
-        if (!options.store) {
-            DiscardingSink sink;
-            return outcome_from_summary(run_experiment(config, sink).to_json(), metric);
-        }
-        RunStorage storage(database.string());
-        const RunSummary summary = run_experiment(config, storage.sink());
-        storage.finish();
-        storage::RunStore store(database);
-        storage::add_run_tags(store, storage.run_id(), {tag});
-        return outcome_from_summary(summary.to_json(), metric);
+        const RunSummary summary = run_and_record(parse_run_config(cell.config, folder), options.store, database.string(), {tag});
+        return outcome_from_summary(summary.to_json(), study.datasets[cell.dataset].target.metric);
     };
     if (!options.stored_only) execution.on_progress = [&](const StudyProgress& progress) {
         const std::string eta = progress.eta_s ? ", ETA " + duration_text(*progress.eta_s) : std::string();

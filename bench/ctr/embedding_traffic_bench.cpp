@@ -57,13 +57,7 @@ Measured run(const CtrRows& rows, EmbeddingStoreSpec spec, std::int64_t batch, s
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     EmbeddingTraffic measured = store.total_traffic();
-    measured.lookups -= before.lookups;
-    measured.distinct_rows -= before.distinct_rows;
-    measured.hits -= before.hits;
-    measured.misses -= before.misses;
-    measured.write_backs -= before.write_backs;
-    measured.bytes_host_to_device -= before.bytes_host_to_device;
-    measured.bytes_device_to_host -= before.bytes_device_to_host;
+    measured -= before;
     return {measured, seconds / static_cast<double>(steps)};
 }
 

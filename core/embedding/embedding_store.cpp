@@ -1,5 +1,6 @@
 #include "core/embedding/embedding_store.h"
 
+#include <algorithm>
 #include <string>
 
 #include "core/errors.h"
@@ -21,6 +22,17 @@ EmbeddingTraffic& EmbeddingTraffic::operator+=(const EmbeddingTraffic& other) {
     write_backs += other.write_backs;
     bytes_host_to_device += other.bytes_host_to_device;
     bytes_device_to_host += other.bytes_device_to_host;
+    return *this;
+}
+
+EmbeddingTraffic& EmbeddingTraffic::operator-=(const EmbeddingTraffic& other) {
+    lookups -= other.lookups;
+    distinct_rows -= other.distinct_rows;
+    hits -= other.hits;
+    misses -= other.misses;
+    write_backs -= other.write_backs;
+    bytes_host_to_device -= other.bytes_host_to_device;
+    bytes_device_to_host -= other.bytes_device_to_host;
     return *this;
 }
 
@@ -71,17 +83,17 @@ const EmbeddingStore::Prepared& EmbeddingStore::prepare(std::span<const std::int
         const CachePlan plan = cache_->plan(ids_.unique_ids);
         // Evicted dirty rows go home before their slots are reused.
         staging_.resize(static_cast<std::size_t>(std::max(plan.write_backs.size(), plan.fetches.size()) * table_.record_floats()));
+        std::vector<std::int64_t> ids;
+        ids.reserve(std::max(plan.write_backs.size(), plan.fetches.size()));
         for (std::size_t i = 0; i < plan.write_backs.size(); ++i) {
             device_.copy_device_to_host(staging_.data() + i * table_.record_floats(), slot_record(plan.write_backs[i].second),
                                         static_cast<std::size_t>(record_bytes));
+            ids.push_back(plan.write_backs[i].first);
         }
-        for (std::size_t i = 0; i < plan.write_backs.size(); ++i) {
-            table_.write_records(std::span<const std::int64_t>(&plan.write_backs[i].first, 1), staging_.data() + i * table_.record_floats());
-        }
-        std::vector<std::int64_t> fetched_ids;
-        fetched_ids.reserve(plan.fetches.size());
-        for (const auto& [id, slot] : plan.fetches) fetched_ids.push_back(id);
-        table_.read_records(fetched_ids, staging_.data());
+        table_.write_records(ids, staging_.data());
+        ids.clear();
+        for (const auto& [id, slot] : plan.fetches) ids.push_back(id);
+        table_.read_records(ids, staging_.data());
         for (std::size_t i = 0; i < plan.fetches.size(); ++i) {
             device_.copy_host_to_device(slot_record(plan.fetches[i].second), staging_.data() + i * table_.record_floats(),
                                         static_cast<std::size_t>(record_bytes));

@@ -50,6 +50,7 @@ struct EmbeddingTraffic {
     std::int64_t bytes_device_to_host = 0;
 
     EmbeddingTraffic& operator+=(const EmbeddingTraffic& other);
+    EmbeddingTraffic& operator-=(const EmbeddingTraffic& other);  // what moved since an earlier total
 };
 
 class EmbeddingStore {

@@ -116,4 +116,10 @@ public:
     virtual void on_event(const Event& event) = 0;
 };
 
+// Keeps nothing: for callers that need only a run's summary (a study's cells run without a store).
+class DiscardingSink final : public EventSink {
+public:
+    void on_event(const Event&) override {}
+};
+
 }  // namespace tb

@@ -14,12 +14,6 @@ namespace tb {
 
 namespace {
 
-// Keeps nothing: a study cell only needs the run's summary.
-class DiscardingSink final : public EventSink {
-public:
-    void on_event(const Event&) override {}
-};
-
 std::string format_cell(const StudyCell& cell) {
     if (cell.status != RunStatus::finished && cell.status != RunStatus::stopped) return to_string(cell.status);
     char text[32];

@@ -127,6 +127,8 @@ namespace {
 
 std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTargetResults& results, bool with_charts) {
     std::vector<Block> blocks;
+    // Every chart once; each data set's section takes its own (their titles start with its label).
+    std::vector<LineChart> charts = with_charts ? time_to_target_charts(study, results) : std::vector<LineChart>{};
     for (std::size_t d = 0; d < study.datasets.size(); ++d) {
         const StudyDataset& dataset = study.datasets[d];
         blocks.push_back({Block::Kind::heading, dataset.label + ": time to " + target_text(dataset.target), {}, {}});
@@ -178,10 +180,8 @@ std::vector<Block> result_blocks(const TimeToTargetStudy& study, const TimeToTar
                               " tuned points per method:",
                           {}, {}});
         blocks.push_back({Block::Kind::table, {}, std::move(settings), {}});
-        if (with_charts) {
-            for (LineChart& chart : time_to_target_charts(study, results)) {
-                if (chart.title.rfind(dataset.label + ",", 0) == 0) blocks.push_back({Block::Kind::chart, {}, {}, std::move(chart)});
-            }
+        for (LineChart& chart : charts) {
+            if (chart.title.rfind(dataset.label + ",", 0) == 0) blocks.push_back({Block::Kind::chart, {}, {}, std::move(chart)});
         }
     }
     return blocks;

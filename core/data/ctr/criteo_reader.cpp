@@ -68,7 +68,8 @@ bool CriteoStream::parse_line(std::string_view line, CtrRows& rows) {
         separator_ = line.find('\t') != std::string_view::npos ? '\t' : ',';
         if (starts_with_header(line)) return false;
     }
-    const std::string where = lines_.path().string() + ":" + std::to_string(lines_.line_number());
+    // Built only for an error: this runs once per line of files of billions of lines.
+    const auto where = [&] { return lines_.path().string() + ":" + std::to_string(lines_.line_number()); };
     std::array<std::string_view, criteo_fields> fields;
     int count = 0;
     std::size_t start = 0;
@@ -80,13 +81,13 @@ bool CriteoStream::parse_line(std::string_view line, CtrRows& rows) {
         start = stop + 1;
     }
     if (count != criteo_fields) {
-        throw DataError(where + ": expected " + std::to_string(criteo_fields) + " " +
+        throw DataError(where() + ": expected " + std::to_string(criteo_fields) + " " +
                         (separator_ == '\t' ? "tab" : "comma") + "-separated fields (the label, I1..I13, C1..C26), found " +
                         std::to_string(count));
     }
     double label = 0;
     if (!parse_double(fields[0], label) || (label != 0 && label != 1)) {
-        throw DataError(where + ": expected the label (0 or 1), found " + shown(fields[0]));
+        throw DataError(where() + ": expected the label (0 or 1), found " + shown(fields[0]));
     }
     std::array<float, criteo_dense_fields> dense{};
     for (int i = 0; i < criteo_dense_fields; ++i) {
@@ -94,7 +95,7 @@ bool CriteoStream::parse_line(std::string_view line, CtrRows& rows) {
         if (field.empty()) continue;
         double value = 0;
         if (!parse_double(field, value)) {
-            throw DataError(where + ": expected " + field_name(1 + i) + " (a number, or nothing when missing), found " + shown(field));
+            throw DataError(where() + ": expected " + field_name(1 + i) + " (a number, or nothing when missing), found " + shown(field));
         }
         dense[static_cast<std::size_t>(i)] = static_cast<float>(std::log1p(std::max(value, 0.0)));
     }
@@ -134,7 +135,6 @@ CtrRows read_criteo(const std::filesystem::path& file, const CriteoOptions& opti
     constexpr std::int64_t block = 1 << 16;
     while (stream.read(rows, block) > 0) {
     }
-    if (rows.buckets_per_field.empty()) stream.read(rows, 0);  // an empty file still gets its field layout
     if (skipped != nullptr) *skipped = stream.malformed_lines_skipped();
     if (rows.rows() == 0) throw DataError(file.string() + ": holds no rows of the Criteo layout");
     return rows;
