@@ -336,6 +336,22 @@ void CudaBackend::column_sums(float alpha, ConstMatrixView m, float beta, float*
     launch_column_sums(alpha, m, beta, out, stream_);
 }
 
+void CudaBackend::row_dot(float alpha, ConstMatrixView a, ConstMatrixView b, float beta, float* out) {
+    check_row_dot_arguments(a, b, out);
+    check_contiguous("row_dot", "a", a);
+    check_contiguous("row_dot", "b", b);
+    activate();
+    launch_row_dot(alpha, a, b, beta, out, stream_);
+}
+
+void CudaBackend::scale_rows(ConstMatrixView in, const float* scale, float beta, MatrixView out) {
+    check_scale_rows_arguments(in, scale, out);
+    check_contiguous("scale_rows", "in", in);
+    check_contiguous("scale_rows", "out", out);
+    activate();
+    launch_scale_rows(in, scale, beta, out, stream_);
+}
+
 void CudaBackend::relu_forward(ConstMatrixView in, MatrixView out) {
     check_same_shape("relu_forward", in, out);
     check_contiguous("relu_forward", "in", in);

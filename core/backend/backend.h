@@ -140,6 +140,12 @@ public:
     virtual void add_row_vector(MatrixView m, const float* row_vector) = 0;
     // out = alpha * (sum over rows of m) + beta * out; out has m.cols entries (the bias gradient)
     virtual void column_sums(float alpha, ConstMatrixView m, float beta, float* out) = 0;
+    // out[r] = alpha * <a[r, :], b[r, :]> + beta * out[r], summed in double in column order; a and b of one
+    // shape, out of a.rows entries (per-row interactions: FM's second-order term, the cross layer)
+    virtual void row_dot(float alpha, ConstMatrixView a, ConstMatrixView b, float beta, float* out) = 0;
+    // out[r, :] = scale[r] * in[r, :] + beta * out[r, :]; in and out of one shape and may alias; with beta 0
+    // out is written without being read
+    virtual void scale_rows(ConstMatrixView in, const float* scale, float beta, MatrixView out) = 0;
     // out = max(in, 0); in and out may alias
     virtual void relu_forward(ConstMatrixView in, MatrixView out) = 0;
     // grad_in = grad_out where activation > 0, else 0; grad_out and grad_in may alias

@@ -199,6 +199,8 @@ bool CpuBackend::supports_strided_views(Operation operation) const {
         case Operation::csr_transpose_times_dense:
         case Operation::add_row_vector:
         case Operation::column_sums:
+        case Operation::row_dot:
+        case Operation::scale_rows:
         case Operation::relu_forward:
         case Operation::relu_backward:
         case Operation::dropout_forward:
@@ -408,6 +410,41 @@ void CpuBackend::column_sums(float alpha, ConstMatrixView m, float beta, float* 
             const double scaled = static_cast<double>(alpha) * totals[j];
             const double kept = beta == 0.0f ? 0.0 : static_cast<double>(beta) * out[first + j];
             out[first + j] = static_cast<float>(scaled + kept);
+        }
+    }
+}
+
+void CpuBackend::row_dot(float alpha, ConstMatrixView a, ConstMatrixView b, float beta, float* out) {
+    check_row_dot_arguments(a, b, out);
+    const std::int64_t n = a.cols;
+    const int threads = threads_for(a.size());
+    // Every row is summed in column order in double by one thread, so the result does not depend on
+    // the thread count and matches the GPU's.
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t row = 0; row < a.rows; ++row) {
+        const float* __restrict x = a.data + row * a.row_stride();
+        const float* __restrict y = b.data + row * b.row_stride();
+        double total = 0.0;
+        for (std::int64_t j = 0; j < n; ++j) total += static_cast<double>(x[j]) * static_cast<double>(y[j]);
+        const double kept = beta == 0.0f ? 0.0 : static_cast<double>(beta) * out[row];
+        out[row] = static_cast<float>(static_cast<double>(alpha) * total + kept);
+    }
+}
+
+void CpuBackend::scale_rows(ConstMatrixView in, const float* scale, float beta, MatrixView out) {
+    check_scale_rows_arguments(in, scale, out);
+    const std::int64_t n = in.cols;
+    const int threads = threads_for(in.size());
+#pragma omp parallel for num_threads(threads) if (parallel : threads > 1) schedule(static)
+    for (std::int64_t row = 0; row < in.rows; ++row) {
+        // No __restrict: in and out may be the same rows.
+        const float* x = in.data + row * in.row_stride();
+        float* y = out.data + row * out.row_stride();
+        const float factor = scale[row];
+        if (beta == 0.0f) {
+            for (std::int64_t j = 0; j < n; ++j) y[j] = factor * x[j];
+        } else {
+            for (std::int64_t j = 0; j < n; ++j) y[j] = factor * x[j] + beta * y[j];
         }
     }
 }

@@ -204,6 +204,16 @@ void check_column_sums_arguments(ConstMatrixView m, const float* out) {
     check_array("column_sums", "out", out, m.cols);
 }
 
+void check_row_dot_arguments(ConstMatrixView a, ConstMatrixView b, const float* out) {
+    check_same_shape("row_dot", a, b);
+    check_array("row_dot", "out", out, a.rows);
+}
+
+void check_scale_rows_arguments(ConstMatrixView in, const float* scale, ConstMatrixView out) {
+    check_same_shape("scale_rows", in, out);
+    check_array("scale_rows", "scale", scale, in.rows);
+}
+
 void check_dropout_arguments(ConstMatrixView in, ConstMatrixView out, const float* mask, float rate) {
     check_same_shape("dropout_forward", in, out);
     check_array("dropout_forward", "mask", mask, in.size());

@@ -28,6 +28,8 @@ void check_array(const char* operation, const char* argument, const void* data, 
 void check_same_shape(const char* operation, ConstMatrixView first, ConstMatrixView second);
 void check_add_row_vector_arguments(ConstMatrixView m, const float* row_vector);
 void check_column_sums_arguments(ConstMatrixView m, const float* out);
+void check_row_dot_arguments(ConstMatrixView a, ConstMatrixView b, const float* out);
+void check_scale_rows_arguments(ConstMatrixView in, const float* scale, ConstMatrixView out);
 void check_dropout_arguments(ConstMatrixView in, ConstMatrixView out, const float* mask, float rate);
 // in (rows x cols, contiguous, at least one column when it has rows) and out of its shape, gain and bias
 // of cols floats and mean and inverse_std of rows (none read or written for an empty batch), epsilon

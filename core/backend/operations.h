@@ -21,6 +21,8 @@ namespace tb {
     X(axpby, "y = alpha x + beta y")                                                                           \
     X(add_row_vector, "adds a row vector to every row of a matrix")                                           \
     X(column_sums, "out = alpha (sums of the columns of M) + beta out")                                       \
+    X(row_dot, "out_i = alpha (inner product of row i of A and row i of B) + beta out_i")                     \
+    X(scale_rows, "out = diag(s) in + beta out: every row times its own factor")                              \
     X(relu_forward, "out = max(in, 0)")                                                                        \
     X(relu_backward, "grad_in = grad_out where the activation is positive, else 0")                          \
     X(dropout_forward, "inverted dropout with a position-seeded mask")                                         \

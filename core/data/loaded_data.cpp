@@ -24,6 +24,8 @@ LoadedData::LoadedData(std::shared_ptr<const GraphCollection> collection)
 LoadedData::LoadedData(std::shared_ptr<const MultiTaskSplit> tasks)
     : shape_(DataShape::multi_task), tasks_(std::move(tasks)) {}
 
+LoadedData::LoadedData(std::shared_ptr<const CtrSplit> clicks) : shape_(DataShape::ctr), clicks_(std::move(clicks)) {}
+
 LoadedData LoadedData::viewing(const DataSplit& split) {
     // The aliasing constructor with no owner: a shared_ptr that points at the caller's split and frees nothing.
     return LoadedData(std::shared_ptr<const DataSplit>(std::shared_ptr<const DataSplit>(), &split));
@@ -47,6 +49,11 @@ const GraphCollection& LoadedData::collection() const {
 const MultiTaskSplit& LoadedData::tasks() const {
     if (shape_ != DataShape::multi_task) wrong_shape(DataShape::multi_task, shape_);
     return *tasks_;
+}
+
+const CtrSplit& LoadedData::clicks() const {
+    if (shape_ != DataShape::ctr) wrong_shape(DataShape::ctr, shape_);
+    return *clicks_;
 }
 
 }  // namespace tb

@@ -52,6 +52,29 @@ __global__ void column_sums_kernel(float alpha, const float* m, std::int64_t row
     }
 }
 
+// One thread per row walks its columns: a row's sum is taken in column order in double, as on the CPU,
+// so both backends round the same sum once. The rows this is for (a batch's embeddings) are short.
+__global__ void row_dot_kernel(float alpha, const float* a, const float* b, std::int64_t rows, std::int64_t cols,
+                               float beta, float* out) {
+    for (std::int64_t row = first_index(); row < rows; row += grid_stride()) {
+        double total = 0.0;
+        for (std::int64_t j = 0; j < cols; ++j) {
+            total += static_cast<double>(a[row * cols + j]) * static_cast<double>(b[row * cols + j]);
+        }
+        const double kept = beta == 0.0f ? 0.0 : static_cast<double>(beta) * out[row];
+        out[row] = static_cast<float>(static_cast<double>(alpha) * total + kept);
+    }
+}
+
+__global__ void scale_rows_kernel(const float* in, const float* scale, float beta, float* out, std::int64_t rows,
+                                  std::int64_t cols) {
+    const std::int64_t count = rows * cols;
+    for (std::int64_t i = first_index(); i < count; i += grid_stride()) {
+        const float scaled = scale[i / cols] * in[i];
+        out[i] = beta == 0.0f ? scaled : scaled + beta * out[i];
+    }
+}
+
 __global__ void relu_forward_kernel(const float* in, float* out, std::int64_t count) {
     for (std::int64_t i = first_index(); i < count; i += grid_stride()) {
         // Keep NaN visible, as std::max(x, 0) does on the CPU: fmaxf would turn NaN into 0.
@@ -203,6 +226,20 @@ void launch_column_sums(float alpha, ConstMatrixView m, float beta, float* out, 
     if (m.cols == 0) return;
     column_sums_kernel<<<grid_stride_blocks(m.cols), threads_per_block, 0, stream>>>(alpha, m.data, m.rows, m.cols,
                                                                                     beta, out);
+    TB_GPU_CHECK_LAUNCH();
+}
+
+void launch_row_dot(float alpha, ConstMatrixView a, ConstMatrixView b, float beta, float* out, cudaStream_t stream) {
+    if (a.rows == 0) return;
+    row_dot_kernel<<<grid_stride_blocks(a.rows), threads_per_block, 0, stream>>>(alpha, a.data, b.data, a.rows, a.cols,
+                                                                                beta, out);
+    TB_GPU_CHECK_LAUNCH();
+}
+
+void launch_scale_rows(ConstMatrixView in, const float* scale, float beta, MatrixView out, cudaStream_t stream) {
+    if (in.size() == 0) return;
+    scale_rows_kernel<<<grid_stride_blocks(in.size()), threads_per_block, 0, stream>>>(in.data, scale, beta, out.data,
+                                                                                      in.rows, in.cols);
     TB_GPU_CHECK_LAUNCH();
 }
 

@@ -18,6 +18,10 @@ void launch_axpby(float alpha, const float* x, float beta, float* y, std::int64_
 void launch_add_row_vector(MatrixView m, const float* row_vector, cudaStream_t stream);
 // out = alpha * column sums of m + beta * out, summed in double in row order.
 void launch_column_sums(float alpha, ConstMatrixView m, float beta, float* out, cudaStream_t stream);
+// out[r] = alpha <a[r, :], b[r, :]> + beta out[r], summed in double in column order.
+void launch_row_dot(float alpha, ConstMatrixView a, ConstMatrixView b, float beta, float* out, cudaStream_t stream);
+// out[r, :] = scale[r] in[r, :] + beta out[r, :]; with beta == 0, out is written without being read.
+void launch_scale_rows(ConstMatrixView in, const float* scale, float beta, MatrixView out, cudaStream_t stream);
 void launch_relu_forward(const float* in, float* out, std::int64_t count, cudaStream_t stream);
 void launch_relu_backward(const float* activation, const float* grad_out, float* grad_in, std::int64_t count,
                           cudaStream_t stream);

@@ -128,6 +128,36 @@ Expected add_row_vector(const HostMatrix& m, const std::vector<float>& row_vecto
     return out;
 }
 
+Expected row_dot(double alpha, const HostMatrix& a, const HostMatrix& b, double beta, const std::vector<float>& out_before) {
+    Expected out = sized(out_before.size());
+    for (std::int64_t i = 0; i < a.rows; ++i) {
+        double total = 0.0;
+        double magnitude = 0.0;
+        for (std::int64_t j = 0; j < a.cols; ++j) {
+            const double product = static_cast<double>(a.at(i, j)) * b.at(i, j);
+            total += product;
+            magnitude += std::fabs(product);
+        }
+        const double kept = kept_part(beta, out_before[i]);
+        out.values[i] = alpha * total + kept;
+        out.error_scale[i] = std::fabs(alpha) * magnitude + std::fabs(kept);
+    }
+    return out;
+}
+
+Expected scale_rows(const HostMatrix& in, const std::vector<float>& scale, double beta, const HostMatrix& out_before) {
+    Expected out = sized(in.values.size());
+    for (std::int64_t i = 0; i < in.rows; ++i) {
+        for (std::int64_t j = 0; j < in.cols; ++j) {
+            const double scaled = static_cast<double>(scale[i]) * in.at(i, j);
+            const double kept = kept_part(beta, out_before.at(i, j));
+            out.values[index(i, j, in.cols)] = scaled + kept;
+            out.error_scale[index(i, j, in.cols)] = std::fabs(scaled) + std::fabs(kept);
+        }
+    }
+    return out;
+}
+
 Expected column_sums(double alpha, const HostMatrix& m, double beta, const std::vector<float>& out_before) {
     Expected out = sized(out_before.size());
     for (std::int64_t j = 0; j < m.cols; ++j) {

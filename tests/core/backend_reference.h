@@ -38,6 +38,8 @@ Expected scale(const std::vector<float>& x, double alpha);
 Expected axpby(double alpha, const std::vector<float>& x, double beta, const std::vector<float>& y);
 Expected add_row_vector(const HostMatrix& m, const std::vector<float>& row_vector);
 Expected column_sums(double alpha, const HostMatrix& m, double beta, const std::vector<float>& out);
+Expected row_dot(double alpha, const HostMatrix& a, const HostMatrix& b, double beta, const std::vector<float>& out);
+Expected scale_rows(const HostMatrix& in, const std::vector<float>& scale, double beta, const HostMatrix& out);
 Expected relu_forward(const std::vector<float>& in);
 Expected relu_backward(const std::vector<float>& activation, const std::vector<float>& grad_out);
 // The mask is the shared definition in core/backend/dropout_mask.h: it is the specification.

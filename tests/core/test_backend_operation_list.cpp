@@ -73,6 +73,8 @@ public:
     void axpby(float /*alpha*/, const float* /*x*/, float /*beta*/, float* /*y*/, std::int64_t /*count*/) override {}
     void add_row_vector(MatrixView /*m*/, const float* /*row_vector*/) override {}
     void column_sums(float /*alpha*/, ConstMatrixView /*m*/, float /*beta*/, float* /*out*/) override {}
+    void row_dot(float /*alpha*/, ConstMatrixView /*a*/, ConstMatrixView /*b*/, float /*beta*/, float* /*out*/) override {}
+    void scale_rows(ConstMatrixView /*in*/, const float* /*scale*/, float /*beta*/, MatrixView /*out*/) override {}
     void relu_forward(ConstMatrixView /*in*/, MatrixView /*out*/) override {}
     void relu_backward(ConstMatrixView /*activation*/, ConstMatrixView /*grad_out*/, MatrixView /*grad_in*/) override {}
     void dropout_forward(ConstMatrixView /*in*/, MatrixView /*out*/, float* /*mask*/, float /*rate*/, std::uint64_t /*seed*/, std::uint64_t /*stream_offset*/) override {}

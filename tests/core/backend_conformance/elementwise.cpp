@@ -1,4 +1,5 @@
-// The element-wise family: fill, scale, axpby, the row-vector broadcast and the column sums, ReLU and
+// The element-wise family: fill, scale, axpby, the row-vector broadcast and the column sums, the row-wise
+// inner products and scaling, ReLU and
 // dropout (cpu_backend.cpp's element-wise section, gpu/kernels/elementwise_kernels.cu).
 
 #include <cstring>
@@ -97,6 +98,58 @@ void add_row_vector_and_column_sum_cases(CaseList& cases) {
                             tolerance::accumulation, static_cast<double>(shape.rows));
         }});
     }
+}
+
+// Row-wise products (FM's interaction term, the cross layer): the row-wise shapes, plus a short wide
+// batch and a long narrow one.
+void add_row_dot_and_scale_rows_cases(CaseList& cases) {
+    struct RowCase {
+        MatrixShape shape;
+        float alpha, beta;
+    };
+    const RowCase row_cases[] = {
+        {{0, 7}, 1.0f, 0.0f},      {{4, 0}, 1.0f, 0.5f},     {{1, 1}, 1.0f, 0.0f},   {{7, 13}, 0.5f, -1.0f},
+        {{300, 129}, 1.0f, 0.0f},  {{2, 4096}, -2.0f, 1.0f}, {{5000, 3}, 1.0f, 0.0f},
+    };
+    for (const RowCase& row_case : row_cases) {
+        const MatrixShape shape = row_case.shape;
+        const std::string name = shape.label() + " alpha " + std::to_string(row_case.alpha) + " beta " +
+                                 std::to_string(row_case.beta);
+        cases.push_back({"row_dot", name, shape.rows == 0, [=](CaseContext& context) {
+            const HostMatrix a = random_matrix(context.random(), shape.rows, shape.cols);
+            const HostMatrix b = random_matrix(context.random(), shape.rows, shape.cols);
+            const std::vector<float> out =
+                row_case.beta == 0.0f ? nan_values(shape.rows) : random_values(context.random(), shape.rows);
+            GuardedMatrix device_a(context, a, "a", Role::input);
+            GuardedMatrix device_b(context, b, "b", Role::input);
+            GuardedArray<float> device_out(context, out, "out", Role::output);
+            context.backend().row_dot(row_case.alpha, device_a.const_view(), device_b.const_view(), row_case.beta,
+                                      device_out.data());
+            context.compare("out", device_out.download(), reference::row_dot(row_case.alpha, a, b, row_case.beta, out),
+                            tolerance::accumulation, static_cast<double>(shape.cols));
+        }});
+        cases.push_back({"scale_rows", name, shape.empty(), [=](CaseContext& context) {
+            const HostMatrix in = random_matrix(context.random(), shape.rows, shape.cols);
+            const std::vector<float> scale = random_values(context.random(), shape.rows);
+            const HostMatrix out = row_case.beta == 0.0f ? nan_matrix(shape.rows, shape.cols)
+                                                         : random_matrix(context.random(), shape.rows, shape.cols);
+            GuardedMatrix device_in(context, in, "in", Role::input);
+            GuardedArray<float> device_scale(context, scale, "scale", Role::input);
+            GuardedMatrix device_out(context, out, "out", Role::output);
+            context.backend().scale_rows(device_in.const_view(), device_scale.data(), row_case.beta, device_out.view());
+            context.compare("out", device_out.download(), reference::scale_rows(in, scale, row_case.beta, out),
+                            tolerance::axpby, 0.0);
+        }});
+    }
+    // In place, as the cross layer's backward scales a gradient it owns.
+    cases.push_back({"scale_rows", "300x129 in place", false, [](CaseContext& context) {
+        const HostMatrix in = random_matrix(context.random(), 300, 129);
+        const std::vector<float> scale = random_values(context.random(), 300);
+        GuardedMatrix device(context, in, "in/out", Role::output);
+        GuardedArray<float> device_scale(context, scale, "scale", Role::input);
+        context.backend().scale_rows(device.const_view(), device_scale.data(), 0.0f, device.view());
+        context.compare("out", device.download(), reference::scale_rows(in, scale, 0.0, in), tolerance::one_rounding, 0.0);
+    }});
 }
 
 // Activations with exact zeros of both signs among them: relu's boundary is where backends differ.
@@ -258,6 +311,38 @@ void add_strided_elementwise_cases(CaseList& cases) {
             compare_column_block(context, "out", device_out.download(), wide_out, shape.cols,
                                  reference::relu_forward(in.values), tolerance::exact, 0.0);
         }, true});
+        cases.push_back({"row_dot", name, false, [=](CaseContext& context) {
+            const HostMatrix a = random_matrix(context.random(), shape.rows, shape.cols);
+            const HostMatrix b = random_matrix(context.random(), shape.rows, shape.cols);
+            const std::vector<float> out = random_values(context.random(), shape.rows);
+            GuardedMatrix device_a(context, widen(context.random(), a), "a", Role::input);
+            GuardedMatrix device_b(context, widen(context.random(), b), "b", Role::input);
+            GuardedArray<float> device_out(context, out, "out", Role::output);
+            auto call = [&] {
+                context.backend().row_dot(1.0f, device_a.block(columns_left_of_block, shape.cols),
+                                          device_b.block(columns_left_of_block, shape.cols), 1.0f, device_out.data());
+            };
+            if (strided_views_refused(context, Operation::row_dot, call)) return;
+            call();
+            context.compare("out", device_out.download(), reference::row_dot(1.0, a, b, 1.0, out),
+                            tolerance::accumulation, static_cast<double>(shape.cols));
+        }, true});
+        cases.push_back({"scale_rows", name, false, [=](CaseContext& context) {
+            const HostMatrix in = random_matrix(context.random(), shape.rows, shape.cols);
+            const std::vector<float> scale = random_values(context.random(), shape.rows);
+            GuardedMatrix device_in(context, widen(context.random(), in), "in", Role::input);
+            GuardedArray<float> device_scale(context, scale, "scale", Role::input);
+            const HostMatrix wide_out = widen(context.random(), nan_matrix(shape.rows, shape.cols));
+            GuardedMatrix device_out(context, wide_out, "out", Role::output);
+            auto call = [&] {
+                context.backend().scale_rows(device_in.block(columns_left_of_block, shape.cols), device_scale.data(),
+                                             0.0f, device_out.block(columns_left_of_block, shape.cols));
+            };
+            if (strided_views_refused(context, Operation::scale_rows, call)) return;
+            call();
+            compare_column_block(context, "out", device_out.download(), wide_out, shape.cols,
+                                 reference::scale_rows(in, scale, 0.0, in), tolerance::one_rounding, 0.0);
+        }, true});
         cases.push_back({"relu_backward", name, false, [=](CaseContext& context) {
             const HostMatrix activation = activations_with_zeros(context.random(), shape);
             const HostMatrix grad_out = random_matrix(context.random(), shape.rows, shape.cols);
@@ -320,6 +405,7 @@ void add_strided_elementwise_cases(CaseList& cases) {
 void add_cases(CaseList& cases) {
     add_fill_scale_axpby_cases(cases);
     add_row_vector_and_column_sum_cases(cases);
+    add_row_dot_and_scale_rows_cases(cases);
     add_relu_cases(cases);
     add_dropout_cases(cases);
     add_strided_elementwise_cases(cases);
@@ -339,6 +425,13 @@ void call_with_empty_input(OperationCalls& calls) {
         backend.column_sums(1.0f, {nullptr, 4, 0}, 0.0f, nullptr);
     });
     context.compare("column_sums out", column_out.download(), constant_expected(5, 0.0), tolerance::exact, 0.0);
+    GuardedArray<float> row_out(context, nan_values(4), "out", Role::output);
+    calls.attempt("row_dot", [&] {
+        backend.row_dot(1.0f, {nullptr, 0, 5}, {nullptr, 0, 5}, 0.0f, nullptr);
+        backend.row_dot(1.0f, {nullptr, 4, 0}, {nullptr, 4, 0}, 0.0f, row_out.data());
+    });
+    context.compare("row_dot out", row_out.download(), constant_expected(4, 0.0), tolerance::exact, 0.0);
+    calls.attempt("scale_rows", [&] { backend.scale_rows({nullptr, 0, 5}, nullptr, 0.0f, {nullptr, 0, 5}); });
     calls.attempt("relu_forward", [&] { backend.relu_forward({nullptr, 0, 7}, {nullptr, 0, 7}); });
     calls.attempt("relu_backward", [&] { backend.relu_backward({nullptr, 0, 7}, {nullptr, 0, 7}, {nullptr, 0, 7}); });
     calls.attempt("dropout_forward", [&] {
@@ -361,6 +454,18 @@ void call_with_mismatched_shapes(OperationCalls& calls) {
     calls.reject("add_row_vector", "a missing row vector", [&] { backend.add_row_vector(square.view(), nullptr); });
     calls.reject("column_sums", "a missing output", [&] {
         backend.column_sums(1.0f, square.const_view(), 0.0f, nullptr);
+    });
+    calls.reject("row_dot", "a 4x4 and a 2x8 matrix", [&] {
+        backend.row_dot(1.0f, square.const_view(), {vector.data(), 2, 8}, 0.0f, mask.data());
+    });
+    calls.reject("row_dot", "a missing output", [&] {
+        backend.row_dot(1.0f, square.const_view(), square.const_view(), 0.0f, nullptr);
+    });
+    calls.reject("scale_rows", "a missing scale", [&] {
+        backend.scale_rows(square.const_view(), nullptr, 0.0f, square.view());
+    });
+    calls.reject("scale_rows", "an output of another shape", [&] {
+        backend.scale_rows(square.const_view(), mask.data(), 0.0f, {vector.data(), 8, 2});
     });
     calls.reject("relu_forward", "a 4x4 input and a 2x8 output", [&] {
         backend.relu_forward(square.const_view(), {vector.data(), 2, 8});
@@ -434,6 +539,23 @@ void add_throughput_cases(ThroughputCaseList& cases) {
         auto m = device_copy(backend, random_values(random, throughput_count), "m");
         auto out = std::make_shared<DeviceBuffer<float>>(backend, throughput_cols, "out");
         return [&backend, m, out, matrix] { backend.column_sums(1.0f, matrix(m), 0.0f, out->data()); };
+    }});
+    // row_dot reads two arrays and writes one float per row; two flops per element.
+    cases.push_back({"row_dot", size, 2.0 * array_bytes, 2.0 * elements,
+                     [matrix](Backend& backend, Random& random) -> std::function<void()> {
+        auto a = device_copy(backend, random_values(random, throughput_count), "a");
+        auto b = device_copy(backend, random_values(random, throughput_count), "b");
+        auto out = std::make_shared<DeviceBuffer<float>>(backend, throughput_rows, "out");
+        return [&backend, a, b, out, matrix] { backend.row_dot(1.0f, matrix(a), matrix(b), 0.0f, out->data()); };
+    }});
+    cases.push_back({"scale_rows", size, 2.0 * array_bytes, elements,
+                     [matrix](Backend& backend, Random& random) -> std::function<void()> {
+        auto in = device_copy(backend, random_values(random, throughput_count), "in");
+        auto scale = device_copy(backend, random_values(random, throughput_rows), "scale");
+        auto out = std::make_shared<DeviceBuffer<float>>(backend, throughput_count, "out");
+        return [&backend, in, scale, out, matrix] {
+            backend.scale_rows(matrix(in), scale->data(), 0.0f, matrix(out));
+        };
     }});
     cases.push_back({"relu_forward", size, 2.0 * array_bytes, elements,
                      [matrix](Backend& backend, Random& random) -> std::function<void()> {

@@ -1,0 +1,19 @@
+#pragma once
+// A click-through data set as a run loads it (DataShape::ctr): training and test rows with the same fields
+// and buckets, and, for synthetic data with a planted model, that model's click probability per test row,
+// from which the best achievable test AUC and log loss follow.
+
+#include <vector>
+
+#include "core/data/ctr/ctr_rows.h"
+
+namespace tb {
+
+struct CtrSplit {
+    CtrRows train;
+    CtrRows test;
+    std::vector<double> planted_test_probability;  // empty for real data
+    std::int64_t malformed_lines_skipped = 0;      // by the reader, when the config allows skipping
+};
+
+}  // namespace tb
