@@ -15,6 +15,8 @@
 #include "core/nn/dense/linear.h"
 #include "core/nn/dense/relu.h"
 #include "core/nn/graph/graph_convolution.h"
+#include "core/nn/interaction/cross_network.h"
+#include "core/nn/interaction/factorization_machine.h"
 #include "core/nn/sparse/sparse_linear.h"
 
 namespace tb::nn {
@@ -67,6 +69,15 @@ const std::vector<ModuleType> registry = {
      [](const json& d) -> std::unique_ptr<Module> {
          return std::make_unique<GraphConvolution>(field<std::string>(d, "name"), field<std::int64_t>(d, "in"),
                                                    field<std::int64_t>(d, "out"), field_or<bool>(d, "self_weight", false));
+     }},
+    {"factorization_machine", "pairwise interactions of F fields' embeddings: sum over f < g of <v_f, v_g>, one column",
+     [](const json& d) -> std::unique_ptr<Module> {
+         return std::make_unique<FactorizationMachine>(field<std::int64_t>(d, "fields"), field<std::int64_t>(d, "dim"));
+     }},
+    {"cross_network", "Deep & Cross layers: x_{l+1} = x_0 (x_l . w_l) + b_l + x_l",
+     [](const json& d) -> std::unique_ptr<Module> {
+         return std::make_unique<CrossNetwork>(field<std::string>(d, "name"), field<std::int64_t>(d, "width"),
+                                               field<int>(d, "layers"));
      }},
     {"relu", "y = max(x, 0)", [](const json&) -> std::unique_ptr<Module> { return std::make_unique<Relu>(); }},
     {"layer_norm", "every row normalized to mean 0 and variance 1, then a gain and a bias per column",

@@ -99,6 +99,19 @@ std::vector<ModuleCase> module_cases() {
         {"two graph convolutions", sequential({graph_convolution("g1", 5, 4), relu(), graph_convolution("g2", 4, 2)}), 5,
          false, 1.0f, true},
         {"layer_norm", layer_norm("norm", 6), 6},
+        {"factorization_machine", {{"type", "factorization_machine"}, {"fields", 3}, {"dim", 2}}, 6},
+        // Two dense fields after the embeddings: they take no part, and get a zero gradient.
+        {"factorization_machine before dense fields", {{"type", "factorization_machine"}, {"fields", 2}, {"dim", 3}}, 8},
+        {"factorization_machine in a concat",
+         {{"type", "concat"}, {"modules", {{{"type", "factorization_machine"}, {"fields", 2}, {"dim", 2}}, linear("deep", 4, 2)}}}, 4},
+        {"cross_network", {{"type", "cross_network"}, {"name", "cross"}, {"width", 5}, {"layers", 3}}, 5},
+        // DCN's head: the cross layers beside a deep tower, then one linear output.
+        {"cross_network beside a deep tower",
+         sequential({{{"type", "concat"},
+                      {"modules", {{{"type", "cross_network"}, {"name", "cross"}, {"width", 4}, {"layers", 2}},
+                                   sequential({linear("deep", 4, 3), relu()})}}},
+                     linear("head", 7, 1)}),
+         4},
         // The Cluster-GCN code's hidden layer: the convolution normalized before its ReLU.
         {"layer_norm after a graph convolution",
          sequential({graph_convolution("g1", 5, 4), layer_norm("g1.norm", 4), relu(), graph_convolution("g2", 4, 2)}), 5,
