@@ -59,34 +59,46 @@ void EmbeddingStore::ensure_compact_capacity(std::int64_t rows) {
 }
 
 const EmbeddingStore::Prepared& EmbeddingStore::prepare(std::span<const std::int64_t> lookups) {
-    mapper_.map(lookups, ids_);
-    const std::int64_t distinct = ids_.distinct();
+    mapper_.map(lookups, current_.ids);
+    stage(current_);
+    prepared_ = Prepared{gather(current_), &current_.ids, current_.traffic};
+    return prepared_;
+}
+
+void EmbeddingStore::apply_gradient(ConstMatrixView compact_gradient) {
+    apply_gradient(current_, compact_gradient);
+    prepared_.traffic = current_.traffic;
+}
+
+void EmbeddingStore::stage(StagedBatch& batch, const StagedBatch* in_flight) {
+    const std::int64_t distinct = batch.ids.distinct();
     const int dim = table_.dim();
-    const auto record_bytes = static_cast<std::int64_t>(table_.record_floats() * sizeof(float));
-    const auto row_bytes = static_cast<std::size_t>(dim) * sizeof(float);
+    const int record_floats = table_.record_floats();
+    const auto record_bytes = static_cast<std::int64_t>(record_floats * sizeof(float));
     EmbeddingTraffic traffic;
-    traffic.lookups = ids_.lookups();
+    traffic.lookups = batch.ids.lookups();
     traffic.distinct_rows = distinct;
-    ensure_compact_capacity(std::max<std::int64_t>(distinct, 1));
-    float* compact = compact_.data();
 
     if (spec_.placement == EmbeddingPlacement::parameter_server) {
         // Pull: the rows' values only (their optimizer state stays with the host that updates them).
-        staging_.resize(static_cast<std::size_t>(distinct * table_.record_floats()));
-        table_.read_records(ids_.unique_ids, staging_.data());
+        staging_.resize(static_cast<std::size_t>(distinct * record_floats));
+        table_.read_records(batch.ids.unique_ids, staging_.data());
+        batch.pulled.resize(static_cast<std::size_t>(distinct * dim));
         for (std::int64_t k = 0; k < distinct; ++k) {
-            device_.copy_host_to_device(compact + k * dim, staging_.data() + k * table_.record_floats(), row_bytes);
+            std::copy_n(staging_.data() + k * record_floats, dim, batch.pulled.data() + k * dim);
         }
         traffic.misses = distinct;
-        traffic.bytes_host_to_device = distinct * static_cast<std::int64_t>(row_bytes);
+        traffic.bytes_host_to_device = distinct * dim * static_cast<std::int64_t>(sizeof(float));
     } else {
-        const CachePlan plan = cache_->plan(ids_.unique_ids);
+        const std::span<const std::int32_t> pinned =
+            in_flight != nullptr ? std::span<const std::int32_t>(in_flight->device_slots) : std::span<const std::int32_t>();
+        const CachePlan plan = cache_->plan(batch.ids.unique_ids, pinned);
         // Evicted dirty rows go home before their slots are reused.
-        staging_.resize(static_cast<std::size_t>(std::max(plan.write_backs.size(), plan.fetches.size()) * table_.record_floats()));
+        staging_.resize(static_cast<std::size_t>(std::max(plan.write_backs.size(), plan.fetches.size()) * record_floats));
         std::vector<std::int64_t> ids;
         ids.reserve(std::max(plan.write_backs.size(), plan.fetches.size()));
         for (std::size_t i = 0; i < plan.write_backs.size(); ++i) {
-            device_.copy_device_to_host(staging_.data() + i * table_.record_floats(), slot_record(plan.write_backs[i].second),
+            device_.copy_device_to_host(staging_.data() + i * record_floats, slot_record(plan.write_backs[i].second),
                                         static_cast<std::size_t>(record_bytes));
             ids.push_back(plan.write_backs[i].first);
         }
@@ -95,13 +107,12 @@ const EmbeddingStore::Prepared& EmbeddingStore::prepare(std::span<const std::int
         for (const auto& [id, slot] : plan.fetches) ids.push_back(id);
         table_.read_records(ids, staging_.data());
         for (std::size_t i = 0; i < plan.fetches.size(); ++i) {
-            device_.copy_host_to_device(slot_record(plan.fetches[i].second), staging_.data() + i * table_.record_floats(),
+            device_.copy_host_to_device(slot_record(plan.fetches[i].second), staging_.data() + i * record_floats,
                                         static_cast<std::size_t>(record_bytes));
         }
-        batch_slots_ = plan.assigned_slots;
-        for (std::int64_t k = 0; k < distinct; ++k) {
-            device_.copy_device_to_device(compact + k * dim, slot_record(batch_slots_[static_cast<std::size_t>(k)]), row_bytes);
-        }
+        batch.device_slots = plan.assigned_slots;
+        // Every row of the batch is updated when it trains.
+        cache_->mark_dirty(batch.device_slots);
         traffic.hits = plan.hits;
         traffic.misses = plan.misses;
         traffic.write_backs = static_cast<std::int64_t>(plan.write_backs.size());
@@ -109,12 +120,27 @@ const EmbeddingStore::Prepared& EmbeddingStore::prepare(std::span<const std::int
         traffic.bytes_device_to_host = static_cast<std::int64_t>(plan.write_backs.size()) * record_bytes;
     }
     total_ += traffic;
-    prepared_ = Prepared{ConstMatrixView(compact, distinct, dim), &ids_, traffic};
-    return prepared_;
+    batch.traffic = traffic;
 }
 
-void EmbeddingStore::apply_gradient(ConstMatrixView compact_gradient) {
-    const std::int64_t distinct = ids_.distinct();
+ConstMatrixView EmbeddingStore::gather(const StagedBatch& batch) {
+    const std::int64_t distinct = batch.ids.distinct();
+    const int dim = table_.dim();
+    const auto row_bytes = static_cast<std::size_t>(dim) * sizeof(float);
+    ensure_compact_capacity(std::max<std::int64_t>(distinct, 1));
+    float* compact = compact_.data();
+    if (spec_.placement == EmbeddingPlacement::parameter_server) {
+        device_.copy_host_to_device(compact, batch.pulled.data(), static_cast<std::size_t>(distinct) * row_bytes);
+    } else {
+        for (std::int64_t k = 0; k < distinct; ++k) {
+            device_.copy_device_to_device(compact + k * dim, slot_record(batch.device_slots[static_cast<std::size_t>(k)]), row_bytes);
+        }
+    }
+    return {compact, distinct, dim};
+}
+
+void EmbeddingStore::apply_gradient(StagedBatch& batch, ConstMatrixView compact_gradient) {
+    const std::int64_t distinct = batch.ids.distinct();
     if (compact_gradient.rows != distinct || compact_gradient.cols != table_.dim() || !compact_gradient.is_contiguous()) {
         throw std::invalid_argument("the embedding gradient must be the prepared batch's " + std::to_string(distinct) + " x " +
                                     std::to_string(table_.dim()) + " contiguous rows");
@@ -123,17 +149,16 @@ void EmbeddingStore::apply_gradient(ConstMatrixView compact_gradient) {
         // Push: the gradient goes to the host, which updates the rows with their state.
         staging_.resize(static_cast<std::size_t>(distinct * table_.dim()));
         device_.copy_device_to_host(staging_.data(), compact_gradient.data, staging_.size() * sizeof(float));
-        table_.apply_gradients(ids_.unique_ids, staging_.data());
+        table_.apply_gradients(batch.ids.unique_ids, staging_.data());
         const std::int64_t bytes = distinct * table_.dim() * static_cast<std::int64_t>(sizeof(float));
-        prepared_.traffic.bytes_device_to_host += bytes;
+        batch.traffic.bytes_device_to_host += bytes;
         total_.bytes_device_to_host += bytes;
         return;
     }
     for (std::int64_t k = 0; k < distinct; ++k) {
-        update_row(spec_.table.optimizer, table_.dim(), slot_record(batch_slots_[static_cast<std::size_t>(k)]),
+        update_row(spec_.table.optimizer, table_.dim(), slot_record(batch.device_slots[static_cast<std::size_t>(k)]),
                    compact_gradient.data + k * table_.dim());
     }
-    cache_->mark_dirty(batch_slots_);
 }
 
 void EmbeddingStore::flush() {

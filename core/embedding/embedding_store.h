@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "core/backend/backend.h"
 #include "core/backend/device_buffer.h"
@@ -53,6 +54,15 @@ struct EmbeddingTraffic {
     EmbeddingTraffic& operator-=(const EmbeddingTraffic& other);  // what moved since an earlier total
 };
 
+// One batch on its way through a pipelined trainer: its virtual sparse ids (mapped by the loader), and
+// what the table manager staged for it.
+struct StagedBatch {
+    VirtualSparseIds ids;
+    std::vector<std::int32_t> device_slots;  // cached and all_on_device: the device slot of each distinct row
+    std::vector<float> pulled;        // parameter_server: the distinct rows' values, pulled from the host
+    EmbeddingTraffic traffic;
+};
+
 class EmbeddingStore {
 public:
     // Throws as HostEmbeddingTable does, DeviceError when the device rows do not fit, and ConfigError for a
@@ -72,6 +82,22 @@ public:
     // Writes every row updated on the device back to the host table (before reading or saving it whole).
     void flush();
 
+    // prepare and apply_gradient in the halves a pipelined trainer runs on two threads (ScaleFreeCTR's
+    // host table manager and device worker):
+    //   stage           (table manager) plans the batch's distinct rows into the cache with the rows of
+    //                   `in_flight` pinned, writes evicted dirty rows back and fetches the misses; the
+    //                   parameter-server placement pulls the rows' values instead;
+    //   gather          (device worker) the batch's compact table from its slots, valid until the next gather;
+    //   apply_gradient  (device worker) updates the batch's rows where they lie.
+    // A batch may be staged while the one before it trains, never further ahead: every planned row is
+    // marked dirty when it is staged, and only a row no batch in flight holds can be written back, so the
+    // host gets each row after its last update. The parameter-server placement is not for pipelining:
+    // its pull for one batch would race the host update of the one before.
+    void stage(StagedBatch& batch, const StagedBatch* in_flight = nullptr);
+    ConstMatrixView gather(const StagedBatch& batch);
+    void apply_gradient(StagedBatch& batch, ConstMatrixView compact_gradient);
+    EmbeddingPlacement placement() const { return spec_.placement; }
+
     HostEmbeddingTable& host_table() { return table_; }
     const EmbeddingTraffic& total_traffic() const { return total_; }
     int dim() const { return table_.dim(); }
@@ -88,8 +114,7 @@ private:
     DeviceBuffer<float> compact_;         // distinct rows x dim, grown as batches need
     std::vector<float> staging_;          // host records in flight
     VirtualIdMapper mapper_;
-    VirtualSparseIds ids_;
-    std::vector<std::int32_t> batch_slots_;
+    StagedBatch current_;  // prepare's batch
     Prepared prepared_;
     EmbeddingTraffic total_;
 };

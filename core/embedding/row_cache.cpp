@@ -140,7 +140,7 @@ void RowCache::reinsert(const std::vector<std::int32_t>& slots) {
     for (const std::int32_t slot : slots) append_slot(bucket_of_key_.at(key_of(slot)), slot);
 }
 
-CachePlan RowCache::plan(std::span<const std::int64_t> distinct_ids) {
+CachePlan RowCache::plan(std::span<const std::int64_t> distinct_ids, std::span<const std::int32_t> pinned) {
     if (static_cast<std::int64_t>(distinct_ids.size()) > capacity_) {
         throw std::invalid_argument("a batch needs " + std::to_string(distinct_ids.size()) + " distinct embedding rows but the "
                                     "device cache holds " + std::to_string(capacity_) + ": raise the cache capacity");
@@ -165,8 +165,25 @@ CachePlan RowCache::plan(std::span<const std::int64_t> distinct_ids) {
                                     " appears twice in a batch's distinct ids");
     }
 
+    // Pinned rows the batch does not name take slots of their own.
+    std::vector<std::int32_t> pinned_elsewhere;
+    for (const std::int32_t slot : pinned) {
+        if (slot < 0 || slot >= capacity_ || id_in_slot_[static_cast<std::size_t>(slot)] < 0) {
+            throw std::invalid_argument("pinned slot " + std::to_string(slot) + " holds no row");
+        }
+        if (seen_in_batch_[static_cast<std::size_t>(slot)] != clock_) pinned_elsewhere.push_back(slot);
+    }
+    if (static_cast<std::int64_t>(distinct_ids.size() + pinned_elsewhere.size()) > capacity_) {
+        // The marks of the check above are this plan's clock only, which the next plan moves past.
+        throw std::invalid_argument("a batch needs " + std::to_string(distinct_ids.size()) + " distinct embedding rows while " +
+                                    std::to_string(pinned_elsewhere.size()) + " more are pinned by the batch in flight, but the "
+                                    "device cache holds " + std::to_string(capacity_) + ": raise the cache capacity to at "
+                                    "least two batches' distinct rows");
+    }
+
     CachePlan plan;
     plan.assigned_slots.assign(distinct_ids.size(), -1);
+    for (const std::int32_t slot : pinned_elsewhere) unlink_slot(slot);
     // Hits first, taken out of the eviction order, so that the batch's own rows cannot be chosen below.
     for (std::size_t i = 0; i < distinct_ids.size(); ++i) {
         const std::int64_t slot = find_entry(distinct_ids[i]);
@@ -202,6 +219,9 @@ CachePlan RowCache::plan(std::span<const std::int64_t> distinct_ids) {
         ++plan.misses;
     }
     for (const std::int32_t slot : plan.assigned_slots) ++uses_[static_cast<std::size_t>(slot)];
+    // The pinned rows go back first, with their use counts unchanged: the order is the one planning
+    // without pins would have left, less the evictions the pins prevented.
+    reinsert(pinned_elsewhere);
     reinsert(plan.assigned_slots);
     total_hits_ += plan.hits;
     total_misses_ += plan.misses;

@@ -39,9 +39,11 @@ public:
     RowCache(std::int64_t capacity, CachePolicy policy);
 
     // Makes every id resident (ids distinct and non-negative, as virtual sparse ids give them); counts each
-    // as one use. Throws std::invalid_argument, changing nothing, when the batch has more distinct ids than
-    // the cache has slots, names an id twice, or holds a negative id.
-    CachePlan plan(std::span<const std::int64_t> distinct_ids);
+    // as one use. `pinned` are slots that must stay (a pipelined trainer's batch still training on them):
+    // they are not evicted and keep their place in the eviction order. Throws std::invalid_argument,
+    // changing nothing, when the batch and the pinned rows need more slots than the cache has, the batch
+    // names an id twice, or holds a negative id.
+    CachePlan plan(std::span<const std::int64_t> distinct_ids, std::span<const std::int32_t> pinned = {});
     // The batch's rows were updated on the device.
     void mark_dirty(std::span<const std::int32_t> slots);
     // Every dirty row (id, slot), to write back before the host table is read whole; they are clean after.

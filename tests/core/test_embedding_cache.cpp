@@ -162,6 +162,26 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, RowCache(0, CachePolicy::lru));
     }
 
+    void pinned_rows_of_the_batch_in_flight_are_never_evicted() {
+        RowCache cache(4, CachePolicy::lfu);
+        for (int i = 0; i < 3; ++i) cache.plan(std::vector<std::int64_t>{1, 2});
+        const CachePlan in_flight = cache.plan(std::vector<std::int64_t>{3, 4});
+        // Unpinned, LFU would evict 3 and 4 (one use each); pinned, it must take 1 and 2.
+        const CachePlan next = cache.plan(std::vector<std::int64_t>{5, 6}, in_flight.assigned_slots);
+        QVERIFY(cache.contains(3) && cache.contains(4) && cache.contains(5) && cache.contains(6));
+        QVERIFY(!cache.contains(1) && !cache.contains(2));
+        QCOMPARE(next.misses, std::int64_t{2});
+        // A pinned row the batch names itself is a hit and takes no extra slot.
+        const CachePlan shared = cache.plan(std::vector<std::int64_t>{5, 7}, next.assigned_slots);
+        QCOMPARE(shared.hits, std::int64_t{1});
+        QVERIFY(cache.contains(6) && cache.contains(7));
+        // Three distinct rows beside two pinned ones do not fit in four slots: refused, nothing changed.
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                 cache.plan(std::vector<std::int64_t>{8, 9, 10}, shared.assigned_slots));
+        QVERIFY(cache.contains(5) && cache.contains(7) && !cache.contains(8));
+        QCOMPARE(cache.resident(), std::int64_t{4});
+    }
+
     void dirty_rows_are_written_back_when_evicted() {
         RowCache cache(2, CachePolicy::lru);
         CachePlan plan = cache.plan(std::vector<std::int64_t>{10, 11});
