@@ -1,0 +1,299 @@
+#include "core/methods/ctr/ctr_trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "core/methods/ctr/bounded_queue.h"
+#include "core/nn/sparse/embedding_bag.h"
+#include "core/optim/adam_optimizer.h"
+
+namespace tb {
+
+struct CtrTrainer::DenseOptimizer {
+    DenseOptimizer(Backend& backend, const ArenaLayout& layout) : adam(backend, layout, AdamConfig{}) {}
+    AdamOptimizer adam;
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// One batch on its way through the stages.
+struct PipelineBatch {
+    std::int64_t rows = 0;
+    std::vector<float> labels;
+    HostCsr label_matrix;        // rows x 1: a click is an entry
+    HostMatrix dense;            // rows x dense fields
+    std::vector<std::int64_t> ids;  // rows x fields global ids
+    HostCsr lookups;             // (rows F) x distinct
+    StagedBatch staged;
+    double load_seconds = 0;
+    double table_seconds = 0;
+};
+
+// The loader's work: the rows' fields, their ids mapped to virtual ids, the bag lookups.
+void load_batch(const CtrRows& data, std::span<const std::int64_t> rows, VirtualIdMapper& mapper, PipelineBatch& batch) {
+    const auto started = Clock::now();
+    const std::int64_t fields = data.categorical_fields;
+    batch.rows = static_cast<std::int64_t>(rows.size());
+    batch.labels.resize(rows.size());
+    batch.dense = HostMatrix(batch.rows, data.dense_fields);
+    batch.ids.resize(rows.size() * static_cast<std::size_t>(fields));
+    batch.label_matrix = HostCsr{};
+    batch.label_matrix.cols = 1;
+    std::vector<std::int64_t> offsets(static_cast<std::size_t>(fields));
+    for (int f = 0; f < fields; ++f) offsets[static_cast<std::size_t>(f)] = data.field_offset(f);
+    const std::int32_t click_column = 0;
+    const float one = 1.0f;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto row = static_cast<std::size_t>(rows[i]);
+        batch.labels[i] = data.labels[row];
+        std::copy_n(data.dense.data() + row * static_cast<std::size_t>(data.dense_fields), data.dense_fields,
+                    batch.dense.values.data() + i * static_cast<std::size_t>(data.dense_fields));
+        for (int f = 0; f < fields; ++f) {
+            batch.ids[i * static_cast<std::size_t>(fields) + static_cast<std::size_t>(f)] =
+                offsets[static_cast<std::size_t>(f)] + data.categorical[row * static_cast<std::size_t>(fields) + static_cast<std::size_t>(f)];
+        }
+        if (data.labels[row] > 0.5f) {
+            batch.label_matrix.append_row(std::span<const std::int32_t>(&click_column, 1), std::span<const float>(&one, 1));
+        } else {
+            batch.label_matrix.append_row({}, {});
+        }
+    }
+    mapper.map(batch.ids, batch.staged.ids);
+    batch.lookups = nn::bag_lookups(batch.rows, fields, batch.staged.ids.distinct(), batch.staged.ids.positions);
+    batch.load_seconds = seconds_since(started);
+}
+
+// The device worker's buffers, kept between steps.
+struct DeviceStep {
+    DeviceCsr lookups;
+    DeviceCsr labels;
+    DeviceMatrix dense;
+    DeviceMatrix logit_gradient;
+    DeviceMatrix table_gradient;
+};
+
+}  // namespace
+
+CtrTrainer::CtrTrainer(CtrModel& model, EmbeddingStore& store, Backend& device, const CtrTrainerSettings& settings)
+    : model_(model), store_(store), device_(device), settings_(settings),
+      optimizer_(std::make_shared<DenseOptimizer>(device, model.layout())) {
+    if (store.dim() != ctr_embedding_width(model.spec())) {
+        throw std::invalid_argument("the embedding store holds rows of " + std::to_string(store.dim()) + " floats; the " +
+                                    ctr_architecture_names().name(model.spec().architecture) + " model needs " +
+                                    std::to_string(ctr_embedding_width(model.spec())));
+    }
+    if (settings.batch_size < 1 || settings.queue_depth < 1) {
+        throw std::invalid_argument("the CTR trainer needs a positive batch size and queue depth");
+    }
+}
+
+CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std::int64_t> order,
+                                       const std::function<bool(const CtrStepRecord&)>& on_step) {
+    if (rows.categorical_fields != model_.spec().categorical_fields || rows.dense_fields != model_.spec().dense_fields) {
+        throw std::invalid_argument("the rows have " + std::to_string(rows.categorical_fields) + " categorical and " +
+                                    std::to_string(rows.dense_fields) + " dense fields; the model takes " +
+                                    std::to_string(model_.spec().categorical_fields) + " and " +
+                                    std::to_string(model_.spec().dense_fields));
+    }
+    if (rows.total_buckets() > store_.host_table().rows()) {
+        throw std::invalid_argument("the rows use " + std::to_string(rows.total_buckets()) + " embedding ids; the table has " +
+                                    std::to_string(store_.host_table().rows()));
+    }
+    const auto epoch_start = Clock::now();
+    const std::int64_t batch_size = settings_.batch_size;
+    const std::int64_t batches = (static_cast<std::int64_t>(order.size()) + batch_size - 1) / batch_size;
+    auto rows_of = [&](std::int64_t b) {
+        const std::int64_t first = b * batch_size;
+        const std::int64_t count = std::min<std::int64_t>(batch_size, static_cast<std::int64_t>(order.size()) - first);
+        return order.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count));
+    };
+    const bool pipelined = settings_.pipelined && store_.placement() != EmbeddingPlacement::parameter_server;
+    CtrEpochResult result;
+    DeviceStep step_buffers;
+    double loss_total = 0;
+
+    BoundedQueue<std::shared_ptr<PipelineBatch>> loaded(static_cast<std::size_t>(settings_.queue_depth));
+    BoundedQueue<std::shared_ptr<PipelineBatch>> staged(1);
+    // The table manager stages batch s only once batch s - 2 has trained: one batch in flight at most.
+    std::mutex finished_mutex;
+    std::condition_variable finished_changed;
+    std::int64_t finished = 0;
+    bool abandoned = false;
+
+    // Returns false when on_step asks to stop.
+    auto train = [&](PipelineBatch& batch) {
+        const auto started = Clock::now();
+        const ConstMatrixView table = store_.gather(batch.staged);
+        step_buffers.lookups.upload(device_, batch.lookups);
+        step_buffers.labels.upload(device_, batch.label_matrix);
+        step_buffers.dense.resize(device_, batch.rows, rows.dense_fields, "CTR batch");
+        step_buffers.dense.upload(batch.dense);
+        const ConstMatrixView logits = model_.forward(step_buffers.lookups.view(), table, step_buffers.dense.view(), true);
+        step_buffers.logit_gradient.resize(device_, batch.rows, 1, "activation gradients");
+        const double loss = device_.sigmoid_binary_cross_entropy(logits, step_buffers.labels.view(), step_buffers.logit_gradient.view(),
+                                                                 1.0f / static_cast<float>(batch.rows));
+        if (!std::isfinite(loss)) throw std::runtime_error("the CTR model's loss became " + std::to_string(loss) + " at step " + std::to_string(steps_));
+        step_buffers.table_gradient.resize(device_, table.rows, table.cols, "embedding gradients");
+        model_.backward(step_buffers.logit_gradient.view(), step_buffers.table_gradient.view());
+        store_.apply_gradient(batch.staged, step_buffers.table_gradient.view());
+        optimizer_->adam.step(model_.parameters(), model_.gradients(), settings_.dense_learning_rate);
+        device_.synchronize();
+        CtrStepRecord record;
+        record.step = steps_++;
+        record.rows = batch.rows;
+        record.loss = loss / static_cast<double>(batch.rows);
+        record.traffic = batch.staged.traffic;
+        record.load_seconds = batch.load_seconds;
+        record.table_seconds = batch.table_seconds;
+        record.device_seconds = seconds_since(started);
+        record.loaded_queue_depth = static_cast<std::int64_t>(loaded.depth());
+        record.staged_queue_depth = static_cast<std::int64_t>(staged.depth());
+        loss_total += loss;
+        result.rows += batch.rows;
+        ++result.steps;
+        result.load_seconds += record.load_seconds;
+        result.table_seconds += record.table_seconds;
+        result.device_seconds += record.device_seconds;
+        return on_step ? on_step(record) : true;
+    };
+
+    if (!pipelined) {
+        VirtualIdMapper mapper;
+        for (std::int64_t b = 0; b < batches; ++b) {
+            PipelineBatch batch;
+            load_batch(rows, rows_of(b), mapper, batch);
+            const auto started = Clock::now();
+            store_.stage(batch.staged);
+            batch.table_seconds = seconds_since(started);
+            if (!train(batch)) {
+                result.stopped = true;
+                break;
+            }
+        }
+    } else {
+        std::exception_ptr failure;
+        std::mutex failure_mutex;
+        auto fail = [&](std::exception_ptr error) {
+            {
+                const std::lock_guard lock(failure_mutex);
+                if (!failure) failure = error;
+            }
+            loaded.abort();
+            staged.abort();
+            const std::lock_guard lock(finished_mutex);
+            abandoned = true;
+            finished_changed.notify_all();
+        };
+        std::thread loader([&] {
+            try {
+                VirtualIdMapper mapper;
+                for (std::int64_t b = 0; b < batches; ++b) {
+                    auto batch = std::make_shared<PipelineBatch>();
+                    load_batch(rows, rows_of(b), mapper, *batch);
+                    if (!loaded.push(std::move(batch))) return;
+                }
+                loaded.close();
+            } catch (...) {
+                fail(std::current_exception());
+            }
+        });
+        std::thread table_manager([&] {
+            try {
+                std::shared_ptr<PipelineBatch> previous;
+                for (std::int64_t s = 0;; ++s) {
+                    std::optional<std::shared_ptr<PipelineBatch>> next = loaded.pop();
+                    if (!next) break;
+                    {
+                        std::unique_lock lock(finished_mutex);
+                        finished_changed.wait(lock, [&] { return finished >= s - 1 || abandoned; });
+                        if (abandoned) return;
+                    }
+                    const auto started = Clock::now();
+                    store_.stage((*next)->staged, previous ? &previous->staged : nullptr);
+                    (*next)->table_seconds = seconds_since(started);
+                    previous = *next;
+                    if (!staged.push(std::move(*next))) return;
+                }
+                staged.close();
+            } catch (...) {
+                fail(std::current_exception());
+            }
+        });
+        try {
+            while (std::optional<std::shared_ptr<PipelineBatch>> batch = staged.pop()) {
+                const bool go_on = train(**batch);
+                {
+                    const std::lock_guard lock(finished_mutex);
+                    ++finished;
+                    finished_changed.notify_all();
+                }
+                if (!go_on) {
+                    result.stopped = true;
+                    break;
+                }
+            }
+        } catch (...) {
+            fail(std::current_exception());
+        }
+        if (result.stopped) fail(nullptr);
+        loader.join();
+        table_manager.join();
+        if (failure) std::rethrow_exception(failure);
+    }
+    result.mean_loss = result.rows > 0 ? loss_total / static_cast<double>(result.rows) : 0.0;
+    result.wall_seconds = seconds_since(epoch_start);
+    return result;
+}
+
+std::vector<double> CtrTrainer::predict(const CtrRows& rows, std::int64_t batch_size) {
+    store_.flush();
+    HostEmbeddingTable& table = store_.host_table();
+    const int width = table.dim();
+    const int record_floats = table.record_floats();
+    std::vector<double> probabilities(static_cast<std::size_t>(rows.rows()));
+    VirtualIdMapper mapper;
+    DeviceStep buffers;
+    DeviceMatrix compact;
+    std::vector<float> records;
+    std::vector<float> values;
+    for (std::int64_t first = 0; first < rows.rows(); first += batch_size) {
+        const std::int64_t count = std::min(batch_size, rows.rows() - first);
+        std::vector<std::int64_t> indices(static_cast<std::size_t>(count));
+        for (std::int64_t i = 0; i < count; ++i) indices[static_cast<std::size_t>(i)] = first + i;
+        PipelineBatch batch;
+        load_batch(rows, indices, mapper, batch);
+        const std::int64_t distinct = batch.staged.ids.distinct();
+        records.resize(static_cast<std::size_t>(distinct * record_floats));
+        table.read_records(batch.staged.ids.unique_ids, records.data());
+        values.resize(static_cast<std::size_t>(distinct * width));
+        for (std::int64_t k = 0; k < distinct; ++k) {
+            std::copy_n(records.data() + k * record_floats, width, values.data() + k * width);
+        }
+        compact.resize(device_, distinct, width, "embedding rows of a batch");
+        compact.upload(HostMatrix(distinct, width, values));
+        buffers.lookups.upload(device_, batch.lookups);
+        buffers.dense.resize(device_, count, rows.dense_fields, "CTR batch");
+        buffers.dense.upload(batch.dense);
+        const ConstMatrixView logits = model_.forward(buffers.lookups.view(), compact.view(), buffers.dense.view(), false);
+        std::vector<float> host(static_cast<std::size_t>(count));
+        device_.copy_device_to_host(host.data(), logits.data, host.size() * sizeof(float));
+        for (std::int64_t i = 0; i < count; ++i) {
+            probabilities[static_cast<std::size_t>(first + i)] = 1.0 / (1.0 + std::exp(-static_cast<double>(host[static_cast<std::size_t>(i)])));
+        }
+    }
+    return probabilities;
+}
+
+}  // namespace tb
