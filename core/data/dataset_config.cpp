@@ -30,8 +30,11 @@ bool synthetic_graphs(const Config& config) { return config.kind == DatasetKind:
 bool synthetic_multi_task(const Config& config) { return config.kind == DatasetKind::synthetic_multi_task; }
 bool multi_task_mat(const Config& config) { return config.kind == DatasetKind::multi_task_mat; }
 bool multi_task(const Config& config) { return find_dataset(config.kind).shape == DataShape::multi_task; }
+bool criteo(const Config& config) { return config.kind == DatasetKind::criteo; }
+bool synthetic_ctr(const Config& config) { return config.kind == DatasetKind::synthetic_ctr; }
 bool generated(const Config& config) {
-    return synthetic(config) || synthetic_graph(config) || synthetic_graphs(config) || synthetic_multi_task(config);
+    return synthetic(config) || synthetic_graph(config) || synthetic_graphs(config) || synthetic_multi_task(config) ||
+           synthetic_ctr(config);
 }
 bool reads_libsvm(const Config& config) {
     return config.kind == DatasetKind::libsvm || config.kind == DatasetKind::multilabel_libsvm;
@@ -44,11 +47,40 @@ const FieldTable<Config>& dataset_fields() {
                       "whose statistics the generated data follows")
             .only_when(synthetic, kind_state);
         t.integer("train_samples", &Config::train_samples, "Train samples", SettingRange::at_least(0),
-                  "rows to generate for training (0: the shape's default)")
-            .only_when(synthetic, kind_state);
+                  "rows to generate for training (0: the shape's default; synthetic_ctr: 100000)")
+            .only_when([](const Config& c) { return synthetic(c) || synthetic_ctr(c); }, kind_state);
         t.integer("test_samples", &Config::test_samples, "Test samples", SettingRange::at_least(0),
-                  "rows to generate for testing (0: the shape's default)")
-            .only_when(synthetic, kind_state);
+                  "rows to generate for testing (0: the shape's default; synthetic_ctr: 20000)")
+            .only_when([](const Config& c) { return synthetic(c) || synthetic_ctr(c); }, kind_state);
+        t.integer("dense_fields", &Config::dense_fields, "Dense fields", SettingRange::between(0, 1000),
+                  "integer fields per row, log-transformed as Criteo's are")
+            .only_when(synthetic_ctr, kind_state);
+        t.integer("categorical_fields", &Config::categorical_fields, "Categorical fields", SettingRange::between(1, 1000),
+                  "categorical fields per row, one id each")
+            .only_when(synthetic_ctr, kind_state);
+        t.integer("vocabulary_per_field", &Config::vocabulary_per_field, "Ids per field",
+                  SettingRange::between(2, 100'000'000), "distinct ids of each categorical field (the embedding rows: "
+                  "fields x ids in all, up to 10^8 per field)")
+            .only_when(synthetic_ctr, kind_state);
+        t.number("zipf_exponent", &Config::zipf_exponent, "Zipf exponent", SettingRange::between(0, 10),
+                 "how skewed the ids are: id k is drawn with probability proportional to 1 / k^s")
+            .only_when(synthetic_ctr, kind_state);
+        t.integer("buckets_per_field", &Config::buckets_per_field, "Buckets per field",
+                  SettingRange::between(2, 4'000'000'000), "hash buckets of each categorical field, bucket 0 meaning "
+                  "missing (the embedding rows: 26 x buckets)")
+            .only_when(criteo, kind_state);
+        t.integer("hash_seed", &Config::hash_seed, "Hash seed", SettingRange::at_least(0),
+                  "salts the hash of the categorical values")
+            .only_when(criteo, kind_state);
+        t.flag("skip_malformed", &Config::skip_malformed, "Skip malformed lines",
+               "skip and count malformed lines instead of failing on the first (its file and line are logged)")
+            .only_when(criteo, kind_state);
+        t.number("test_fraction", &Config::test_fraction, "Test fraction", SettingRange::between(0.001, 0.999),
+                 "the share of rows, from the end of the file, held out for testing (Criteo's rows are in time order)")
+            .only_when(criteo, kind_state);
+        t.integer("max_rows", &Config::max_rows, "Max rows", SettingRange::at_least(0),
+                  "read at most this many rows from the start of the file (0: all)")
+            .only_when(criteo, kind_state);
         t.text_choice("resembles", &Config::resembles, {"cora", "amazon2m", "ppi"}, "Resembles",
                       "the graph whose size and statistics the generated one follows (ppi: multi-label)")
             .only_when(synthetic_graph, kind_state);
@@ -88,9 +120,11 @@ const FieldTable<Config>& dataset_fields() {
         t.integer("shared_features", &Config::shared_features, "Shared features", SettingRange::between(1, 100'000),
                   "features every task uses (structure shared_features)")
             .only_when(synthetic_multi_task, kind_state);
-        t.text("file", &Config::file, "MAT file", "a MATLAB MAT file (v5 or v7.3); relative to the config file",
+        t.text("file", &Config::file, "File",
+               "multi_task_mat: a MATLAB MAT file (v5 or v7.3); criteo: a Criteo-layout file, plain or gzip; relative "
+               "to the config file",
                SettingType::file)
-            .only_when(multi_task_mat, kind_state)
+            .only_when([](const Config& c) { return multi_task_mat(c) || criteo(c); }, kind_state)
             .required();
         t.text("features_variable", &Config::features_variable, "Features variable",
                "the cell array of per-task feature matrices (rows x features)")
@@ -118,7 +152,9 @@ const FieldTable<Config>& dataset_fields() {
         t.flag("normalize_features", &Config::normalize_features, "Normalize features",
                "scale each node's features to sum to 1, as Kipf and Welling preprocess Cora")
             .only_when(ogb_node, kind_state);
-        const auto reads_files = [](const Config& c) { return !generated(c) && !reads_a_folder(c) && !multi_task_mat(c); };
+        const auto reads_files = [](const Config& c) {
+            return !generated(c) && !reads_a_folder(c) && !multi_task_mat(c) && !criteo(c);
+        };
         t.text("train", &Config::train, "Train file", "plain or gzip; relative to the config file", SettingType::file)
             .only_when(reads_files, kind_state)
             .required();
@@ -196,6 +232,7 @@ bool dataset_is_multi_label(const DatasetConfig& config) {
 
 DefaultMetrics default_metrics_of(const DatasetConfig& config) {
     if (find_dataset(config.kind).shape == DataShape::multi_task) return DefaultMetrics::multi_task_regression;
+    if (find_dataset(config.kind).shape == DataShape::ctr) return DefaultMetrics::click_through;
     if (!dataset_is_multi_label(config)) return DefaultMetrics::accuracy;
     return find_dataset(config.kind).shape == DataShape::graph ? DefaultMetrics::micro_f1 : DefaultMetrics::ranking;
 }

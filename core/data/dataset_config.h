@@ -17,6 +17,11 @@
 //   synthetic_multi_task {"structure": "clusters" | "low_rank" | "shared_features" | "related_tasks",
 //                       "tasks": 20, "features": 30, "rows_per_task": 100, "noise": 0.1, "clusters": 3,
 //                       "rank": 3, "shared_features": 5, "train_fraction": 0.5, "seed": 1}
+//   criteo             {"file": "ctr/criteo_sample.txt", "buckets_per_field": 100000, "hash_seed": 0,
+//                       "skip_malformed": false, "test_fraction": 0.1, "max_rows": 0}   (0 rows: all)
+//   synthetic_ctr      {"train_samples": 0, "test_samples": 0, "dense_fields": 13, "categorical_fields": 26,
+//                       "vocabulary_per_field": 100000, "zipf_exponent": 1.1, "seed": 1}
+//                       (0 samples: 100000 and 20000)
 // Every kind also takes "partition" (core/data/partition_config.h): how a decentralized fleet splits the
 // training set across its workers.
 // Relative paths are resolved by resolve_data_path (core/data/data_paths.h).
@@ -67,6 +72,15 @@ struct DatasetConfig {
     std::int64_t clusters = 3;           // synthetic_multi_task: clusters and related_tasks
     std::int64_t rank = 3;               // synthetic_multi_task: low_rank
     std::int64_t shared_features = 5;    // synthetic_multi_task: shared_features
+    std::int64_t buckets_per_field = 100000;  // criteo: hash buckets of each categorical field (0 is "missing")
+    std::int64_t hash_seed = 0;               // criteo
+    bool skip_malformed = false;              // criteo: skip and count malformed lines instead of failing
+    double test_fraction = 0.1;               // criteo: the last rows, as Criteo's last day is its test set
+    std::int64_t max_rows = 0;                // criteo: read at most this many rows (0: all)
+    std::int64_t dense_fields = 13;           // synthetic_ctr
+    std::int64_t categorical_fields = 26;     // synthetic_ctr
+    std::int64_t vocabulary_per_field = 100000;  // synthetic_ctr
+    double zipf_exponent = 1.1;               // synthetic_ctr
     PartitionConfig partition;
     // Tabular kinds: the share of training rows held out as the validation set the run evaluates on
     // instead of the test set (0: none; core/data/validation_holdout.h), and which rows.
@@ -81,7 +95,8 @@ bool dataset_is_multi_label(const DatasetConfig& config);
 // data, accuracy for single-label data, micro-F1 for a multi-label graph (as the Cluster-GCN paper
 // reports PPI).
 // Multi-task regression measures explained variance and nMSE, pooled and per task.
-enum class DefaultMetrics { ranking, accuracy, micro_f1, multi_task_regression };
+// Click-through data measures ROC-AUC and the log loss.
+enum class DefaultMetrics { ranking, accuracy, micro_f1, multi_task_regression, click_through };
 DefaultMetrics default_metrics_of(const DatasetConfig& config);
 // The fields `config`'s kind reads, with their defaults: the editor's form.
 SettingsForm dataset_settings_form(const DatasetConfig& config);

@@ -16,7 +16,9 @@ const EnumNames<DatasetKind>& dataset_kind_names() {
                                                  {DatasetKind::synthetic_graphs, "synthetic_graphs"},
                                                  {DatasetKind::multi_task_mat, "multi_task_mat"},
                                                  {DatasetKind::multi_task_folder, "multi_task_folder"},
-                                                 {DatasetKind::synthetic_multi_task, "synthetic_multi_task"}};
+                                                 {DatasetKind::synthetic_multi_task, "synthetic_multi_task"},
+                                                 {DatasetKind::criteo, "criteo"},
+                                                 {DatasetKind::synthetic_ctr, "synthetic_ctr"}};
     return names;
 }
 
@@ -56,6 +58,14 @@ const std::vector<DatasetEntry>& dataset_registry() {
          "generated regression tasks with a planted structure (clusters of tasks, a low-rank weight matrix, shared "
          "features, related tasks), deterministic per seed",
          DataShape::multi_task, FeatureLayout::dense, false},
+        {DatasetKind::criteo,
+         "click logs in the Criteo display-advertising layout (label, 13 integer and 26 categorical fields), "
+         "categorical values hashed into per-field buckets; the last test_fraction of the rows is the test set",
+         DataShape::ctr, FeatureLayout::dense, false},
+        {DatasetKind::synthetic_ctr,
+         "generated Criteo-like click data: Zipf-distributed ids per field and clicks drawn from a planted model, "
+         "whose test AUC is the best any model can reach; deterministic per seed",
+         DataShape::ctr, FeatureLayout::dense, false},
     };
     return entries;
 }

@@ -12,7 +12,7 @@
 namespace tb {
 
 enum class DatasetKind { synthetic_xmlc, xmlc_text, libsvm, multilabel_libsvm, idx, ogb_node, synthetic_graph, tu_graphs, synthetic_graphs,
-                         multi_task_mat, multi_task_folder, synthetic_multi_task };
+                         multi_task_mat, multi_task_folder, synthetic_multi_task, criteo, synthetic_ctr };
 
 const EnumNames<DatasetKind>& dataset_kind_names();
 

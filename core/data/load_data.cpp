@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "core/data/ctr/ctr_dataset.h"
 #include "core/data/data_paths.h"
 #include "core/data/graph/ogb_node_reader.h"
 #include "core/data/graph/random_node_split.h"
@@ -157,6 +158,9 @@ LoadedData load_data(const DatasetConfig& config, const std::filesystem::path& c
             throw DataError(tasks.source + ": " + error.what());
         }
     }
+    if (find_dataset(config.kind).shape == DataShape::ctr) {
+        return LoadedData(std::make_shared<const CtrSplit>(load_ctr_data(config, config_folder)));
+    }
     if (config.kind == DatasetKind::synthetic_graphs) {
         SyntheticGraphCollectionSpec spec;
         spec.graphs = config.graphs;
@@ -188,6 +192,22 @@ std::string describe_loaded_data(const LoadedData& data) {
              << split.train.features << " features, " << split.train.total_rows() << " training and "
              << split.test.total_rows() << " test rows (" << static_cast<int>(split.train_fraction * 100 + 0.5)
              << "% of each task's rows for training, split seed " << split.seed << ")";
+        return line.str();
+    }
+    if (data.shape() == DataShape::ctr) {
+        const CtrSplit& split = data.clicks();
+        const auto clicks = [](const CtrRows& rows) {
+            double total = 0;
+            for (float label : rows.labels) total += label;
+            return rows.rows() > 0 ? total / static_cast<double>(rows.rows()) : 0.0;
+        };
+        line << "click data " << split.source << ": " << split.train.rows() << " training and " << split.test.rows()
+             << " test rows, " << split.train.dense_fields << " dense and " << split.train.categorical_fields
+             << " categorical fields, " << split.train.total_buckets() << " embedding ids, click rate "
+             << clicks(split.train) << " (train) and " << clicks(split.test) << " (test)";
+        if (split.malformed_lines_skipped > 0) {
+            line << "; " << split.malformed_lines_skipped << " malformed lines skipped, the first: " << split.first_skipped_error;
+        }
         return line.str();
     }
     if (data.shape() == DataShape::graph_collection) {

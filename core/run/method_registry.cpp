@@ -10,6 +10,7 @@
 #include "core/methods/decentralized/gradient_tracking.h"
 #include "core/methods/data_parallel/model_averaging.h"
 #include "core/methods/decentralized/qg_dsgdm.h"
+#include "core/methods/ctr/scale_free_ctr.h"
 #include "core/methods/graph/cluster_gcn.h"
 #include "core/methods/graph/full_batch_gcn.h"
 #include "core/methods/kernel/gntk_svm.h"
@@ -95,6 +96,13 @@ std::vector<MethodEntry>& registered_methods() {
          WorkerData::shared_training_set, &ClusterGcn::normalize, &ClusterGcn::settings_form,
          [](const nlohmann::json& parameters) { return std::make_unique<ClusterGcn>(parameters); }, {},
          DataShape::graph},
+        {"scale_free_ctr",
+         "ScaleFreeCTR (Guo et al., SIGIR 2021): Wide & Deep, DeepFM or DCN with the embedding table in host memory, "
+         "a device cache of hot rows, virtual sparse ids and a pipelined trainer; parameter-server and all-on-device "
+         "baselines",
+         WorkerData::shared_training_set, &ScaleFreeCtr::normalize, &ScaleFreeCtr::settings_form,
+         [](const nlohmann::json& parameters) { return std::make_unique<ScaleFreeCtr>(parameters); },
+         &ScaleFreeCtr::check_with_other_sections, DataShape::ctr, /*trains_a_model=*/false},
         {"gntk_svm",
          "graph neural tangent kernel (Du et al.) with a C-SVM: the Gram matrix in blocks over the fleet, "
          "k-fold cross-validation over a C grid",

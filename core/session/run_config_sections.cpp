@@ -115,6 +115,7 @@ EvalConfig default_eval_config(DefaultMetrics defaults) {
         case DefaultMetrics::accuracy: eval.metrics = {"accuracy", "loss"}; break;
         case DefaultMetrics::micro_f1: eval.metrics = {"micro_f1", "loss"}; break;
         case DefaultMetrics::multi_task_regression: eval.metrics = {"explained_variance", "nmse", "task_nmse"}; break;
+        case DefaultMetrics::click_through: eval.metrics = {"roc_auc", "loss"}; break;
     }
     return eval;
 }

@@ -3,6 +3,8 @@
 // and buckets, and, for synthetic data with a planted model, that model's click probability per test row,
 // from which the best achievable test AUC and log loss follow.
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/data/ctr/ctr_rows.h"
@@ -14,6 +16,8 @@ struct CtrSplit {
     CtrRows test;
     std::vector<double> planted_test_probability;  // empty for real data
     std::int64_t malformed_lines_skipped = 0;      // by the reader, when the config allows skipping
+    std::string first_skipped_error;               // "file:line: ..." of the first one skipped
+    std::string source;                            // the file read, or the generator
 };
 
 }  // namespace tb

@@ -59,7 +59,8 @@ public:
     // rows it will train on; throws std::invalid_argument otherwise.
     CtrTrainer(CtrModel& model, EmbeddingStore& store, Backend& device, const CtrTrainerSettings& settings);
 
-    // One pass over `rows` in `order` (row indices); on_step returns false to stop after that step.
+    // One pass over `rows` in `order` (row indices); on_step returns false to stop after that step, and may
+    // throw (a diverged loss: the record's loss is not finite), which ends the pass and reaches the caller.
     CtrEpochResult train_epoch(const CtrRows& rows, std::span<const std::int64_t> order,
                                const std::function<bool(const CtrStepRecord&)>& on_step = {});
     // Click probabilities for every row, from the current parameters (flushes the store first).
