@@ -11,6 +11,7 @@
 #include "core/errors.h"
 #include "core/run/run_config_parser.h"
 #include "core/run/run_experiment.h"
+#include "core/tensor/host_memory_budget.h"
 #include "tests/core/preset_document.h"
 #include "tests/core/run_recorder.h"
 
@@ -143,6 +144,36 @@ private slots:
         document = small_synthetic();
         document["method"] = {{"kind", "single_device"}};
         QVERIFY(config_error(document).contains("loads CTR data"));
+    }
+
+    // An embedding table four times the memory this machine has available: in memory it is refused before
+    // anything is allocated; memory-mapped (a sparse file, rows written as they are evicted or flushed)
+    // it trains. A few steps only: each row written dirties a page of the file.
+    void a_table_larger_than_memory_trains_only_memory_mapped() {
+        const double available = available_host_memory_bytes();
+        const double record_bytes = 4.0 * 2 * (16 + 1);  // adagrad: values and accumulators of [embedding | weight]
+        const auto vocabulary = static_cast<std::int64_t>(4 * available / record_bytes / 26) + 1;
+        if (vocabulary > 100'000'000) QSKIP("this machine has more memory than a 26-field table of 10^8 ids per field");
+        json document = preset_document("scale_free_ctr_synthetic");
+        document["dataset"]["train_samples"] = 2048;
+        document["dataset"]["test_samples"] = 2000;
+        document["dataset"]["vocabulary_per_field"] = vocabulary;
+        document["method"]["hidden"] = json::array({16});
+        document["method"]["batch_size"] = 512;
+        document["method"]["cache_rows"] = 100000;
+        document["stop"] = {{"max_epochs", 1}};
+        const RecordedRun refused = run(document);
+        QCOMPARE(refused.summary.status(), RunStatus::failed);
+        QVERIFY2(QString::fromStdString(refused.summary.error()).contains("memory-map it"), refused.summary.error().c_str());
+
+        const QTemporaryDir folder;
+        document["method"]["memory_map"] = (std::filesystem::path(folder.path().toStdString()) / "table.bin").string();
+        const RecordedRun mapped = run(document);
+        QVERIFY2(mapped.summary.status() == RunStatus::finished, mapped.summary.error().c_str());
+        const auto table_bytes = static_cast<double>(std::filesystem::file_size(document["method"]["memory_map"].get<std::string>()));
+        qInfo("a %.1f GB memory-mapped table (%.1f GB available) trained one epoch: test AUC %.4f", table_bytes / 1e9,
+              available / 1e9, mapped.summary.metrics().at("roc_auc").last);
+        QVERIFY(table_bytes > 3.5 * available);
     }
 
     void a_cache_too_small_and_a_malformed_file_fail_with_the_reason() {

@@ -45,12 +45,18 @@ struct PipelineBatch {
 void load_batch(const CtrRows& data, std::span<const std::int64_t> rows, VirtualIdMapper& mapper, PipelineBatch& batch) {
     const auto started = Clock::now();
     const std::int64_t fields = data.categorical_fields;
+    // Every buffer is resized in place: a recycled batch allocates nothing once it has held a full one.
     batch.rows = static_cast<std::int64_t>(rows.size());
     batch.labels.resize(rows.size());
-    batch.dense = HostMatrix(batch.rows, data.dense_fields);
+    batch.dense.rows = batch.rows;
+    batch.dense.cols = data.dense_fields;
+    batch.dense.values.resize(rows.size() * static_cast<std::size_t>(data.dense_fields));
     batch.ids.resize(rows.size() * static_cast<std::size_t>(fields));
-    batch.label_matrix = HostCsr{};
+    batch.label_matrix.rows = 0;
     batch.label_matrix.cols = 1;
+    batch.label_matrix.row_offsets.assign(1, 0);
+    batch.label_matrix.column_indices.clear();
+    batch.label_matrix.values.clear();
     std::vector<std::int64_t> offsets(static_cast<std::size_t>(fields));
     for (int f = 0; f < fields; ++f) offsets[static_cast<std::size_t>(f)] = data.field_offset(f);
     const std::int32_t click_column = 0;
@@ -71,9 +77,30 @@ void load_batch(const CtrRows& data, std::span<const std::int64_t> rows, Virtual
         }
     }
     mapper.map(batch.ids, batch.staged.ids);
-    batch.lookups = nn::bag_lookups(batch.rows, fields, batch.staged.ids.distinct(), batch.staged.ids.positions);
+    nn::bag_lookups_into(batch.lookups, batch.rows, fields, batch.staged.ids.distinct(), batch.staged.ids.positions);
     batch.load_seconds = seconds_since(started);
 }
+
+// Batches done with, for the loader to fill again: their buffers keep their capacity, so that steady-state
+// steps allocate (and the kernel zeroes) no fresh pages.
+class BatchPool {
+public:
+    std::shared_ptr<PipelineBatch> acquire() {
+        const std::lock_guard lock(mutex_);
+        if (free_.empty()) return std::make_shared<PipelineBatch>();
+        std::shared_ptr<PipelineBatch> batch = std::move(free_.back());
+        free_.pop_back();
+        return batch;
+    }
+    void release(std::shared_ptr<PipelineBatch> batch) {
+        const std::lock_guard lock(mutex_);
+        free_.push_back(std::move(batch));
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<PipelineBatch>> free_;
+};
 
 // The device worker's buffers, kept between steps.
 struct DeviceStep {
@@ -168,10 +195,11 @@ CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std:
         return on_step ? on_step(record) : true;
     };
 
+    BatchPool pool;
     if (!pipelined) {
         VirtualIdMapper mapper;
+        PipelineBatch batch;
         for (std::int64_t b = 0; b < batches; ++b) {
-            PipelineBatch batch;
             load_batch(rows, rows_of(b), mapper, batch);
             const auto started = Clock::now();
             store_.stage(batch.staged);
@@ -199,7 +227,7 @@ CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std:
             try {
                 VirtualIdMapper mapper;
                 for (std::int64_t b = 0; b < batches; ++b) {
-                    auto batch = std::make_shared<PipelineBatch>();
+                    std::shared_ptr<PipelineBatch> batch = pool.acquire();
                     load_batch(rows, rows_of(b), mapper, *batch);
                     if (!loaded.push(std::move(batch))) return;
                 }
@@ -210,7 +238,8 @@ CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std:
         });
         std::thread table_manager([&] {
             try {
-                std::shared_ptr<PipelineBatch> previous;
+                std::shared_ptr<PipelineBatch> previous;  // batch s - 1, maybe training now
+                std::shared_ptr<PipelineBatch> older;     // batch s - 2, trained once the wait below is over
                 for (std::int64_t s = 0;; ++s) {
                     std::optional<std::shared_ptr<PipelineBatch>> next = loaded.pop();
                     if (!next) break;
@@ -222,6 +251,9 @@ CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std:
                     const auto started = Clock::now();
                     store_.stage((*next)->staged, previous ? &previous->staged : nullptr);
                     (*next)->table_seconds = seconds_since(started);
+                    // Batch s - 2 has trained: its buffers can be filled again.
+                    if (older) pool.release(std::move(older));
+                    older = std::move(previous);
                     previous = *next;
                     if (!staged.push(std::move(*next))) return;
                 }

@@ -9,6 +9,14 @@ namespace tb::nn {
 HostCsr bag_lookups(std::int64_t rows, std::int64_t fields, std::int64_t distinct_rows,
                     std::span<const std::int32_t> virtual_ids, std::span<const std::int64_t> offsets,
                     BagCombiner combiner) {
+    HostCsr lookups;
+    bag_lookups_into(lookups, rows, fields, distinct_rows, virtual_ids, offsets, combiner);
+    return lookups;
+}
+
+void bag_lookups_into(HostCsr& lookups, std::int64_t rows, std::int64_t fields, std::int64_t distinct_rows,
+                      std::span<const std::int32_t> virtual_ids, std::span<const std::int64_t> offsets,
+                      BagCombiner combiner) {
     const std::int64_t bags = rows * fields;
     if (offsets.empty() && static_cast<std::int64_t>(virtual_ids.size()) != bags) {
         throw std::invalid_argument("bag_lookups: " + std::to_string(rows) + " rows of " + std::to_string(fields) +
@@ -19,7 +27,6 @@ HostCsr bag_lookups(std::int64_t rows, std::int64_t fields, std::int64_t distinc
                              offsets.back() != static_cast<std::int64_t>(virtual_ids.size()))) {
         throw std::invalid_argument("bag_lookups: offsets must run from 0 to the id count over rows x fields + 1 entries");
     }
-    HostCsr lookups;
     lookups.rows = bags;
     lookups.cols = distinct_rows;
     lookups.row_offsets.resize(static_cast<std::size_t>(bags + 1));
@@ -44,7 +51,6 @@ HostCsr bag_lookups(std::int64_t rows, std::int64_t fields, std::int64_t distinc
         std::sort(lookups.column_indices.begin() + begin, lookups.column_indices.begin() + end);
         lookups.row_offsets[static_cast<std::size_t>(bag + 1)] = end;
     }
-    return lookups;
 }
 
 EmbeddingBag::EmbeddingBag(std::int64_t fields, std::int64_t dim) : fields_(fields), dim_(dim) {

@@ -26,6 +26,10 @@ enum class BagCombiner { sum, mean };
 HostCsr bag_lookups(std::int64_t rows, std::int64_t fields, std::int64_t distinct_rows,
                     std::span<const std::int32_t> virtual_ids, std::span<const std::int64_t> offsets = {},
                     BagCombiner combiner = BagCombiner::sum);
+// The same into `lookups`, reusing its memory (a training loop's per-batch call).
+void bag_lookups_into(HostCsr& lookups, std::int64_t rows, std::int64_t fields, std::int64_t distinct_rows,
+                      std::span<const std::int32_t> virtual_ids, std::span<const std::int64_t> offsets = {},
+                      BagCombiner combiner = BagCombiner::sum);
 
 class EmbeddingBag {
 public:
