@@ -147,6 +147,35 @@ private slots:
         QCOMPARE(folds->series(0)->data()->size(), 5);
         QVERIFY(dashboard.trace_panel("accuracy over the C grid") != nullptr);
     }
+
+    void a_ctr_run_shows_its_cache_traffic_and_pipeline_panels() {
+        const nlohmann::json document = {
+            {"name", "ctr"},
+            {"method", {{"kind", "scale_free_ctr"}, {"hidden", {16}}, {"batch_size", 256}, {"cache_rows", 3000},
+                        {"embedding_dim", 4}, {"trace_every_steps", 2}}},
+            {"dataset", {{"kind", "synthetic_ctr"}, {"train_samples", 8192}, {"test_samples", 2000},
+                         {"categorical_fields", 6}, {"vocabulary_per_field", 2000}}},
+            {"stop", {{"max_epochs", 1}}},
+            {"fleet", {{"devices", {{{"name", "cpu0"}, {"backend", "cpu"}}}}}}};
+        struct Collector final : EventSink {
+            std::vector<Event> events;
+            void on_event(const Event& event) override { events.push_back(event); }
+        } collector;
+        const RunSummary summary = run_experiment(parse_run_config(document), collector);
+        QVERIFY2(summary.status() == RunStatus::finished, summary.error().c_str());
+        LiveDashboard dashboard;
+        dashboard.add_events(collector.events);
+        for (int frame = 0; frame < 8; ++frame) dashboard.redraw();
+        // 32 steps traced every 2: 16 points a series.
+        for (const char* name : {"embedding cache", "host-device traffic per step (MiB)", "embedding rows per step",
+                                 "stage throughput (rows/s of busy time)", "queue depths (batches)"}) {
+            PlotPanel* panel = dashboard.trace_panel(name);
+            QVERIFY2(panel != nullptr, name);
+            panel->redraw_now();
+            QCOMPARE(panel->series(0)->data()->size(), 16);
+        }
+        QCOMPARE(dashboard.trace_panel("embedding rows per step")->series_count(), 3);
+    }
 };
 
 QTEST_MAIN(TelemetryPanelsTest)
