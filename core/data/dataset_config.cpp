@@ -81,6 +81,21 @@ const FieldTable<Config>& dataset_fields() {
         t.integer("max_rows", &Config::max_rows, "Max rows", SettingRange::at_least(0),
                   "read at most this many rows from the start of the file (0: all)")
             .only_when(criteo, kind_state);
+        t.text("test_file", &Config::test_file, "Test file",
+               "a file of test rows in the same layout (empty: the last test_fraction of the rows of file); relative "
+               "to the config file",
+               SettingType::file)
+            .only_when(criteo, kind_state);
+        t.flag("stream_train", &Config::stream_train, "Stream the training file",
+               "read the training rows from the file a batch at a time on every pass instead of holding them in "
+               "memory (a file larger than memory); rows train in file order and evaluations come at the end of "
+               "each pass; needs test_file")
+            .only_when(criteo, kind_state)
+            .check([](const Config& c, const ConfigReader& reader) {
+                if (c.kind == DatasetKind::criteo && c.stream_train && c.test_file.empty()) {
+                    reader.fail("stream_train", "needs a test_file: the test rows cannot be the end of a streamed file");
+                }
+            });
         t.text_choice("resembles", &Config::resembles, {"cora", "amazon2m", "ppi"}, "Resembles",
                       "the graph whose size and statistics the generated one follows (ppi: multi-label)")
             .only_when(synthetic_graph, kind_state);

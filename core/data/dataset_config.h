@@ -18,7 +18,9 @@
 //                       "tasks": 20, "features": 30, "rows_per_task": 100, "noise": 0.1, "clusters": 3,
 //                       "rank": 3, "shared_features": 5, "train_fraction": 0.5, "seed": 1}
 //   criteo             {"file": "ctr/criteo_sample.txt", "buckets_per_field": 100000, "hash_seed": 0,
-//                       "skip_malformed": false, "test_fraction": 0.1, "max_rows": 0}   (0 rows: all)
+//                       "skip_malformed": false, "test_fraction": 0.1, "max_rows": 0, "test_file": "",
+//                       "stream_train": false}   (0 rows: all; a test_file instead of the last rows;
+//                       stream_train: the training rows read from the file every pass, not held in memory)
 //   synthetic_ctr      {"train_samples": 0, "test_samples": 0, "dense_fields": 13, "categorical_fields": 26,
 //                       "vocabulary_per_field": 100000, "zipf_exponent": 1.1, "seed": 1}
 //                       (0 samples: 100000 and 20000)
@@ -77,6 +79,8 @@ struct DatasetConfig {
     bool skip_malformed = false;              // criteo: skip and count malformed lines instead of failing
     double test_fraction = 0.1;               // criteo: the last rows, as Criteo's last day is its test set
     std::int64_t max_rows = 0;                // criteo: read at most this many rows (0: all)
+    std::string test_file;                    // criteo: the test rows' own file (empty: the last test_fraction)
+    bool stream_train = false;                // criteo: train from the file a batch at a time (needs test_file)
     std::int64_t dense_fields = 13;           // synthetic_ctr
     std::int64_t categorical_fields = 26;     // synthetic_ctr
     std::int64_t vocabulary_per_field = 100000;  // synthetic_ctr

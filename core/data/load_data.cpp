@@ -201,9 +201,11 @@ std::string describe_loaded_data(const LoadedData& data) {
             for (float label : rows.labels) total += label;
             return rows.rows() > 0 ? total / static_cast<double>(rows.rows()) : 0.0;
         };
-        line << "click data " << split.source << ": " << split.train.rows() << " training and " << split.test.rows()
-             << " test rows, " << split.train.dense_fields << " dense and " << split.train.categorical_fields
-             << " categorical fields, " << split.train.total_buckets() << " embedding ids, click rate "
+        line << "click data " << split.source << ": "
+             << (split.train_stream.empty() ? std::to_string(split.train.rows()) : std::string("streamed")) << " training and "
+             << split.test.rows()
+             << " test rows, " << split.test.dense_fields << " dense and " << split.test.categorical_fields
+             << " categorical fields, " << split.test.total_buckets() << " embedding ids, click rate "
              << clicks(split.train) << " (train) and " << clicks(split.test) << " (test)";
         if (split.malformed_lines_skipped > 0) {
             line << "; " << split.malformed_lines_skipped << " malformed lines skipped, the first: " << split.first_skipped_error;

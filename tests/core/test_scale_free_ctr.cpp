@@ -122,6 +122,44 @@ private slots:
               recorded.summary.metrics().at("roc_auc").last, recorded.summary.metrics().at("loss").last);
     }
 
+    void a_streamed_training_file_trains_pass_after_pass() {
+        if (!criteo_sample_available()) QSKIP("ctr/criteo_sample.txt is absent: put the shared data folder at ../shared/data");
+        const QTemporaryDir folder;
+        const std::filesystem::path train = std::filesystem::path(folder.path().toStdString()) / "train.txt";
+        {
+            // The sample (a header line and 200 rows) twice over, with a malformed line between the copies:
+            // that line and the second header are skipped on every pass.
+            std::ifstream sample(resolve_data_path("ctr/criteo_sample.txt"));
+            const std::string text((std::istreambuf_iterator<char>(sample)), std::istreambuf_iterator<char>());
+            std::ofstream out(train);
+            out << text << "0\t1\n" << text;
+        }
+        json document = preset_document("scale_free_ctr_criteo_sample");
+        document["dataset"]["file"] = train.string();
+        document["dataset"]["test_file"] = "ctr/criteo_sample.txt";
+        document["dataset"]["stream_train"] = true;
+        document["dataset"]["skip_malformed"] = true;
+        document["stop"] = {{"max_epochs", 3}};
+        const RecordedRun recorded = run(document);
+        QVERIFY2(recorded.summary.status() == RunStatus::finished, recorded.summary.error().c_str());
+        QCOMPARE(recorded.summary.epochs(), 3.0);
+        QCOMPARE(recorded.summary.samples_seen(), std::int64_t{3 * 400});
+        int skipped_warnings = 0;
+        for (const Log& log : recorded.events.all<Log>()) {
+            skipped_warnings += log.text.find("2 malformed lines skipped in this pass") != std::string::npos ? 1 : 0;
+        }
+        QCOMPARE(skipped_warnings, 3);
+        // Trained on the test rows themselves: the fit shows on them.
+        QVERIFY(recorded.summary.metrics().at("roc_auc").last > 0.9);
+
+        document["dataset"]["skip_malformed"] = false;
+        const RecordedRun failed = run(document);
+        QCOMPARE(failed.summary.status(), RunStatus::failed);
+        QVERIFY2(QString::fromStdString(failed.summary.error()).contains("train.txt:202"), failed.summary.error().c_str());
+        document["dataset"].erase("test_file");
+        QVERIFY(config_error(document).contains("stream_train"));
+    }
+
     void config_mistakes_name_the_key() {
         json document = small_synthetic();
         document["eval"]["metrics"] = json::array({"roc_auc", "p@1"});

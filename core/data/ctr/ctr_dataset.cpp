@@ -32,19 +32,47 @@ CtrRows slice_rows(const CtrRows& rows, std::int64_t first, std::int64_t count) 
 
 namespace {
 
+CtrRows read_all(CriteoStream& stream, std::int64_t max_rows) {
+    CtrRows all;
+    constexpr std::int64_t block = 1 << 16;
+    while (true) {
+        const std::int64_t wanted = max_rows > 0 ? std::min(block, max_rows - all.rows()) : block;
+        if (wanted <= 0 || stream.read(all, wanted) == 0) break;
+    }
+    return all;
+}
+
 CtrSplit read_criteo_split(const DatasetConfig& config, const std::filesystem::path& config_folder) {
     const std::filesystem::path file = resolve_data_path(config.file, config_folder);
     CriteoOptions options;
     options.buckets_per_field = config.buckets_per_field;
     options.hash_seed = static_cast<std::uint64_t>(config.hash_seed);
     options.skip_malformed = config.skip_malformed;
-    CtrRows all;
-    CriteoStream stream(file, options);
-    constexpr std::int64_t block = 1 << 16;
-    while (true) {
-        const std::int64_t wanted = config.max_rows > 0 ? std::min(block, config.max_rows - all.rows()) : block;
-        if (wanted <= 0 || stream.read(all, wanted) == 0) break;
+    if (!config.test_file.empty()) {
+        const std::filesystem::path test_file = resolve_data_path(config.test_file, config_folder);
+        CriteoStream test_stream(test_file, options);
+        CtrSplit split;
+        split.test = read_all(test_stream, 0);
+        if (split.test.rows() < 2) throw DataError(test_file.string() + ": fewer than two test rows");
+        split.malformed_lines_skipped = test_stream.malformed_lines_skipped();
+        split.first_skipped_error = test_stream.first_skipped_error();
+        if (config.stream_train) {
+            // Opened once here, so that an unreadable training file is reported before the run starts.
+            CriteoStream check(file, options);
+            split.train_stream = file;
+            split.train_stream_options = options;
+            split.source = file.string() + " (streamed) and " + test_file.string();
+            return split;
+        }
+        CriteoStream train_stream(file, options);
+        split.train = read_all(train_stream, config.max_rows);
+        split.malformed_lines_skipped += train_stream.malformed_lines_skipped();
+        if (split.first_skipped_error.empty()) split.first_skipped_error = train_stream.first_skipped_error();
+        split.source = file.string() + " and " + test_file.string();
+        return split;
     }
+    CriteoStream stream(file, options);
+    const CtrRows all = read_all(stream, config.max_rows);
     const auto test_rows = static_cast<std::int64_t>(std::llround(config.test_fraction * static_cast<double>(all.rows())));
     if (all.rows() < 2 || test_rows < 1 || test_rows >= all.rows()) {
         throw DataError(file.string() + ": " + std::to_string(all.rows()) + " rows cannot be split into training and "

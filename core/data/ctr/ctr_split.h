@@ -4,9 +4,11 @@
 // from which the best achievable test AUC and log loss follow.
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "core/data/ctr/criteo_reader.h"
 #include "core/data/ctr/ctr_rows.h"
 
 namespace tb {
@@ -18,6 +20,10 @@ struct CtrSplit {
     std::int64_t malformed_lines_skipped = 0;      // by the reader, when the config allows skipping
     std::string first_skipped_error;               // "file:line: ..." of the first one skipped
     std::string source;                            // the file read, or the generator
+    // Streamed training (dataset.stream_train): `train` is empty and the trainer reads this file on every
+    // pass with these options; the test rows have the same fields and buckets.
+    std::filesystem::path train_stream;
+    CriteoOptions train_stream_options;
 };
 
 }  // namespace tb

@@ -7,6 +7,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -126,8 +127,7 @@ CtrTrainer::CtrTrainer(CtrModel& model, EmbeddingStore& store, Backend& device, 
     }
 }
 
-CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std::int64_t> order,
-                                       const std::function<bool(const CtrStepRecord&)>& on_step) {
+void CtrTrainer::check_fields(const CtrRows& rows) const {
     if (rows.categorical_fields != model_.spec().categorical_fields || rows.dense_fields != model_.spec().dense_fields) {
         throw std::invalid_argument("the rows have " + std::to_string(rows.categorical_fields) + " categorical and " +
                                     std::to_string(rows.dense_fields) + " dense fields; the model takes " +
@@ -138,14 +138,48 @@ CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std:
         throw std::invalid_argument("the rows use " + std::to_string(rows.total_buckets()) + " embedding ids; the table has " +
                                     std::to_string(store_.host_table().rows()));
     }
-    const auto epoch_start = Clock::now();
+}
+
+CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std::int64_t> order,
+                                       const std::function<bool(const CtrStepRecord&)>& on_step) {
+    check_fields(rows);
     const std::int64_t batch_size = settings_.batch_size;
     const std::int64_t batches = (static_cast<std::int64_t>(order.size()) + batch_size - 1) / batch_size;
-    auto rows_of = [&](std::int64_t b) {
-        const std::int64_t first = b * batch_size;
+    // Each loader owns its mapper; the batch index is the loader's own count.
+    return train_batches([&, next = std::int64_t{0}](PipelineBatchFill& fill) mutable {
+        if (next >= batches) return false;
+        const std::int64_t first = next * batch_size;
         const std::int64_t count = std::min<std::int64_t>(batch_size, static_cast<std::int64_t>(order.size()) - first);
-        return order.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count));
-    };
+        fill(rows, order.subspan(static_cast<std::size_t>(first), static_cast<std::size_t>(count)));
+        ++next;
+        return true;
+    }, on_step);
+}
+
+CtrEpochResult CtrTrainer::train_stream(CriteoStream& stream, const CtrRows& fields,
+                                        const std::function<bool(const CtrStepRecord&)>& on_step) {
+    check_fields(fields);
+    CtrRows block;
+    std::vector<std::int64_t> identity;
+    return train_batches([&](PipelineBatchFill& fill) {
+        block.labels.clear();
+        block.dense.clear();
+        block.categorical.clear();
+        const std::int64_t read = stream.read(block, settings_.batch_size);
+        if (read == 0) return false;
+        if (block.categorical_fields != fields.categorical_fields || block.buckets_per_field != fields.buckets_per_field) {
+            throw std::invalid_argument("the streamed rows' fields or buckets differ from the test rows'");
+        }
+        identity.resize(static_cast<std::size_t>(read));
+        std::iota(identity.begin(), identity.end(), 0);
+        fill(block, identity);
+        return true;
+    }, on_step);
+}
+
+CtrEpochResult CtrTrainer::train_batches(const BatchSource& next_batch,
+                                         const std::function<bool(const CtrStepRecord&)>& on_step) {
+    const auto epoch_start = Clock::now();
     const bool pipelined = settings_.pipelined && store_.placement() != EmbeddingPlacement::parameter_server;
     CtrEpochResult result;
     DeviceStep step_buffers;
@@ -165,7 +199,7 @@ CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std:
         const ConstMatrixView table = store_.gather(batch.staged);
         step_buffers.lookups.upload(device_, batch.lookups);
         step_buffers.labels.upload(device_, batch.label_matrix);
-        step_buffers.dense.resize(device_, batch.rows, rows.dense_fields, "CTR batch");
+        step_buffers.dense.resize(device_, batch.rows, batch.dense.cols, "CTR batch");
         step_buffers.dense.upload(batch.dense);
         const ConstMatrixView logits = model_.forward(step_buffers.lookups.view(), table, step_buffers.dense.view(), true);
         step_buffers.logit_gradient.resize(device_, batch.rows, 1, "activation gradients");
@@ -199,8 +233,10 @@ CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std:
     if (!pipelined) {
         VirtualIdMapper mapper;
         PipelineBatch batch;
-        for (std::int64_t b = 0; b < batches; ++b) {
-            load_batch(rows, rows_of(b), mapper, batch);
+        PipelineBatchFill fill = [&](const CtrRows& rows, std::span<const std::int64_t> selected) {
+            load_batch(rows, selected, mapper, batch);
+        };
+        while (next_batch(fill)) {
             const auto started = Clock::now();
             store_.stage(batch.staged);
             batch.table_seconds = seconds_since(started);
@@ -226,9 +262,13 @@ CtrEpochResult CtrTrainer::train_epoch(const CtrRows& rows, std::span<const std:
         std::thread loader([&] {
             try {
                 VirtualIdMapper mapper;
-                for (std::int64_t b = 0; b < batches; ++b) {
-                    std::shared_ptr<PipelineBatch> batch = pool.acquire();
-                    load_batch(rows, rows_of(b), mapper, *batch);
+                std::shared_ptr<PipelineBatch> batch;
+                PipelineBatchFill fill = [&](const CtrRows& rows, std::span<const std::int64_t> selected) {
+                    load_batch(rows, selected, mapper, *batch);
+                };
+                while (true) {
+                    batch = pool.acquire();
+                    if (!next_batch(fill)) break;
                     if (!loaded.push(std::move(batch))) return;
                 }
                 loaded.close();

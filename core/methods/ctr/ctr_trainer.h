@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/backend/backend.h"
+#include "core/data/ctr/criteo_reader.h"
 #include "core/data/ctr/ctr_rows.h"
 #include "core/embedding/embedding_store.h"
 #include "core/model/ctr_models.h"
@@ -63,10 +64,22 @@ public:
     // throw (a diverged loss: the record's loss is not finite), which ends the pass and reaches the caller.
     CtrEpochResult train_epoch(const CtrRows& rows, std::span<const std::int64_t> order,
                                const std::function<bool(const CtrStepRecord&)>& on_step = {});
+    // One pass over a file, read a batch at a time as the loader needs it (a file larger than memory);
+    // `fields` are rows with the stream's fields and buckets (the test rows). Rows train in file order.
+    CtrEpochResult train_stream(CriteoStream& stream, const CtrRows& fields,
+                                const std::function<bool(const CtrStepRecord&)>& on_step = {});
     // Click probabilities for every row, from the current parameters (flushes the store first).
     std::vector<double> predict(const CtrRows& rows, std::int64_t batch_size = 8192);
 
+    // The loader's hand on a batch: fill it with these rows of these rows.
+    using PipelineBatchFill = std::function<void(const CtrRows& rows, std::span<const std::int64_t> selected)>;
+    // Fills the next batch through `fill` and returns true, or returns false at the end of the pass.
+    using BatchSource = std::function<bool(PipelineBatchFill& fill)>;
+
 private:
+    void check_fields(const CtrRows& rows) const;
+    CtrEpochResult train_batches(const BatchSource& next_batch, const std::function<bool(const CtrStepRecord&)>& on_step);
+
     CtrModel& model_;
     EmbeddingStore& store_;
     Backend& device_;

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "core/data/ctr/criteo_reader.h"
 #include "core/embedding/embedding_store.h"
 #include "core/errors.h"
 #include "core/methods/ctr/ctr_trainer.h"
@@ -148,6 +149,52 @@ void publish_window(RunContext& context, const TraceWindow& window, bool cached)
     trace("training log loss", "batch mean", window.loss / rows);
 }
 
+// Streamed training: every pass reads the file a batch at a time in file order. Rows the loader has read
+// ahead cannot be put back, so a pass is not interrupted for an evaluation: evaluations come when a pass
+// ends (and the run stops mid-pass only to end).
+void run_streamed(RunContext& context, const CtrSplit& split, CtrTrainer& trainer, EmbeddingStore& store,
+                  const RunContext::Measurement& measure) {
+    context.log(LogLevel::info, "training rows stream from " + split.train_stream.string() +
+                                    " on every pass; evaluations come at the end of each pass");
+    const bool cached = store.placement() == EmbeddingPlacement::cached;
+    std::int64_t rows_seen = 0;
+    std::int64_t rows_per_pass = 0;  // known after the first pass
+    TraceWindow window;
+    for (std::int64_t pass = 0; !context.should_stop(); ++pass) {
+        CriteoStream stream(split.train_stream, split.train_stream_options);
+        std::int64_t rows_this_pass = 0;
+        const CtrEpochResult result = trainer.train_stream(stream, split.test, [&](const CtrStepRecord& record) {
+            if (!std::isfinite(record.loss)) {
+                throw RunDiverged("the training log loss became " + std::to_string(record.loss) + " at step " +
+                                  std::to_string(record.step + 1));
+            }
+            rows_seen += record.rows;
+            rows_this_pass += record.rows;
+            window.add(record);
+            if (window.steps >= 20) {
+                publish_window(context, window, cached);
+                window = TraceWindow{};
+            }
+            const double fraction = rows_per_pass > 0 ? std::min(1.0, static_cast<double>(rows_this_pass) /
+                                                                          static_cast<double>(rows_per_pass))
+                                                      : 0.0;
+            context.set_progress(static_cast<double>(pass) + fraction, rows_seen);
+            return !context.should_stop();
+        });
+        if (stream.malformed_lines_skipped() > 0) {
+            context.log(LogLevel::warning, std::to_string(stream.malformed_lines_skipped()) +
+                                               " malformed lines skipped in this pass, the first: " + stream.first_skipped_error());
+        }
+        if (result.stopped) break;
+        if (rows_this_pass == 0) throw DataError(split.train_stream.string() + ": no training rows");
+        rows_per_pass = rows_this_pass;
+        context.set_progress(static_cast<double>(pass + 1), rows_seen);
+        if (context.evaluation_due()) context.evaluate(measure);
+    }
+    if (window.steps > 0) publish_window(context, window, cached);
+    if (!context.evaluation_is_current()) context.evaluate(measure);
+}
+
 }  // namespace
 
 nlohmann::json ScaleFreeCtr::normalize(ConfigReader& reader) { return normalize_settings(scale_free_ctr_fields(), reader); }
@@ -182,8 +229,9 @@ void ScaleFreeCtr::run(RunContext& context, const LoadedData& data) {
 
     CtrModelSpec model_spec;
     model_spec.architecture = ctr_architecture_names().value(settings.architecture);
-    model_spec.categorical_fields = split.train.categorical_fields;
-    model_spec.dense_fields = split.train.dense_fields;
+    // The test rows have the fields of the training rows, which a streamed run does not hold.
+    model_spec.categorical_fields = split.test.categorical_fields;
+    model_spec.dense_fields = split.test.dense_fields;
     model_spec.embedding_dim = settings.embedding_dim;
     model_spec.hidden = settings.hidden;
     model_spec.cross_layers = static_cast<int>(settings.cross_layers);
@@ -236,6 +284,10 @@ void ScaleFreeCtr::run(RunContext& context, const LoadedData& data) {
                                              {"loss", mean_log_loss(probabilities, split.test.labels)}};
     };
 
+    if (!split.train_stream.empty()) {
+        run_streamed(context, split, trainer, store, measure);
+        return;
+    }
     const std::int64_t train_rows = split.train.rows();
     const std::int64_t steps_per_epoch = (train_rows + settings.batch_size - 1) / settings.batch_size;
     const std::int64_t trace_every =
