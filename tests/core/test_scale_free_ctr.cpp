@@ -97,6 +97,17 @@ private slots:
         }
     }
 
+    void eval_max_samples_measures_the_first_test_rows() {
+        json document = small_synthetic();
+        document["stop"] = {{"max_epochs", 1}};
+        const RecordedRun whole = run(document);
+        document["eval"]["max_samples"] = 1000;
+        const RecordedRun part = run(document);
+        QVERIFY2(part.summary.status() == RunStatus::finished, part.summary.error().c_str());
+        // The same training (same seed and batches), measured on fewer rows: another figure.
+        QVERIFY(whole.summary.metrics().at("loss").last != part.summary.metrics().at("loss").last);
+    }
+
     void the_parameter_server_baseline_runs_and_moves_every_row() {
         json document = small_synthetic();
         document["method"]["placement"] = "parameter_server";

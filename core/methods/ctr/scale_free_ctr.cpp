@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/data/ctr/criteo_reader.h"
+#include "core/data/ctr/ctr_dataset.h"
 #include "core/embedding/embedding_store.h"
 #include "core/errors.h"
 #include "core/methods/ctr/ctr_trainer.h"
@@ -278,10 +279,16 @@ void ScaleFreeCtr::run(RunContext& context, const LoadedData& data) {
                                         fixed(mean_log_loss(split.planted_test_probability, split.test.labels), 4) +
                                         ": the best any model can reach");
     }
+    // eval.max_samples: the first rows of the test set only (all of it when 0).
+    const std::int64_t measured_rows = config.eval.max_samples > 0 ? std::min(config.eval.max_samples, split.test.rows())
+                                                                   : split.test.rows();
+    const CtrRows measured = measured_rows < split.test.rows() ? slice_rows(split.test, 0, measured_rows) : CtrRows{};
+    const CtrRows& evaluated = measured_rows < split.test.rows() ? measured : split.test;
+    const std::vector<std::uint8_t> evaluated_truth = truth_of(evaluated);
     const auto measure = [&] {
-        const std::vector<double> probabilities = trainer.predict(split.test);
-        return std::map<std::string, double>{{"roc_auc", binary_roc_auc(probabilities, truth)},
-                                             {"loss", mean_log_loss(probabilities, split.test.labels)}};
+        const std::vector<double> probabilities = trainer.predict(evaluated, config.eval.batch_size);
+        return std::map<std::string, double>{{"roc_auc", binary_roc_auc(probabilities, evaluated_truth)},
+                                             {"loss", mean_log_loss(probabilities, evaluated.labels)}};
     };
 
     if (!split.train_stream.empty()) {
