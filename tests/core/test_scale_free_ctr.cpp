@@ -108,6 +108,20 @@ private slots:
         QVERIFY(whole.summary.metrics().at("loss").last != part.summary.metrics().at("loss").last);
     }
 
+    void two_devices_shard_the_rows_and_train() {
+        json document = small_synthetic();
+        document["fleet"]["devices"].push_back({{"name", "cpu1"}, {"backend", "cpu"}});
+        const RecordedRun two = run(document);
+        QVERIFY2(two.summary.status() == RunStatus::finished, two.summary.error().c_str());
+        QCOMPARE(two.summary.epochs(), 2.0);
+        bool sharded_logged = false;
+        for (const Log& log : two.events.all<Log>()) sharded_logged |= log.text.find("sharded by id") != std::string::npos;
+        QVERIFY(sharded_logged);
+        qInfo("two devices, 2 epochs: test AUC %.4f", two.summary.metrics().at("roc_auc").last);
+        QVERIFY(two.summary.metrics().at("roc_auc").last > 0.65);
+        QVERIFY(trace_panels(two.events).count("embedding cache") == 1);
+    }
+
     void the_parameter_server_baseline_runs_and_moves_every_row() {
         json document = small_synthetic();
         document["method"]["placement"] = "parameter_server";
@@ -175,9 +189,11 @@ private slots:
         json document = small_synthetic();
         document["eval"]["metrics"] = json::array({"roc_auc", "p@1"});
         QVERIFY(config_error(document).contains("eval.metrics[1]"));
-        document = small_synthetic();
+        document = preset_document("scale_free_ctr_criteo_sample");
+        document["dataset"]["test_file"] = "ctr/criteo_sample.txt";
+        document["dataset"]["stream_train"] = true;
         document["fleet"]["devices"].push_back({{"name", "cpu1"}, {"backend", "cpu"}});
-        QVERIFY(config_error(document).contains("fleet.devices"));
+        QVERIFY(config_error(document).contains("dataset.stream_train"));
         document = small_synthetic();
         document["fleet"]["clock"] = "simulated";
         QVERIFY(config_error(document).contains("fleet.clock"));

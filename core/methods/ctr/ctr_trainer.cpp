@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/methods/ctr/bounded_queue.h"
+#include "core/methods/ctr/ctr_batch.h"
 #include "core/nn/sparse/embedding_bag.h"
 #include "core/optim/adam_optimizer.h"
 
@@ -31,12 +32,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 // One batch on its way through the stages.
 struct PipelineBatch {
-    std::int64_t rows = 0;
-    std::vector<float> labels;
-    HostCsr label_matrix;        // rows x 1: a click is an entry
-    HostMatrix dense;            // rows x dense fields
-    std::vector<std::int64_t> ids;  // rows x fields global ids
-    HostCsr lookups;             // (rows F) x distinct
+    CtrBatch data;
     StagedBatch staged;
     double load_seconds = 0;
     double table_seconds = 0;
@@ -45,40 +41,7 @@ struct PipelineBatch {
 // The loader's work: the rows' fields, their ids mapped to virtual ids, the bag lookups.
 void load_batch(const CtrRows& data, std::span<const std::int64_t> rows, VirtualIdMapper& mapper, PipelineBatch& batch) {
     const auto started = Clock::now();
-    const std::int64_t fields = data.categorical_fields;
-    // Every buffer is resized in place: a recycled batch allocates nothing once it has held a full one.
-    batch.rows = static_cast<std::int64_t>(rows.size());
-    batch.labels.resize(rows.size());
-    batch.dense.rows = batch.rows;
-    batch.dense.cols = data.dense_fields;
-    batch.dense.values.resize(rows.size() * static_cast<std::size_t>(data.dense_fields));
-    batch.ids.resize(rows.size() * static_cast<std::size_t>(fields));
-    batch.label_matrix.rows = 0;
-    batch.label_matrix.cols = 1;
-    batch.label_matrix.row_offsets.assign(1, 0);
-    batch.label_matrix.column_indices.clear();
-    batch.label_matrix.values.clear();
-    std::vector<std::int64_t> offsets(static_cast<std::size_t>(fields));
-    for (int f = 0; f < fields; ++f) offsets[static_cast<std::size_t>(f)] = data.field_offset(f);
-    const std::int32_t click_column = 0;
-    const float one = 1.0f;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const auto row = static_cast<std::size_t>(rows[i]);
-        batch.labels[i] = data.labels[row];
-        std::copy_n(data.dense.data() + row * static_cast<std::size_t>(data.dense_fields), data.dense_fields,
-                    batch.dense.values.data() + i * static_cast<std::size_t>(data.dense_fields));
-        for (int f = 0; f < fields; ++f) {
-            batch.ids[i * static_cast<std::size_t>(fields) + static_cast<std::size_t>(f)] =
-                offsets[static_cast<std::size_t>(f)] + data.categorical[row * static_cast<std::size_t>(fields) + static_cast<std::size_t>(f)];
-        }
-        if (data.labels[row] > 0.5f) {
-            batch.label_matrix.append_row(std::span<const std::int32_t>(&click_column, 1), std::span<const float>(&one, 1));
-        } else {
-            batch.label_matrix.append_row({}, {});
-        }
-    }
-    mapper.map(batch.ids, batch.staged.ids);
-    nn::bag_lookups_into(batch.lookups, batch.rows, fields, batch.staged.ids.distinct(), batch.staged.ids.positions);
+    load_ctr_batch(data, rows, mapper, batch.data, batch.staged.ids);
     batch.load_seconds = seconds_since(started);
 }
 
@@ -101,15 +64,6 @@ public:
 private:
     std::mutex mutex_;
     std::vector<std::shared_ptr<PipelineBatch>> free_;
-};
-
-// The device worker's buffers, kept between steps.
-struct DeviceStep {
-    DeviceCsr lookups;
-    DeviceCsr labels;
-    DeviceMatrix dense;
-    DeviceMatrix logit_gradient;
-    DeviceMatrix table_gradient;
 };
 
 }  // namespace
@@ -182,7 +136,7 @@ CtrEpochResult CtrTrainer::train_batches(const BatchSource& next_batch,
     const auto epoch_start = Clock::now();
     const bool pipelined = settings_.pipelined && store_.placement() != EmbeddingPlacement::parameter_server;
     CtrEpochResult result;
-    DeviceStep step_buffers;
+    CtrDeviceStep device_step;
     double loss_total = 0;
 
     BoundedQueue<std::shared_ptr<PipelineBatch>> loaded(static_cast<std::size_t>(settings_.queue_depth));
@@ -197,23 +151,14 @@ CtrEpochResult CtrTrainer::train_batches(const BatchSource& next_batch,
     auto train = [&](PipelineBatch& batch) {
         const auto started = Clock::now();
         const ConstMatrixView table = store_.gather(batch.staged);
-        step_buffers.lookups.upload(device_, batch.lookups);
-        step_buffers.labels.upload(device_, batch.label_matrix);
-        step_buffers.dense.resize(device_, batch.rows, batch.dense.cols, "CTR batch");
-        step_buffers.dense.upload(batch.dense);
-        const ConstMatrixView logits = model_.forward(step_buffers.lookups.view(), table, step_buffers.dense.view(), true);
-        step_buffers.logit_gradient.resize(device_, batch.rows, 1, "activation gradients");
-        const double loss = device_.sigmoid_binary_cross_entropy(logits, step_buffers.labels.view(), step_buffers.logit_gradient.view(),
-                                                                 1.0f / static_cast<float>(batch.rows));
-        step_buffers.table_gradient.resize(device_, table.rows, table.cols, "embedding gradients");
-        model_.backward(step_buffers.logit_gradient.view(), step_buffers.table_gradient.view());
-        store_.apply_gradient(batch.staged, step_buffers.table_gradient.view());
+        const double loss = device_step.run(model_, device_, batch.data, table, 1.0f / static_cast<float>(batch.data.rows));
+        store_.apply_gradient(batch.staged, device_step.table_gradient());
         optimizer_->adam.step(model_.parameters(), model_.gradients(), settings_.dense_learning_rate);
         device_.synchronize();
         CtrStepRecord record;
         record.step = steps_++;
-        record.rows = batch.rows;
-        record.loss = loss / static_cast<double>(batch.rows);
+        record.rows = batch.data.rows;
+        record.loss = loss / static_cast<double>(batch.data.rows);
         record.traffic = batch.staged.traffic;
         record.load_seconds = batch.load_seconds;
         record.table_seconds = batch.table_seconds;
@@ -221,7 +166,7 @@ CtrEpochResult CtrTrainer::train_batches(const BatchSource& next_batch,
         record.loaded_queue_depth = static_cast<std::int64_t>(loaded.depth());
         record.staged_queue_depth = static_cast<std::int64_t>(staged.depth());
         loss_total += loss;
-        result.rows += batch.rows;
+        result.rows += batch.data.rows;
         ++result.steps;
         result.load_seconds += record.load_seconds;
         result.table_seconds += record.table_seconds;
@@ -331,40 +276,8 @@ CtrEpochResult CtrTrainer::train_batches(const BatchSource& next_batch,
 std::vector<double> CtrTrainer::predict(const CtrRows& rows, std::int64_t batch_size) {
     store_.flush();
     HostEmbeddingTable& table = store_.host_table();
-    const int width = table.dim();
-    const int record_floats = table.record_floats();
-    std::vector<double> probabilities(static_cast<std::size_t>(rows.rows()));
-    VirtualIdMapper mapper;
-    DeviceStep buffers;
-    DeviceMatrix compact;
-    std::vector<float> records;
-    std::vector<float> values;
-    for (std::int64_t first = 0; first < rows.rows(); first += batch_size) {
-        const std::int64_t count = std::min(batch_size, rows.rows() - first);
-        std::vector<std::int64_t> indices(static_cast<std::size_t>(count));
-        for (std::int64_t i = 0; i < count; ++i) indices[static_cast<std::size_t>(i)] = first + i;
-        PipelineBatch batch;
-        load_batch(rows, indices, mapper, batch);
-        const std::int64_t distinct = batch.staged.ids.distinct();
-        records.resize(static_cast<std::size_t>(distinct * record_floats));
-        table.read_records(batch.staged.ids.unique_ids, records.data());
-        values.resize(static_cast<std::size_t>(distinct * width));
-        for (std::int64_t k = 0; k < distinct; ++k) {
-            std::copy_n(records.data() + k * record_floats, width, values.data() + k * width);
-        }
-        compact.resize(device_, distinct, width, "embedding rows of a batch");
-        compact.upload(HostMatrix(distinct, width, values));
-        buffers.lookups.upload(device_, batch.lookups);
-        buffers.dense.resize(device_, count, rows.dense_fields, "CTR batch");
-        buffers.dense.upload(batch.dense);
-        const ConstMatrixView logits = model_.forward(buffers.lookups.view(), compact.view(), buffers.dense.view(), false);
-        std::vector<float> host(static_cast<std::size_t>(count));
-        device_.copy_device_to_host(host.data(), logits.data, host.size() * sizeof(float));
-        for (std::int64_t i = 0; i < count; ++i) {
-            probabilities[static_cast<std::size_t>(first + i)] = 1.0 / (1.0 + std::exp(-static_cast<double>(host[static_cast<std::size_t>(i)])));
-        }
-    }
-    return probabilities;
+    return predict_clicks(model_, device_, rows, batch_size, table.record_floats(),
+                          [&](std::span<const std::int64_t> ids, float* records) { table.read_records(ids, records); });
 }
 
 }  // namespace tb

@@ -6,12 +6,14 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "core/data/ctr/criteo_reader.h"
 #include "core/data/ctr/ctr_dataset.h"
 #include "core/embedding/embedding_store.h"
 #include "core/errors.h"
 #include "core/methods/ctr/ctr_trainer.h"
+#include "core/methods/ctr/sharded_ctr_trainer.h"
 #include "core/methods/method_settings.h"
 #include "core/metrics/classification_metrics.h"
 #include "core/model/ctr_models.h"
@@ -196,6 +198,66 @@ void run_streamed(RunContext& context, const CtrSplit& split, CtrTrainer& traine
     if (!context.evaluation_is_current()) context.evaluate(measure);
 }
 
+// A fleet of devices: the dense part data-parallel, the rows sharded by id (core/methods/ctr/sharded_ctr_trainer.h).
+// Steps run one stage after another, so an evaluation may come between any two steps.
+void run_sharded(RunContext& context, const CtrSplit& split, const CtrModelSpec& model_spec,
+                 const EmbeddingStoreSpec& store_spec, const CtrTrainerSettings& trainer_settings,
+                 const ScaleFreeCtrSettings& settings) {
+    const RunConfig& config = context.config();
+    const std::size_t devices = config.fleet.devices.size();
+    // CPU devices share the machine's cores.
+    const int cpu_threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency() / devices));
+    std::vector<std::unique_ptr<Backend>> backends;
+    std::vector<Backend*> pointers;
+    for (const DeviceSpec& device : config.fleet.devices) {
+        backends.push_back(context.create_backend(device, cpu_threads));
+        pointers.push_back(backends.back().get());
+    }
+    ShardedCtrTrainer trainer(model_spec, store_spec, pointers, trainer_settings, config.seed);
+    context.log(LogLevel::info, std::to_string(devices) + " devices: the dense part data-parallel with its gradients "
+                                    "summed, the embedding rows sharded by id (id mod " + std::to_string(devices) +
+                                    "), each shard " + settings.placement + "; batches of " + std::to_string(settings.batch_size) +
+                                    " rows split across the devices" +
+                                    (settings.pipelined ? "; stages run one after another (pipelined is for one device)" : ""));
+    const std::vector<std::uint8_t> truth = truth_of(split.test);
+    const auto measure = [&] {
+        const std::vector<double> probabilities = trainer.predict(split.test, config.eval.batch_size);
+        return std::map<std::string, double>{{"roc_auc", binary_roc_auc(probabilities, truth)},
+                                             {"loss", mean_log_loss(probabilities, split.test.labels)}};
+    };
+    const std::int64_t train_rows = split.train.rows();
+    const std::int64_t steps_per_epoch = (train_rows + settings.batch_size - 1) / settings.batch_size;
+    const std::int64_t trace_every =
+        settings.trace_every_steps > 0 ? settings.trace_every_steps : std::max<std::int64_t>(1, steps_per_epoch / 200);
+    const bool cached = store_spec.placement == EmbeddingPlacement::cached;
+    std::vector<std::int64_t> order(static_cast<std::size_t>(train_rows));
+    std::mt19937_64 shuffler(config.seed);
+    TraceWindow window;
+    std::int64_t rows_seen = 0;
+    while (!context.should_stop()) {
+        std::iota(order.begin(), order.end(), 0);
+        std::shuffle(order.begin(), order.end(), shuffler);
+        const CtrEpochResult pass = trainer.train_epoch(split.train, order, [&](const CtrStepRecord& record) {
+            if (!std::isfinite(record.loss)) {
+                throw RunDiverged("the training log loss became " + std::to_string(record.loss) + " at step " +
+                                  std::to_string(record.step + 1));
+            }
+            rows_seen += record.rows;
+            window.add(record);
+            if (window.steps >= trace_every) {
+                publish_window(context, window, cached);
+                window = TraceWindow{};
+            }
+            context.set_progress(static_cast<double>(rows_seen) / static_cast<double>(train_rows), rows_seen);
+            if (context.evaluation_due()) context.evaluate(measure);
+            return !context.should_stop();
+        });
+        if (pass.stopped) break;
+    }
+    if (window.steps > 0) publish_window(context, window, cached);
+    if (!context.evaluation_is_current()) context.evaluate(measure);
+}
+
 }  // namespace
 
 nlohmann::json ScaleFreeCtr::normalize(ConfigReader& reader) { return normalize_settings(scale_free_ctr_fields(), reader); }
@@ -212,9 +274,9 @@ void ScaleFreeCtr::check_with_other_sections(const RunConfig& config) {
                               "' is not measured by scale_free_ctr, which measures roc_auc and loss (the log loss)");
         }
     }
-    if (config.fleet.devices.size() != 1) {
-        throw ConfigError("fleet.devices: scale_free_ctr trains on one device, and the fleet has " +
-                          std::to_string(config.fleet.devices.size()) + "; keep one");
+    if (config.fleet.devices.size() > 1 && config.dataset.stream_train) {
+        throw ConfigError("dataset.stream_train: a streamed training file trains on one device, and the fleet has " +
+                          std::to_string(config.fleet.devices.size()) + "; keep one, or hold the rows in memory");
     }
     if (config.fleet.simulated()) {
         throw ConfigError("fleet.clock: scale_free_ctr measures its pipeline's overlap on the wall clock; set it to wall");
@@ -253,14 +315,18 @@ void ScaleFreeCtr::run(RunContext& context, const LoadedData& data) {
     store_spec.cache_rows = settings.cache_rows;
     store_spec.policy = cache_policy_names().value(settings.cache_policy);
 
-    const std::unique_ptr<Backend> device = context.create_backend(config.fleet.devices.front());
-    CtrModel model(model_spec, *device, config.seed);
-    EmbeddingStore store(store_spec, *device);
     CtrTrainerSettings trainer_settings;
     trainer_settings.batch_size = settings.batch_size;
     trainer_settings.pipelined = settings.pipelined;
     trainer_settings.queue_depth = static_cast<int>(settings.queue_depth);
     trainer_settings.dense_learning_rate = static_cast<float>(settings.dense_learning_rate);
+    if (config.fleet.devices.size() > 1) {
+        run_sharded(context, split, model_spec, store_spec, trainer_settings, settings);
+        return;
+    }
+    const std::unique_ptr<Backend> device = context.create_backend(config.fleet.devices.front());
+    CtrModel model(model_spec, *device, config.seed);
+    EmbeddingStore store(store_spec, *device);
     CtrTrainer trainer(model, store, *device, trainer_settings);
 
     context.log(LogLevel::info, settings.architecture + ": " + std::to_string(model.layout().parameter_count()) +
