@@ -6,7 +6,6 @@
 //                     [--planted-dim 4] [--architecture deepfm] [--dim 8] [--hidden 64,32] [--epochs 6]
 //                     [--batch 512] [--embedding-lr 0.2] [--dense-lr 0.003] [--optimizer adagrad]
 
-#include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <string>
@@ -17,19 +16,6 @@
 #include "core/data/ctr/synthetic_ctr.h"
 #include "core/methods/ctr/ctr_trainer.h"
 #include "core/metrics/classification_metrics.h"
-
-namespace {
-
-double log_loss(const std::vector<double>& p, const std::vector<float>& labels) {
-    double total = 0;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-        const double q = std::min(std::max(p[i], 1e-7), 1 - 1e-7);
-        total -= labels[i] > 0.5f ? std::log(q) : std::log(1 - q);
-    }
-    return total / static_cast<double>(labels.size());
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     using namespace tb;
@@ -71,7 +57,7 @@ int main(int argc, char** argv) {
     std::vector<std::uint8_t> truth;
     for (float label : data.test.labels) truth.push_back(label > 0.5f ? 1 : 0);
     std::printf("planted: test AUC %.4f, log loss %.4f\n", binary_roc_auc(data.test_click_probability, truth),
-                log_loss(data.test_click_probability, data.test.labels));
+                binary_log_loss(data.test_click_probability, truth));
     CpuBackend device(0);
     CtrModelSpec model_spec;
     model_spec.architecture = ctr_architecture_names().value(architecture);
@@ -99,7 +85,7 @@ int main(int argc, char** argv) {
         const CtrEpochResult result = trainer.train_epoch(data.train, order);
         const std::vector<double> p = trainer.predict(data.test);
         std::printf("epoch %d: train log loss %.4f, test AUC %.4f, test log loss %.4f (%.1f s)\n", epoch, result.mean_loss,
-                    binary_roc_auc(p, truth), log_loss(p, data.test.labels), result.wall_seconds);
+                    binary_roc_auc(p, truth), binary_log_loss(p, truth), result.wall_seconds);
         std::fflush(stdout);
     }
     return 0;

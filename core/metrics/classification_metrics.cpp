@@ -1,6 +1,7 @@
 #include "core/metrics/classification_metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -56,6 +57,16 @@ double micro_f1(const ClassificationOutputs& outputs) {
     }
     const std::int64_t denominator = 2 * true_positives + false_positives + false_negatives;
     return denominator == 0 ? 0.0 : static_cast<double>(2 * true_positives) / static_cast<double>(denominator);
+}
+
+double binary_log_loss(std::span<const double> probabilities, std::span<const std::uint8_t> truth) {
+    if (probabilities.size() != truth.size()) throw std::invalid_argument("log loss: one truth value per probability is needed");
+    double total = 0;
+    for (std::size_t i = 0; i < truth.size(); ++i) {
+        const double p = std::clamp(probabilities[i], 1e-7, 1.0 - 1e-7);
+        total -= truth[i] != 0 ? std::log(p) : std::log(1.0 - p);
+    }
+    return truth.empty() ? 0.0 : total / static_cast<double>(truth.size());
 }
 
 double binary_roc_auc(std::span<const double> scores, std::span<const std::uint8_t> truth) {

@@ -32,5 +32,8 @@ double roc_auc(const ClassificationOutputs& outputs);
 // The binary area of one score per row against its 0/1 truth; throws std::invalid_argument when the
 // truth holds only positives or only negatives.
 double binary_roc_auc(std::span<const double> scores, std::span<const std::uint8_t> truth);
+// The mean log loss of click probabilities against their 0/1 truth, each probability kept 1e-7 away from
+// 0 and 1 so that one confident mistake costs about 16, not infinity; 0 for no rows.
+double binary_log_loss(std::span<const double> probabilities, std::span<const std::uint8_t> truth);
 
 }  // namespace tb

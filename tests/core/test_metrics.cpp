@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/metrics/classification_metrics.h"
 #include "core/metrics/metric_accumulator.h"
 #include "core/session/run_summary.h"
 
@@ -43,6 +44,16 @@ private slots:
         QVERIFY(std::fabs(results.at("ndcg@3") - (row0 + row1) / 3.0) < 1e-12);
         QCOMPARE(results.at("accuracy"), 1.0 / 3.0);
         QCOMPARE(results.at("loss"), 2.0);
+    }
+
+    void binary_log_loss_by_hand() {
+        const std::vector<double> probabilities{0.8, 0.25, 1.0};
+        const std::vector<std::uint8_t> truth{1, 0, 0};
+        // -(log 0.8 + log 0.75 + log 1e-7) / 3: the certain mistake is clamped, not infinite.
+        const double expected = -(std::log(0.8) + std::log(0.75) + std::log(1e-7)) / 3;
+        QVERIFY(std::fabs(binary_log_loss(probabilities, truth) - expected) < 1e-9);
+        QCOMPARE(binary_log_loss({}, {}), 0.0);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, binary_log_loss(probabilities, std::vector<std::uint8_t>{1}));
     }
 
     void unknown_metric_is_rejected() {

@@ -14,7 +14,6 @@
 
 #include "core/methods/ctr/bounded_queue.h"
 #include "core/methods/ctr/ctr_batch.h"
-#include "core/nn/sparse/embedding_bag.h"
 #include "core/optim/adam_optimizer.h"
 
 namespace tb {

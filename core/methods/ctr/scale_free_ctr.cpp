@@ -91,16 +91,6 @@ std::string fixed(double value, int digits) {
     return text;
 }
 
-// Mean log loss of probabilities against 0/1 labels, each probability kept 1e-7 away from 0 and 1.
-double mean_log_loss(const std::vector<double>& probabilities, const std::vector<float>& labels) {
-    double total = 0;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-        const double p = std::clamp(probabilities[i], 1e-7, 1.0 - 1e-7);
-        total -= labels[i] > 0.5f ? std::log(p) : std::log(1.0 - p);
-    }
-    return labels.empty() ? 0.0 : total / static_cast<double>(labels.size());
-}
-
 std::vector<std::uint8_t> truth_of(const CtrRows& rows) {
     std::vector<std::uint8_t> truth;
     truth.reserve(rows.labels.size());
@@ -152,6 +142,66 @@ void publish_window(RunContext& context, const TraceWindow& window, bool cached)
     trace("training log loss", "batch mean", window.loss / rows);
 }
 
+// What every trainer's steps report: the loss checked, the rows counted, the traces published every
+// `trace_every` steps.
+class StepTelemetry {
+public:
+    StepTelemetry(RunContext& context, bool cached, std::int64_t trace_every)
+        : context_(context), cached_(cached), trace_every_(trace_every) {}
+
+    void add(const CtrStepRecord& record) {
+        if (!std::isfinite(record.loss)) {
+            throw RunDiverged("the training log loss became " + std::to_string(record.loss) + " at step " +
+                              std::to_string(record.step + 1));
+        }
+        rows_seen_ += record.rows;
+        window_.add(record);
+        if (window_.steps >= trace_every_) flush();
+    }
+    // Publishes the steps not yet in a trace point.
+    void flush() {
+        if (window_.steps == 0) return;
+        publish_window(context_, window_, cached_);
+        window_ = TraceWindow{};
+    }
+    std::int64_t rows_seen() const { return rows_seen_; }
+
+private:
+    RunContext& context_;
+    bool cached_;
+    std::int64_t trace_every_;
+    TraceWindow window_;
+    std::int64_t rows_seen_ = 0;
+};
+
+// Steps summed into each trace point: the knob, or about 200 points an epoch.
+std::int64_t trace_interval(const ScaleFreeCtrSettings& settings, std::int64_t train_rows) {
+    if (settings.trace_every_steps > 0) return settings.trace_every_steps;
+    const std::int64_t steps_per_epoch = (train_rows + settings.batch_size - 1) / settings.batch_size;
+    return std::max<std::int64_t>(1, steps_per_epoch / 200);
+}
+
+// The rows an evaluation scores (the first eval.max_samples of the test set, all of it when 0), their
+// truth, and the metrics of a trainer's probabilities on them.
+class ClickEvaluation {
+public:
+    ClickEvaluation(const CtrRows& test, const EvalConfig& eval) {
+        const std::int64_t rows = eval.max_samples > 0 ? std::min(eval.max_samples, test.rows()) : test.rows();
+        if (rows < test.rows()) slice_ = slice_rows(test, 0, rows);
+        rows_ = rows < test.rows() ? &slice_ : &test;
+        truth_ = truth_of(*rows_);
+    }
+    const CtrRows& rows() const { return *rows_; }
+    std::map<std::string, double> metrics(const std::vector<double>& probabilities) const {
+        return {{"roc_auc", binary_roc_auc(probabilities, truth_)}, {"loss", binary_log_loss(probabilities, truth_)}};
+    }
+
+private:
+    CtrRows slice_;
+    const CtrRows* rows_ = nullptr;
+    std::vector<std::uint8_t> truth_;
+};
+
 // Streamed training: every pass reads the file a batch at a time in file order. Rows the loader has read
 // ahead cannot be put back, so a pass is not interrupted for an evaluation: evaluations come when a pass
 // ends (and the run stops mid-pass only to end).
@@ -159,29 +209,18 @@ void run_streamed(RunContext& context, const CtrSplit& split, CtrTrainer& traine
                   const RunContext::Measurement& measure) {
     context.log(LogLevel::info, "training rows stream from " + split.train_stream.string() +
                                     " on every pass; evaluations come at the end of each pass");
-    const bool cached = store.placement() == EmbeddingPlacement::cached;
-    std::int64_t rows_seen = 0;
+    StepTelemetry telemetry(context, store.placement() == EmbeddingPlacement::cached, 20);
     std::int64_t rows_per_pass = 0;  // known after the first pass
-    TraceWindow window;
     for (std::int64_t pass = 0; !context.should_stop(); ++pass) {
         CriteoStream stream(split.train_stream, split.train_stream_options);
         std::int64_t rows_this_pass = 0;
         const CtrEpochResult result = trainer.train_stream(stream, split.test, [&](const CtrStepRecord& record) {
-            if (!std::isfinite(record.loss)) {
-                throw RunDiverged("the training log loss became " + std::to_string(record.loss) + " at step " +
-                                  std::to_string(record.step + 1));
-            }
-            rows_seen += record.rows;
+            telemetry.add(record);
             rows_this_pass += record.rows;
-            window.add(record);
-            if (window.steps >= 20) {
-                publish_window(context, window, cached);
-                window = TraceWindow{};
-            }
             const double fraction = rows_per_pass > 0 ? std::min(1.0, static_cast<double>(rows_this_pass) /
                                                                           static_cast<double>(rows_per_pass))
                                                       : 0.0;
-            context.set_progress(static_cast<double>(pass) + fraction, rows_seen);
+            context.set_progress(static_cast<double>(pass) + fraction, telemetry.rows_seen());
             return !context.should_stop();
         });
         if (stream.malformed_lines_skipped() > 0) {
@@ -191,10 +230,10 @@ void run_streamed(RunContext& context, const CtrSplit& split, CtrTrainer& traine
         if (result.stopped) break;
         if (rows_this_pass == 0) throw DataError(split.train_stream.string() + ": no training rows");
         rows_per_pass = rows_this_pass;
-        context.set_progress(static_cast<double>(pass + 1), rows_seen);
+        context.set_progress(static_cast<double>(pass + 1), telemetry.rows_seen());
         if (context.evaluation_due()) context.evaluate(measure);
     }
-    if (window.steps > 0) publish_window(context, window, cached);
+    telemetry.flush();
     if (!context.evaluation_is_current()) context.evaluate(measure);
 }
 
@@ -219,42 +258,25 @@ void run_sharded(RunContext& context, const CtrSplit& split, const CtrModelSpec&
                                     "), each shard " + settings.placement + "; batches of " + std::to_string(settings.batch_size) +
                                     " rows split across the devices" +
                                     (settings.pipelined ? "; stages run one after another (pipelined is for one device)" : ""));
-    const std::vector<std::uint8_t> truth = truth_of(split.test);
-    const auto measure = [&] {
-        const std::vector<double> probabilities = trainer.predict(split.test, config.eval.batch_size);
-        return std::map<std::string, double>{{"roc_auc", binary_roc_auc(probabilities, truth)},
-                                             {"loss", mean_log_loss(probabilities, split.test.labels)}};
-    };
+    const ClickEvaluation evaluation(split.test, config.eval);
+    const auto measure = [&] { return evaluation.metrics(trainer.predict(evaluation.rows(), config.eval.batch_size)); };
     const std::int64_t train_rows = split.train.rows();
-    const std::int64_t steps_per_epoch = (train_rows + settings.batch_size - 1) / settings.batch_size;
-    const std::int64_t trace_every =
-        settings.trace_every_steps > 0 ? settings.trace_every_steps : std::max<std::int64_t>(1, steps_per_epoch / 200);
-    const bool cached = store_spec.placement == EmbeddingPlacement::cached;
+    StepTelemetry telemetry(context, store_spec.placement == EmbeddingPlacement::cached, trace_interval(settings, train_rows));
     std::vector<std::int64_t> order(static_cast<std::size_t>(train_rows));
     std::mt19937_64 shuffler(config.seed);
-    TraceWindow window;
-    std::int64_t rows_seen = 0;
     while (!context.should_stop()) {
         std::iota(order.begin(), order.end(), 0);
         std::shuffle(order.begin(), order.end(), shuffler);
         const CtrEpochResult pass = trainer.train_epoch(split.train, order, [&](const CtrStepRecord& record) {
-            if (!std::isfinite(record.loss)) {
-                throw RunDiverged("the training log loss became " + std::to_string(record.loss) + " at step " +
-                                  std::to_string(record.step + 1));
-            }
-            rows_seen += record.rows;
-            window.add(record);
-            if (window.steps >= trace_every) {
-                publish_window(context, window, cached);
-                window = TraceWindow{};
-            }
-            context.set_progress(static_cast<double>(rows_seen) / static_cast<double>(train_rows), rows_seen);
+            telemetry.add(record);
+            context.set_progress(static_cast<double>(telemetry.rows_seen()) / static_cast<double>(train_rows),
+                                 telemetry.rows_seen());
             if (context.evaluation_due()) context.evaluate(measure);
             return !context.should_stop();
         });
         if (pass.stopped) break;
     }
-    if (window.steps > 0) publish_window(context, window, cached);
+    telemetry.flush();
     if (!context.evaluation_is_current()) context.evaluate(measure);
 }
 
@@ -338,38 +360,25 @@ void ScaleFreeCtr::run(RunContext& context, const LoadedData& data) {
                                     (store_spec.placement == EmbeddingPlacement::cached
                                          ? " with a " + settings.cache_policy + " cache of " + std::to_string(settings.cache_rows) + " rows"
                                          : std::string()));
-    const std::vector<std::uint8_t> truth = truth_of(split.test);
     if (!split.planted_test_probability.empty()) {
+        const std::vector<std::uint8_t> truth = truth_of(split.test);
         context.log(LogLevel::info, "the planted model scores the test rows at ROC-AUC " +
                                         fixed(binary_roc_auc(split.planted_test_probability, truth), 4) + " and log loss " +
-                                        fixed(mean_log_loss(split.planted_test_probability, split.test.labels), 4) +
+                                        fixed(binary_log_loss(split.planted_test_probability, truth), 4) +
                                         ": the best any model can reach");
     }
-    // eval.max_samples: the first rows of the test set only (all of it when 0).
-    const std::int64_t measured_rows = config.eval.max_samples > 0 ? std::min(config.eval.max_samples, split.test.rows())
-                                                                   : split.test.rows();
-    const CtrRows measured = measured_rows < split.test.rows() ? slice_rows(split.test, 0, measured_rows) : CtrRows{};
-    const CtrRows& evaluated = measured_rows < split.test.rows() ? measured : split.test;
-    const std::vector<std::uint8_t> evaluated_truth = truth_of(evaluated);
-    const auto measure = [&] {
-        const std::vector<double> probabilities = trainer.predict(evaluated, config.eval.batch_size);
-        return std::map<std::string, double>{{"roc_auc", binary_roc_auc(probabilities, evaluated_truth)},
-                                             {"loss", mean_log_loss(probabilities, evaluated.labels)}};
-    };
+    const ClickEvaluation evaluation(split.test, config.eval);
+    const auto measure = [&] { return evaluation.metrics(trainer.predict(evaluation.rows(), config.eval.batch_size)); };
 
     if (!split.train_stream.empty()) {
         run_streamed(context, split, trainer, store, measure);
         return;
     }
     const std::int64_t train_rows = split.train.rows();
-    const std::int64_t steps_per_epoch = (train_rows + settings.batch_size - 1) / settings.batch_size;
-    const std::int64_t trace_every =
-        settings.trace_every_steps > 0 ? settings.trace_every_steps : std::max<std::int64_t>(1, steps_per_epoch / 200);
     const bool cached = store_spec.placement == EmbeddingPlacement::cached;
+    StepTelemetry telemetry(context, cached, trace_interval(settings, train_rows));
     std::vector<std::int64_t> order(static_cast<std::size_t>(train_rows));
     std::mt19937_64 shuffler(config.seed);
-    TraceWindow window;
-    std::int64_t rows_seen = 0;
     bool evaluate_now = false;
     for (std::int64_t epoch = 0; !context.should_stop(); ++epoch) {
         std::iota(order.begin(), order.end(), 0);
@@ -379,17 +388,9 @@ void ScaleFreeCtr::run(RunContext& context, const LoadedData& data) {
             // A pass stops early for an evaluation (which reads the whole table, so nothing may be in flight)
             // or the end of the run, and picks up where it stopped.
             const CtrEpochResult pass = trainer.train_epoch(split.train, std::span(order).subspan(done), [&](const CtrStepRecord& record) {
-                if (!std::isfinite(record.loss)) {
-                    throw RunDiverged("the training log loss became " + std::to_string(record.loss) + " at step " +
-                                      std::to_string(record.step + 1));
-                }
-                rows_seen += record.rows;
-                window.add(record);
-                if (window.steps >= trace_every) {
-                    publish_window(context, window, cached);
-                    window = TraceWindow{};
-                }
-                context.set_progress(static_cast<double>(rows_seen) / static_cast<double>(train_rows), rows_seen);
+                telemetry.add(record);
+                context.set_progress(static_cast<double>(telemetry.rows_seen()) / static_cast<double>(train_rows),
+                                     telemetry.rows_seen());
                 evaluate_now = context.evaluation_due();
                 return !evaluate_now && !context.should_stop();
             });
@@ -401,7 +402,8 @@ void ScaleFreeCtr::run(RunContext& context, const LoadedData& data) {
             if (pass.stopped && context.should_stop()) break;
         }
         if (done == order.size() && epoch == 0) {
-            context.log(LogLevel::info, "first epoch: " + std::to_string(steps_per_epoch) + " steps; cache hit rate " +
+            context.log(LogLevel::info, "first epoch: " + std::to_string((train_rows + settings.batch_size - 1) / settings.batch_size) +
+                                            " steps; cache hit rate " +
                                             (cached ? fixed(static_cast<double>(store.total_traffic().hits) /
                                                                 std::max<double>(1, static_cast<double>(store.total_traffic().distinct_rows)), 3)
                                                     : std::string("-")) +
@@ -410,7 +412,7 @@ void ScaleFreeCtr::run(RunContext& context, const LoadedData& data) {
                                                       std::max<double>(1, static_cast<double>(store.total_traffic().distinct_rows)), 2));
         }
     }
-    if (window.steps > 0) publish_window(context, window, cached);
+    telemetry.flush();
     if (!context.evaluation_is_current()) context.evaluate(measure);
 }
 

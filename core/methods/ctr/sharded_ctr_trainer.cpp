@@ -223,16 +223,29 @@ CtrEpochResult ShardedCtrTrainer::train_epoch(const CtrRows& rows, std::span<con
 std::vector<double> ShardedCtrTrainer::predict(const CtrRows& rows, std::int64_t batch_size) {
     const std::size_t devices = workers_.size();
     for (auto& worker : workers_) worker->store.flush();
-    const int record_floats = workers_.front()->store.host_table().record_floats();
-    std::vector<std::int64_t> one_id(1);
-    return predict_clicks(workers_.front()->model, workers_.front()->device, rows, batch_size, record_floats,
+    const auto record_floats = static_cast<std::size_t>(workers_.front()->store.host_table().record_floats());
+    std::vector<std::vector<std::int64_t>> shard_ids(devices);
+    std::vector<std::vector<std::size_t>> shard_slots(devices);
+    std::vector<float> shard_records;
+    return predict_clicks(workers_.front()->model, workers_.front()->device, rows, batch_size, static_cast<int>(record_floats),
                           [&](std::span<const std::int64_t> ids, float* records) {
-                              // Each row from its own shard's table.
+                              // Each shard reads its own rows in one call; they go back to the batch's order.
+                              for (std::size_t d = 0; d < devices; ++d) {
+                                  shard_ids[d].clear();
+                                  shard_slots[d].clear();
+                              }
                               for (std::size_t k = 0; k < ids.size(); ++k) {
-                                  one_id[0] = ids[k];
-                                  workers_[static_cast<std::size_t>(ids[k] % static_cast<std::int64_t>(devices))]
-                                      ->store.host_table()
-                                      .read_records(one_id, records + k * static_cast<std::size_t>(record_floats));
+                                  const auto d = static_cast<std::size_t>(ids[k] % static_cast<std::int64_t>(devices));
+                                  shard_ids[d].push_back(ids[k]);
+                                  shard_slots[d].push_back(k);
+                              }
+                              for (std::size_t d = 0; d < devices; ++d) {
+                                  shard_records.resize(shard_ids[d].size() * record_floats);
+                                  workers_[d]->store.host_table().read_records(shard_ids[d], shard_records.data());
+                                  for (std::size_t i = 0; i < shard_slots[d].size(); ++i) {
+                                      std::copy_n(shard_records.data() + i * record_floats, record_floats,
+                                                  records + shard_slots[d][i] * record_floats);
+                                  }
                               }
                           });
 }
