@@ -1,6 +1,7 @@
 #pragma once
 // trainbench-cli run PRESET_OR_FILE [--set key.path=VALUE]... [--summary-json FILE] [--db FILE]
-//                                    [--no-store] [--quiet]
+//                                    [--no-store] [--quiet] [--save-model FILE]
+//                                    [--distributed [--rank-timeout-s S]]
 
 #include <CLI/CLI.hpp>
 
@@ -24,9 +25,12 @@ private:
     std::string config_argument_;
     std::vector<std::string> overrides_;
     std::string summary_json_;
+    std::string save_model_;
     std::string database_;
     bool no_store_ = false;
     bool quiet_ = false;
+    bool distributed_ = false;
+    double rank_timeout_s_ = 120;
 };
 
 }  // namespace tb::cli

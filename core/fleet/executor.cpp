@@ -1,25 +1,86 @@
 #include "core/fleet/executor.h"
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "core/data/batch.h"
+#include "core/errors.h"
 #include "core/fleet/memory_traces.h"
+#include "core/fleet/rank_assignment.h"
 #include "core/fleet/trust_ratio_traces.h"
 #include "core/fleet/wall_executor.h"
+#include "core/session/process_group.h"
 #include "core/session/training_session.h"
 
 namespace tb {
+
+namespace {
+
+// A finished step as the ranks tell each other about it: fixed fields, then the error text of a step
+// that threw (empty when it succeeded).
+struct CompletionReport {
+    std::int32_t worker = 0;
+    std::int32_t error_bytes = 0;
+    std::int64_t samples = 0;
+    double loss_sum = 0;
+    double finished_at = 0;
+};
+
+ProcessGroup::Message encode(const CompletionReport& report, const std::string& error) {
+    CompletionReport header = report;
+    header.error_bytes = static_cast<std::int32_t>(error.size());
+    ProcessGroup::Message message(sizeof(header) + error.size());
+    std::memcpy(message.data(), &header, sizeof(header));
+    if (!error.empty()) std::memcpy(message.data() + sizeof(header), error.data(), error.size());
+    return message;
+}
+
+CompletionReport decode(const ProcessGroup::Message& message, std::string& error) {
+    CompletionReport report;
+    if (message.size() < sizeof(report)) throw RankFailure("a step report from another rank is truncated");
+    std::memcpy(&report, message.data(), sizeof(report));
+    if (report.error_bytes < 0 || message.size() != sizeof(report) + static_cast<std::size_t>(report.error_bytes)) {
+        throw RankFailure("a step report from another rank is malformed");
+    }
+    error.assign(reinterpret_cast<const char*>(message.data() + sizeof(report)), static_cast<std::size_t>(report.error_bytes));
+    return report;
+}
+
+std::string what_it_threw(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& thrown) {
+        return thrown.what();
+    } catch (...) {
+        return "an unknown error";
+    }
+}
+
+}  // namespace
 
 Executor::Executor(TrainingSession& session, std::vector<Worker> workers, std::unique_ptr<WorkExecutor> work)
     : session_(session),
       train_(session.data().train),
       workers_(std::move(workers)),
       work_(std::move(work)),
-      sampler_(static_cast<int>(workers_.size()), session.config().fleet.sample_every_s) {
+      sampler_(static_cast<int>(workers_.size()), session.config().fleet.sample_every_s),
+      process_group_(session.context().process_group()),
+      lane_of_worker_(workers_.size(), -1),
+      busy_(workers_.size(), false) {
     if (workers_.empty()) throw std::logic_error("an executor needs at least one worker");
-    if (work_ == nullptr || work_->device_count() != worker_count()) {
-        throw std::logic_error("an executor needs one device lane per worker");
+    for (const Worker& worker : workers_) {
+        if (!worker.local()) continue;
+        lane_of_worker_[static_cast<std::size_t>(worker.index)] = static_cast<int>(worker_of_lane_.size());
+        worker_of_lane_.push_back(worker.index);
+    }
+    if (process_group_ == nullptr && worker_of_lane_.size() != workers_.size()) {
+        throw std::logic_error("every worker of a single-process run must live in this process");
+    }
+    if (work_ == nullptr || work_->device_count() != static_cast<int>(worker_of_lane_.size())) {
+        throw std::logic_error("an executor needs one device lane per worker of this process");
     }
 }
 
@@ -43,48 +104,118 @@ WorkItem Executor::step_item(StepOrder order) {
     };
 }
 
+Worker& Executor::first_local_worker() { return tb::first_local_worker(workers_); }
+
+FleetMemoryPlan Executor::combine_plan() {
+    if (process_group_ == nullptr) return plan_fleet_memory(workers_);
+    FleetMemoryPlan plan;
+    plan.route = CombineRoute::through_host;
+    plan.across_ranks = process_group_;
+    plan.reason = "distributed over " + std::to_string(process_group_->size()) +
+                  " ranks: each rank sums its own workers through host memory in double, and the ranks' sums meet in an "
+                  "all-reduce in double";
+    return plan;
+}
+
 void Executor::submit(StepOrder order) {
     const auto index = static_cast<std::size_t>(order.worker);
     if (index >= workers_.size()) throw std::logic_error("step for worker " + std::to_string(order.worker) + " of " + std::to_string(workers_.size()));
-    if (!work_->idle(order.worker)) throw std::logic_error("step submitted to busy worker " + std::to_string(order.worker));
+    if (busy_[index]) throw std::logic_error("step submitted to busy worker " + std::to_string(order.worker));
     if (order.kind == StepKind::apply) throw std::logic_error("updates without a batch go through apply_updates");
     if (order.rows.empty()) throw std::logic_error("empty batch submitted to worker " + std::to_string(order.worker));
     sampler_.step_started(order.worker, session_.run_clock(), static_cast<std::int64_t>(order.rows.size()));
-    const int worker = order.worker;
     const auto rows = static_cast<std::int64_t>(order.rows.size());
-    work_->submit(worker, step_item(std::move(order)));
+    if (workers_[index].local()) work_->submit(lane(order.worker), step_item(std::move(order)));
+    busy_[index] = true;
+    ++in_flight_;
     rows_in_flight_ += rows;
 }
 
-StepDone Executor::next_completion() {
-    const WorkDone work_done = work_->next_completion();
-    rows_in_flight_ -= work_done.outcome.samples;
-    const StepDone done{work_done.device, work_done.outcome.samples, work_done.outcome.value, work_done.finished_at};
+StepDone Executor::agreed_completion() {
+    if (process_group_ == nullptr) {
+        const WorkDone done = work_->next_completion();
+        return StepDone{worker_of_lane_[static_cast<std::size_t>(done.device)], done.outcome.samples, done.outcome.value,
+                        done.finished_at};
+    }
+    ProcessGroup& group = *process_group_;
+    // A step of this rank that finished, as a report for the leader.
+    const auto own_report = [&]() -> std::optional<ProcessGroup::Message> {
+        std::optional<WorkExecutor::Completion> finished = work_->poll_completion();
+        if (!finished) return std::nullopt;
+        CompletionReport report;
+        report.worker = worker_of_lane_[static_cast<std::size_t>(finished->done.device)];
+        report.samples = finished->done.outcome.samples;
+        report.loss_sum = finished->done.outcome.value;
+        const std::string error = finished->error ? what_it_threw(finished->error) : std::string();
+        return encode(report, error);
+    };
+    const ProcessGroup::Message decision = group.leader_decides(
+        [&](std::optional<std::pair<int, ProcessGroup::Message>> arrived) -> std::optional<ProcessGroup::Message> {
+            std::optional<ProcessGroup::Message> chosen = arrived ? std::move(arrived->second) : own_report();
+            if (!chosen) return std::nullopt;
+            // The leader's clock is the run's: every rank books the step at the time the leader saw it.
+            std::string error;
+            CompletionReport report = decode(*chosen, error);
+            report.finished_at = session_.run_clock();
+            return encode(report, error);
+        },
+        [&] {
+            if (std::optional<ProcessGroup::Message> report = own_report()) group.send_to_leader(*report);
+        });
+    std::string error;
+    const CompletionReport report = decode(decision, error);
+    if (report.worker < 0 || static_cast<std::size_t>(report.worker) >= workers_.size() ||
+        !busy_[static_cast<std::size_t>(report.worker)]) {
+        throw RankFailure("the ranks disagree on the steps in flight (a report for worker " + std::to_string(report.worker) +
+                          "): were they started with the same config and build?");
+    }
+    if (!error.empty()) {
+        const Worker& failed = workers_[static_cast<std::size_t>(report.worker)];
+        throw std::runtime_error("device " + failed.device.name + " failed a step: " + error);
+    }
+    return StepDone{report.worker, report.samples, report.loss_sum, report.finished_at};
+}
+
+void Executor::book(const StepDone& done) {
+    busy_[static_cast<std::size_t>(done.worker)] = false;
+    --in_flight_;
+    rows_in_flight_ -= done.samples;
     sampler_.step_finished(done.worker, done.finished_at, done.samples);
     // Layer-wise optimizers' trust ratios, published on the run's thread like every other event.
-    Replica& replica = *workers_[static_cast<std::size_t>(done.worker)].replica;
-    if (auto adaptation = replica.take_layer_adaptation()) {
-        for (Trace& trace : trust_ratio_traces(done.worker, replica.optimizer_steps(), *adaptation)) {
-            session_.publish(std::move(trace));
+    Worker& finished = workers_[static_cast<std::size_t>(done.worker)];
+    if (finished.local()) {
+        if (auto adaptation = finished.replica->take_layer_adaptation()) {
+            for (Trace& trace : trust_ratio_traces(done.worker, finished.replica->optimizer_steps(), *adaptation)) {
+                session_.publish(std::move(trace));
+            }
         }
     }
     session_.add_training_progress(done.samples, done.loss_sum);
     if (sampler_.due(done.finished_at)) {
         std::vector<std::int64_t> memory;
-        for (const Worker& worker : workers_) memory.push_back(worker.replica->memory_bytes());
+        for (const Worker& worker : workers_) memory.push_back(worker.local() ? worker.replica->memory_bytes() : 0);
         for (DeviceSample& sample : sampler_.take(done.finished_at, memory)) session_.publish(sample);
         for (const Worker& worker : workers_) {
+            if (!worker.local()) continue;
             for (Trace& trace : memory_traces(worker.device.name, *worker.backend)) {
                 session_.publish(std::move(trace));
             }
         }
     }
+}
+
+StepDone Executor::next_completion() {
+    if (in_flight_ == 0) throw std::logic_error("next_completion with no step in flight");
+    const StepDone done = agreed_completion();
+    book(done);
     return done;
 }
 
 void Executor::apply_updates(float learning_rate) {
     if (in_flight() > 0) throw std::logic_error("apply_updates while steps are in flight");
-    work_->run_on_every_device([&](int device) { workers_[static_cast<std::size_t>(device)].replica->apply_update(learning_rate); });
+    work_->run_on_every_device([&](int lane_index) {
+        workers_[static_cast<std::size_t>(worker_of_lane_[static_cast<std::size_t>(lane_index)])].replica->apply_update(learning_rate);
+    });
 }
 
 std::vector<StepDone> Executor::drain() {
@@ -96,11 +227,36 @@ std::vector<StepDone> Executor::drain() {
 std::unique_ptr<Executor> create_executor(TrainingSession& session, int worker_limit) {
     std::vector<DeviceSpec> devices = session.config().fleet.devices;
     if (worker_limit > 0 && devices.size() > static_cast<std::size_t>(worker_limit)) devices.resize(static_cast<std::size_t>(worker_limit));
-    // Simulated steps run one after another, so each may use every core; on the wall clock CPU workers
-    // train side by side and share them.
-    const int cpu_threads = session.simulated_clock() != nullptr ? 0 : cpu_threads_per_device(devices);
-    std::vector<Worker> workers = create_workers(session, cpu_threads, worker_limit);
-    std::unique_ptr<WorkExecutor> work = create_work_executor(session.context(), std::move(devices));
+    ProcessGroup* group = session.context().process_group();
+    if (group == nullptr) {
+        // Simulated steps run one after another, so each may use every core; on the wall clock CPU
+        // workers train side by side and share them.
+        const int cpu_threads = session.simulated_clock() != nullptr ? 0 : cpu_threads_per_device(devices);
+        std::vector<Worker> workers = create_workers(session, cpu_threads, worker_limit);
+        std::unique_ptr<WorkExecutor> work = create_work_executor(session.context(), std::move(devices));
+        return std::make_unique<Executor>(session, std::move(workers), std::move(work));
+    }
+    if (session.simulated_clock() != nullptr) {
+        throw ConfigError("fleet.clock is simulated, but a distributed run trains on real devices: set fleet.clock to wall, "
+                          "or run the simulation in one process (without --distributed)");
+    }
+    const std::vector<int> owners = assign_devices_to_ranks(devices, group->hosts());
+    std::vector<std::string> rank_devices(static_cast<std::size_t>(group->size()));
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+        std::string& list = rank_devices[static_cast<std::size_t>(owners[i])];
+        list += (list.empty() ? "" : ", ") + devices[i].name;
+    }
+    group->set_rank_devices(rank_devices);
+    std::vector<DeviceSpec> own_devices;
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+        if (owners[i] == group->rank()) own_devices.push_back(devices[i]);
+    }
+    // The ranks of one host share its cores, and this rank's CPU devices share its part.
+    const auto own_cpu_devices = std::count_if(own_devices.begin(), own_devices.end(), [](const DeviceSpec& d) { return d.is_cpu(); });
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int cpu_threads = std::max(1, cores / std::max(1, group->ranks_on_this_host()) / std::max<int>(1, static_cast<int>(own_cpu_devices)));
+    std::vector<Worker> workers = create_workers(session, cpu_threads, worker_limit, owners, group->rank());
+    std::unique_ptr<WorkExecutor> work = create_work_executor(session.context(), std::move(own_devices));
     return std::make_unique<Executor>(session, std::move(workers), std::move(work));
 }
 

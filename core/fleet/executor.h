@@ -13,11 +13,13 @@
 
 #include "core/data/dataset.h"
 #include "core/fleet/device_sampler.h"
+#include "core/fleet/fleet_memory_plan.h"
 #include "core/fleet/work_executor.h"
 #include "core/fleet/worker.h"
 
 namespace tb {
 
+class ProcessGroup;
 class TrainingSession;
 
 enum class StepKind {
@@ -41,8 +43,15 @@ struct StepDone {
     double finished_at = 0;  // run clock
 };
 
+// In a distributed run (the session's context joined a ProcessGroup) every rank makes the same calls in
+// the same order, but runs only the steps of the workers it owns, on a WorkExecutor of its own devices;
+// the other workers have no backend or replica here (Worker::local). The leader settles which step
+// finished next, and every rank books that completion the same way, so the method's loop takes the same
+// decisions on every rank. Distributed runs are on the wall clock.
 class Executor {
 public:
+    // work: one lane per worker, or, in a distributed run, one per worker this rank owns (in worker
+    // order).
     Executor(TrainingSession& session, std::vector<Worker> workers, std::unique_ptr<WorkExecutor> work);
     // Records each worker's peak device memory in the run summary.
     ~Executor();
@@ -52,8 +61,14 @@ public:
     int worker_count() const { return static_cast<int>(workers_.size()); }
     Worker& worker(int index) { return workers_.at(static_cast<std::size_t>(index)); }
     std::vector<Worker>& workers() { return workers_; }
-    bool idle(int worker) const { return work_->idle(worker); }
-    int in_flight() const { return work_->in_flight(); }
+    // The first worker whose replica lives in this process (worker 0 unless the run is distributed):
+    // where a method reads a model that every replica shares, such as the one it evaluates.
+    Worker& first_local_worker();
+    // Where the fleet combines its replicas (model merges, the gradient all-reduce): the memory plan of
+    // its backends, or across the ranks of a distributed run.
+    FleetMemoryPlan combine_plan();
+    bool idle(int worker) const { return !busy_.at(static_cast<std::size_t>(worker)); }
+    int in_flight() const { return in_flight_; }
     // Training rows of the steps in flight.
     std::int64_t rows_in_flight() const { return rows_in_flight_; }
     // Updates (steps) each worker finished since the run started.
@@ -82,6 +97,12 @@ private:
     // The step as a work item: forward, backward and maybe the update of the worker's replica, costed by
     // the model's training cost of the batch.
     WorkItem step_item(StepOrder order);
+    // The next finished step as the whole run agrees on it: this process's own in a single-process run,
+    // the leader's choice among every rank's in a distributed one.
+    StepDone agreed_completion();
+    // Books a step's completion: the busy flags, in-flight rows, samples and loss, device samples.
+    void book(const StepDone& done);
+    int lane(int worker) const { return lane_of_worker_.at(static_cast<std::size_t>(worker)); }
 
     TrainingSession& session_;
     const Dataset& train_;
@@ -89,6 +110,14 @@ private:
     std::unique_ptr<WorkExecutor> work_;
     DeviceSampler sampler_;
     std::int64_t rows_in_flight_ = 0;
+    ProcessGroup* process_group_ = nullptr;
+    // The lane of each worker in work_, or -1 for a worker another rank owns.
+    std::vector<int> lane_of_worker_;
+    std::vector<int> worker_of_lane_;
+    // Busy as the whole run agrees: a step stays busy until its agreed completion, also on the rank
+    // that saw it finish earlier.
+    std::vector<bool> busy_;
+    int in_flight_ = 0;
 };
 
 // The executor the fleet's clock asks for, with one worker per device (worker_limit > 0: only the first

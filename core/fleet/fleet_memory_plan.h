@@ -22,6 +22,7 @@
 namespace tb {
 
 class DeviceCollective;
+class ProcessGroup;
 
 enum class CombineRoute { through_host, in_place };
 
@@ -32,6 +33,9 @@ struct FleetMemoryPlan {
     std::vector<std::vector<int>> groups;
     // Joins the groups' leaders in place; needed only when there are several groups.
     DeviceCollective* collective = nullptr;
+    // A distributed run: each rank sums its own workers through host memory in double, and the ranks'
+    // sums are joined by the process group's all-reduce in double (route through_host).
+    ProcessGroup* across_ranks = nullptr;
     // Why this route: shown in the run's log, so a slow merge can be traced to its cause.
     std::string reason;
 };

@@ -76,7 +76,7 @@ GradientAllReduce::GradientAllReduce(std::vector<Worker>& workers, FleetMemoryPl
 double GradientAllReduce::run(const std::vector<char>& contributes) {
     if (workers_.empty()) return 0;
     if (contributes.size() != workers_.size()) throw std::invalid_argument("one contribution flag per worker is needed");
-    if (plan_.route == CombineRoute::through_host) return all_reduce_gradients_through_host(workers_, contributes);
+    if (plan_.route == CombineRoute::through_host) return all_reduce_gradients_through_host(workers_, contributes, plan_.across_ranks);
     return run_in_place(contributes);
 }
 

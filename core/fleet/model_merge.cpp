@@ -2,31 +2,45 @@
 
 #include <stdexcept>
 
+#include "core/session/process_group.h"
+
 #include "core/optim/optimizer_state_merge.h"
 
 namespace tb {
 
 std::vector<float> download_parameters(Worker& worker) { return worker.replica->parameters().download(); }
 
-std::vector<float> weighted_average(std::vector<Worker>& workers, std::span<const double> weights) {
+std::vector<float> weighted_average(std::vector<Worker>& workers, std::span<const double> weights, ProcessGroup* across_ranks) {
     if (weights.size() != workers.size()) throw std::invalid_argument("one merge weight per worker is needed");
-    std::vector<double> sum;
+    const std::int64_t size = first_local_worker(workers).replica->parameters().size();
+    std::vector<double> sum(static_cast<std::size_t>(size), 0.0);
     for (std::size_t i = 0; i < workers.size(); ++i) {
+        if (!workers[i].local()) continue;
         const std::vector<float> parameters = download_parameters(workers[i]);
-        if (sum.empty()) sum.assign(parameters.size(), 0.0);
         for (std::size_t k = 0; k < parameters.size(); ++k) sum[k] += weights[i] * static_cast<double>(parameters[k]);
     }
+    if (across_ranks != nullptr) across_ranks->all_reduce_sum(sum);
     return std::vector<float>(sum.begin(), sum.end());
 }
 
 void load_parameters(std::vector<Worker>& workers, const std::vector<float>& parameters) {
-    for (Worker& worker : workers) worker.replica->parameters().upload(parameters);
+    for (Worker& worker : workers) {
+        if (worker.local()) worker.replica->parameters().upload(parameters);
+    }
 }
 
 void merge_optimizer_states(std::vector<Worker>& workers, std::span<const double> weights,
                             StateAtMerge state_at_merge) {
     std::vector<Optimizer*> optimizers;
-    for (Worker& worker : workers) optimizers.push_back(&worker.replica->optimizer());
+    for (Worker& worker : workers) {
+        if (worker.local()) continue;
+        // Averaging state would need its own all-reduce across the ranks; a distributed run is refused
+        // that setting at start (distributed_run_check.h), so this is a programming error.
+        if (state_at_merge == StateAtMerge::average) throw std::logic_error("optimizer states averaged across ranks");
+    }
+    for (Worker& worker : workers) {
+        if (worker.local()) optimizers.push_back(&worker.replica->optimizer());
+    }
     merge_optimizer_states(std::span<Optimizer* const>(optimizers), weights, state_at_merge);
 }
 

@@ -16,9 +16,15 @@
 
 namespace tb {
 
+class ProcessGroup;
+
 std::vector<float> download_parameters(Worker& worker);
-// sum_i weights[i] * parameters of worker i
-std::vector<float> weighted_average(std::vector<Worker>& workers, std::span<const double> weights);
+// sum_i weights[i] * parameters of worker i. Across the ranks of a distributed run (across_ranks not
+// null) each rank sums its own workers and the ranks' sums meet in an all-reduce in double: every rank
+// gets the whole sum.
+std::vector<float> weighted_average(std::vector<Worker>& workers, std::span<const double> weights,
+                                    ProcessGroup* across_ranks = nullptr);
+// Into every worker of this process.
 void load_parameters(std::vector<Worker>& workers, const std::vector<float>& parameters);
 // Applies optimizer.state_at_merge to the workers' optimizer state after load_parameters: keep it,
 // reset it, or average it with the merge's weights (core/optim/optimizer_state_merge.h).

@@ -20,7 +20,7 @@ ReplicaMerge::ReplicaMerge(std::vector<Worker>& workers, FleetMemoryPlan plan, s
     : workers_(workers), plan_(std::move(plan)), merge_momentum_(merge_momentum) {
     if (workers_.empty()) throw std::invalid_argument("a merge needs at least one worker");
     if (plan_.route == CombineRoute::through_host) {
-        if (merge_momentum_) host_momentum_.emplace(*merge_momentum_, download_parameters(workers_.front()));
+        if (merge_momentum_) host_momentum_.emplace(*merge_momentum_, download_parameters(first_local_worker(workers_)));
         return;
     }
     if (plan_.groups.size() > 1 && plan_.collective == nullptr) {
@@ -54,7 +54,7 @@ void ReplicaMerge::merge(std::span<const double> weights) {
 }
 
 void ReplicaMerge::merge_through_host(std::span<const double> weights) {
-    std::vector<float> merged = weighted_average(workers_, weights);
+    std::vector<float> merged = weighted_average(workers_, weights, plan_.across_ranks);
     if (host_momentum_) host_momentum_->apply(merged);
     load_parameters(workers_, merged);
 }

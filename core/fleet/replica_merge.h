@@ -6,7 +6,9 @@
 // It takes the fleet's memory plan (fleet_memory_plan.h). In place, each group's leader keeps the
 // merge's working buffers (the sum, and with momentum the previous merged model and its last
 // displacement) between merges, so a merge allocates nothing once the first is done and no replica is
-// copied through the host. Through host, it is model_merge.h's download, double sum and upload.
+// copied through the host. Through host, it is model_merge.h's download, double sum and upload; across
+// the ranks of a distributed run, each rank's sum joins the others' in the process group's all-reduce,
+// and every rank applies the same momentum step to the same sum.
 // Both routes sum each element in double in worker order and round it once (Backend::weighted_sum), so
 // their merged models agree; the momentum step is float arithmetic on both, in a different order.
 

@@ -83,6 +83,17 @@ WorkExecutor::Completion WallExecutor::wait_for_completion() {
     return {WorkDone{finished.device, finished.outcome, context_.run_clock()}, finished.error};
 }
 
+std::optional<WorkExecutor::Completion> WallExecutor::finished_completion() {
+    Finished finished;
+    {
+        std::lock_guard lock(mutex_);
+        if (finished_.empty()) return std::nullopt;
+        finished = std::move(finished_.front());
+        finished_.pop_front();
+    }
+    return Completion{WorkDone{finished.device, finished.outcome, context_.run_clock()}, finished.error};
+}
+
 void WallExecutor::run_on_every_device(const std::function<void(int device)>& task) {
     if (in_flight() > 0) throw std::logic_error("run_on_every_device while work is in flight");
     {

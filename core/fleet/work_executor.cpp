@@ -43,6 +43,19 @@ WorkDone WorkExecutor::next_completion() {
     return completion.done;
 }
 
+std::optional<WorkExecutor::Completion> WorkExecutor::poll_completion() {
+    if (in_flight_ == 0) return std::nullopt;
+    std::optional<Completion> completion = finished_completion();
+    if (!completion) return std::nullopt;
+    busy_[static_cast<std::size_t>(completion->done.device)] = false;
+    --in_flight_;
+    return completion;
+}
+
+std::optional<WorkExecutor::Completion> WorkExecutor::finished_completion() {
+    throw std::logic_error("this executor cannot be polled: distributed runs are on the wall clock");
+}
+
 std::vector<WorkDone> WorkExecutor::drain() {
     std::vector<WorkDone> finished;
     while (in_flight_ > 0) finished.push_back(next_completion());

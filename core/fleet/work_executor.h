@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/fleet/cost_model.h"
@@ -59,6 +60,14 @@ public:
     void submit(int device, WorkItem item);
     // Waits for the next item to finish; rethrows what the item threw. Requires an item in flight.
     WorkDone next_completion();
+    struct Completion {
+        WorkDone done;
+        std::exception_ptr error;  // what the item threw, if it did
+    };
+    // The next finished item if one has finished, without waiting, with what it threw if it did (wall
+    // clock only: on the simulated clock nothing finishes until the clock is moved; std::logic_error
+    // there).
+    std::optional<Completion> poll_completion();
     // Waits for every item in flight: a barrier.
     std::vector<WorkDone> drain();
     // Runs task(device) for every device (all idle) and returns when all are done: on the wall clock side
@@ -77,14 +86,12 @@ protected:
     // The device's speed factor for an item starting at run-clock time t.
     double speed_factor(int device, double t) { return speed_schedules_[static_cast<std::size_t>(device)].factor_at(t); }
 
-    struct Completion {
-        WorkDone done;
-        std::exception_ptr error;  // what the item threw, if it did
-    };
     // Starts the item; the device is marked busy already. May run it at once and throw what it throws.
     virtual void start(int device, WorkItem item) = 0;
     // Blocks until some item finishes and returns it; advances the run clock where the executor owns it.
     virtual Completion wait_for_completion() = 0;
+    // An item that has finished, if any, without blocking.
+    virtual std::optional<Completion> finished_completion();
 
     std::vector<DeviceSpec> devices_;
 

@@ -1,11 +1,28 @@
 #include "core/fleet/worker.h"
 
+#include <stdexcept>
+
 #include "core/errors.h"
 #include "core/session/training_session.h"
 
 namespace tb {
 
-std::vector<Worker> create_workers(TrainingSession& session, int cpu_threads_per_worker, int worker_limit) {
+Worker& first_local_worker(std::vector<Worker>& workers) {
+    for (Worker& worker : workers) {
+        if (worker.local()) return worker;
+    }
+    throw std::logic_error("no worker of the fleet lives in this process");
+}
+
+const Worker& first_local_worker(const std::vector<Worker>& workers) {
+    for (const Worker& worker : workers) {
+        if (worker.local()) return worker;
+    }
+    throw std::logic_error("no worker of the fleet lives in this process");
+}
+
+std::vector<Worker> create_workers(TrainingSession& session, int cpu_threads_per_worker, int worker_limit,
+                                   const std::vector<int>& owner_rank, int this_rank) {
     std::vector<DeviceSpec> devices = session.config().fleet.devices;
     if (worker_limit > 0 && devices.size() > static_cast<std::size_t>(worker_limit)) devices.resize(static_cast<std::size_t>(worker_limit));
     std::vector<Worker> workers;
@@ -15,6 +32,10 @@ std::vector<Worker> create_workers(TrainingSession& session, int cpu_threads_per
         Worker worker;
         worker.index = static_cast<int>(i);
         worker.device = devices[i];
+        if (!owner_rank.empty() && owner_rank[i] != this_rank) {
+            workers.push_back(std::move(worker));
+            continue;
+        }
         worker.backend = session.create_backend(devices[i], cpu_threads_per_worker);
         std::unique_ptr<Model> model = session.create_model();
         if (initial.empty()) initial = session.initial_parameters(*model);

@@ -131,6 +131,15 @@ std::vector<MethodEntry>& registered_methods() {
             "dirty_model", "decomposition: the dirty model W = P + Q (Jalali et al. 2010), l1/linf shared rows plus l1 "
                            "task-specific entries"),
     };
+    // The methods whose every fleet operation meets the other ranks of a distributed run: they address
+    // workers only through the executor, its combine plan and the replica merge.
+    static const bool marked = [] {
+        for (MethodEntry& entry : entries) {
+            entry.runs_distributed = entry.kind == "sync_sgd" || entry.kind == "adaptive_sgd" || entry.kind == "model_averaging";
+        }
+        return true;
+    }();
+    (void)marked;
     return entries;
 }
 

@@ -41,6 +41,9 @@ struct MethodEntry {
     bool trains_a_model = true;
     // What its progress counts: epochs, or the fraction of a known amount of work done.
     ProgressUnit progress = ProgressUnit::epochs;
+    // True for a method whose loop runs across the ranks of a distributed run (core/fleet/executor.h):
+    // every fleet operation it uses meets the other ranks through the process group.
+    bool runs_distributed = false;
 };
 
 const std::vector<MethodEntry>& method_registry();

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include "core/data/load_data.h"
+#include "core/errors.h"
+#include "core/optim/optimizer_kinds.h"
 #include "core/run/method_registry.h"
+#include "core/session/process_group.h"
 
 namespace tb {
 
@@ -24,6 +27,26 @@ std::vector<DeviceDescription> describe_devices(const FleetConfig& fleet) {
     return devices;
 }
 
+// What a distributed run cannot do yet, refused before any rank trains.
+void require_distributed_support(const RunConfig& config, const MethodEntry& entry, const ProcessGroup& group) {
+    if (!entry.runs_distributed) {
+        std::string supported;
+        for (const MethodEntry& each : method_registry()) {
+            if (each.runs_distributed) supported += (supported.empty() ? "" : ", ") + each.kind;
+        }
+        throw ConfigError("method.kind " + entry.kind + " does not run across processes yet; with --distributed use one of " +
+                          supported + ", or run it in one process");
+    }
+    if (config.fleet.simulated()) {
+        throw ConfigError("fleet.clock is simulated, but a distributed run trains on real devices: set fleet.clock to wall, "
+                          "or run the simulation in one process (without --distributed)");
+    }
+    if (config.optimizer.state_at_merge == StateAtMerge::average && group.size() > 1) {
+        throw ConfigError("optimizer.state_at_merge average is not supported across processes yet; use keep or reset "
+                          "with --distributed");
+    }
+}
+
 }  // namespace
 
 RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOptions& options) {
@@ -40,8 +63,11 @@ RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOpt
         const LoadedData data = load_data(config.dataset, config.config_folder);
         sink.on_event(Event{0, wall(), Log{LogLevel::info, describe_loaded_data(data)}});
         const MethodEntry& entry = find_method(config.method.kind);
+        if (options.process_group != nullptr) require_distributed_support(config, entry, *options.process_group);
         RunContext context(config, sink, RunControls{options.cancel, options.pause}, options.gpu_backend_factory,
                            entry.progress);
+        if (options.process_group != nullptr) context.join(*options.process_group);
+        if (options.on_final_model) context.observe_final_model(options.on_final_model);
         std::unique_ptr<Method> method = entry.create(config.method.parameters);
         try {
             method->run(context, data);

@@ -16,6 +16,11 @@ struct RunOptions {
     const std::atomic<bool>* cancel = nullptr;  // set to stop the run early (status stopped)
     const std::atomic<bool>* pause = nullptr;   // while set, training waits and the run clock stands still
     BackendFactory gpu_backend_factory;          // for devices whose backend is not cpu
+    // A distributed run: this process is one rank of the group (core/session/process_group.h); null for a
+    // run in one process.
+    ProcessGroup* process_group = nullptr;
+    // Called with the model the run ends with (methods that train by SGD); may be empty.
+    FinalModelObserver on_final_model;
 };
 
 // Never throws for problems of the run itself (data, device, divergence): those end the run with status

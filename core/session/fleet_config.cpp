@@ -30,6 +30,10 @@ const FieldTable<DeviceSpec>& device_fields() {
             .check([](const DeviceSpec& device, const ConfigReader& reader) {
                 if (device.name.empty()) reader.fail("name", "is empty: name the device, or leave the key out for dev<i>");
             });
+        t.text("host", &DeviceSpec::host, "Host",
+               "distributed runs: the host whose rank trains this device (trainbench-cli run --distributed); "
+               "left out on every device, devices go to ranks in rank order")
+            .written_only_when([](const DeviceSpec& device) { return !device.host.empty(); });
         t.choice("backend", &DeviceSpec::backend, device_backend_names(), "Backend",
                  "cpu trains on this machine's cores; cuda on an NVIDIA GPU");
         t.integer("gpu_index", &DeviceSpec::gpu_index, "GPU", SettingRange::at_least(0),

@@ -27,6 +27,9 @@ const EnumNames<DeviceBackend>& device_backend_names();
 
 struct DeviceSpec {
     std::string name;
+    // Distributed runs: the host of the rank that trains this device (core/fleet/rank_assignment.h);
+    // empty: devices go to ranks in rank order.
+    std::string host;
     DeviceBackend backend = DeviceBackend::cpu;
     int gpu_index = 0;
     int sm_count = 0;  // 0: the whole GPU; otherwise a green-context partition of that many SMs

@@ -1,11 +1,13 @@
 #include "core/session/run_context.h"
 
+#include <span>
 #include <thread>
 
 #include "core/backend/cpu_backend.h"
 #include "core/backend/device_memory_limit.h"
 #include "core/config/config_reader.h"
 #include "core/errors.h"
+#include "core/session/process_group.h"
 
 namespace tb {
 
@@ -67,8 +69,31 @@ void RunContext::wait_while_paused() {
     clock_->resume();
 }
 
+namespace {
+
+// The leader's value of a decision, on every rank.
+template <typename Value>
+Value agree_with_leader(ProcessGroup* group, Value value) {
+    if (group == nullptr) return value;
+    group->broadcast(std::as_writable_bytes(std::span<Value>(&value, 1)), 0);
+    return value;
+}
+
+}  // namespace
+
 bool RunContext::should_stop() {
+    // Once stopped, every rank knows it: no more agreement is needed.
     if (stop_reason_ != StopReason::none) return true;
+    if (process_group_ != nullptr && !process_group_->leader()) {
+        stop_reason_ = agree_with_leader(process_group_, StopReason::none);
+        return stop_reason_ != StopReason::none;
+    }
+    decide_whether_to_stop();
+    agree_with_leader(process_group_, stop_reason_);
+    return stop_reason_ != StopReason::none;
+}
+
+void RunContext::decide_whether_to_stop() {
     wait_while_paused();
     if (controls_.cancel != nullptr && controls_.cancel->load(std::memory_order_relaxed)) {
         stop_reason_ = StopReason::cancelled;
@@ -86,10 +111,14 @@ bool RunContext::should_stop() {
         log(LogLevel::info, "stopped by stop.max_wall_s " + format_number(config_.stop.max_wall_s) +
                                 " (wall clock) at " + format_number(run_clock()) + " s of run clock");
     }
-    return stop_reason_ != StopReason::none;
 }
 
 bool RunContext::evaluation_due() const {
+    if (process_group_ != nullptr && !process_group_->leader()) return agree_with_leader(process_group_, false);
+    return agree_with_leader(process_group_, evaluation_due_here());
+}
+
+bool RunContext::evaluation_due_here() const {
     if (!last_eval_clock_) return true;
     if (run_clock() - *last_eval_clock_ >= config_.eval.every_s) return true;
     // eval.every_epochs counts passes over the data; a fraction-done method evaluates by time only.

@@ -17,8 +17,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/backend/backend.h"
+#include "core/nn/parameter_arena.h"
 #include "core/session/events.h"
 #include "core/session/run_clock.h"
 #include "core/session/run_config.h"
@@ -26,11 +28,17 @@
 
 namespace tb {
 
+class ProcessGroup;
+
 // The training loss (or a solver's residual) became NaN or infinite.
 class RunDiverged : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// Receives the model a run ends with (its arena layout and values, padding included), for programs that
+// save it; the SGD toolkit calls it once, at the final evaluation.
+using FinalModelObserver = std::function<void(const ArenaLayout& layout, const std::vector<float>& values)>;
 
 // Makes the backend for a device spec whose backend is not "cpu" (the CUDA backend lives in gpu/, which
 // core/ does not know; the programs pass a factory in).
@@ -56,6 +64,17 @@ public:
                ProgressUnit progress_unit = ProgressUnit::epochs);
 
     const RunConfig& config() const { return config_; }
+
+    // ---- distributed runs ---------------------------------------------------------------------------
+    // Every rank of a distributed run has its own context over the same config. Joined to the group, the
+    // decisions that depend on time (should_stop, evaluation_due) are the leader's, so the ranks' loops
+    // stay in step; only the leader's events matter (the others' sinks discard them).
+    void join(ProcessGroup& group) { process_group_ = &group; }
+    // Null when the run is one process.
+    ProcessGroup* process_group() const { return process_group_; }
+
+    void observe_final_model(FinalModelObserver observer) { final_model_observer_ = std::move(observer); }
+    const FinalModelObserver& final_model_observer() const { return final_model_observer_; }
 
     // cpu_threads: the CPU backend's thread team (0: every core); CPU workers working side by side each
     // get a share.
@@ -84,6 +103,7 @@ public:
 
     // ---- evaluation ---------------------------------------------------------------------------------
     using Measurement = std::function<std::map<std::string, double>()>;
+    // On every rank of a distributed run; the leader's answer is everyone's.
     bool evaluation_due() const;
     // True when nothing was done since the last evaluation (the final one would repeat it).
     bool evaluation_is_current() const;
@@ -100,6 +120,9 @@ private:
     using Clock = std::chrono::steady_clock;
 
     void wait_while_paused();
+    // This process's own view; the leader's is everyone's in a distributed run.
+    void decide_whether_to_stop();
+    bool evaluation_due_here() const;
 
     const RunConfig& config_;
     EventSink& sink_;
@@ -116,6 +139,8 @@ private:
     double progress_at_last_eval_ = 0;
     std::int64_t samples_at_last_eval_ = 0;
     StopReason stop_reason_ = StopReason::none;
+    ProcessGroup* process_group_ = nullptr;
+    FinalModelObserver final_model_observer_;
 };
 
 }  // namespace tb

@@ -92,6 +92,7 @@ void TrainingSession::evaluate(Backend& backend, Model& model, const ParameterAr
 
 void TrainingSession::evaluate_final(Backend& backend, Model& model, const ParameterArena& parameters,
                                      const ExtraMetrics& extra) {
+    if (const FinalModelObserver& observer = context_.final_model_observer()) observer(parameters.layout(), parameters.download());
     if (context_.evaluation_is_current()) return;
     evaluate(backend, model, parameters, extra);
 }

@@ -146,9 +146,9 @@ void AdaptiveSgd::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const std::size_t n = workers.size();
-    Worker& evaluated = workers.front();
+    Worker& evaluated = executor->first_local_worker();
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
-    ReplicaMerge replica_merge(workers, plan_fleet_memory(workers), settings_.merge_momentum);
+    ReplicaMerge replica_merge(workers, executor->combine_plan(), settings_.merge_momentum);
     session.log(LogLevel::info, "model merges: " + replica_merge.plan().reason);
     const double merge_bytes = parameter_bytes(evaluated);
 

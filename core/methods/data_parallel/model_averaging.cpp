@@ -47,13 +47,13 @@ void ModelAveraging::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const auto n = static_cast<std::int64_t>(workers.size());
-    Worker& evaluated = workers.front();
+    Worker& evaluated = executor->first_local_worker();
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
     const std::int64_t steps_per_period = std::max<std::int64_t>(1, mega_batch_ / (n * batch_size_));
     const std::vector<double> equal(static_cast<std::size_t>(n), 1.0 / static_cast<double>(n));
     const double merge_bytes = parameter_bytes(evaluated);
     std::int64_t merge_index = 0;
-    ReplicaMerge replica_merge(workers, plan_fleet_memory(workers), std::nullopt);
+    ReplicaMerge replica_merge(workers, executor->combine_plan(), std::nullopt);
     session.log(LogLevel::info, "model merges: " + replica_merge.plan().reason);
     session.log_learning_rate(batch_size_, "each worker's batch");
 

@@ -63,9 +63,9 @@ void SyncSgd::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const auto n = static_cast<std::int64_t>(workers.size());
-    Worker& evaluated = workers.front();
+    Worker& evaluated = executor->first_local_worker();
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
-    GradientAllReduce all_reduce(workers, plan_fleet_memory(workers));
+    GradientAllReduce all_reduce(workers, executor->combine_plan());
     session.log(LogLevel::info, "gradient all-reduce: " + all_reduce.plan().reason);
     session.log_learning_rate(batch_size_, "the global batch", "(split over the " + std::to_string(n) + " devices)");
 
