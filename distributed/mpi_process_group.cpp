@@ -20,6 +20,7 @@ namespace {
 
 constexpr int report_tag = 17;
 constexpr int failure_tag = 18;
+constexpr int exchange_tag = 19;
 
 void check(int status, const char* call) {
     if (status == MPI_SUCCESS) return;
@@ -165,6 +166,45 @@ std::vector<std::vector<std::byte>> MpiProcessGroup::all_gather(std::span<const 
         by_rank.emplace_back(gathered.begin() + offsets[r], gathered.begin() + offsets[r] + sizes[r]);
     }
     return by_rank;
+}
+
+std::vector<ProcessGroup::Message> MpiProcessGroup::exchange_with(const std::vector<int>& peers, const std::vector<Message>& outgoing) {
+    if (peers.size() != outgoing.size()) throw std::invalid_argument("one outgoing message per peer is needed");
+    std::vector<MPI_Request> sends(peers.size());
+    for (std::size_t k = 0; k < peers.size(); ++k) {
+        check(MPI_Isend(outgoing[k].data(), static_cast<int>(outgoing[k].size()), MPI_BYTE, peers[k], exchange_tag,
+                        communicators_->collectives, &sends[k]),
+              "MPI_Isend");
+    }
+    // Sizes differ by peer: each message is probed for its size, then received.
+    std::vector<Message> incoming(peers.size());
+    for (std::size_t k = 0; k < peers.size(); ++k) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
+        auto pause = std::chrono::microseconds(5);
+        for (;;) {
+            int arrived = 0;
+            MPI_Status status;
+            check(MPI_Iprobe(peers[k], exchange_tag, communicators_->collectives, &arrived, &status), "MPI_Iprobe");
+            if (arrived) {
+                int count = 0;
+                MPI_Get_count(&status, MPI_BYTE, &count);
+                incoming[k].resize(static_cast<std::size_t>(count));
+                check(MPI_Recv(incoming[k].data(), count, MPI_BYTE, peers[k], exchange_tag, communicators_->collectives,
+                               MPI_STATUS_IGNORE),
+                      "MPI_Recv");
+                break;
+            }
+            throw_if_abandoned("a neighbour exchange with " + describe_rank(peers[k]));
+            if (std::chrono::steady_clock::now() > deadline) {
+                throw RankFailure(describe_rank(peers[k]) + " sent nothing to rank " + std::to_string(rank_) + " within " +
+                                  format_seconds(timeout_s_) + " s of a neighbour exchange (the rank timeout is --rank-timeout-s)");
+            }
+            std::this_thread::sleep_for(pause);
+            pause = std::min(pause * 2, std::chrono::microseconds(2000));
+        }
+    }
+    for (std::size_t k = 0; k < sends.size(); ++k) wait(&sends[k], "a send to " + describe_rank(peers[k]));
+    return incoming;
 }
 
 ProcessGroup::Message MpiProcessGroup::leader_decides(

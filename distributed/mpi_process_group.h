@@ -36,6 +36,7 @@ public:
     void all_reduce_sum(std::span<double> values) override;
     void broadcast(std::span<std::byte> bytes, int root) override;
     std::vector<std::vector<std::byte>> all_gather(std::span<const std::byte> message) override;
+    std::vector<Message> exchange_with(const std::vector<int>& peers, const std::vector<Message>& outgoing) override;
     Message leader_decides(const std::function<std::optional<Message>(std::optional<std::pair<int, Message>>)>& decide,
                            const std::function<void()>& report) override;
     void send_to_leader(std::span<const std::byte> message) override;

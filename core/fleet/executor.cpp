@@ -79,6 +79,12 @@ Executor::Executor(TrainingSession& session, std::vector<Worker> workers, std::u
     if (process_group_ == nullptr && worker_of_lane_.size() != workers_.size()) {
         throw std::logic_error("every worker of a single-process run must live in this process");
     }
+    owner_rank_.assign(workers_.size(), 0);
+    if (process_group_ != nullptr) {
+        std::vector<DeviceSpec> devices;
+        for (const Worker& worker : workers_) devices.push_back(worker.device);
+        owner_rank_ = assign_devices_to_ranks(devices, process_group_->hosts());
+    }
     if (work_ == nullptr || work_->device_count() != static_cast<int>(worker_of_lane_.size())) {
         throw std::logic_error("an executor needs one device lane per worker of this process");
     }

@@ -67,6 +67,9 @@ public:
     // Where the fleet combines its replicas (model merges, the gradient all-reduce): the memory plan of
     // its backends, or across the ranks of a distributed run.
     FleetMemoryPlan combine_plan();
+    // The rank that trains the worker (0 in a single-process run).
+    int owner_rank(int worker) const { return owner_rank_.at(static_cast<std::size_t>(worker)); }
+    ProcessGroup* process_group() const { return process_group_; }
     bool idle(int worker) const { return !busy_.at(static_cast<std::size_t>(worker)); }
     int in_flight() const { return in_flight_; }
     // Training rows of the steps in flight.
@@ -114,6 +117,7 @@ private:
     // The lane of each worker in work_, or -1 for a worker another rank owns.
     std::vector<int> lane_of_worker_;
     std::vector<int> worker_of_lane_;
+    std::vector<int> owner_rank_;
     // Busy as the whole run agrees: a step stays busy until its agreed completion, also on the rank
     // that saw it finish earlier.
     std::vector<bool> busy_;

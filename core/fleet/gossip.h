@@ -18,8 +18,11 @@
 
 namespace tb {
 
-// The mixed vectors: result[i] = sum_j W_ij vectors[j]. All vectors must have one size.
-std::vector<std::vector<float>> gossip_mix(const MixingMatrix& mixing, const std::vector<std::vector<float>>& vectors);
+// The mixed vectors: result[i] = sum_j W_ij vectors[j]. All vectors must have one size. rows_to_mix, when
+// given, says which rows to compute (the workers of this rank of a distributed run); the others come back
+// empty, and only the vectors their rows read need to be there.
+std::vector<std::vector<float>> gossip_mix(const MixingMatrix& mixing, const std::vector<std::vector<float>>& vectors,
+                                           const std::vector<char>& rows_to_mix = {});
 
 // Seconds one round takes when each worker sends `bytes` to every neighbour (devices indexed as the
 // topology's nodes).

@@ -132,10 +132,11 @@ std::vector<MethodEntry>& registered_methods() {
                            "task-specific entries"),
     };
     // The methods whose every fleet operation meets the other ranks of a distributed run: they address
-    // workers only through the executor, its combine plan and the replica merge.
+    // workers only through the executor, its combine plan, the replica merge and the decentralized fleet.
     static const bool marked = [] {
         for (MethodEntry& entry : entries) {
-            entry.runs_distributed = entry.kind == "sync_sgd" || entry.kind == "adaptive_sgd" || entry.kind == "model_averaging";
+            entry.runs_distributed = entry.kind == "sync_sgd" || entry.kind == "adaptive_sgd" || entry.kind == "model_averaging" ||
+                                    entry.kind == "dsgd" || entry.kind == "dsgdm" || entry.kind == "qg_dsgdm";
         }
         return true;
     }();

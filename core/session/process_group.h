@@ -39,6 +39,8 @@ public:
     // How many ranks share this rank's host (they share its cores).
     virtual int ranks_on_this_host() const = 0;
 
+    using Message = std::vector<std::byte>;
+
     // Sum over the ranks, element by element, in double precision; every rank receives the sum.
     virtual void all_reduce_sum(std::span<double> values) = 0;
     // `bytes` on rank `root` is copied into `bytes` on every other rank (same size everywhere).
@@ -46,11 +48,14 @@ public:
     // Every rank's message, by rank (messages may differ in size).
     virtual std::vector<std::vector<std::byte>> all_gather(std::span<const std::byte> message) = 0;
 
+    // Collective among neighbours: sends outgoing[k] to peers[k] and returns the message each peer sent
+    // here, in the order of `peers`. Every peer must name this rank among its own peers.
+    virtual std::vector<Message> exchange_with(const std::vector<int>& peers, const std::vector<Message>& outgoing) = 0;
+
     // Not collective: the leader broadcasts a decision while every other rank keeps its own work going.
     // On a non-leader, `report` is called repeatedly while the decision has not arrived, and may send
     // messages to the leader with send_to_leader. On the leader, `decide` is called repeatedly with what
     // has arrived from the other ranks (rank, message), or nothing, until it returns the decision.
-    using Message = std::vector<std::byte>;
     virtual Message leader_decides(const std::function<std::optional<Message>(std::optional<std::pair<int, Message>>)>& decide,
                                    const std::function<void()>& report) = 0;
     // Non-leaders only, from within `report`.

@@ -8,6 +8,10 @@
 //
 // Rounds are synchronous: every worker's step of a round ends before the gossip that uses it, so a slow
 // worker holds up its neighbours' mixing, and through them the fleet, as synchronous gossip does.
+//
+// In a distributed run each rank holds the vectors of its own workers only (the others' are empty), a
+// gossip round exchanges vectors with the ranks that own neighbours and no others, and the averaged
+// model, the consensus distance and the workers' own metrics are sums across the ranks.
 
 #include <cstdint>
 #include <map>
@@ -41,7 +45,9 @@ public:
     // learning rate, or the gradient of the batch's mean loss); returns that rate once all have finished.
     float local_steps(StepKind kind);
 
+    // One vector per worker; empty for a worker of another rank.
     std::vector<std::vector<float>> download_parameters();
+    // Into this process's workers.
     void upload_parameters(const std::vector<std::vector<float>>& parameters);
     // One gossip round over `vectors` (one per worker), its time charged to the simulated clock.
     std::vector<std::vector<float>> gossip(const std::vector<std::vector<float>>& vectors);
@@ -59,6 +65,12 @@ private:
     std::map<std::string, double> worker_metrics(const std::vector<std::vector<float>>& parameters,
                                                  const std::vector<float>& average);
     void log_partition();
+    // Fills in the vectors of the other ranks' workers that neighbour this rank's workers.
+    void exchange_neighbour_vectors(ProcessGroup& group, std::vector<std::vector<float>>& vectors);
+    // The mean of every worker's vector, across the ranks.
+    std::vector<float> mean_of_workers(const std::vector<std::vector<float>>& vectors);
+    // Sums per-worker values across the ranks (each rank fills in its own workers').
+    void sum_across_ranks(std::vector<double>& values);
 
     TrainingSession& session_;
     DecentralizedSettings settings_;

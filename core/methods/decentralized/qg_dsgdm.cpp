@@ -78,11 +78,14 @@ void QgDsgdm::train(TrainingSession& session) {
     }
     const auto n = static_cast<std::size_t>(fleet.size());
     std::vector<std::vector<float>> models = fleet.download_parameters();
-    std::vector<std::vector<float>> quasi_global(n, std::vector<float>(models.front().size(), 0.0f));
+    // One buffer per worker of this process (a distributed run's other workers have none here).
+    std::vector<std::vector<float>> quasi_global(n);
+    for (std::size_t w = 0; w < n; ++w) quasi_global[w].assign(models[w].size(), 0.0f);
 
     fleet.evaluate();
     while (!session.should_stop()) {
         for (std::size_t w = 0; w < n; ++w) {
+            if (!fleet.worker(static_cast<int>(w)).local()) continue;
             if (ParameterArena* velocity = velocity_of(fleet.worker(static_cast<int>(w)))) velocity->upload(quasi_global[w]);
         }
         const float rate = fleet.local_steps(StepKind::update);
