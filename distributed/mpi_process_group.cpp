@@ -1,11 +1,17 @@
 #include "distributed/mpi_process_group.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 #include <thread>
+
+#include <csignal>
+#include <unistd.h>
 
 #include <mpi.h>
 
@@ -21,6 +27,10 @@ namespace {
 constexpr int report_tag = 17;
 constexpr int failure_tag = 18;
 constexpr int exchange_tag = 19;
+constexpr int heartbeat_tag = 20;
+// How often a rank that waits tells the leader it is alive: the leader names the ranks it has not heard
+// from when a wait runs out.
+constexpr double heartbeat_period_s = 0.25;
 
 void check(int status, const char* call) {
     if (status == MPI_SUCCESS) return;
@@ -31,9 +41,8 @@ void check(int status, const char* call) {
 }
 
 std::string format_seconds(double seconds) {
-    std::string text = std::to_string(seconds);
-    text.erase(text.find_last_not_of('0') + 1);
-    if (!text.empty() && text.back() == '.') text.pop_back();
+    char text[32];
+    std::snprintf(text, sizeof(text), seconds < 10 ? "%.1f" : "%.0f", seconds);
     return text;
 }
 
@@ -56,6 +65,9 @@ MpiProcessGroup::MpiProcessGroup(double timeout_s, std::string host_override, co
     check(MPI_Comm_dup(MPI_COMM_WORLD, &communicators_->reports), "MPI_Comm_dup");
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    // Before the first wait, which keeps in touch.
+    last_heard_.assign(static_cast<std::size_t>(size_), std::chrono::steady_clock::now());
+    last_heartbeat_sent_ = std::chrono::steady_clock::now();
 
     std::string host = std::move(host_override);
     if (host.empty()) {
@@ -68,6 +80,12 @@ MpiProcessGroup::MpiProcessGroup(double timeout_s, std::string host_override, co
         hosts_.emplace_back(reinterpret_cast<const char*>(each.data()), each.size());
     }
     ranks_on_this_host_ = static_cast<int>(std::count(hosts_.begin(), hosts_.end(), host));
+    const auto own_pid = static_cast<std::int64_t>(getpid());
+    for (const std::vector<std::byte>& each : all_gather(std::as_bytes(std::span<const std::int64_t>(&own_pid, 1)))) {
+        std::int64_t pid = 0;
+        std::memcpy(&pid, each.data(), sizeof(pid));
+        pids_.push_back(pid);
+    }
 }
 
 MpiProcessGroup::~MpiProcessGroup() {
@@ -79,22 +97,88 @@ MpiProcessGroup::~MpiProcessGroup() {
 
 void MpiProcessGroup::abort(int exit_code) { MPI_Abort(MPI_COMM_WORLD, exit_code); std::_Exit(exit_code); }
 
-void MpiProcessGroup::throw_if_abandoned(const std::string& what) {
-    int arrived = 0;
-    MPI_Status status;
-    check(MPI_Iprobe(MPI_ANY_SOURCE, failure_tag, communicators_->reports, &arrived, &status), "MPI_Iprobe");
-    if (arrived) {
-        int count = 0;
-        MPI_Get_count(&status, MPI_BYTE, &count);
-        std::string error(static_cast<std::size_t>(count), '\0');
-        check(MPI_Recv(error.data(), count, MPI_BYTE, status.MPI_SOURCE, failure_tag, communicators_->reports, MPI_STATUS_IGNORE),
+void MpiProcessGroup::keep_in_touch() {
+    const auto now = std::chrono::steady_clock::now();
+    if (!leader()) {
+        if (now - last_heartbeat_sent_ < std::chrono::duration<double>(heartbeat_period_s)) return;
+        last_heartbeat_sent_ = now;
+        static const std::byte alive{1};
+        MPI_Request request;
+        // Small enough to go out at once; nobody waits for its completion.
+        if (MPI_Isend(&alive, 1, MPI_BYTE, 0, heartbeat_tag, communicators_->reports, &request) == MPI_SUCCESS) {
+            MPI_Request_free(&request);
+        }
+        return;
+    }
+    for (;;) {
+        int arrived = 0;
+        MPI_Status status;
+        check(MPI_Iprobe(MPI_ANY_SOURCE, heartbeat_tag, communicators_->reports, &arrived, &status), "MPI_Iprobe");
+        if (!arrived) return;
+        std::byte alive{};
+        check(MPI_Recv(&alive, 1, MPI_BYTE, status.MPI_SOURCE, heartbeat_tag, communicators_->reports, MPI_STATUS_IGNORE),
               "MPI_Recv");
-        throw RankFailure(describe_rank(status.MPI_SOURCE) + " failed: " + error);
+        last_heard_[static_cast<std::size_t>(status.MPI_SOURCE)] = now;
+    }
+}
+
+std::string MpiProcessGroup::whom_to_blame() const {
+    std::string text;
+    const auto now = std::chrono::steady_clock::now();
+    // Ranks on this host whose process is gone: certain.
+    for (int r = 0; r < size_; ++r) {
+        // Before the start-up exchange there is nothing to check against.
+        if (pids_.size() != static_cast<std::size_t>(size_) || hosts_.size() != static_cast<std::size_t>(size_)) break;
+        if (r == rank_ || hosts_[static_cast<std::size_t>(r)] != hosts_[static_cast<std::size_t>(rank_)]) continue;
+        if (kill(static_cast<pid_t>(pids_[static_cast<std::size_t>(r)]), 0) != 0 && errno == ESRCH) {
+            text += (text.empty() ? "" : "; ") + describe_rank(r) + " is gone (its process " +
+                    std::to_string(pids_[static_cast<std::size_t>(r)]) + " no longer exists)";
+        }
+    }
+    if (!text.empty() || !leader()) return text;
+    // Otherwise the ranks the leader has not heard from for several heartbeats: dead or hanging.
+    for (int r = 1; r < size_; ++r) {
+        const double silent = std::chrono::duration<double>(now - last_heard_[static_cast<std::size_t>(r)]).count();
+        if (silent > 4 * heartbeat_period_s) {
+            text += (text.empty() ? "" : "; ") + describe_rank(r) + " has been silent for " + format_seconds(silent) + " s";
+        }
+    }
+    return text;
+}
+
+void MpiProcessGroup::between_polls(const std::string& what, std::chrono::steady_clock::time_point started,
+                                    std::chrono::microseconds& pause) {
+    keep_in_touch();
+    if (leader()) {
+        int arrived = 0;
+        MPI_Status status;
+        check(MPI_Iprobe(MPI_ANY_SOURCE, failure_tag, communicators_->reports, &arrived, &status), "MPI_Iprobe");
+        if (arrived) {
+            int count = 0;
+            MPI_Get_count(&status, MPI_BYTE, &count);
+            std::string error(static_cast<std::size_t>(count), '\0');
+            check(MPI_Recv(error.data(), count, MPI_BYTE, status.MPI_SOURCE, failure_tag, communicators_->reports,
+                           MPI_STATUS_IGNORE),
+                  "MPI_Recv");
+            throw RankFailure(describe_rank(status.MPI_SOURCE) + " failed: " + error);
+        }
     }
     if (abandon_ != nullptr && abandon_->load(std::memory_order_relaxed)) {
-        throw RankFailure("rank " + std::to_string(rank_) + " was stopped (by a signal: Ctrl-C, or mpirun ending the job after "
-                          "one of its processes died) while waiting for " + what);
+        const std::string blame = whom_to_blame();
+        throw RankFailure("rank " + std::to_string(rank_) + " was stopped while waiting for " + what +
+                          (blame.empty() ? " (by Ctrl-C, or by mpirun ending the job after one of its processes died: mpirun's "
+                                           "message names it)"
+                                         : ": " + blame));
     }
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (waited > timeout_s_) {
+        const std::string blame = whom_to_blame();
+        throw RankFailure("rank " + std::to_string(rank_) + " waited " + format_seconds(timeout_s_) + " s for " + what +
+                          " and gave up: " + (blame.empty() ? "another rank died or hangs" : blame) +
+                          " (the rank timeout is --rank-timeout-s)");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(1000));
 }
 
 void MpiProcessGroup::report_failure(const std::string& error) {
@@ -116,19 +200,13 @@ void MpiProcessGroup::report_failure(const std::string& error) {
 
 void MpiProcessGroup::wait(void* request_pointer, const std::string& what) {
     MPI_Request& request = *static_cast<MPI_Request*>(request_pointer);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
+    const auto started = std::chrono::steady_clock::now();
     auto pause = std::chrono::microseconds(5);
     for (;;) {
         int done = 0;
         check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
         if (done) return;
-        throw_if_abandoned(what);
-        if (std::chrono::steady_clock::now() > deadline) {
-            throw RankFailure("rank " + std::to_string(rank_) + " waited " + format_seconds(timeout_s_) + " s for " + what +
-                              " and gave up: another rank died or hangs (the rank timeout is --rank-timeout-s)");
-        }
-        std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::microseconds(2000));
+        between_polls(what, started, pause);
     }
 }
 
@@ -179,7 +257,7 @@ std::vector<ProcessGroup::Message> MpiProcessGroup::exchange_with(const std::vec
     // Sizes differ by peer: each message is probed for its size, then received.
     std::vector<Message> incoming(peers.size());
     for (std::size_t k = 0; k < peers.size(); ++k) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
+        const auto started = std::chrono::steady_clock::now();
         auto pause = std::chrono::microseconds(5);
         for (;;) {
             int arrived = 0;
@@ -194,13 +272,7 @@ std::vector<ProcessGroup::Message> MpiProcessGroup::exchange_with(const std::vec
                       "MPI_Recv");
                 break;
             }
-            throw_if_abandoned("a neighbour exchange with " + describe_rank(peers[k]));
-            if (std::chrono::steady_clock::now() > deadline) {
-                throw RankFailure(describe_rank(peers[k]) + " sent nothing to rank " + std::to_string(rank_) + " within " +
-                                  format_seconds(timeout_s_) + " s of a neighbour exchange (the rank timeout is --rank-timeout-s)");
-            }
-            std::this_thread::sleep_for(pause);
-            pause = std::min(pause * 2, std::chrono::microseconds(2000));
+            between_polls("the gossip vectors of " + describe_rank(peers[k]), started, pause);
         }
     }
     for (std::size_t k = 0; k < sends.size(); ++k) wait(&sends[k], "a send to " + describe_rank(peers[k]));
@@ -213,7 +285,7 @@ ProcessGroup::Message MpiProcessGroup::leader_decides(
     std::int64_t decision_size = 0;
     Message decision;
     if (leader()) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
+        auto started = std::chrono::steady_clock::now();
         auto pause = std::chrono::microseconds(5);
         for (;;) {
             int arrived_flag = 0;
@@ -228,18 +300,15 @@ ProcessGroup::Message MpiProcessGroup::leader_decides(
                                MPI_STATUS_IGNORE),
                       "MPI_Recv");
                 arrived.emplace(status.MPI_SOURCE, std::move(message));
+                last_heard_[static_cast<std::size_t>(status.MPI_SOURCE)] = std::chrono::steady_clock::now();
             }
             if (std::optional<Message> chosen = decide(std::move(arrived))) {
                 decision = std::move(*chosen);
                 break;
             }
-            throw_if_abandoned("the next step to finish");
-            if (std::chrono::steady_clock::now() > deadline) {
-                throw RankFailure("no step finished on any rank within " + format_seconds(timeout_s_) +
-                                  " s (the rank timeout is --rank-timeout-s)");
-            }
-            std::this_thread::sleep_for(pause);
-            pause = std::min(pause * 2, std::chrono::microseconds(500));
+            // Any step finishing restarts the clock: a slow step on one rank is not a failure while others work.
+            if (arrived_flag) started = std::chrono::steady_clock::now();
+            between_polls("the next step to finish", started, pause);
         }
         decision_size = static_cast<std::int64_t>(decision.size());
         broadcast(std::as_writable_bytes(std::span<std::int64_t>(&decision_size, 1)), 0);
@@ -248,20 +317,14 @@ ProcessGroup::Message MpiProcessGroup::leader_decides(
     }
     MPI_Request request;
     check(MPI_Ibcast(&decision_size, 1, MPI_INT64_T, 0, communicators_->collectives, &request), "MPI_Ibcast");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
+    const auto started = std::chrono::steady_clock::now();
     auto pause = std::chrono::microseconds(5);
     for (;;) {
         int done = 0;
         check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
         if (done) break;
         report();
-        throw_if_abandoned("the leader's decision");
-        if (std::chrono::steady_clock::now() > deadline) {
-            throw RankFailure("rank " + std::to_string(rank_) + " heard nothing from the leader (rank 0) within " +
-                              format_seconds(timeout_s_) + " s (the rank timeout is --rank-timeout-s)");
-        }
-        std::this_thread::sleep_for(pause);
-        pause = std::min(pause * 2, std::chrono::microseconds(500));
+        between_polls("the leader (rank 0) to say which step finished", started, pause);
     }
     decision.resize(static_cast<std::size_t>(decision_size));
     broadcast(decision, 0);

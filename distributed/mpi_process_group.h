@@ -10,6 +10,8 @@
 // ends a wait at once.
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,13 +51,23 @@ public:
 private:
     // Waits for a non-blocking operation; `what` names it in the error.
     void wait(void* request, const std::string& what);
-    // Throws the RankFailure for a failure another rank reported, if one arrived, or for a stop request.
-    void throw_if_abandoned(const std::string& what);
+    // One turn of every wait: keeps in touch, ends the wait with a RankFailure on a failure another rank
+    // reported, on a stop request or past the timeout (naming whom to blame), then sleeps a little
+    // longer each turn.
+    void between_polls(const std::string& what, std::chrono::steady_clock::time_point started, std::chrono::microseconds& pause);
+    // Non-leaders send a heartbeat now and then; the leader notes whom it heard from.
+    void keep_in_touch();
+    // The ranks that look dead or hung: on this host, those whose process is gone; on the leader, those
+    // silent for several heartbeats. Empty when no rank looks so.
+    std::string whom_to_blame() const;
 
     int rank_ = 0;
     int size_ = 1;
     int ranks_on_this_host_ = 1;
     std::vector<std::string> hosts_;
+    std::vector<std::int64_t> pids_;  // every rank's process id, by rank
+    std::vector<std::chrono::steady_clock::time_point> last_heard_;  // the leader's, by rank
+    std::chrono::steady_clock::time_point last_heartbeat_sent_;
     double timeout_s_;
     const std::atomic<bool>* abandon_;
     // The MPI communicators, behind a pointer so that this header needs no mpi.h.
