@@ -147,7 +147,7 @@ std::string MpiProcessGroup::whom_to_blame() const {
 }
 
 void MpiProcessGroup::between_polls(const std::string& what, std::chrono::steady_clock::time_point started,
-                                    std::chrono::microseconds& pause) {
+                                    std::chrono::microseconds& pause, std::chrono::microseconds longest_pause) {
     keep_in_touch();
     if (leader()) {
         int arrived = 0;
@@ -178,7 +178,7 @@ void MpiProcessGroup::between_polls(const std::string& what, std::chrono::steady
                           " (the rank timeout is --rank-timeout-s)");
     }
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    pause = std::min(pause * 2, longest_pause);
 }
 
 void MpiProcessGroup::report_failure(const std::string& error) {
@@ -308,7 +308,8 @@ ProcessGroup::Message MpiProcessGroup::leader_decides(
             }
             // Any step finishing restarts the clock: a slow step on one rank is not a failure while others work.
             if (arrived_flag) started = std::chrono::steady_clock::now();
-            between_polls("the next step to finish", started, pause);
+            // The callbacks wait on the devices themselves; the pause here only spaces out the probes.
+            between_polls("the next step to finish", started, pause, std::chrono::microseconds(20));
         }
         decision_size = static_cast<std::int64_t>(decision.size());
         broadcast(std::as_writable_bytes(std::span<std::int64_t>(&decision_size, 1)), 0);
@@ -324,7 +325,7 @@ ProcessGroup::Message MpiProcessGroup::leader_decides(
         check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
         if (done) break;
         report();
-        between_polls("the leader (rank 0) to say which step finished", started, pause);
+        between_polls("the leader (rank 0) to say which step finished", started, pause, std::chrono::microseconds(20));
     }
     decision.resize(static_cast<std::size_t>(decision_size));
     broadcast(decision, 0);

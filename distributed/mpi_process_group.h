@@ -54,7 +54,8 @@ private:
     // One turn of every wait: keeps in touch, ends the wait with a RankFailure on a failure another rank
     // reported, on a stop request or past the timeout (naming whom to blame), then sleeps a little
     // longer each turn.
-    void between_polls(const std::string& what, std::chrono::steady_clock::time_point started, std::chrono::microseconds& pause);
+    void between_polls(const std::string& what, std::chrono::steady_clock::time_point started, std::chrono::microseconds& pause,
+                       std::chrono::microseconds longest_pause = std::chrono::microseconds(1000));
     // Non-leaders send a heartbeat now and then; the leader notes whom it heard from.
     void keep_in_touch();
     // The ranks that look dead or hung: on this host, those whose process is gone; on the leader, those

@@ -144,9 +144,13 @@ StepDone Executor::agreed_completion() {
                         done.finished_at};
     }
     ProcessGroup& group = *process_group_;
-    // A step of this rank that finished, as a report for the leader.
-    const auto own_report = [&]() -> std::optional<ProcessGroup::Message> {
-        std::optional<WorkExecutor::Completion> finished = work_->poll_completion();
+    // Short enough that the leader still sees the other ranks' reports promptly.
+    constexpr int patience_us = 100;
+    // A step of this rank that finished, as a report for the leader. Waiting a little on the device
+    // threads' signal, rather than sleeping between polls, reports a step the moment it ends: a late
+    // report would make this rank's devices look slower than the leader's own.
+    const auto own_report = [&](std::chrono::microseconds patience) -> std::optional<ProcessGroup::Message> {
+        std::optional<WorkExecutor::Completion> finished = work_->poll_completion(patience);
         if (!finished) return std::nullopt;
         CompletionReport report;
         report.worker = worker_of_lane_[static_cast<std::size_t>(finished->done.device)];
@@ -157,7 +161,8 @@ StepDone Executor::agreed_completion() {
     };
     const ProcessGroup::Message decision = group.leader_decides(
         [&](std::optional<std::pair<int, ProcessGroup::Message>> arrived) -> std::optional<ProcessGroup::Message> {
-            std::optional<ProcessGroup::Message> chosen = arrived ? std::move(arrived->second) : own_report();
+            std::optional<ProcessGroup::Message> chosen =
+                arrived ? std::move(arrived->second) : own_report(std::chrono::microseconds(patience_us));
             if (!chosen) return std::nullopt;
             // The leader's clock is the run's: every rank books the step at the time the leader saw it.
             std::string error;
@@ -166,7 +171,9 @@ StepDone Executor::agreed_completion() {
             return encode(report, error);
         },
         [&] {
-            if (std::optional<ProcessGroup::Message> report = own_report()) group.send_to_leader(*report);
+            if (std::optional<ProcessGroup::Message> report = own_report(std::chrono::microseconds(patience_us))) {
+                group.send_to_leader(*report);
+            }
         });
     std::string error;
     const CompletionReport report = decode(decision, error);

@@ -83,10 +83,11 @@ WorkExecutor::Completion WallExecutor::wait_for_completion() {
     return {WorkDone{finished.device, finished.outcome, context_.run_clock()}, finished.error};
 }
 
-std::optional<WorkExecutor::Completion> WallExecutor::finished_completion() {
+std::optional<WorkExecutor::Completion> WallExecutor::finished_completion(std::chrono::microseconds patience) {
     Finished finished;
     {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
+        if (finished_.empty() && patience.count() > 0) item_finished_.wait_for(lock, patience, [&] { return !finished_.empty(); });
         if (finished_.empty()) return std::nullopt;
         finished = std::move(finished_.front());
         finished_.pop_front();

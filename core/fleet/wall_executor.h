@@ -38,7 +38,7 @@ private:
 
     void start(int device, WorkItem item) override;
     Completion wait_for_completion() override;
-    std::optional<Completion> finished_completion() override;
+    std::optional<Completion> finished_completion(std::chrono::microseconds patience) override;
     void device_loop(int device);
 
     RunContext& context_;

@@ -43,16 +43,16 @@ WorkDone WorkExecutor::next_completion() {
     return completion.done;
 }
 
-std::optional<WorkExecutor::Completion> WorkExecutor::poll_completion() {
+std::optional<WorkExecutor::Completion> WorkExecutor::poll_completion(std::chrono::microseconds patience) {
     if (in_flight_ == 0) return std::nullopt;
-    std::optional<Completion> completion = finished_completion();
+    std::optional<Completion> completion = finished_completion(patience);
     if (!completion) return std::nullopt;
     busy_[static_cast<std::size_t>(completion->done.device)] = false;
     --in_flight_;
     return completion;
 }
 
-std::optional<WorkExecutor::Completion> WorkExecutor::finished_completion() {
+std::optional<WorkExecutor::Completion> WorkExecutor::finished_completion(std::chrono::microseconds /*patience*/) {
     throw std::logic_error("this executor cannot be polled: distributed runs are on the wall clock");
 }
 

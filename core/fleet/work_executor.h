@@ -11,6 +11,7 @@
 // A device whose speed varies (its speed_variation) runs an item at speed * factor(t), t the run clock
 // when the item starts (core/fleet/speed_schedule.h).
 
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -67,7 +68,8 @@ public:
     // The next finished item if one has finished, without waiting, with what it threw if it did (wall
     // clock only: on the simulated clock nothing finishes until the clock is moved; std::logic_error
     // there).
-    std::optional<Completion> poll_completion();
+    // `patience`: how long to wait for one when none has finished yet (0: not at all).
+    std::optional<Completion> poll_completion(std::chrono::microseconds patience = std::chrono::microseconds(0));
     // Waits for every item in flight: a barrier.
     std::vector<WorkDone> drain();
     // Runs task(device) for every device (all idle) and returns when all are done: on the wall clock side
@@ -91,7 +93,7 @@ protected:
     // Blocks until some item finishes and returns it; advances the run clock where the executor owns it.
     virtual Completion wait_for_completion() = 0;
     // An item that has finished, if any, without blocking.
-    virtual std::optional<Completion> finished_completion();
+    virtual std::optional<Completion> finished_completion(std::chrono::microseconds patience);
 
     std::vector<DeviceSpec> devices_;
 
