@@ -1,0 +1,347 @@
+// Distributed runs through the real programs: trainbench-cli run --distributed started by mpirun on this
+// machine (--oversubscribe), against the same config in one process.
+//   - sync_sgd on 4 ranks ends with the model of the threaded wall-clock run to 1e-6 relative (same seed,
+//     same batches; the sums meet in another order, so not to the bit);
+//   - QG-DSGDm on 4 ranks (gossip between the ranks that own neighbours) ends with the model of the
+//     one-process run to the bit: its rounds are synchronous and each row's gossip sum has one order;
+//   - Adaptive SGD on 4 ranks trains to the accuracy of the one-process run (its dynamic scheduling
+//     follows real timing, so the two runs differ in detail);
+//   - a rank started with another config is refused at start-up, naming the rank; a method that does not
+//     run distributed is refused with the list of those that do;
+//   - kill -9 of one rank mid-run, and a rank that hangs (SIGSTOP): the run ends failed within the rank
+//     timeout, naming the rank and its device, the store keeps every row flushed before, and no process
+//     of the run is left.
+
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/run_details.h"
+#include "storage/run_listing.h"
+#include "storage/run_store.h"
+
+namespace {
+
+using nlohmann::json;
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+json base_config(const json& method, int epochs) {
+    json devices = json::array();
+    for (int i = 0; i < 4; ++i) devices.push_back({{"name", "w" + std::to_string(i)}});
+    return {{"name", "distributed-test"},
+            {"method", method},
+            {"dataset", {{"kind", "synthetic_xmlc"}, {"shape", "small"}, {"seed", 1}}},
+            {"model", {{"kind", "sparse_mlp"}, {"hidden", {64}}, {"loss", "softmax"}}},
+            {"optimizer", {{"kind", "sgd"}, {"lr", 0.5}, {"momentum", 0.9}}},
+            {"fleet", {{"clock", "wall"}, {"devices", devices}}},
+            {"stop", {{"max_time_s", 600}, {"max_epochs", epochs}}},
+            {"eval", {{"every_s", 1000}, {"metrics", {"p@1", "loss"}}}},
+            {"seed", 7}};
+}
+
+struct Finished {
+    int status = -1;
+    std::string out;
+};
+
+Finished run_program(const QString& program, const QStringList& arguments, int timeout_ms) {
+    QProcess process;
+    process.start(program, arguments);
+    if (!process.waitForStarted(10000)) return {-1, "could not start " + program.toStdString()};
+    if (!process.waitForFinished(timeout_ms)) {
+        process.kill();
+        process.waitForFinished(5000);
+        return {-1, "did not finish within " + std::to_string(timeout_ms / 1000) + " s"};
+    }
+    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+            process.readAllStandardOutput().toStdString() + process.readAllStandardError().toStdString()};
+}
+
+// mpirun's own options: on this one machine, as root where the tests run as root.
+QStringList mpirun_options(int ranks) {
+    QStringList options{"--oversubscribe", "-np", QString::number(ranks)};
+    if (geteuid() == 0) options.prepend("--allow-run-as-root");
+    return options;
+}
+
+std::vector<float> read_model(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::vector<float> values(std::filesystem::exists(path) ? std::filesystem::file_size(path) / sizeof(float) : 0);
+    file.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(float)));
+    return values;
+}
+
+json read_json(const std::string& path) {
+    std::ifstream file(path);
+    return json::parse(file);
+}
+
+// The processes whose command line mentions `marker` (the test's own temporary folder).
+std::vector<int> processes_mentioning(const std::string& marker) {
+    std::vector<int> found;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream cmdline(entry.path() / "cmdline", std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+        if (contains(text, marker) && contains(text, "trainbench-cli")) found.push_back(std::stoi(name));
+    }
+    return found;
+}
+
+tb::storage::RunStoreOptions read_only() {
+    tb::storage::RunStoreOptions options;
+    options.access = tb::storage::ConnectionAccess::read_only;
+    return options;
+}
+
+// The rank of a trainbench-cli process mpirun started (its OMPI_COMM_WORLD_RANK), or -1.
+int rank_of(int pid) {
+    std::ifstream environ_file("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+    std::string variable;
+    while (std::getline(environ_file, variable, '\0')) {
+        if (variable.rfind("OMPI_COMM_WORLD_RANK=", 0) == 0) return std::stoi(variable.substr(21));
+    }
+    return -1;
+}
+
+}  // namespace
+
+class TestDistributedRuns : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir folder_;
+
+    std::string path(const std::string& name) const { return folder_.filePath(QString::fromStdString(name)).toStdString(); }
+
+    std::string write_config(const std::string& name, const json& config) const {
+        const std::string file = path(name);
+        std::ofstream(file) << config.dump(2);
+        return file;
+    }
+
+    Finished run_alone(const std::string& config, const QStringList& extra) const {
+        QStringList arguments{"run", QString::fromStdString(config), "--no-store", "--quiet"};
+        return run_program(QString::fromUtf8(TRAINBENCH_CLI), arguments + extra, 120000);
+    }
+
+    Finished run_distributed(int ranks, const std::string& config, const QStringList& extra, int timeout_ms = 180000) const {
+        QStringList arguments = mpirun_options(ranks);
+        arguments << QString::fromUtf8(TRAINBENCH_CLI) << "run" << QString::fromStdString(config) << "--distributed"
+                  << "--quiet";
+        return run_program(QString::fromUtf8(MPIRUN), arguments + extra, timeout_ms);
+    }
+
+    // Starts a long distributed run recorded in `database`, waits until the leader stored evaluations,
+    // does `harm` to rank 2, and returns what the store and the processes show afterwards.
+    struct Aftermath {
+        std::string error;
+        std::string status;
+        std::int64_t evaluations_stored = 0;
+        double seconds_to_end = 0;
+        std::vector<int> left_over;
+    };
+    Aftermath harm_rank_two(const std::string& label, int signal) {
+        json config = base_config({{"kind", "sync_sgd"}, {"batch_size", 256}}, 100000);
+        config["eval"]["every_s"] = 0.3;
+        const std::string marker = "harm-" + label;
+        const std::string config_file = write_config(marker + ".json", config);
+        const std::string database = path(marker + ".sqlite");
+        QStringList arguments = mpirun_options(4);
+        arguments << QString::fromUtf8(TRAINBENCH_CLI) << "run" << QString::fromStdString(config_file) << "--distributed"
+                  << "--quiet" << "--db" << QString::fromStdString(database) << "--rank-timeout-s" << "4";
+        QProcess mpirun;
+        mpirun.start(QString::fromUtf8(MPIRUN), arguments);
+        Aftermath aftermath;
+        if (!mpirun.waitForStarted(10000)) {
+            aftermath.error = "mpirun did not start";
+            return aftermath;
+        }
+        // Until the run has stored a few evaluations: then there is something to keep.
+        QElapsedTimer waited;
+        waited.start();
+        std::int64_t stored = 0;
+        while (waited.elapsed() < 60000 && stored < 3) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            if (!std::filesystem::exists(database)) continue;
+            try {
+                tb::storage::RunStore store(database, read_only());
+                const auto runs = tb::storage::list_runs(store);
+                if (!runs.empty()) stored = tb::storage::load_run(store, runs.front().id).evaluations;
+            } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the writer may hold it a moment
+            }
+        }
+        int victim = -1;
+        for (const int pid : processes_mentioning(marker)) {
+            if (rank_of(pid) == 2) victim = pid;
+        }
+        if (victim < 0) {
+            mpirun.kill();
+            mpirun.waitForFinished(10000);
+            aftermath.error = "rank 2 was not found among the run's processes";
+            return aftermath;
+        }
+        QElapsedTimer since_harm;
+        since_harm.start();
+        kill(victim, signal);
+        mpirun.waitForFinished(60000);
+        aftermath.seconds_to_end = static_cast<double>(since_harm.elapsed()) / 1000.0;
+        // mpirun is gone; give the kernel a moment to reap what it killed.
+        for (int tries = 0; tries < 50 && !processes_mentioning(marker).empty(); ++tries) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        aftermath.left_over = processes_mentioning(marker);
+        for (const int pid : aftermath.left_over) kill(pid, SIGKILL);
+
+        tb::storage::RunStore store(database, read_only());
+        const auto runs = tb::storage::list_runs(store);
+        if (runs.size() != 1) {
+            aftermath.error = std::to_string(runs.size()) + " runs stored";
+            return aftermath;
+        }
+        const tb::storage::RunDetails details = tb::storage::load_run(store, runs.front().id);
+        aftermath.status = details.record.status;
+        aftermath.error = details.record.error;
+        aftermath.evaluations_stored = details.evaluations;
+        return aftermath;
+    }
+
+private slots:
+    void initTestCase() { QVERIFY(folder_.isValid()); }
+
+    void sync_sgd_on_four_ranks_ends_with_the_threaded_runs_model() {
+        const std::string config = write_config("sync.json", base_config({{"kind", "sync_sgd"}, {"batch_size", 256}}, 2));
+        const Finished alone = run_alone(config, {"--save-model", QString::fromStdString(path("sync-alone.bin"))});
+        QVERIFY2(alone.status == 0, alone.out.c_str());
+        const Finished spread = run_distributed(4, config, {"--save-model", QString::fromStdString(path("sync-ranks.bin"))});
+        QVERIFY2(spread.status == 0, spread.out.c_str());
+        const std::vector<float> expected = read_model(path("sync-alone.bin"));
+        const std::vector<float> actual = read_model(path("sync-ranks.bin"));
+        QVERIFY(!expected.empty());
+        QCOMPARE(actual.size(), expected.size());
+        double largest = 0;
+        double largest_difference = 0;
+        for (std::size_t k = 0; k < expected.size(); ++k) {
+            largest = std::max(largest, std::fabs(static_cast<double>(expected[k])));
+            largest_difference = std::max(largest_difference, std::fabs(static_cast<double>(actual[k]) - expected[k]));
+        }
+        qInfo("sync_sgd on 4 ranks: largest parameter difference %.3g, relative to the largest parameter %.3g",
+              largest_difference, largest_difference / largest);
+        QVERIFY(largest > 0.1);  // the model trained: a model of zeros would match anything
+        QVERIFY2(largest_difference <= 1e-6 * largest, std::to_string(largest_difference / largest).c_str());
+    }
+
+    void qg_dsgdm_on_four_ranks_ends_with_the_one_process_model() {
+        json config = base_config({{"kind", "qg_dsgdm"},
+                                   {"batch_size", 32},
+                                   {"topology", {{"kind", "ring"}, {"weights", "uniform_ring"}}},
+                                   {"evaluate_workers", true}},
+                                  2);
+        config["dataset"] = {{"kind", "synthetic_xmlc"},
+                             {"shape", "small"},
+                             {"train_samples", 4000},
+                             {"test_samples", 500},
+                             {"partition", {{"kind", "dirichlet"}, {"alpha", 0.5}, {"seed", 2}}}};
+        config["optimizer"] = {{"kind", "sgd"}, {"lr", 1.0}, {"momentum", 0.9}, {"nesterov", true}};
+        const std::string file = write_config("qg.json", config);
+        const Finished alone = run_alone(file, {"--save-model", QString::fromStdString(path("qg-alone.bin")), "--summary-json",
+                                                QString::fromStdString(path("qg-alone.json"))});
+        QVERIFY2(alone.status == 0, alone.out.c_str());
+        const Finished spread = run_distributed(4, file, {"--save-model", QString::fromStdString(path("qg-ranks.bin")),
+                                                          "--summary-json", QString::fromStdString(path("qg-ranks.json"))});
+        QVERIFY2(spread.status == 0, spread.out.c_str());
+        const std::vector<float> expected = read_model(path("qg-alone.bin"));
+        QVERIFY(!expected.empty());
+        QVERIFY(read_model(path("qg-ranks.bin")) == expected);
+        // The per-worker metrics and the consensus distance are sums across the ranks.
+        const json alone_metrics = read_json(path("qg-alone.json"))["metrics"];
+        const json ranks_metrics = read_json(path("qg-ranks.json"))["metrics"];
+        for (const char* key : {"p@1", "worker0.p@1", "worker3.p@1", "worker_mean.p@1"}) {
+            QCOMPARE(ranks_metrics.at(key).get<double>(), alone_metrics.at(key).get<double>());
+        }
+        QVERIFY(alone_metrics.at("consensus_distance").get<double>() > 0);
+        QVERIFY(std::fabs(ranks_metrics.at("consensus_distance").get<double>() - alone_metrics.at("consensus_distance").get<double>()) <=
+                1e-9 * alone_metrics.at("consensus_distance").get<double>());
+    }
+
+    void adaptive_sgd_on_four_ranks_trains_to_the_one_process_accuracy() {
+        json config = base_config(
+            {{"kind", "adaptive_sgd"}, {"mega_batch", 4096}, {"batch_min", 128}, {"batch_max", 512}, {"batch_step", 64}}, 8);
+        config["model"]["hidden"] = {128};
+        config["optimizer"]["lr"] = 2.0;
+        const std::string file = write_config("adaptive.json", config);
+        const Finished alone = run_alone(file, {"--summary-json", QString::fromStdString(path("adaptive-alone.json"))});
+        QVERIFY2(alone.status == 0, alone.out.c_str());
+        const Finished spread = run_distributed(4, file, {"--summary-json", QString::fromStdString(path("adaptive-ranks.json"))});
+        QVERIFY2(spread.status == 0, spread.out.c_str());
+        const double alone_p1 = read_json(path("adaptive-alone.json"))["metrics"]["p@1"].get<double>();
+        const double ranks_p1 = read_json(path("adaptive-ranks.json"))["metrics"]["p@1"].get<double>();
+        qInfo("Adaptive SGD P@1 after 8 epochs: %.4f in one process, %.4f on 4 ranks", alone_p1, ranks_p1);
+        // A model that learned nothing scores about 0.004 on 500 labels.
+        QVERIFY2(alone_p1 >= 0.3, std::to_string(alone_p1).c_str());
+        QVERIFY2(ranks_p1 >= alone_p1 - 0.03, (std::to_string(ranks_p1) + " against " + std::to_string(alone_p1)).c_str());
+    }
+
+    void a_rank_with_another_config_is_refused_at_start() {
+        const std::string file = write_config("mismatch.json", base_config({{"kind", "sync_sgd"}, {"batch_size", 256}}, 1));
+        // Two programs in one job (mpirun's MPMD form): rank 1 gets another seed.
+        QStringList arguments = mpirun_options(1);
+        arguments << QString::fromUtf8(TRAINBENCH_CLI) << "run" << QString::fromStdString(file) << "--distributed" << "--no-store"
+                  << ":" << "-np" << "1" << QString::fromUtf8(TRAINBENCH_CLI) << "run" << QString::fromStdString(file)
+                  << "--distributed" << "--no-store" << "--set" << "seed=8";
+        const Finished finished = run_program(QString::fromUtf8(MPIRUN), arguments, 60000);
+        QVERIFY2(finished.status != 0, finished.out.c_str());
+        QVERIFY2(contains(finished.out, "rank 1 on") && contains(finished.out, "read a different config than rank 0"),
+                 finished.out.c_str());
+    }
+
+    void a_method_that_does_not_run_distributed_is_refused() {
+        const std::string file = write_config("crossbow.json", base_config({{"kind", "crossbow_sma"}}, 1));
+        const Finished finished = run_distributed(2, file, {"--no-store"}, 60000);
+        QVERIFY2(finished.status != 0, finished.out.c_str());
+        QVERIFY2(contains(finished.out, "method.kind crossbow_sma does not run across processes yet") &&
+                     contains(finished.out, "sync_sgd"),
+                 finished.out.c_str());
+    }
+
+    void a_killed_rank_ends_the_run_failed_and_leaves_no_process() {
+        const Aftermath aftermath = harm_rank_two("kill", SIGKILL);
+        qInfo("after kill -9 of rank 2: ended in %.1f s, %lld evaluation rows kept, error: %s", aftermath.seconds_to_end,
+              static_cast<long long>(aftermath.evaluations_stored), aftermath.error.c_str());
+        QCOMPARE(aftermath.status, std::string("failed"));
+        QVERIFY2(contains(aftermath.error, "rank 2 on") && contains(aftermath.error, "(devices w2)"), aftermath.error.c_str());
+        QVERIFY(aftermath.evaluations_stored >= 3);
+        QVERIFY2(aftermath.seconds_to_end < 4 + 10, std::to_string(aftermath.seconds_to_end).c_str());
+        QVERIFY(aftermath.left_over.empty());
+    }
+
+    void a_hung_rank_ends_the_run_failed_within_the_timeout() {
+        const Aftermath aftermath = harm_rank_two("hang", SIGSTOP);
+        qInfo("after SIGSTOP of rank 2: ended in %.1f s, %lld evaluation rows kept, error: %s", aftermath.seconds_to_end,
+              static_cast<long long>(aftermath.evaluations_stored), aftermath.error.c_str());
+        QCOMPARE(aftermath.status, std::string("failed"));
+        QVERIFY2(contains(aftermath.error, "rank 2 on") && contains(aftermath.error, "has been silent"), aftermath.error.c_str());
+        QVERIFY(aftermath.evaluations_stored >= 3);
+        QVERIFY2(aftermath.seconds_to_end < 4 + 10, std::to_string(aftermath.seconds_to_end).c_str());
+        QVERIFY(aftermath.left_over.empty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDistributedRuns)
+#include "test_distributed_runs.moc"
