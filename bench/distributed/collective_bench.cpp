@@ -17,8 +17,8 @@
 //   allreduce         the blocking MPI_Allreduce in place, whose algorithm Open MPI chooses separately
 //                     (coll/tuned rather than coll/libnbc): the difference to `iallreduce_wait` is the
 //                     algorithm.
-// Every repetition starts after a one-value all-reduce that lines the ranks up, and its time is that of
-// the slowest rank. The median of the repetitions is reported next to the prediction, and the result is
+// Every repetition starts after a barrier that lines the ranks up, and its time is that of the slowest
+// rank. The median of the repetitions is reported next to the prediction, and the result is
 // checked against the exact sum.
 
 #include <algorithm>
@@ -60,10 +60,9 @@ double slowest_rank(tb::MpiProcessGroup& group, double own_seconds) {
     return slowest;
 }
 
-void line_up(tb::MpiProcessGroup& group) {
-    double token = 0;
-    group.all_reduce_sum(std::span<double>(&token, 1));
-}
+// MPI's own barrier, not one of the group's collectives: those poll with sleeps, and a rank still asleep
+// when the others leave would start the timed call late and be charged for it.
+void line_up() { MPI_Barrier(MPI_COMM_WORLD); }
 
 // Rank r contributes r + 1 + k / count at index k, so a wrong offset or a missing rank shows in the sum.
 void fill(std::vector<double>& values, int rank) {
@@ -95,7 +94,7 @@ Timing time_route(tb::MpiProcessGroup& group, const Route& route, std::size_t co
     std::vector<double> seconds;
     for (int r = 0; r < repeats; ++r) {
         fill(values, group.rank());
-        line_up(group);
+        line_up();
         const auto start = Clock::now();
         route.all_reduce(values);
         seconds.push_back(slowest_rank(group, seconds_since(start)));

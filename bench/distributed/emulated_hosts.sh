@@ -68,13 +68,14 @@ down() {
   remove_hosts_entries
 }
 
-# Burst of a token bucket: 10 ms at the rate, and never below 64 KiB, so that one segmentation-offload
-# packet (up to 64 KiB on a veth) always fits, which tbf needs to pass it without splitting.
+# Burst of a token bucket: 1 ms at the rate, and never below 16 KiB. A larger bucket lets a whole small
+# message through at the speed of memory after a pause (a 64 KiB all-reduce would not see the link at
+# all); tbf cuts a segmentation-offload packet larger than the bucket into MTU-sized ones itself.
 burst_bytes() {
   local rate=$1 bits_per_second
   bits_per_second=$(tc_rate_in_bits "$rate")
-  local burst=$((bits_per_second / 8 / 100))
-  ((burst < 65536)) && burst=65536
+  local burst=$((bits_per_second / 8 / 1000))
+  ((burst < 16384)) && burst=16384
   echo "$burst"
 }
 

@@ -59,8 +59,17 @@ struct Finished {
     std::string out;
 };
 
+// Open MPI's shared-memory transport copies between processes with process_vm_readv, which containers
+// often forbid (ptrace rules); a plain copy through the shared segment works everywhere.
+QProcessEnvironment mpi_environment() {
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert("OMPI_MCA_btl_vader_single_copy_mechanism", "none");
+    return environment;
+}
+
 Finished run_program(const QString& program, const QStringList& arguments, int timeout_ms) {
     QProcess process;
+    process.setProcessEnvironment(mpi_environment());
     process.start(program, arguments);
     if (!process.waitForStarted(10000)) return {-1, "could not start " + program.toStdString()};
     if (!process.waitForFinished(timeout_ms)) {
@@ -167,6 +176,7 @@ private:
         arguments << QString::fromUtf8(TRAINBENCH_CLI) << "run" << QString::fromStdString(config_file) << "--distributed"
                   << "--quiet" << "--db" << QString::fromStdString(database) << "--rank-timeout-s" << "4";
         QProcess mpirun;
+        mpirun.setProcessEnvironment(mpi_environment());
         mpirun.start(QString::fromUtf8(MPIRUN), arguments);
         Aftermath aftermath;
         if (!mpirun.waitForStarted(10000)) {
