@@ -204,9 +204,16 @@ void Executor::book(const StepDone& done) {
         }
     }
     session_.add_training_progress(done.samples, done.loss_sum);
+    // Due at the same agreed time on every rank, so in a distributed run the ranks can pool what each
+    // knows of its own devices here.
     if (sampler_.due(done.finished_at)) {
         std::vector<std::int64_t> memory;
         for (const Worker& worker : workers_) memory.push_back(worker.local() ? worker.replica->memory_bytes() : 0);
+        if (process_group_ != nullptr) {
+            std::vector<double> pooled(memory.begin(), memory.end());
+            process_group_->all_reduce_sum(pooled);
+            for (std::size_t i = 0; i < memory.size(); ++i) memory[i] = static_cast<std::int64_t>(pooled[i]);
+        }
         for (DeviceSample& sample : sampler_.take(done.finished_at, memory)) session_.publish(sample);
         for (const Worker& worker : workers_) {
             if (!worker.local()) continue;
