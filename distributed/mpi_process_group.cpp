@@ -46,6 +46,12 @@ std::string format_seconds(double seconds) {
     return text;
 }
 
+// The leader's decision as broadcast: its size, and its bytes when they fit.
+struct DecisionFrame {
+    std::int64_t size = 0;
+    std::byte inline_bytes[248] = {};
+};
+
 }  // namespace
 
 MpiProcessGroup::MpiProcessGroup(double timeout_s, std::string host_override, const std::atomic<bool>* abandon)
@@ -178,7 +184,9 @@ void MpiProcessGroup::between_polls(const std::string& what, std::chrono::steady
                           " (the rank timeout is --rank-timeout-s)");
     }
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, longest_pause);
+    // Short pauses while a wait is young keep quick exchanges quick; a long wait costs little CPU.
+    const auto cap = waited < 0.005 ? std::min(longest_pause, std::chrono::microseconds(50)) : longest_pause;
+    pause = std::min(pause * 2, cap);
 }
 
 void MpiProcessGroup::report_failure(const std::string& error) {
@@ -282,7 +290,6 @@ std::vector<ProcessGroup::Message> MpiProcessGroup::exchange_with(const std::vec
 ProcessGroup::Message MpiProcessGroup::leader_decides(
     const std::function<std::optional<Message>(std::optional<std::pair<int, Message>>)>& decide,
     const std::function<void()>& report) {
-    std::int64_t decision_size = 0;
     Message decision;
     if (leader()) {
         auto started = std::chrono::steady_clock::now();
@@ -311,13 +318,18 @@ ProcessGroup::Message MpiProcessGroup::leader_decides(
             // The callbacks wait on the devices themselves; the pause here only spaces out the probes.
             between_polls("the next step to finish", started, pause, std::chrono::microseconds(20));
         }
-        decision_size = static_cast<std::int64_t>(decision.size());
-        broadcast(std::as_writable_bytes(std::span<std::int64_t>(&decision_size, 1)), 0);
-        broadcast(decision, 0);
+        // One broadcast carries the size and, as nearly always, the whole decision; a longer one (a
+        // step's error text) follows in a second.
+        DecisionFrame frame;
+        frame.size = static_cast<std::int64_t>(decision.size());
+        std::memcpy(frame.inline_bytes, decision.data(), std::min(decision.size(), sizeof(frame.inline_bytes)));
+        broadcast(std::as_writable_bytes(std::span<DecisionFrame>(&frame, 1)), 0);
+        if (decision.size() > sizeof(frame.inline_bytes)) broadcast(decision, 0);
         return decision;
     }
+    DecisionFrame frame;
     MPI_Request request;
-    check(MPI_Ibcast(&decision_size, 1, MPI_INT64_T, 0, communicators_->collectives, &request), "MPI_Ibcast");
+    check(MPI_Ibcast(&frame, sizeof(frame), MPI_BYTE, 0, communicators_->collectives, &request), "MPI_Ibcast");
     const auto started = std::chrono::steady_clock::now();
     auto pause = std::chrono::microseconds(5);
     for (;;) {
@@ -327,8 +339,12 @@ ProcessGroup::Message MpiProcessGroup::leader_decides(
         report();
         between_polls("the leader (rank 0) to say which step finished", started, pause, std::chrono::microseconds(20));
     }
-    decision.resize(static_cast<std::size_t>(decision_size));
-    broadcast(decision, 0);
+    decision.resize(static_cast<std::size_t>(frame.size));
+    if (decision.size() > sizeof(frame.inline_bytes)) {
+        broadcast(decision, 0);
+    } else {
+        std::memcpy(decision.data(), frame.inline_bytes, decision.size());
+    }
     return decision;
 }
 
