@@ -41,7 +41,7 @@ RunDetails load_run(RunStore& store, std::int64_t run_id) {
     }
     {
         SqliteStatement devices(store.connection(),
-                                "SELECT name, backend, gpu_index, sm_count, speed FROM devices WHERE run = ? "
+                                "SELECT name, backend, gpu_index, sm_count, speed, host FROM devices WHERE run = ? "
                                 "ORDER BY device",
                                 "read a run's devices");
         devices.bind_integer(1, run_id);
@@ -52,6 +52,7 @@ RunDetails load_run(RunStore& store, std::int64_t run_id) {
             device.gpu_index = static_cast<int>(devices.column_int64(2));
             device.sm_count = static_cast<int>(devices.column_int64(3));
             device.speed = devices.column_real(4);
+            device.host = devices.column_text(5);
             details.devices.push_back(std::move(device));
         }
     }

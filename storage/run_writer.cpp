@@ -54,8 +54,8 @@ RunWriter::RunWriter(SqliteConnection connection)
                   "host, backend) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",
                   record_action),
       insert_device_(connection_,
-                     "INSERT INTO devices (run, device, name, backend, gpu_index, sm_count, speed) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     "INSERT INTO devices (run, device, name, backend, gpu_index, sm_count, speed, host) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      record_action),
       insert_metric_(connection_,
                      "INSERT INTO metrics (run, key, step, t, wall, epoch, samples, value) "
@@ -181,6 +181,7 @@ void RunWriter::record_run_started(const RunStarted& started) {
             .bind_integer(5, device.gpu_index)
             .bind_integer(6, device.sm_count)
             .bind_real(7, device.speed)
+            .bind_text(8, device.host)
             .run();
     }
     // Before the commit makes the row visible: a reader must never see this run without its lock.

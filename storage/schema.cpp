@@ -192,6 +192,10 @@ CREATE TABLE run_notes (
     note TEXT NOT NULL
 );
 )sql"},
+    // The host that trained each device of a distributed run ('' for a run in one process).
+    {6, R"sql(
+ALTER TABLE devices ADD COLUMN host TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 static_assert(std::size(migrations) == current_schema_version, "one migration per schema version");

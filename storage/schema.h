@@ -9,7 +9,7 @@ namespace tb::storage {
 
 class SqliteConnection;
 
-inline constexpr int current_schema_version = 5;
+inline constexpr int current_schema_version = 6;
 // A read-only store (one that cannot be migrated) is read from this version on: version 5 only added the
 // tables of tags and notes, which read as empty where they do not exist.
 inline constexpr int oldest_schema_read_in_place = 4;

@@ -40,6 +40,8 @@ QVariant DeviceTableModel::data(const QModelIndex& index, int role) const {
     switch (index.column()) {
         case name: return QString::fromStdString(device.name);
         case backend: return QString::fromStdString(device.backend);
+        // A run in one process trains on this machine.
+        case host: return device.host.empty() ? QStringLiteral("this machine") : QString::fromStdString(device.host);
         case speed: return QString::number(device.speed, 'g', 3);
         case state:
             if (finished_) return QStringLiteral("done");
@@ -58,6 +60,7 @@ QVariant DeviceTableModel::headerData(int section, Qt::Orientation orientation, 
     switch (section) {
         case name: return QStringLiteral("Device");
         case backend: return QStringLiteral("Backend");
+        case host: return QStringLiteral("Host");
         case speed: return QStringLiteral("Speed");
         case state: return QStringLiteral("State");
         case batch: return QStringLiteral("Batch");

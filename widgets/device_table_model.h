@@ -11,7 +11,7 @@ namespace tb::widgets {
 class DeviceTableModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { name, backend, speed, state, batch, samples_per_s, updates, busy, column_count };
+    enum Column { name, backend, host, speed, state, batch, samples_per_s, updates, busy, column_count };
 
     explicit DeviceTableModel(QObject* parent = nullptr) : QAbstractTableModel(parent) {}
 

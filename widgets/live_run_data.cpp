@@ -70,7 +70,7 @@ bool LiveRunData::add(const Event& event) {
                 // A stored run of a method this build no longer has is shown in epochs, as it was recorded.
                 counts_fraction_done_ = entry != methods.end() && entry->progress == ProgressUnit::fraction_done;
                 for (const DeviceDescription& description : payload.devices) {
-                    devices_.push_back({description.name, description.backend, description.speed, std::nullopt});
+                    devices_.push_back({description.name, description.backend, description.speed, std::nullopt, description.host});
                 }
                 device_points_.resize(devices_.size());
                 device_last_t_.assign(devices_.size(), 0.0);

@@ -89,6 +89,7 @@ struct DeviceState {
     std::string backend;
     double speed = 1.0;
     std::optional<DevicePoint> last;
+    std::string host = {};  // a distributed run's host for the device; empty in one process
 };
 
 class LiveRunData {

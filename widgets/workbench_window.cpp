@@ -19,6 +19,7 @@
 #include "storage/storage_error.h"
 #include "widgets/compare_view.h"
 #include "widgets/config_document.h"
+#include "widgets/distributed_run_dialog.h"
 #include "widgets/error_banner.h"
 #include "widgets/experiment_editor.h"
 #include "widgets/live_dashboard.h"
@@ -39,6 +40,7 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     studies_ = new StudiesView(this);
     banner_ = new ErrorBanner(this);
     launcher_ = new RunLauncher(std::filesystem::path(), this);
+    distributed_launcher_ = new DistributedRunLauncher(this);
 
     tabs_ = new QTabWidget(this);
     tabs_->setObjectName(QStringLiteral("views"));
@@ -69,6 +71,10 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     launch_action_ = tools->addAction(style()->standardIcon(QStyle::SP_MediaPlay), QStringLiteral("Launch"));
     launch_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     launch_action_->setToolTip(QStringLiteral("Run the experiment (Ctrl+R)"));
+    launch_distributed_action_ = tools->addAction(style()->standardIcon(QStyle::SP_DriveNetIcon), QStringLiteral("Run distributed…"));
+    launch_distributed_action_->setObjectName(QStringLiteral("launchDistributed"));
+    launch_distributed_action_->setToolTip(
+        QStringLiteral("Run the experiment across processes and hosts with mpirun; the dashboard follows rank 0's run"));
     pause_action_ = tools->addAction(style()->standardIcon(QStyle::SP_MediaPause), QStringLiteral("Pause"));
     pause_action_->setCheckable(true);
     pause_action_->setToolTip(QStringLiteral("Pause training; the run clock stands still while paused"));
@@ -126,6 +132,30 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
     statusBar()->addPermanentWidget(store_state_);
 
     connect(launch_action_, &QAction::triggered, this, &WorkbenchWindow::launch);
+    connect(launch_distributed_action_, &QAction::triggered, this, [this] {
+        if (!editor_->valid()) {
+            launch_distributed(last_distributed_plan_);  // says why in the banner
+            return;
+        }
+        const int devices = static_cast<int>(editor_->check().config->fleet.devices.size());
+        if (const std::optional<DistributedRunPlan> plan = ask_distributed_run_plan(this, devices, last_distributed_plan_)) {
+            last_distributed_plan_ = *plan;
+            launch_distributed(*plan);
+        }
+    });
+    connect(distributed_launcher_, &DistributedRunLauncher::eventsArrived, this, &WorkbenchWindow::on_events);
+    connect(distributed_launcher_, &DistributedRunLauncher::runEnded, this,
+            [this](std::optional<std::int64_t> run_id, const QString& problem) {
+                if (!problem.isEmpty() && !run_id) {
+                    banner_->show_error(QStringLiteral("The distributed run did not start"), problem);
+                } else if (!problem.isEmpty()) {
+                    statusBar()->showMessage(QStringLiteral("mpirun: ") + problem.section(QLatin1Char('\n'), -1), 15000);
+                }
+                browser_->refresh();
+                compare_->refresh_runs();
+                update_actions();
+                emit runEnded(run_id ? static_cast<qint64>(*run_id) : -1);
+            });
     connect(pause_action_, &QAction::toggled, this, &WorkbenchWindow::set_paused);
     connect(stop_action_, &QAction::triggered, this, &WorkbenchWindow::stop);
     connect(editor_, &ExperimentEditor::validityChanged, this, &WorkbenchWindow::update_actions);
@@ -162,7 +192,7 @@ WorkbenchWindow::WorkbenchWindow(const std::filesystem::path& database, QWidget*
 }
 
 bool WorkbenchWindow::open_store(const std::filesystem::path& database) {
-    if (launcher_->running()) return false;
+    if (launcher_->running() || distributed_launcher_->running()) return false;
     QString problem = QStringLiteral("no run store was given.");
     // The views let go of the current store before it closes.
     browser_->set_store(nullptr, problem);
@@ -235,6 +265,31 @@ bool WorkbenchWindow::launch() {
     return launched;
 }
 
+bool WorkbenchWindow::launch_distributed(const DistributedRunPlan& plan) {
+    if (launcher_->running() || distributed_launcher_->running()) return false;
+    if (!editor_->valid()) {
+        banner_->show_error(QStringLiteral("The experiment is not valid; fix it in the editor before launching"),
+                            editor_->validation_message());
+        return false;
+    }
+    if (store_ == nullptr) {
+        banner_->show_error(QStringLiteral("A distributed run needs a run store: rank 0 records it there and the dashboard "
+                                           "follows it there"),
+                            store_problem_);
+        return false;
+    }
+    banner_->dismiss();
+    show_view(View::dashboard);
+    QString problem;
+    if (!distributed_launcher_->launch(*editor_->check().config, plan, store_->path(), problem)) {
+        banner_->show_error(QStringLiteral("The distributed run was not started"), problem);
+        update_actions();
+        return false;
+    }
+    update_actions();
+    return true;
+}
+
 void WorkbenchWindow::set_paused(bool paused) {
     if (launcher_->running()) launcher_->set_paused(paused);
     update_actions();
@@ -242,6 +297,7 @@ void WorkbenchWindow::set_paused(bool paused) {
 
 void WorkbenchWindow::stop() {
     if (launcher_->running()) launcher_->stop();
+    if (distributed_launcher_->running()) distributed_launcher_->stop();
     update_actions();
 }
 
@@ -326,16 +382,21 @@ void WorkbenchWindow::on_events(const std::vector<Event>& events) {
 }
 
 void WorkbenchWindow::update_actions() {
-    const bool running = launcher_ != nullptr && launcher_->running();
+    const bool running_here = launcher_ != nullptr && launcher_->running();
+    const bool running_distributed = distributed_launcher_ != nullptr && distributed_launcher_->running();
+    const bool running = running_here || running_distributed;
     launch_action_->setEnabled(!running && editor_->valid());
-    pause_action_->setEnabled(running);
+    launch_distributed_action_->setEnabled(!running && editor_->valid());
+    // The ranks train in other processes: pausing them is not offered.
+    pause_action_->setEnabled(running_here);
     stop_action_->setEnabled(running);
     choose_store_action_->setEnabled(!running);
     if (!running && pause_action_->isChecked()) {
         const QSignalBlocker block(pause_action_);
         pause_action_->setChecked(false);
     }
-    run_state_->setText(running ? (launcher_->paused() ? QStringLiteral("paused") : QStringLiteral("running"))
+    run_state_->setText(running_distributed ? QStringLiteral("running distributed")
+                        : running           ? (launcher_->paused() ? QStringLiteral("paused") : QStringLiteral("running"))
                                 : (editor_->valid() ? QStringLiteral("ready") : QStringLiteral("experiment not valid")));
 }
 
@@ -344,6 +405,10 @@ void WorkbenchWindow::closeEvent(QCloseEvent* event) {
     if (launcher_->running()) {
         launcher_->stop();
         launcher_->wait();
+    }
+    if (distributed_launcher_->running()) {
+        distributed_launcher_->stop();
+        distributed_launcher_->wait();
     }
     event->accept();
 }

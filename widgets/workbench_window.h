@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/session/events.h"
+#include "widgets/distributed_run_launcher.h"
 
 class QAction;
 class QLabel;
@@ -47,9 +48,11 @@ public:
     CompareView& compare_view() { return *compare_; }
     StudiesView& studies_view() { return *studies_; }
     RunLauncher& launcher() { return *launcher_; }
+    DistributedRunLauncher& distributed_launcher() { return *distributed_launcher_; }
     ErrorBanner& error_banner() { return *banner_; }
     QTabWidget& tabs() { return *tabs_; }
     QAction& launch_action() { return *launch_action_; }
+    QAction& launch_distributed_action() { return *launch_distributed_action_; }
     QAction& pause_action() { return *pause_action_; }
     QAction& stop_action() { return *stop_action_; }
 
@@ -68,6 +71,9 @@ public:
     // Launches the edited experiment; false (with the reason in the banner) when it is not valid or a
     // run is going.
     bool launch();
+    // Launches the edited experiment as a distributed run (trainbench-cli under mpirun, recorded in the
+    // workbench's store and followed there live); false, with the reason in the banner, when it cannot.
+    bool launch_distributed(const DistributedRunPlan& plan);
     void set_paused(bool paused);
     void stop();
     void open_stored_run(std::int64_t run_id);
@@ -102,7 +108,10 @@ private:
     ErrorBanner* banner_;
     QTabWidget* tabs_;
     RunLauncher* launcher_;
+    DistributedRunLauncher* distributed_launcher_;
+    DistributedRunPlan last_distributed_plan_;
     QAction* launch_action_;
+    QAction* launch_distributed_action_;
     ThemeSwitcher* theme_switcher_;
     std::vector<QAction*> shortcut_actions_;
     QAction* pause_action_;

@@ -6,6 +6,7 @@
 #   bench/distributed/emulated_hosts.sh up N_HOSTS RATE [DELAY_MS]   e.g. up 2 100mbit, up 4 1gbit 2
 #   bench/distributed/emulated_hosts.sh down
 #   bench/distributed/emulated_hosts.sh status
+#   bench/distributed/emulated_hosts.sh bits-per-second RATE          (RATE as a number, for scripts)
 #
 # RATE is in tc's notation (100mbit, 1gbit). Host i is 10.77.0.i on 10.77.0.0/24 and the bridge is
 # 10.77.0.254; /etc/hosts names every host (the lines carry a marker that `down` removes them by).
@@ -24,7 +25,8 @@ readonly hosts_marker="# trainbench emulated host"
 readonly namespace_prefix=tbh
 
 usage() {
-  sed -n '5,8p' "$0" >&2
+  echo 'usage:' >&2
+  sed -n '6,9p' "$0" | sed 's/^#  //' >&2
   exit 2
 }
 
@@ -66,6 +68,8 @@ down() {
   done
   if ip link show "$bridge" > /dev/null 2>&1; then ip link delete "$bridge"; fi
   remove_hosts_entries
+  # The private /tmp folders netns_rsh_agent.sh gives the hosts.
+  rm -rf /tmp/trainbench-netns-"$namespace_prefix"[0-9]*
 }
 
 # Burst of a token bucket: 1 ms at the rate, and never below 16 KiB. A larger bucket lets a whole small
@@ -130,11 +134,10 @@ up() {
 
   local delay_for_links=""
   if netem_available; then
-    echo "netem: available$([[ -n $delay_ms ]] && echo ", each link end delays by $delay_ms ms (a host-to-host round trip crosses four ends)")"
+    echo "netem: available${delay_ms:+, each link end delays by $delay_ms ms (a host-to-host round trip crosses four ends)}"
     delay_for_links=$delay_ms
   else
-    echo "netem: NOT available in this kernel (no sch_netem); the links are rate-limited only, with no added delay" \
-         "$([[ -n $delay_ms ]] && echo "(the requested $delay_ms ms is NOT applied)")"
+    echo "netem: NOT available in this kernel (no sch_netem); the links are rate-limited only, with no added delay${delay_ms:+ (the requested $delay_ms ms is NOT applied)}"
   fi
 
   ip link add "$bridge" type bridge
@@ -182,5 +185,6 @@ case $command in
   up) [[ $# -ge 2 && $# -le 3 ]] || usage; require_root; up "$@" ;;
   down) [[ $# -eq 0 ]] || usage; require_root; down; echo "down: no emulated hosts left" ;;
   status) require_root; status ;;
+  bits-per-second) [[ $# -eq 1 ]] || usage; tc_rate_in_bits "$1"; echo ;;
   *) usage ;;
 esac

@@ -28,6 +28,13 @@ cores_variable=TRAINBENCH_CORES_OF_${host//[^A-Za-z0-9_]/_}
 pin=()
 if [[ -n ${!cores_variable:-} ]]; then pin=(taskset -c "${!cores_variable}"); fi
 
+# A host of its own has a /tmp of its own. Open MPI names its session directory after the host name, which
+# every namespace shares with the machine: without this, the daemons of two emulated hosts write the same
+# session files (the hwloc topology, PMIx's store) and one of them crashes now and then (a segmentation
+# fault in hwloc_shmem_topology_write).
+private_tmp=/tmp/trainbench-netns-$host
+mkdir -p "$private_tmp"
+
 # Like ssh, the remote side gets one command line for a shell: mpirun's daemon command is written for one
 # (it sets PATH and LD_LIBRARY_PATH with `;`-separated assignments and quotes its own arguments).
-exec ip netns exec "$host" env TRAINBENCH_HOST="$host" "${pin[@]}" /bin/sh -c "$*"
+exec ip netns exec "$host" env TRAINBENCH_HOST="$host" TMPDIR="$private_tmp" "${pin[@]}" /bin/sh -c "$*"

@@ -5,6 +5,7 @@
 
 #include "core/data/load_data.h"
 #include "core/errors.h"
+#include "core/fleet/rank_assignment.h"
 #include "core/optim/optimizer_kinds.h"
 #include "core/run/method_registry.h"
 #include "core/session/process_group.h"
@@ -19,10 +20,20 @@ std::string host_name() {
     return buffer;
 }
 
-std::vector<DeviceDescription> describe_devices(const FleetConfig& fleet) {
+// group: a distributed run's ranks, whose hosts the devices get; null in one process.
+std::vector<DeviceDescription> describe_devices(const FleetConfig& fleet, const ProcessGroup* group) {
+    std::vector<int> owners;
+    if (group != nullptr) {
+        try {
+            owners = assign_devices_to_ranks(fleet.devices, group->hosts());
+        } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the executor reports the mistake
+        }
+    }
     std::vector<DeviceDescription> devices;
-    for (const DeviceSpec& spec : fleet.devices) {
-        devices.push_back({spec.name, spec.backend_name(), spec.is_cpu() ? -1 : spec.gpu_index, spec.sm_count, spec.speed});
+    for (std::size_t i = 0; i < fleet.devices.size(); ++i) {
+        const DeviceSpec& spec = fleet.devices[i];
+        const std::string host = owners.empty() ? std::string() : group->hosts()[static_cast<std::size_t>(owners[i])];
+        devices.push_back({spec.name, spec.backend_name(), spec.is_cpu() ? -1 : spec.gpu_index, spec.sm_count, spec.speed, host});
     }
     return devices;
 }
@@ -52,7 +63,7 @@ void require_distributed_support(const RunConfig& config, const MethodEntry& ent
 RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOptions& options) {
     const auto wall_start = std::chrono::steady_clock::now();
     const auto wall = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count(); };
-    RunStarted started{config.name, to_json(config), describe_devices(config.fleet),
+    RunStarted started{config.name, to_json(config), describe_devices(config.fleet, options.process_group),
                        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(),
                        host_name()};
     sink.on_event(Event{0, 0, std::move(started)});

@@ -22,6 +22,7 @@ struct DeviceDescription {
     int gpu_index = -1;
     int sm_count = 0;     // 0: the whole device
     double speed = 1.0;
+    std::string host = {};  // the host that trains it in a distributed run; empty in one process
 };
 
 struct RunStarted {

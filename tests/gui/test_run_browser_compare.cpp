@@ -57,7 +57,7 @@ std::int64_t record_run(tb::storage::RunStore& store, const nlohmann::json& conf
     tb::RunStarted started;
     started.run_name = config["name"];
     started.config = config;
-    started.devices = {{"A", "cpu", -1, 0, 1.0}, {"B", "cpu", -1, 0, 0.5}};
+    started.devices = {{"A", "cpu", -1, 0, 1.0, ""}, {"B", "cpu", -1, 0, 0.5, ""}};
     started.host = "test";
     sink.on_event({0, 0, started});
     for (std::size_t i = 0; i < precision.size(); ++i) {
@@ -273,7 +273,7 @@ private slots:
         tb::RunStarted started;
         started.run_name = "lamb";
         started.config = config_with("lamb", "adaptive_sgd", 0.01);
-        started.devices = {{"A", "cpu", -1, 0, 1.0}, {"B", "cpu", -1, 0, 0.5}};
+        started.devices = {{"A", "cpu", -1, 0, 1.0, ""}, {"B", "cpu", -1, 0, 0.5, ""}};
         sink.on_event({0, 0, started});
         sink.on_event({0.5, 0.6, tb::Trace{"trust ratio", "hidden.weight", "optimizer step", 10, 0.8}});
         sink.on_event({0.5, 0.6, tb::Trace{"trust ratio", "output.weight", "optimizer step", 10, 1.6}});

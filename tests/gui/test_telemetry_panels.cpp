@@ -22,7 +22,7 @@ namespace {
 Event started() {
     RunStarted run;
     run.run_name = "telemetry";
-    run.devices = {{"A", "cpu", -1, 0, 1.0}, {"B", "cpu", -1, 0, 0.5}};
+    run.devices = {{"A", "cpu", -1, 0, 1.0, ""}, {"B", "cpu", -1, 0, 0.5, ""}};
     return {0, 0, run};
 }
 

@@ -30,7 +30,7 @@ inline Event run_started(const nlohmann::json& config = example_config()) {
     RunStarted started;
     started.run_name = config.value("name", "");
     started.config = config;
-    started.devices = {{"A", "cpu", -1, 0, 1.0}, {"B", "cpu", -1, 0, 0.4}};
+    started.devices = {{"A", "cpu", -1, 0, 1.0, ""}, {"B", "cpu", -1, 0, 0.4, ""}};
     started.start_unix_s = 1'700'000'000;
     started.host = "test-host";
     return {0, 0, started};

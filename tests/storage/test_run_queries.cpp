@@ -14,6 +14,7 @@
 #include "storage/run_annotations.h"
 #include "storage/min_max_downsampling.h"
 #include "storage/run_comparison.h"
+#include "storage/schema.h"
 #include "storage/run_csv_export.h"
 #include "storage/run_deletion.h"
 #include "storage/run_details.h"
@@ -413,7 +414,7 @@ private slots:
             QCOMPARE(run_note(reader, runs.front().id), std::string());
         }
         RunStore writer(path);
-        QCOMPARE(writer.connection().query_integer("PRAGMA user_version", "test"), std::int64_t(5));
+        QCOMPARE(writer.connection().query_integer("PRAGMA user_version", "test"), std::int64_t(current_schema_version));
         const std::int64_t id = list_runs(writer).front().id;
         add_run_tags(writer, id, {"migrated"});
         QCOMPARE(run_tags(writer, id), (std::vector<std::string>{"migrated"}));
