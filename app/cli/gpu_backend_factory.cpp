@@ -11,6 +11,7 @@
 #include "gpu/cuda_device_list.h"
 #include "gpu/green_context_partition.h"
 #include "gpu/nccl_device_collective.h"
+#include "gpu/nccl_rank_collective.h"
 #endif
 
 namespace tb::cli {
@@ -70,10 +71,18 @@ BackendFactory gpu_backend_factory() {
     return [devices](const DeviceSpec& device) { return devices->create(device); };
 }
 
+RankCollectiveFactory gpu_rank_collective_factory() {
+    return [](ProcessGroup& group, Backend& leader) -> std::unique_ptr<DeviceCollective> {
+        return gpu::NcclRankCollective::join(group, leader);
+    };
+}
+
 #else
 
 // This build has no CUDA backend: cuda devices get the engine's explanation.
 BackendFactory gpu_backend_factory() { return {}; }
+
+RankCollectiveFactory gpu_rank_collective_factory() { return {}; }
 
 #endif
 

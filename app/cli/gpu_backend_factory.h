@@ -10,4 +10,8 @@ namespace tb::cli {
 // partitions of their GPU, carved from one split of that GPU per factory.
 BackendFactory gpu_backend_factory();
 
+// Joins the GPUs of a distributed run's ranks with NCCL (its unique id sent through the process group);
+// empty in a build without CUDA, where the ranks combine through host memory.
+RankCollectiveFactory gpu_rank_collective_factory();
+
 }  // namespace tb::cli

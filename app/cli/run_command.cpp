@@ -138,6 +138,7 @@ int RunCommand::execute() const {
         options.cancel = &interrupted;
         options.gpu_backend_factory = gpu_backend_factory();
         options.process_group = group.get();
+        if (group != nullptr) options.rank_collective_factory = gpu_rank_collective_factory();
         if (!save_model_.empty() && leader) {
             options.on_final_model = [this](const ArenaLayout& layout, const std::vector<float>& values) {
                 save_model(save_model_, layout, values);

@@ -60,9 +60,13 @@ double slowest_rank(tb::MpiProcessGroup& group, double own_seconds) {
     return slowest;
 }
 
+void check_mpi(int status, const char* call) {
+    if (status != MPI_SUCCESS) throw std::runtime_error(std::string(call) + " failed with MPI error " + std::to_string(status));
+}
+
 // MPI's own barrier, not one of the group's collectives: those poll with sleeps, and a rank still asleep
 // when the others leave would start the timed call late and be charged for it.
-void line_up() { MPI_Barrier(MPI_COMM_WORLD); }
+void line_up() { check_mpi(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
 
 // Rank r contributes r + 1 + k / count at index k, so a wrong offset or a missing rank shows in the sum.
 void fill(std::vector<double>& values, int rank) {
@@ -103,10 +107,6 @@ Timing time_route(tb::MpiProcessGroup& group, const Route& route, std::size_t co
     return {seconds[seconds.size() / 2], seconds.front()};
 }
 
-void check_mpi(int status, const char* call) {
-    if (status != MPI_SUCCESS) throw std::runtime_error(std::string(call) + " failed with MPI error " + std::to_string(status));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
         ->check(tb::cli::number_at_least(1e-6));
     app.add_option("--link-latency-us", link_latency_us,
                    "the link's latency in microseconds, as DeviceSpec.link_latency_us; unset: fitted from a measured "
-                   "one-value all-reduce");
+                   "one-value MPI_Allreduce (with --engine-only, from the engine's own, pauses between polls included)");
     app.add_option("--sizes-kib", sizes_kib, "sizes of the double buffer on each rank, KiB (1024 bytes)")
         ->delimiter(',')
         ->check(tb::cli::whole_number_at_least(1))

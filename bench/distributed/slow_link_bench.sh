@@ -112,14 +112,25 @@ shaped_bytes() {
   echo "$total"
 }
 
+# The link latency collective_bench fitted from MPI's blocking one-value all-reduce: a route that polls
+# with pauses would fit its pauses instead.
+fitted_latency_us() {
+  grep -m1 '^RESULT' "$1" | sed 's/.*link_latency_us=\([0-9.]*\).*/\1/'
+}
+
+# run_to_target LINK METHOD SEED LABEL [MPIRUN_OPTION...] [-- RUN_OPTION...]: one training run to the
+# target; its row goes to time_to_target.tsv under LINK followed by LABEL.
 run_to_target() {
   local rate=$1 method=$2 seed=$3 extra_label=$4
   shift 4
+  local mpirun_options=() run_options=()
+  while [[ $# -gt 0 && $1 != -- ]]; do mpirun_options+=("$1"); shift; done
+  [[ $# -gt 0 ]] && shift
+  run_options=("$@")
   local summary=$logs/summary-$rate-$method-$seed$extra_label.json
-  local settings=()
-  [[ $method == adaptive_sgd ]] && settings=("${adaptive_sgd_settings[@]}")
-  if ! "${mpirun_across_hosts[@]}" "$@" "$cli" run "$logs/experiment.json" --distributed --no-store --quiet \
-      --summary-json "$summary" --set "seed=$seed" "${settings[@]}" > "$logs/run-$rate-$method-$seed$extra_label.log" 2>&1; then
+  [[ $method == adaptive_sgd ]] && run_options+=("${adaptive_sgd_settings[@]}")
+  if ! "${mpirun_across_hosts[@]}" "${mpirun_options[@]}" "$cli" run "$logs/experiment.json" --distributed --no-store --quiet \
+      --summary-json "$summary" --set "seed=$seed" "${run_options[@]}" > "$logs/run-$rate-$method-$seed$extra_label.log" 2>&1; then
     echo "  $method seed $seed: the run failed (log: $logs/run-$rate-$method-$seed$extra_label.log)"
     tail -5 "$logs/run-$rate-$method-$seed$extra_label.log" | sed 's/^/    /'
     return 0
@@ -153,7 +164,8 @@ for rate in $rates; do
   echo
   echo "--- the same with Open MPI's ring for the non-blocking all-reduce (--mca coll_libnbc_iallreduce_algorithm 1), engine route ---"
   "${mpirun_across_hosts[@]}" --mca coll_libnbc_iallreduce_algorithm 1 "$collective_bench" --link-gbs "$link_gbs" \
-    --sizes-kib "$sizes" --repeats 3 --engine-only | tee "$logs/collectives-ring-$rate.txt" | grep -v '^RESULT'
+    --link-latency-us "$(fitted_latency_us "$logs/collectives-$rate.txt")" --sizes-kib "$sizes" --repeats 3 --engine-only |
+    tee "$logs/collectives-ring-$rate.txt" | grep -v '^RESULT'
   after=$(shaped_bytes)
   echo "the hosts' shaped link ends sent $(awk -v b=$((after - before)) 'BEGIN { printf "%.1f", b / 1e6 }') MB during the all-reduces"
 
@@ -186,13 +198,24 @@ echo " engine's polled wait is timed, and the latency is the one fitted on 2 hos
 use_hosts 4
 bits_per_second=$("$here/emulated_hosts.sh" bits-per-second "$first_rate")
 link_gbs=$(awk -v bits="$bits_per_second" 'BEGIN { printf "%.6g", bits / 8e9 }')
-latency_us=$(grep -m1 '^RESULT' "$logs/collectives-$first_rate.txt" | sed 's/.*link_latency_us=\([0-9.]*\).*/\1/')
+latency_us=$(fitted_latency_us "$logs/collectives-$first_rate.txt")
 for algorithm in default ring; do
   algorithm_option=()
   [[ $algorithm == ring ]] && algorithm_option=(--mca coll_libnbc_iallreduce_algorithm 1)
   echo
   "${mpirun_across_hosts[@]}" "${algorithm_option[@]}" "$collective_bench" --link-gbs "$link_gbs" --link-latency-us "$latency_us" \
     --sizes-kib "1024,4096,$model_kib" --repeats 3 --engine-only | tee "$logs/collectives-4hosts-$algorithm-$first_rate.txt" | grep -v '^RESULT'
+done
+
+# The same two ranks on this machine's own network stack and shared memory (Open MPI's default transports),
+# no namespaces: what the runs cost without the slow link. The devices carry no host, so they go to the
+# ranks in order (w0 w1 to rank 0, w2 w3 to rank 1), as on the emulated hosts.
+echo
+echo "=== no slow link: 2 ranks on this machine, shared memory, seed $first_seed ==="
+"$here/emulated_hosts.sh" down > /dev/null
+mpirun_across_hosts=(mpirun --allow-run-as-root --bind-to none -np 2)
+for method in sync_sgd adaptive_sgd; do
+  run_to_target "shared-memory" "$method" "$first_seed" "" -- --set 'fleet.devices=[{"name":"w0"},{"name":"w1"},{"name":"w2"},{"name":"w3"}]'
 done
 
 echo

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/data/batch.h"
+#include "core/backend/device_collective.h"
 #include "core/errors.h"
 #include "core/fleet/memory_traces.h"
 #include "core/fleet/rank_assignment.h"
@@ -120,6 +121,33 @@ FleetMemoryPlan Executor::combine_plan() {
     plan.reason = "distributed over " + std::to_string(process_group_->size()) +
                   " ranks: each rank sums its own workers through host memory in double, and the ranks' sums meet in an "
                   "all-reduce in double";
+    // In device memory across the ranks when every rank's workers share one device memory (a GPU, or
+    // partitions of one) and a device collective can join those devices. Every rank takes part in the
+    // decision, which is collective, so that all take the same route.
+    const RankCollectiveFactory& factory = session_.context().rank_collective_factory();
+    std::string domain;
+    bool eligible = static_cast<bool>(factory);
+    for (const Worker& worker : workers_) {
+        if (!worker.local()) continue;
+        const std::string own = worker.backend->memory_domain();
+        if (own.empty() || own == "host" || (!domain.empty() && own != domain)) eligible = false;
+        domain = own;
+    }
+    std::vector<double> votes{eligible ? 1.0 : 0.0};
+    process_group_->all_reduce_sum(votes);
+    if (votes.front() < static_cast<double>(process_group_->size())) return plan;
+    if (rank_collective_ == nullptr) rank_collective_ = factory(*process_group_, *first_local_worker().backend);
+    // The factory answers null when the devices cannot be joined (two ranks on one GPU); it answers alike
+    // on every rank.
+    if (rank_collective_ == nullptr) return plan;
+    plan.route = CombineRoute::in_place;
+    plan.groups.emplace_back();
+    for (const Worker& worker : workers_) {
+        if (worker.local()) plan.groups.front().push_back(worker.index);
+    }
+    plan.collective = rank_collective_.get();
+    plan.reason = "distributed over " + std::to_string(process_group_->size()) + " ranks: each rank sums its workers in " +
+                  domain + ", and the ranks' sums meet in the device collective";
     return plan;
 }
 

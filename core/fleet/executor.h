@@ -19,6 +19,7 @@
 
 namespace tb {
 
+class DeviceCollective;
 class ProcessGroup;
 class TrainingSession;
 
@@ -118,6 +119,8 @@ private:
     std::vector<int> lane_of_worker_;
     std::vector<int> worker_of_lane_;
     std::vector<int> owner_rank_;
+    // Joins the ranks' combine leaders in device memory, made once when the plan first asks for it.
+    std::unique_ptr<DeviceCollective> rank_collective_;
     // Busy as the whole run agrees: a step stays busy until its agreed completion, also on the rank
     // that saw it finish earlier.
     std::vector<bool> busy_;

@@ -33,8 +33,10 @@ struct FleetMemoryPlan {
     std::vector<std::vector<int>> groups;
     // Joins the groups' leaders in place; needed only when there are several groups.
     DeviceCollective* collective = nullptr;
-    // A distributed run: each rank sums its own workers through host memory in double, and the ranks'
-    // sums are joined by the process group's all-reduce in double (route through_host).
+    // A distributed run. Through host: each rank sums its own workers in double and the ranks' sums are
+    // joined by the process group's all-reduce in double. In place: `groups` holds this rank's workers
+    // only, and `collective` joins every rank's leaders in device memory (NCCL across GPUs); row-sparse
+    // segments still meet through host memory and the process group.
     ProcessGroup* across_ranks = nullptr;
     // Why this route: shown in the run's log, so a slow merge can be traced to its cause.
     std::string reason;

@@ -18,7 +18,9 @@ std::size_t position(int worker) { return static_cast<std::size_t>(worker); }
 
 std::size_t float_bytes(std::int64_t count) { return static_cast<std::size_t>(count) * sizeof(float); }
 
-void require_every_worker_in_one_group(const FleetMemoryPlan& plan, std::size_t worker_count) {
+// Every worker of this process; in a distributed run the other ranks' workers are in their own plans.
+void require_every_worker_in_one_group(const FleetMemoryPlan& plan, const std::vector<Worker>& workers) {
+    const std::size_t worker_count = workers.size();
     std::vector<int> memberships(worker_count, 0);
     for (const std::vector<int>& group : plan.groups) {
         if (group.empty()) throw std::invalid_argument("gradient all-reduce: the memory plan has an empty group");
@@ -31,7 +33,7 @@ void require_every_worker_in_one_group(const FleetMemoryPlan& plan, std::size_t 
         }
     }
     for (std::size_t i = 0; i < worker_count; ++i) {
-        if (memberships[i] != 1) {
+        if (memberships[i] != (workers[i].local() ? 1 : 0)) {
             throw std::invalid_argument("gradient all-reduce: worker " + std::to_string(i) + " is in " +
                                         std::to_string(memberships[i]) + " groups of the memory plan instead of one");
         }
@@ -43,13 +45,13 @@ void require_every_worker_in_one_group(const FleetMemoryPlan& plan, std::size_t 
 GradientAllReduce::GradientAllReduce(std::vector<Worker>& workers, FleetMemoryPlan plan)
     : workers_(workers), plan_(std::move(plan)) {
     if (plan_.route == CombineRoute::through_host || workers_.empty()) return;
-    require_every_worker_in_one_group(plan_, workers_.size());
-    if (plan_.groups.size() > 1 && plan_.collective == nullptr) {
+    require_every_worker_in_one_group(plan_, workers_);
+    if ((plan_.groups.size() > 1 || plan_.across_ranks != nullptr) && plan_.collective == nullptr) {
         throw std::invalid_argument(
             "gradient all-reduce: an in-place plan across several memory domains needs a device collective");
     }
 
-    const ArenaLayout& layout = workers_.front().replica->parameters().layout();
+    const ArenaLayout& layout = first_local_worker(workers_).replica->parameters().layout();
     for (std::size_t i = 0; i < layout.segments().size(); ++i) {
         const ParameterSegment& segment = layout.segment(i);
         if (segment.row_sparse_gradient) continue;
@@ -82,23 +84,27 @@ double GradientAllReduce::run(const std::vector<char>& contributes) {
 
 double GradientAllReduce::run_in_place(const std::vector<char>& contributes) {
     // Each gradient was last written on its own worker's stream; the leaders read them on theirs.
-    for (Worker& worker : workers_) worker.backend->synchronize();
+    for (Worker& worker : workers_) {
+        if (worker.local()) worker.backend->synchronize();
+    }
 
     for (std::size_t g = 0; g < plan_.groups.size(); ++g) sum_dense_segments_within_group(g, contributes);
-    if (plan_.groups.size() > 1) {
+    // Several groups here, or the other ranks' groups: the leaders' sums meet in the collective.
+    if (plan_.groups.size() > 1 || plan_.across_ranks != nullptr) {
         plan_.collective->weighted_all_reduce(collective_leaders_, collective_sums_, packed_size_, collective_weights_);
     }
     for (std::size_t g = 0; g < plan_.groups.size(); ++g) copy_dense_sums_to_members(g);
     double bytes = static_cast<double>(float_bytes(packed_size_));
 
-    const ArenaLayout& layout = workers_.front().replica->parameters().layout();
+    const ArenaLayout& layout = first_local_worker(workers_).replica->parameters().layout();
     for (std::size_t i = 0; i < layout.segments().size(); ++i) {
         const ParameterSegment& segment = layout.segment(i);
         if (!segment.row_sparse_gradient) continue;
         // The collective sums buffers of one shape, and each group touched other rows: across several
         // groups the sparse segments go through host memory, where the union can be taken.
-        bytes += plan_.groups.size() == 1 ? reduce_row_sparse_segment_within_group(0, contributes, i, segment.cols)
-                                          : reduce_row_sparse_segment_through_host(workers_, contributes, i, segment.cols);
+        bytes += plan_.groups.size() == 1 && plan_.across_ranks == nullptr
+                     ? reduce_row_sparse_segment_within_group(0, contributes, i, segment.cols)
+                     : reduce_row_sparse_segment_through_host(workers_, contributes, i, segment.cols, plan_.across_ranks);
     }
 
     // The members' next operations run on their own streams, which do not wait for the leaders'.
@@ -110,7 +116,7 @@ void GradientAllReduce::sum_dense_segments_within_group(std::size_t group_index,
     const std::vector<int>& group = plan_.groups[group_index];
     Backend& leader = *workers_[position(group.front())].backend;
     float* sums = group_scratch_[group_index].dense_sums.data();
-    const ArenaLayout& layout = workers_.front().replica->parameters().layout();
+    const ArenaLayout& layout = first_local_worker(workers_).replica->parameters().layout();
     std::vector<const float*> gradients;
     for (const int member : group) {
         if (contributes[position(member)]) gradients.push_back(workers_[position(member)].replica->gradients().dense().data());
@@ -132,7 +138,7 @@ void GradientAllReduce::copy_dense_sums_to_members(std::size_t group_index) {
     const std::vector<int>& group = plan_.groups[group_index];
     Backend& leader = *workers_[position(group.front())].backend;
     const float* sums = group_scratch_[group_index].dense_sums.data();
-    const ArenaLayout& layout = workers_.front().replica->parameters().layout();
+    const ArenaLayout& layout = first_local_worker(workers_).replica->parameters().layout();
     for (const int member : group) {
         float* gradient = workers_[position(member)].replica->gradients().dense().data();
         for (std::size_t k = 0; k < dense_segment_indices_.size(); ++k) {

@@ -23,10 +23,10 @@ ReplicaMerge::ReplicaMerge(std::vector<Worker>& workers, FleetMemoryPlan plan, s
         if (merge_momentum_) host_momentum_.emplace(*merge_momentum_, download_parameters(first_local_worker(workers_)));
         return;
     }
-    if (plan_.groups.size() > 1 && plan_.collective == nullptr) {
+    if ((plan_.groups.size() > 1 || plan_.across_ranks != nullptr) && plan_.collective == nullptr) {
         throw std::invalid_argument("an in-place merge across several memory domains needs a device collective");
     }
-    const std::int64_t size = workers_.front().replica->parameters().size();
+    const std::int64_t size = first_local_worker(workers_).replica->parameters().size();
     group_buffers_.resize(plan_.groups.size());
     for (std::size_t g = 0; g < plan_.groups.size(); ++g) {
         const int leader = plan_.groups[g].front();
@@ -75,11 +75,14 @@ void ReplicaMerge::sum_group(const std::vector<int>& group, std::span<const doub
 
 void ReplicaMerge::merge_in_place(std::span<const double> weights) {
     // Each replica was last written on its own backend's stream; the leaders read them on theirs.
-    for (Worker& worker : workers_) worker.backend->synchronize();
+    for (Worker& worker : workers_) {
+        if (worker.local()) worker.backend->synchronize();
+    }
     for (std::size_t g = 0; g < plan_.groups.size(); ++g) sum_group(plan_.groups[g], weights, group_buffers_[g]);
 
     const std::int64_t size = group_buffers_.front().sum.size();
-    if (plan_.groups.size() > 1) {
+    // Several groups here, or the other ranks' groups: the leaders' sums meet in the collective.
+    if (plan_.groups.size() > 1 || plan_.across_ranks != nullptr) {
         std::vector<Backend*> leaders;
         std::vector<float*> sums;
         for (std::size_t g = 0; g < plan_.groups.size(); ++g) {

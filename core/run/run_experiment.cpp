@@ -79,6 +79,7 @@ RunSummary run_experiment(const RunConfig& config, EventSink& sink, const RunOpt
                            entry.progress);
         if (options.process_group != nullptr) context.join(*options.process_group);
         if (options.on_final_model) context.observe_final_model(options.on_final_model);
+        if (options.rank_collective_factory) context.set_rank_collective_factory(options.rank_collective_factory);
         std::unique_ptr<Method> method = entry.create(config.method.parameters);
         try {
             method->run(context, data);

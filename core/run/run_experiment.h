@@ -21,6 +21,8 @@ struct RunOptions {
     ProcessGroup* process_group = nullptr;
     // Called with the model the run ends with (methods that train by SGD); may be empty.
     FinalModelObserver on_final_model;
+    // Distributed runs on GPUs: joins the ranks' devices (NCCL); empty: through host memory.
+    RankCollectiveFactory rank_collective_factory;
 };
 
 // Never throws for problems of the run itself (data, device, divergence): those end the run with status

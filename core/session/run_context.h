@@ -28,6 +28,7 @@
 
 namespace tb {
 
+class DeviceCollective;
 class ProcessGroup;
 
 // The training loss (or a solver's residual) became NaN or infinite.
@@ -39,6 +40,11 @@ public:
 // Receives the model a run ends with (its arena layout and values, padding included), for programs that
 // save it; the SGD toolkit calls it once, at the final evaluation.
 using FinalModelObserver = std::function<void(const ArenaLayout& layout, const std::vector<float>& values)>;
+
+// Makes the device collective that joins the ranks of a distributed run in device memory (NCCL across
+// GPUs, whose unique id travels through the process group), given this rank's combine leader. Every rank
+// calls it at the same point: making it is collective.
+using RankCollectiveFactory = std::function<std::unique_ptr<DeviceCollective>(ProcessGroup& group, Backend& leader)>;
 
 // Makes the backend for a device spec whose backend is not "cpu" (the CUDA backend lives in gpu/, which
 // core/ does not know; the programs pass a factory in).
@@ -74,6 +80,10 @@ public:
     ProcessGroup* process_group() const { return process_group_; }
 
     void observe_final_model(FinalModelObserver observer) { final_model_observer_ = std::move(observer); }
+    // Distributed runs on GPUs: how to join the ranks' devices without staging through host memory
+    // (empty: the ranks combine through host memory and the process group).
+    void set_rank_collective_factory(RankCollectiveFactory factory) { rank_collective_factory_ = std::move(factory); }
+    const RankCollectiveFactory& rank_collective_factory() const { return rank_collective_factory_; }
     const FinalModelObserver& final_model_observer() const { return final_model_observer_; }
 
     // cpu_threads: the CPU backend's thread team (0: every core); CPU workers working side by side each
@@ -141,6 +151,7 @@ private:
     StopReason stop_reason_ = StopReason::none;
     ProcessGroup* process_group_ = nullptr;
     FinalModelObserver final_model_observer_;
+    RankCollectiveFactory rank_collective_factory_;
 };
 
 }  // namespace tb

@@ -399,7 +399,9 @@ private slots:
         {
             RunStore store(path);
             store_run(store, {example_config("old"), {0.1}});
-            store.connection().execute("DROP TABLE run_tags; DROP TABLE run_notes; PRAGMA user_version = 4", "test");
+            store.connection().execute(
+                "DROP TABLE run_tags; DROP TABLE run_notes; ALTER TABLE devices DROP COLUMN host; PRAGMA user_version = 4",
+                "test");
         }
         {
             RunStoreOptions read_only;

@@ -261,7 +261,7 @@ private slots:
             // Back to the version 1 schema: merges had no update counts, telemetry no tables.
             store.connection().execute("ALTER TABLE merges DROP COLUMN updates; DROP TABLE traces; "
                                        "DROP TABLE matrix_snapshots; DROP TABLE run_tags; DROP TABLE run_notes; "
-                                       "PRAGMA user_version = 1",
+                                       "ALTER TABLE devices DROP COLUMN host; PRAGMA user_version = 1",
                                        "test");
         }
         RunStore migrated(path);
