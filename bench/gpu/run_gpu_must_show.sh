@@ -13,6 +13,8 @@
 #   7. the GNTK Gram matrix on the GPU (gntk_svm, double precision): a generated collection of 1,000
 #      graphs of 40 nodes and MUTAG (where its data came along) on cpu and cuda, the same accuracy and
 #      the Gram matrix's run-clock time on each
+#   8. distributed runs: sync_sgd on 2 ranks with a CUDA device each against one process (NCCL across
+#      the ranks where there are two GPUs, host memory and MPI on one); skipped without Open MPI
 # Usage: bench/gpu/run_gpu_must_show.sh [OUTPUT_DIR]   (default: bench-gpu-results)
 # Before a device call: ../shared/device-kit/prepare.sh and bench/gpu/fetch_extra_packages.sh (METIS and
 # LIBSVM, which the kit lacks); the call carries [".device-kit", ".device-extra"].
@@ -166,4 +168,43 @@ for backend in cpu cuda; do
   note "gntk_svm_mutag on $backend: exit status $?; $(grep -h 'Gram matrix of' "$out/gntk_mutag_$backend.log")"
 done
 python3 bench/gpu/compare_cpu_cuda_runs.py "$out" gntk_synthetic gntk_mutag | tee -a "$summary"
+note "== 8. distributed runs on the GPU (trainbench-cli run --distributed under mpirun)"
+# trainbench-cli links the distributed library only where the build found MPI.
+if ! command -v mpirun > /dev/null || [ ! -f "$build/distributed/libtb_distributed.a" ]; then
+  note "skipped: this machine has no Open MPI (mpirun and libopenmpi-dev), so the build has no distributed runs"
+else
+  gpus=$(nvidia-smi --query-gpu=index --format=csv,noheader 2>/dev/null | wc -l)
+  mpi_root=(); [ "$(id -u)" = 0 ] && mpi_root=(--allow-run-as-root)
+  export OMPI_MCA_btl_vader_single_copy_mechanism=none
+  # Two ranks, each with one CUDA device. On one GPU both ranks share it: NCCL takes one rank per GPU,
+  # so the ranks combine through host memory and MPI; on two GPUs NCCL joins them.
+  second_gpu=0; [ "$gpus" -ge 2 ] && second_gpu=1
+  devices="[{\"name\": \"g0\", \"backend\": \"cuda\", \"gpu_index\": 0}, {\"name\": \"g1\", \"backend\": \"cuda\", \"gpu_index\": $second_gpu}]"
+  for mode in alone ranks; do
+    launcher=(); extra=()
+    [ "$mode" = ranks ] && launcher=(mpirun "${mpi_root[@]}" --oversubscribe -np 2) && extra=(--distributed)
+    "${launcher[@]}" "$build/app/trainbench-cli" run sparse_mlp_synthetic --set method.kind=sync_sgd \
+      --set method.batch_size=256 --set stop.max_epochs=2 --set "fleet.devices=$devices" "${extra[@]}" \
+      --no-store --save-model "$out/distributed_$mode.bin" --summary-json "$out/distributed_$mode.json" \
+      > "$out/distributed_$mode.log" 2>&1
+    note "sync_sgd on 2 CUDA devices, $mode: exit status $?; $(grep -h 'gradient all-reduce:' "$out/distributed_$mode.log" | head -1)"
+  done
+  python3 - "$out" <<'PY' | tee -a "$summary"
+import struct, sys
+out = sys.argv[1]
+try:
+    a = open(f"{out}/distributed_alone.bin", "rb").read()
+    b = open(f"{out}/distributed_ranks.bin", "rb").read()
+    x = struct.unpack(f"{len(a) // 4}f", a)
+    y = struct.unpack(f"{len(b) // 4}f", b)
+    largest = max(abs(v) for v in x)
+    difference = max(abs(u - v) for u, v in zip(x, y)) if len(x) == len(y) else float("inf")
+    print(f"final model, 2 ranks against one process: largest difference {difference:.3g}, "
+          f"{difference / largest:.3g} of the largest parameter "
+          f"({'within' if difference <= 1e-5 * largest else 'NOT within'} 1e-5: the GPU sums in float, in another order)")
+except Exception as error:
+    print(f"distributed models unreadable: {error}")
+PY
+  [ "$gpus" -lt 2 ] && note "NCCL across ranks: not exercised, this machine has $gpus GPU (NCCL takes one rank per GPU)"
+fi
 note "done: $summary"
