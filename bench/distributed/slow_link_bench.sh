@@ -15,7 +15,7 @@
 # Environment: RATES (tc notation, default "1gbit 100mbit"), SEEDS (default "7 8 9"), DELAY_MS (tried with
 # netem; the kernel this was written on has none), LOGS (a folder for every summary and log; default a new one in /tmp).
 # Needs root, Open MPI (mpirun), jq, and the build's app/trainbench-cli and bench/collective_bench.
-# Takes about 9 minutes on 2 cores, most of it the six training runs at 100 Mbit/s.
+# Takes about 8 minutes on 2 cores, most of it the six training runs at 100 Mbit/s.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +41,8 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 trap '"$here/emulated_hosts.sh" down > /dev/null 2>&1 || true' EXIT
+# A signal ends the script through `exit`, so that the EXIT trap takes the hosts down.
+trap 'exit 130' INT TERM
 
 # --- the set-up every run shares ------------------------------------------------------------------------
 readonly hidden=128 features=20000 labels=500
@@ -66,7 +68,8 @@ use_hosts() {
 }
 
 # The settings of the project's earlier tuning sweep on the small synthetic set
-# (tests/core/fleet_settings/tuned_synthetic.json): its model, target and budget, each method's rate.
+# (tests/core/fleet_settings/tuned_synthetic.json): its model, target, epoch budget and each method's
+# settings; the 300 s cap on the run clock is this bench's, the same for both methods.
 cat > "$logs/experiment.json" << EOF
 {
   "name": "slow-link",

@@ -1,5 +1,7 @@
 #include "core/fleet/executor.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -111,6 +113,13 @@ WorkItem Executor::step_item(StepOrder order) {
     };
 }
 
+int cores_this_process_may_use() {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::max(1, CPU_COUNT(&allowed));
+}
+
 Worker& Executor::first_local_worker() { return tb::first_local_worker(workers_); }
 
 FleetMemoryPlan Executor::combine_plan() {
@@ -149,6 +158,10 @@ FleetMemoryPlan Executor::combine_plan() {
     plan.reason = "distributed over " + std::to_string(process_group_->size()) + " ranks: each rank sums its workers in " +
                   domain + ", and the ranks' sums meet in the device collective";
     return plan;
+}
+
+void Executor::sum_over_ranks(std::span<double> values) {
+    if (process_group_ != nullptr) process_group_->all_reduce_sum(values);
 }
 
 void Executor::submit(StepOrder order) {
@@ -299,10 +312,14 @@ std::unique_ptr<Executor> create_executor(TrainingSession& session, int worker_l
     for (std::size_t i = 0; i < devices.size(); ++i) {
         if (owners[i] == group->rank()) own_devices.push_back(devices[i]);
     }
-    // The ranks of one host share its cores, and this rank's CPU devices share its part.
+    // This rank's CPU devices share the cores it may run on. mpirun may have bound the rank to some of the
+    // host's cores (Open MPI binds to one core when a host runs two ranks or fewer, unless started with
+    // --bind-to none); unbound, the host's ranks share all of its cores.
     const auto own_cpu_devices = std::count_if(own_devices.begin(), own_devices.end(), [](const DeviceSpec& d) { return d.is_cpu(); });
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const int cpu_threads = std::max(1, cores / std::max(1, group->ranks_on_this_host()) / std::max<int>(1, static_cast<int>(own_cpu_devices)));
+    const int all_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int allowed_cores = cores_this_process_may_use();
+    const int cores = allowed_cores < all_cores ? allowed_cores : all_cores / std::max(1, group->ranks_on_this_host());
+    const int cpu_threads = std::max(1, cores / std::max<int>(1, static_cast<int>(own_cpu_devices)));
     std::vector<Worker> workers = create_workers(session, cpu_threads, worker_limit, owners, group->rank());
     std::unique_ptr<WorkExecutor> work = create_work_executor(session.context(), std::move(own_devices));
     return std::make_unique<Executor>(session, std::move(workers), std::move(work));

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/data/dataset.h"
@@ -71,6 +72,10 @@ public:
     // The rank that trains the worker (0 in a single-process run).
     int owner_rank(int worker) const { return owner_rank_.at(static_cast<std::size_t>(worker)); }
     ProcessGroup* process_group() const { return process_group_; }
+    // Sums `values` element by element over the ranks of a distributed run, in double, each rank having
+    // filled in the part of its own workers (a central model's corrections, per-worker metrics); in one
+    // process there is nothing to add.
+    void sum_over_ranks(std::span<double> values);
     bool idle(int worker) const { return !busy_.at(static_cast<std::size_t>(worker)); }
     int in_flight() const { return in_flight_; }
     // Training rows of the steps in flight.
@@ -126,6 +131,9 @@ private:
     std::vector<bool> busy_;
     int in_flight_ = 0;
 };
+
+// The cores the scheduler lets this process run on (its affinity mask, which mpirun may have narrowed).
+int cores_this_process_may_use();
 
 // The executor the fleet's clock asks for, with one worker per device (worker_limit > 0: only the first
 // worker_limit devices).

@@ -136,7 +136,8 @@ std::vector<MethodEntry>& registered_methods() {
     static const bool marked = [] {
         for (MethodEntry& entry : entries) {
             entry.runs_distributed = entry.kind == "sync_sgd" || entry.kind == "adaptive_sgd" || entry.kind == "model_averaging" ||
-                                    entry.kind == "dsgd" || entry.kind == "dsgdm" || entry.kind == "qg_dsgdm";
+                                    entry.kind == "crossbow_sma" || entry.kind == "easgd" || entry.kind == "dsgd" ||
+                                    entry.kind == "dsgdm" || entry.kind == "qg_dsgdm" || entry.kind == "gradient_tracking";
         }
         return true;
     }();

@@ -2,10 +2,11 @@
 // machine (--oversubscribe), against the same config in one process.
 //   - sync_sgd on 4 ranks ends with the model of the threaded wall-clock run to 1e-6 relative (same seed,
 //     same batches; the sums meet in another order, so not to the bit);
-//   - QG-DSGDm on 4 ranks (gossip between the ranks that own neighbours) ends with the model of the
-//     one-process run to the bit: its rounds are synchronous and each row's gossip sum has one order;
-//   - Adaptive SGD on 4 ranks trains to the accuracy of the one-process run (its dynamic scheduling
-//     follows real timing, so the two runs differ in detail);
+//   - DSGD, QG-DSGDm and gradient tracking on 4 ranks (gossip between the ranks that own neighbours) end
+//     with the model of the one-process run to the bit: their rounds are synchronous and each row's
+//     gossip sum has one order;
+//   - Adaptive SGD, model averaging, CROSSBOW and EASGD on 4 ranks train to the accuracy of the
+//     one-process run (their steps follow real timing, so the two runs differ in detail);
 //   - a rank started with another config is refused at start-up, naming the rank; a method that does not
 //     run distributed is refused with the list of those that do;
 //   - kill -9 of one rank mid-run, and a rank that hangs (SIGSTOP): the run ends failed within the rank
@@ -257,8 +258,18 @@ private slots:
         QVERIFY2(largest_difference <= 1e-6 * largest, std::to_string(largest_difference / largest).c_str());
     }
 
-    void qg_dsgdm_on_four_ranks_ends_with_the_one_process_model() {
-        json config = base_config({{"kind", "qg_dsgdm"},
+    void decentralized_methods_on_four_ranks_end_with_the_one_process_model_data() {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<double>("momentum");
+        QTest::newRow("dsgd") << QStringLiteral("dsgd") << 0.0;
+        QTest::newRow("qg_dsgdm") << QStringLiteral("qg_dsgdm") << 0.9;
+        QTest::newRow("gradient_tracking") << QStringLiteral("gradient_tracking") << 0.0;
+    }
+
+    void decentralized_methods_on_four_ranks_end_with_the_one_process_model() {
+        QFETCH(QString, kind);
+        QFETCH(double, momentum);
+        json config = base_config({{"kind", kind.toStdString()},
                                    {"batch_size", 32},
                                    {"topology", {{"kind", "ring"}, {"weights", "uniform_ring"}}},
                                    {"evaluate_workers", true}},
@@ -268,7 +279,7 @@ private slots:
                              {"train_samples", 4000},
                              {"test_samples", 500},
                              {"partition", {{"kind", "dirichlet"}, {"alpha", 0.5}, {"seed", 2}}}};
-        config["optimizer"] = {{"kind", "sgd"}, {"lr", 1.0}, {"momentum", 0.9}, {"nesterov", true}};
+        config["optimizer"] = {{"kind", "sgd"}, {"lr", 1.0}, {"momentum", momentum}, {"nesterov", momentum > 0}};
         const std::string file = write_config("qg.json", config);
         const Finished alone = run_alone(file, {"--save-model", QString::fromStdString(path("qg-alone.bin")), "--summary-json",
                                                 QString::fromStdString(path("qg-alone.json"))});
@@ -290,11 +301,31 @@ private slots:
                 1e-9 * alone_metrics.at("consensus_distance").get<double>());
     }
 
-    void adaptive_sgd_on_four_ranks_trains_to_the_one_process_accuracy() {
-        json config = base_config(
-            {{"kind", "adaptive_sgd"}, {"mega_batch", 4096}, {"batch_min", 128}, {"batch_max", 512}, {"batch_step", 64}}, 8);
+    void averaging_methods_on_four_ranks_train_to_the_one_process_accuracy_data() {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("optimizer");
+        // Adaptive SGD with the settings its tuning sweep chose for this data set
+        // (tests/core/fleet_settings/tuned_synthetic.json): untuned, its final P@1 moved between 0.33 and
+        // 0.56 from one run to the next in one process alone.
+        QTest::newRow("adaptive_sgd") << QStringLiteral(R"({"kind": "adaptive_sgd", "batch_min": 32, "batch_max": 512,
+                                                           "batch_step": 16, "batch_after_warmup": 128, "warmup_epochs": 1,
+                                                           "mega_batch": 4096, "merge_momentum": 0.5})")
+                                      << QStringLiteral(R"({"kind": "sgd", "lr": 16.0, "momentum": 0.0})");
+        const QString sgd = QStringLiteral(R"({"kind": "sgd", "lr": 0.5, "momentum": 0.9})");
+        QTest::newRow("model_averaging") << QStringLiteral(R"({"kind": "model_averaging", "batch_size": 128, "mega_batch": 4096})")
+                                         << sgd;
+        QTest::newRow("crossbow_sma") << QStringLiteral(R"({"kind": "crossbow_sma", "batch_size": 128})") << sgd;
+        QTest::newRow("easgd") << QStringLiteral(R"({"kind": "easgd", "batch_size": 128})") << sgd;
+    }
+
+    // Their steps go to the devices as they finish, so the runs differ in detail; what must hold is that
+    // spreading the fleet over processes costs no accuracy.
+    void averaging_methods_on_four_ranks_train_to_the_one_process_accuracy() {
+        QFETCH(QString, method);
+        QFETCH(QString, optimizer);
+        json config = base_config(json::parse(method.toStdString()), 8);
         config["model"]["hidden"] = {128};
-        config["optimizer"]["lr"] = 2.0;
+        config["optimizer"] = json::parse(optimizer.toStdString());
         const std::string file = write_config("adaptive.json", config);
         const Finished alone = run_alone(file, {"--summary-json", QString::fromStdString(path("adaptive-alone.json"))});
         QVERIFY2(alone.status == 0, alone.out.c_str());
@@ -302,10 +333,11 @@ private slots:
         QVERIFY2(spread.status == 0, spread.out.c_str());
         const double alone_p1 = read_json(path("adaptive-alone.json"))["metrics"]["p@1"].get<double>();
         const double ranks_p1 = read_json(path("adaptive-ranks.json"))["metrics"]["p@1"].get<double>();
-        qInfo("Adaptive SGD P@1 after 8 epochs: %.4f in one process, %.4f on 4 ranks", alone_p1, ranks_p1);
-        // A model that learned nothing scores about 0.004 on 500 labels.
+        qInfo("%s P@1 after 8 epochs: %.4f in one process, %.4f on 4 ranks", QTest::currentDataTag(), alone_p1, ranks_p1);
+        // A model that learned nothing scores about 0.004 on 500 labels. In one process alone the tuned
+        // Adaptive SGD ended between 0.668 and 0.728 over three runs: the two may differ by that much.
         QVERIFY2(alone_p1 >= 0.3, std::to_string(alone_p1).c_str());
-        QVERIFY2(ranks_p1 >= alone_p1 - 0.03, (std::to_string(ranks_p1) + " against " + std::to_string(alone_p1)).c_str());
+        QVERIFY2(std::fabs(ranks_p1 - alone_p1) <= 0.07, (std::to_string(ranks_p1) + " against " + std::to_string(alone_p1)).c_str());
     }
 
     void a_rank_with_another_config_is_refused_at_start() {
@@ -322,10 +354,10 @@ private slots:
     }
 
     void a_method_that_does_not_run_distributed_is_refused() {
-        const std::string file = write_config("crossbow.json", base_config({{"kind", "crossbow_sma"}}, 1));
+        const std::string file = write_config("single.json", base_config({{"kind", "single_device"}}, 1));
         const Finished finished = run_distributed(2, file, {"--no-store"}, 60000);
         QVERIFY2(finished.status != 0, finished.out.c_str());
-        QVERIFY2(contains(finished.out, "method.kind crossbow_sma does not run across processes yet") &&
+        QVERIFY2(contains(finished.out, "method.kind single_device does not run across processes yet") &&
                      contains(finished.out, "sync_sgd"),
                  finished.out.c_str());
     }

@@ -51,7 +51,7 @@ void CrossbowSma::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const std::size_t n = workers.size();
-    Worker& evaluated = workers.front();
+    Worker& evaluated = executor->first_local_worker();
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
     const double alpha = alpha_ > 0 ? alpha_ : 1.0 / static_cast<double>(n);
     session.log_learning_rate(batch_size_, "each learner's batch");
@@ -59,7 +59,11 @@ void CrossbowSma::train(TrainingSession& session) {
 
     std::vector<float> central = download_parameters(evaluated);
     std::vector<float> central_before = central;
-    std::vector<std::vector<float>> at_last_sync(n, central);  // each learner's weights its gradients start from
+    // Each learner's weights its gradients start from, for the learners of this process.
+    std::vector<std::vector<float>> at_last_sync(n);
+    for (std::size_t j = 0; j < n; ++j) {
+        if (workers[j].local()) at_last_sync[j] = central;
+    }
     ParameterArena central_arena(*evaluated.backend, evaluated.replica->parameters().layout(), "central average model");
     const auto evaluate_central = [&] {
         central_arena.upload(central);
@@ -73,6 +77,7 @@ void CrossbowSma::train(TrainingSession& session) {
         run_equal_local_steps(session, *executor, batcher, batch_size_, sync_every_);
         std::vector<double> correction_sum(central.size(), 0.0);
         for (std::size_t j = 0; j < n; ++j) {
+            if (!workers[j].local()) continue;
             std::vector<float> weights = download_parameters(workers[j]);
             for (std::size_t k = 0; k < weights.size(); ++k) {
                 const double correction = alpha * (static_cast<double>(at_last_sync[j][k]) - central[k]);
@@ -82,6 +87,8 @@ void CrossbowSma::train(TrainingSession& session) {
             workers[j].replica->parameters().upload(weights);
             at_last_sync[j] = std::move(weights);
         }
+        // Every rank's learners' corrections, so that every rank moves the central model alike.
+        executor->sum_over_ranks(correction_sum);
         for (std::size_t k = 0; k < central.size(); ++k) {
             const double next = central[k] + correction_sum[k] + momentum_ * (central[k] - central_before[k]);
             central_before[k] = central[k];

@@ -47,7 +47,7 @@ void Easgd::train(TrainingSession& session) {
     std::unique_ptr<Executor> executor = create_executor(session);
     std::vector<Worker>& workers = executor->workers();
     const std::size_t n = workers.size();
-    Worker& evaluated = workers.front();
+    Worker& evaluated = executor->first_local_worker();
     ShuffledBatcher batcher(session.data().train.num_samples(), session.config().seed);
     const double alpha = beta_ / static_cast<double>(n);
     session.log_learning_rate(batch_size_, "each worker's batch");
@@ -67,6 +67,7 @@ void Easgd::train(TrainingSession& session) {
         run_equal_local_steps(session, *executor, batcher, batch_size_, tau_);
         std::vector<double> pull_sum(center.size(), 0.0);
         for (Worker& worker : workers) {
+            if (!worker.local()) continue;
             std::vector<float> weights = download_parameters(worker);
             for (std::size_t k = 0; k < weights.size(); ++k) {
                 const double pull = alpha * (static_cast<double>(weights[k]) - center[k]);
@@ -75,6 +76,8 @@ void Easgd::train(TrainingSession& session) {
             }
             worker.replica->parameters().upload(weights);
         }
+        // Every rank's workers' pulls, so that every rank moves the center alike.
+        executor->sum_over_ranks(pull_sum);
         for (std::size_t k = 0; k < center.size(); ++k) center[k] = static_cast<float>(center[k] + pull_sum[k]);
         executor->communicate(sync_bytes);
         session.publish(Merge{merge_index++, equal, {}});

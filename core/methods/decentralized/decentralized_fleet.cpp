@@ -195,10 +195,6 @@ std::vector<std::vector<float>> DecentralizedFleet::gossip(const std::vector<std
     return mixed;
 }
 
-void DecentralizedFleet::sum_across_ranks(std::vector<double>& values) {
-    if (ProcessGroup* group = executor_->process_group()) group->all_reduce_sum(values);
-}
-
 std::map<std::string, double> DecentralizedFleet::worker_metrics(const std::vector<std::vector<float>>& parameters,
                                                                  const std::vector<float>& average) {
     std::map<std::string, double> metrics;
@@ -220,7 +216,7 @@ std::map<std::string, double> DecentralizedFleet::worker_metrics(const std::vect
                 worker_evaluator_->evaluate(*each.backend, each.replica->model(), each.replica->parameters()).at(metric);
         }
     }
-    sum_across_ranks(sums);
+    executor_->sum_over_ranks(sums);
     metrics["consensus_distance"] = sums[0] / static_cast<double>(size());
     if (worker_evaluator_) {
         double sum = 0;
@@ -239,7 +235,7 @@ std::vector<float> DecentralizedFleet::mean_of_workers(const std::vector<std::ve
     for (const std::vector<float>& vector : vectors) {
         for (std::size_t k = 0; k < vector.size(); ++k) sum[k] += vector[k];
     }
-    sum_across_ranks(sum);
+    executor_->sum_over_ranks(sum);
     std::vector<float> mean(sum.size());
     for (std::size_t k = 0; k < sum.size(); ++k) mean[k] = static_cast<float>(sum[k] / static_cast<double>(size()));
     return mean;

@@ -37,6 +37,7 @@ public:
 
     int size() const { return executor_->worker_count(); }
     Worker& worker(int index) { return executor_->worker(index); }
+    Worker& first_local_worker() { return executor_->first_local_worker(); }
     const Topology& topology() const { return topology_; }
     const MixingMatrix& mixing() const { return mixing_; }
     const std::vector<std::vector<std::int64_t>>& partition() const { return partition_; }
@@ -69,8 +70,6 @@ private:
     void exchange_neighbour_vectors(ProcessGroup& group, std::vector<std::vector<float>>& vectors);
     // The mean of every worker's vector, across the ranks.
     std::vector<float> mean_of_workers(const std::vector<std::vector<float>>& vectors);
-    // Sums per-worker values across the ranks (each rank fills in its own workers').
-    void sum_across_ranks(std::vector<double>& values);
 
     TrainingSession& session_;
     DecentralizedSettings settings_;

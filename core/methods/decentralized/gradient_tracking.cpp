@@ -32,7 +32,7 @@ void GradientTracking::train(TrainingSession& session) {
     const OptimizerConfig& optimizer = session.config().optimizer;
     DecentralizedFleet fleet(session, settings_);
     const auto n = static_cast<std::size_t>(fleet.size());
-    const ArenaLayout& layout = fleet.worker(0).replica->parameters().layout();
+    const ArenaLayout& layout = fleet.first_local_worker().replica->parameters().layout();
     SegmentTreatmentRules rules;
     rules.exclude_vectors = optimizer.exclude_vectors;
     rules.weight_decay_exclude = optimizer.weight_decay_exclude;
@@ -47,6 +47,8 @@ void GradientTracking::train(TrainingSession& session) {
         const float rate = fleet.local_steps(StepKind::gradient);
         std::vector<std::vector<float>> gradient(n);
         for (std::size_t w = 0; w < n; ++w) {
+            // A distributed run's other workers are trained, and tracked, by their own ranks.
+            if (!fleet.worker(static_cast<int>(w)).local()) continue;
             gradient[w] = download_dense_gradient(fleet.worker(static_cast<int>(w)));
             for (std::size_t s = 0; s < layout.segments().size(); ++s) {
                 if (!treatments[s].weight_decay || optimizer.weight_decay == 0) continue;
