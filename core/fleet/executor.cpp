@@ -160,6 +160,33 @@ FleetMemoryPlan Executor::combine_plan() {
     return plan;
 }
 
+void Executor::pool_memory_over_ranks(std::vector<std::int64_t>& memory) {
+    // Per worker: its replica's bytes, then its backend's peaks (total, then by category). Each rank fills
+    // in its own workers; byte counts are exact in double far beyond any device's memory.
+    constexpr std::size_t per_worker = 2 + memory_category_count;
+    std::vector<double> pooled(workers_.size() * per_worker, 0.0);
+    for (const Worker& worker : workers_) {
+        if (!worker.local()) continue;
+        double* slot = pooled.data() + static_cast<std::size_t>(worker.index) * per_worker;
+        slot[0] = static_cast<double>(memory[static_cast<std::size_t>(worker.index)]);
+        const MemoryPeaks peaks = worker.backend->peak_memory();
+        slot[1] = static_cast<double>(peaks.total);
+        for (std::size_t c = 0; c < memory_category_count; ++c) slot[2 + c] = static_cast<double>(peaks.by_category[c]);
+    }
+    process_group_->all_reduce_sum(pooled);
+    for (const Worker& worker : workers_) {
+        const double* slot = pooled.data() + static_cast<std::size_t>(worker.index) * per_worker;
+        memory[static_cast<std::size_t>(worker.index)] = static_cast<std::int64_t>(slot[0]);
+        // The other ranks' devices' peaks reach the leader's summary as of this sample; its own are
+        // recorded again when the executor ends.
+        if (worker.local()) continue;
+        MemoryPeaks peaks;
+        peaks.total = static_cast<std::size_t>(slot[1]);
+        for (std::size_t c = 0; c < memory_category_count; ++c) peaks.by_category[c] = static_cast<std::size_t>(slot[2 + c]);
+        session_.summary().record_peak_memory(worker.device.name, peaks);
+    }
+}
+
 void Executor::sum_over_ranks(std::span<double> values) {
     if (process_group_ != nullptr) process_group_->all_reduce_sum(values);
 }
@@ -250,11 +277,7 @@ void Executor::book(const StepDone& done) {
     if (sampler_.due(done.finished_at)) {
         std::vector<std::int64_t> memory;
         for (const Worker& worker : workers_) memory.push_back(worker.local() ? worker.replica->memory_bytes() : 0);
-        if (process_group_ != nullptr) {
-            std::vector<double> pooled(memory.begin(), memory.end());
-            process_group_->all_reduce_sum(pooled);
-            for (std::size_t i = 0; i < memory.size(); ++i) memory[i] = static_cast<std::int64_t>(pooled[i]);
-        }
+        if (process_group_ != nullptr) pool_memory_over_ranks(memory);
         for (DeviceSample& sample : sampler_.take(done.finished_at, memory)) session_.publish(sample);
         for (const Worker& worker : workers_) {
             if (!worker.local()) continue;

@@ -112,6 +112,8 @@ private:
     // Books a step's completion: the busy flags, in-flight rows, samples and loss, device samples.
     void book(const StepDone& done);
     int lane(int worker) const { return lane_of_worker_.at(static_cast<std::size_t>(worker)); }
+    // A distributed run's device sample: every rank's replica bytes and device peaks, pooled.
+    void pool_memory_over_ranks(std::vector<std::int64_t>& memory);
 
     TrainingSession& session_;
     const Dataset& train_;

@@ -240,8 +240,12 @@ private slots:
         const std::string config = write_config("sync.json", base_config({{"kind", "sync_sgd"}, {"batch_size", 256}}, 2));
         const Finished alone = run_alone(config, {"--save-model", QString::fromStdString(path("sync-alone.bin"))});
         QVERIFY2(alone.status == 0, alone.out.c_str());
-        const Finished spread = run_distributed(4, config, {"--save-model", QString::fromStdString(path("sync-ranks.bin"))});
+        const Finished spread = run_distributed(4, config, {"--save-model", QString::fromStdString(path("sync-ranks.bin")),
+                                                            "--summary-json", QString::fromStdString(path("sync-ranks.json"))});
         QVERIFY2(spread.status == 0, spread.out.c_str());
+        // Rank 0's summary has every rank's devices' peak memory, pooled at the device samples.
+        const json peaks = read_json(path("sync-ranks.json"))["peak_memory_bytes"];
+        for (const char* device : {"w0", "w1", "w2", "w3"}) QVERIFY2(peaks.contains(device), peaks.dump().c_str());
         const std::vector<float> expected = read_model(path("sync-alone.bin"));
         const std::vector<float> actual = read_model(path("sync-ranks.bin"));
         QVERIFY(!expected.empty());
