@@ -108,8 +108,8 @@ bool DistributedRunLauncher::launch(const RunConfig& config, const DistributedRu
             error = QStringLiteral("cannot write the config for the ranks to %1").arg(config_file);
             return false;
         }
-        // Data paths are written as the config holds them, resolved against its folder: every rank reads
-        // the same files (a shared file system).
+        // Data paths are written as the config holds them; every rank reads the same files (a shared file
+        // system), found as described below.
         nlohmann::json document = to_json(config);
         file.write(QByteArray::fromStdString(document.dump(2)));
     }
@@ -125,9 +125,22 @@ bool DistributedRunLauncher::launch(const RunConfig& config, const DistributedRu
     output_.clear();
     DistributedRunPlan resolved = plan;
     resolved.program = program;
-    // A config's relative data paths resolve against the folder it was written from.
-    process_.setWorkingDirectory(QString::fromStdString(config.config_folder.string()));
-    process_.start(mpirun, distributed_run_arguments(resolved, config_file, database));
+    // The ranks read a copy of the config written to a temporary folder, so its relative data paths would
+    // resolve there: unless the person named a data folder (TRAINBENCH_DATA), the config's own folder is
+    // named as the one to search.
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    if (environment.value(QStringLiteral("TRAINBENCH_DATA")).isEmpty() && !config.config_folder.empty()) {
+        environment.insert(QStringLiteral("TRAINBENCH_DATA"), QString::fromStdString(config.config_folder.string()));
+    }
+    process_.setProcessEnvironment(environment);
+    QStringList arguments = distributed_run_arguments(resolved, config_file, database);
+    // Every rank, on any host, looks for relative data paths where the workbench does.
+    if (environment.contains(QStringLiteral("TRAINBENCH_DATA"))) {
+        arguments.prepend(QStringLiteral("TRAINBENCH_DATA"));
+        arguments.prepend(QStringLiteral("-x"));
+    }
+    if (!config.config_folder.empty()) process_.setWorkingDirectory(QString::fromStdString(config.config_folder.string()));
+    process_.start(mpirun, arguments);
     if (!process_.waitForStarted(10000)) {
         error = QStringLiteral("mpirun did not start: %1").arg(process_.errorString());
         return false;
