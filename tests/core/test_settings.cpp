@@ -220,8 +220,9 @@ private slots:
         const json fleet_document = to_json(config.fleet);
         std::set<std::string> written;
         for (const auto& [key, unused] : fleet_document.at("devices").at(1).items()) written.insert(key);
-        // speed_variation is written only when a device's speed varies.
+        // speed_variation is written only when a device's speed varies, host only when a device names one.
         written.insert("speed_variation");
+        written.insert("host");
         QVERIFY(columns == written);
         const auto backend = std::find_if(devices->record_fields.begin(), devices->record_fields.end(),
                                           [](const SettingDescription& f) { return f.key == "backend"; });
