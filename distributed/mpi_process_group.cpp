@@ -176,7 +176,9 @@ void MpiProcessGroup::between_polls(const std::string& what, std::chrono::steady
             check(MPI_Recv(error.data(), count, MPI_BYTE, status.MPI_SOURCE, failure_tag, communicators_->reports,
                            MPI_STATUS_IGNORE),
                   "MPI_Recv");
-            throw RankFailure(describe_rank(status.MPI_SOURCE) + " failed: " + error);
+            // That rank may not know whom to blame; the leader, which hears every rank, may.
+            const std::string blame = whom_to_blame();
+            throw RankFailure(describe_rank(status.MPI_SOURCE) + " failed: " + error + (blame.empty() ? "" : "; " + blame));
         }
     }
     if (abandon_ != nullptr && abandon_->load(std::memory_order_relaxed)) {
@@ -187,9 +189,12 @@ void MpiProcessGroup::between_polls(const std::string& what, std::chrono::steady
                                          : ": " + blame));
     }
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (waited > timeout_s_) {
+    // The leader gives up first: it hears every rank's heartbeats and can name the one at fault, where
+    // another rank only knows that its own wait ran out.
+    const double patience_s = leader() ? timeout_s_ : 1.5 * timeout_s_ + 1.0;
+    if (waited > patience_s) {
         const std::string blame = whom_to_blame();
-        throw RankFailure("rank " + std::to_string(rank_) + " waited " + format_seconds(timeout_s_) + " s for " + what +
+        throw RankFailure("rank " + std::to_string(rank_) + " waited " + format_seconds(patience_s) + " s for " + what +
                           " and gave up: " + (blame.empty() ? "another rank died or hangs" : blame) +
                           " (the rank timeout is --rank-timeout-s)");
     }
