@@ -53,9 +53,12 @@ public:
     std::string name() const override { return name_; }
     // "cuda:<index>" for the whole GPU and for every partition of it: partitions share its memory.
     std::string memory_domain() const override { return "cuda:" + std::to_string(gpu_index_); }
-    // Only gemm: cuBLAS takes leading dimensions. The element-wise kernels index flat arrays and
-    // cuSPARSE's dense operands are created contiguous, so those operations reject strided views.
-    bool supports_strided_views(Operation operation) const override { return operation == Operation::gemm; }
+    // gemm (cuBLAS takes leading dimensions) and the row copies (their kernels index by row stride). The
+    // element-wise kernels index flat arrays and cuSPARSE's dense operands are created contiguous, so
+    // those operations reject strided views.
+    bool supports_strided_views(Operation operation) const override {
+        return operation == Operation::gemm || operation == Operation::gather_rows || operation == Operation::scatter_rows;
+    }
     DeviceCollective* device_collective() const override { return collective_.get(); }
     MemoryByCategory memory_in_use() const override { return memory_limit_.bytes_by_category(); }
     MemoryPeaks peak_memory() const override { return memory_limit_.peaks(); }
@@ -108,6 +111,11 @@ public:
                                         float grad_scale) override;
 
     void top_k(ConstMatrixView scores, int k, std::int32_t* indices) override;
+    // Defined in cuda_backend_rows.cpp.
+    void gather_rows(ConstMatrixView source, const std::int32_t* rows, MatrixView out) override;
+    void scatter_rows(ConstMatrixView in, const std::int32_t* rows, MatrixView destination) override;
+    void lazy_row_update(MatrixView records, const std::int32_t* rows, ConstMatrixView gradient,
+                         const RowOptimizerSettings& settings) override;
 
     void sgd_update(float* weights, const float* gradient, float* velocity, std::int64_t count,
                     const SgdHyperparameters& hyper) override;

@@ -18,6 +18,7 @@
 
 #include "core/backend/memory_category.h"
 #include "core/backend/operations.h"
+#include "core/backend/row_optimizer.h"
 #include "core/backend/views.h"
 
 namespace tb {
@@ -228,6 +229,17 @@ public:
     // the lower column. Requires 1 <= k <= scores.cols.
     virtual void top_k(ConstMatrixView scores, int k, std::int32_t* indices) = 0;
 
+    // ---- row copies ------------------------------------------------------------------------------
+    // How a table too big for one batch lends the batch its rows (an embedding cache's slots): rows is an
+    // index array in device memory, each entry below the indexed matrix's row count. Both operations take
+    // column blocks of wider matrices, so that a table whose rows carry optimizer state after their values
+    // lends the values alone.
+    // out row i = source row rows[i], for the out.rows rows of out; an index may repeat.
+    virtual void gather_rows(ConstMatrixView source, const std::int32_t* rows, MatrixView out) = 0;
+    // destination row rows[i] = in row i, for the in.rows rows of in; the indices are distinct (with a
+    // repeat, which row lands is not defined). Rows not listed are not touched.
+    virtual void scatter_rows(ConstMatrixView in, const std::int32_t* rows, MatrixView destination) = 0;
+
     // ---- optimizer updates ----------------------------------------------------------------------
     // Dense SGD with optional (Nesterov) momentum and L2 weight decay, over `count` parameters:
     //   g' = g + wd * w;  v = mu * v + g';  w -= lr * (nesterov ? g' + mu * v : v)
@@ -238,6 +250,13 @@ public:
     // not in the batch keep their velocity). grad_rows row i is the gradient of weights row rows[i].
     virtual void sgd_update_rows(MatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows,
                                  float* velocity, const SgdHyperparameters& hyper) = 0;
+    // The row optimizer's step (row_optimizer.h: SGD, Adagrad or Adam, lazily, with each row's own step
+    // count) on the listed records of a table whose rows are records: a row's values followed by its
+    // optimizer state, row_record_floats(settings.kind, gradient.cols) floats. Record rows[i] (device
+    // memory, distinct) takes gradient row i; other records are not touched. The CPU backend runs
+    // update_row itself, so a record updated there is bit for bit the host table's.
+    virtual void lazy_row_update(MatrixView records, const std::int32_t* rows, ConstMatrixView gradient,
+                                 const RowOptimizerSettings& settings) = 0;
 
     // The direction an Adam-family or layer-wise optimizer moves one segment in, element by element, with
     // g the gradient and w the weight it belongs to:

@@ -204,7 +204,9 @@ bool CpuBackend::supports_strided_views(Operation operation) const {
         case Operation::relu_forward:
         case Operation::relu_backward:
         case Operation::dropout_forward:
-        case Operation::dropout_backward: return true;
+        case Operation::dropout_backward:
+        case Operation::gather_rows:
+        case Operation::scatter_rows: return true;
         default: return false;
     }
 }

@@ -90,6 +90,11 @@ public:
     void weighted_sum(std::span<const float* const> sources, std::span<const double> weights, float* out,
                       std::int64_t count) override;
     void top_k(ConstMatrixView scores, int k, std::int32_t* indices) override;
+    // Defined in cpu_backend_rows.cpp.
+    void gather_rows(ConstMatrixView source, const std::int32_t* rows, MatrixView out) override;
+    void scatter_rows(ConstMatrixView in, const std::int32_t* rows, MatrixView destination) override;
+    void lazy_row_update(MatrixView records, const std::int32_t* rows, ConstMatrixView gradient,
+                         const RowOptimizerSettings& settings) override;
 
     void sgd_update(float* weights, const float* gradient, float* velocity, std::int64_t count,
                     const SgdHyperparameters& hyper) override;

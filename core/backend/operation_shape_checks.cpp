@@ -357,4 +357,53 @@ void check_sgd_rows_arguments(ConstMatrixView weights, const std::int32_t* rows,
     check_sgd_hyperparameters("sgd_update_rows", hyper, velocity, grad_rows.size() > 0);
 }
 
+void check_gather_rows_arguments(ConstMatrixView source, const std::int32_t* rows, ConstMatrixView out) {
+    check_matrix("gather_rows", "source", source);
+    check_matrix("gather_rows", "out", out);
+    check_array("gather_rows", "rows", rows, out.rows);
+    if (out.rows > 0 && out.cols != source.cols) {
+        reject("gather_rows", "source is " + shape_of(source) + " but out is " + shape_of(out) + ": the column counts differ");
+    }
+    if (out.rows > 0 && source.rows == 0) reject("gather_rows", "out has rows to gather but source has none");
+}
+
+void check_scatter_rows_arguments(ConstMatrixView in, const std::int32_t* rows, ConstMatrixView destination) {
+    check_matrix("scatter_rows", "in", in);
+    check_matrix("scatter_rows", "destination", destination);
+    check_array("scatter_rows", "rows", rows, in.rows);
+    if (in.rows > 0 && in.cols != destination.cols) {
+        reject("scatter_rows", "in is " + shape_of(in) + " but destination is " + shape_of(destination) +
+                                   ": the column counts differ");
+    }
+    // The listed rows are distinct, so there cannot be more of them than the destination has.
+    if (in.rows > destination.rows) {
+        reject("scatter_rows", "in has " + std::to_string(in.rows) + " rows but the destination only " +
+                                   std::to_string(destination.rows));
+    }
+}
+
+void check_lazy_row_update_arguments(ConstMatrixView records, const std::int32_t* rows, ConstMatrixView gradient,
+                                     const RowOptimizerSettings& settings) {
+    check_matrix("lazy_row_update", "records", records);
+    check_matrix("lazy_row_update", "gradient", gradient);
+    check_contiguous("lazy_row_update", "records", records);
+    check_contiguous("lazy_row_update", "gradient", gradient);
+    check_array("lazy_row_update", "rows", rows, gradient.rows);
+    if (gradient.size() == 0) return;
+    const int record_floats = row_record_floats(settings.kind, static_cast<int>(gradient.cols));
+    if (records.cols != record_floats) {
+        reject("lazy_row_update", "a " + row_optimizer_names().name(settings.kind) + " record of " +
+                                      std::to_string(gradient.cols) + " values has " + std::to_string(record_floats) +
+                                      " floats but the records are " + shape_of(records));
+    }
+    if (gradient.rows > records.rows) {
+        reject("lazy_row_update", "the gradient lists " + std::to_string(gradient.rows) + " rows but the records are only " +
+                                      std::to_string(records.rows));
+    }
+    if (!std::isfinite(settings.learning_rate) || !std::isfinite(settings.epsilon) ||
+        !std::isfinite(settings.beta1) || !std::isfinite(settings.beta2)) {
+        reject("lazy_row_update", "the optimizer settings must be finite");
+    }
+}
+
 }  // namespace tb

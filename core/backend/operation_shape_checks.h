@@ -55,6 +55,10 @@ void check_top_k_arguments(ConstMatrixView scores, int k, const std::int32_t* in
 
 void check_sgd_arguments(const float* weights, const float* gradient, const float* velocity, std::int64_t count,
                          const SgdHyperparameters& hyper);
+void check_gather_rows_arguments(ConstMatrixView source, const std::int32_t* rows, ConstMatrixView out);
+void check_scatter_rows_arguments(ConstMatrixView in, const std::int32_t* rows, ConstMatrixView destination);
+void check_lazy_row_update_arguments(ConstMatrixView records, const std::int32_t* rows, ConstMatrixView gradient,
+                                     const RowOptimizerSettings& settings);
 void check_sgd_rows_arguments(ConstMatrixView weights, const std::int32_t* rows, ConstMatrixView grad_rows,
                               const float* velocity, const SgdHyperparameters& hyper);
 

@@ -37,8 +37,11 @@ namespace tb {
     X(linear_softmax_cross_entropy, "a dense layer and softmax cross-entropy: loss and every gradient at once") \
     X(weighted_sum, "out = sum_i w_i x_i over up to 32 buffers, summed in double")                            \
     X(top_k, "indices of the k largest scores of every row")                                                   \
+    X(gather_rows, "out row i = source row rows[i]")                                                           \
+    X(scatter_rows, "destination row rows[i] = in row i")                                                      \
     X(sgd_update, "SGD step with momentum, Nesterov and weight decay")                                         \
     X(sgd_update_rows, "SGD step on the listed rows of a matrix only")                                         \
+    X(lazy_row_update, "SGD, Adagrad or Adam step of listed rows that carry their own optimizer state")       \
     X(adaptive_direction, "Adam/AdamW/LAMB/LARS update direction with its norms")                             \
     X(gemm_f64, "dense matrix product in double: C = alpha op(A) op(B) + beta C")                              \
     X(csr_times_dense_f64, "sparse times dense in double, rows scaled: C = diag(s) A B")                       \

@@ -36,12 +36,21 @@ EmbeddingTraffic& EmbeddingTraffic::operator-=(const EmbeddingTraffic& other) {
     return *this;
 }
 
+namespace {
+
+// Puts `values` at the start of `buffer`, first growing it (by half again, so that batches of slowly
+// rising size reallocate rarely) when it is too small.
+template <typename T>
+void upload_growing(Backend& device, DeviceBuffer<T>& buffer, std::span<const T> values, const char* what) {
+    const auto count = static_cast<std::int64_t>(values.size());
+    if (buffer.size() < count) buffer = DeviceBuffer<T>(device, std::max(count, buffer.size() + buffer.size() / 2), what);
+    buffer.upload(values);
+}
+
+}  // namespace
+
 EmbeddingStore::EmbeddingStore(const EmbeddingStoreSpec& spec, Backend& device) : spec_(spec), device_(device), table_(spec.table) {
     if (spec.placement == EmbeddingPlacement::parameter_server) return;
-    if (device.memory_domain() != "host") {
-        throw ConfigError("the " + embedding_placement_names().name(spec.placement) + " embedding store updates rows in device "
-                          "memory the host can address; the " + device.name() + " backend's cannot be (use parameter_server there)");
-    }
     const std::int64_t capacity = spec.placement == EmbeddingPlacement::all_on_device ? table_.rows() : spec.cache_rows;
     cache_ = std::make_unique<RowCache>(capacity, spec.policy);
     // The device's memory limit decides whether all_on_device fits: the allocation fails as a full GPU would.
@@ -49,13 +58,28 @@ EmbeddingStore::EmbeddingStore(const EmbeddingStoreSpec& spec, Backend& device) 
                                  spec.placement == EmbeddingPlacement::all_on_device ? "the whole embedding table" : "the embedding cache");
 }
 
-float* EmbeddingStore::slot_record(std::int32_t slot) {
-    return slots_.data() + static_cast<std::int64_t>(slot) * table_.record_floats();
+MatrixView EmbeddingStore::slot_records() {
+    return {slots_.data(), slots_.size() / table_.record_floats(), table_.record_floats()};
 }
 
 void EmbeddingStore::ensure_compact_capacity(std::int64_t rows) {
     if (compact_.size() >= rows * table_.dim()) return;
     compact_ = DeviceBuffer<float>(device_, rows * table_.dim(), "embedding rows of a batch");
+}
+
+void EmbeddingStore::write_back(std::span<const std::int64_t> ids, std::span<const std::int32_t> slots) {
+    if (slots.empty()) return;
+    const auto count = static_cast<std::int64_t>(slots.size());
+    const int record_floats = table_.record_floats();
+    upload_growing(device_, transfer_slots_, slots, "embedding cache slots in transfer");
+    if (transfer_records_.size() < count * record_floats) {
+        transfer_records_ = DeviceBuffer<float>(device_, count * record_floats, "embedding records in transfer");
+    }
+    const MatrixView records{transfer_records_.data(), count, record_floats};
+    device_.gather_rows(slot_records(), transfer_slots_.data(), records);
+    staging_.resize(static_cast<std::size_t>(count * record_floats));
+    device_.copy_device_to_host(staging_.data(), records.data, staging_.size() * sizeof(float));
+    table_.write_records(ids, staging_.data());
 }
 
 const EmbeddingStore::Prepared& EmbeddingStore::prepare(std::span<const std::int64_t> lookups) {
@@ -93,24 +117,37 @@ void EmbeddingStore::stage(StagedBatch& batch, const StagedBatch* in_flight) {
         const std::span<const std::int32_t> pinned =
             in_flight != nullptr ? std::span<const std::int32_t>(in_flight->device_slots) : std::span<const std::int32_t>();
         const CachePlan plan = cache_->plan(batch.ids.unique_ids, pinned);
-        // Evicted dirty rows go home before their slots are reused.
-        staging_.resize(static_cast<std::size_t>(std::max(plan.write_backs.size(), plan.fetches.size()) * record_floats));
+        // Evicted dirty rows go home before their slots are reused (the backend runs its operations in
+        // the order they are called, so the gather reads the slots before the scatter below fills them).
         std::vector<std::int64_t> ids;
+        std::vector<std::int32_t> slots;
         ids.reserve(std::max(plan.write_backs.size(), plan.fetches.size()));
-        for (std::size_t i = 0; i < plan.write_backs.size(); ++i) {
-            device_.copy_device_to_host(staging_.data() + i * record_floats, slot_record(plan.write_backs[i].second),
-                                        static_cast<std::size_t>(record_bytes));
-            ids.push_back(plan.write_backs[i].first);
+        slots.reserve(ids.capacity());
+        for (const auto& [id, slot] : plan.write_backs) {
+            ids.push_back(id);
+            slots.push_back(slot);
         }
-        table_.write_records(ids, staging_.data());
+        write_back(ids, slots);
         ids.clear();
-        for (const auto& [id, slot] : plan.fetches) ids.push_back(id);
-        table_.read_records(ids, staging_.data());
-        for (std::size_t i = 0; i < plan.fetches.size(); ++i) {
-            device_.copy_host_to_device(slot_record(plan.fetches[i].second), staging_.data() + i * record_floats,
-                                        static_cast<std::size_t>(record_bytes));
+        slots.clear();
+        for (const auto& [id, slot] : plan.fetches) {
+            ids.push_back(id);
+            slots.push_back(slot);
+        }
+        if (!ids.empty()) {
+            const auto count = static_cast<std::int64_t>(ids.size());
+            staging_.resize(static_cast<std::size_t>(count * record_floats));
+            table_.read_records(ids, staging_.data());
+            if (transfer_records_.size() < count * record_floats) {
+                transfer_records_ = DeviceBuffer<float>(device_, count * record_floats, "embedding records in transfer");
+            }
+            transfer_records_.upload(staging_);
+            upload_growing(device_, transfer_slots_, std::span<const std::int32_t>(slots), "embedding cache slots in transfer");
+            device_.scatter_rows({transfer_records_.data(), count, record_floats}, transfer_slots_.data(), slot_records());
         }
         batch.device_slots = plan.assigned_slots;
+        upload_growing(device_, batch.device_slot_indices, std::span<const std::int32_t>(batch.device_slots),
+                       "embedding cache slots of a batch");
         // Every row of the batch is updated when it trains.
         cache_->mark_dirty(batch.device_slots);
         traffic.hits = plan.hits;
@@ -126,17 +163,15 @@ void EmbeddingStore::stage(StagedBatch& batch, const StagedBatch* in_flight) {
 ConstMatrixView EmbeddingStore::gather(const StagedBatch& batch) {
     const std::int64_t distinct = batch.ids.distinct();
     const int dim = table_.dim();
-    const auto row_bytes = static_cast<std::size_t>(dim) * sizeof(float);
     ensure_compact_capacity(std::max<std::int64_t>(distinct, 1));
-    float* compact = compact_.data();
+    const MatrixView compact{compact_.data(), distinct, dim};
     if (spec_.placement == EmbeddingPlacement::parameter_server) {
-        device_.copy_host_to_device(compact, batch.pulled.data(), static_cast<std::size_t>(distinct) * row_bytes);
+        device_.copy_host_to_device(compact.data, batch.pulled.data(), static_cast<std::size_t>(distinct * dim) * sizeof(float));
     } else {
-        for (std::int64_t k = 0; k < distinct; ++k) {
-            device_.copy_device_to_device(compact + k * dim, slot_record(batch.device_slots[static_cast<std::size_t>(k)]), row_bytes);
-        }
+        // The values' columns of the batch's records.
+        device_.gather_rows(column_block(ConstMatrixView(slot_records()), 0, dim), batch.device_slot_indices.data(), compact);
     }
-    return {compact, distinct, dim};
+    return compact;
 }
 
 void EmbeddingStore::apply_gradient(StagedBatch& batch, ConstMatrixView compact_gradient) {
@@ -155,21 +190,20 @@ void EmbeddingStore::apply_gradient(StagedBatch& batch, ConstMatrixView compact_
         total_.bytes_device_to_host += bytes;
         return;
     }
-    for (std::int64_t k = 0; k < distinct; ++k) {
-        update_row(spec_.table.optimizer, table_.dim(), slot_record(batch.device_slots[static_cast<std::size_t>(k)]),
-                   compact_gradient.data + k * table_.dim());
-    }
+    device_.lazy_row_update(slot_records(), batch.device_slot_indices.data(), compact_gradient, spec_.table.optimizer);
 }
 
 void EmbeddingStore::flush() {
     if (!cache_) return;
-    const auto record_bytes = static_cast<std::size_t>(table_.record_floats()) * sizeof(float);
-    std::vector<float> record(static_cast<std::size_t>(table_.record_floats()));
+    std::vector<std::int64_t> ids;
+    std::vector<std::int32_t> slots;
     for (const auto& [id, slot] : cache_->take_dirty_rows()) {
-        device_.copy_device_to_host(record.data(), slot_record(slot), record_bytes);
-        table_.write_records(std::span<const std::int64_t>(&id, 1), record.data());
-        total_.bytes_device_to_host += static_cast<std::int64_t>(record_bytes);
+        ids.push_back(id);
+        slots.push_back(slot);
     }
+    write_back(ids, slots);
+    total_.bytes_device_to_host += static_cast<std::int64_t>(ids.size()) * table_.record_floats() *
+                                   static_cast<std::int64_t>(sizeof(float));
 }
 
 }  // namespace tb

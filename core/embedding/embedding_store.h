@@ -10,11 +10,14 @@
 //                     pushes their gradient back, the host updating them (the baseline ScaleFreeCTR beats);
 //   all_on_device     every row on the device: a cache as large as the table, which never evicts. Refused
 //                     when the table does not fit the device's memory limit.
-// Rows are updated by core/embedding/row_optimizer.h in every placement, so cached and all_on_device
-// training are the same computation bit for bit; only the bytes moved differ.
+// Rows are updated by the row optimizer (core/backend/row_optimizer.h) in every placement, so cached and
+// all_on_device training are the same computation bit for bit on one backend; only the bytes moved differ.
+// On the CPU backend, whose lazy_row_update runs update_row itself, they are also the parameter server's.
 //
-// The device rows are updated where they lie, which needs device memory the host can address (the CPU
-// backend's "host" domain); a backend without it is refused with a message saying so.
+// The device side is the backend's own operations on its own memory, so the store runs on any backend: a
+// batch's slot indices go to the device once, where gather_rows lends the batch its rows and
+// lazy_row_update updates them in their slots; misses arrive as one copy of their records scattered into
+// their slots (scatter_rows), and evicted rows leave as one gather and one copy back.
 
 #include <cstdint>
 #include <memory>
@@ -59,14 +62,14 @@ struct EmbeddingTraffic {
 struct StagedBatch {
     VirtualSparseIds ids;
     std::vector<std::int32_t> device_slots;  // cached and all_on_device: the device slot of each distinct row
+    DeviceBuffer<std::int32_t> device_slot_indices;  // the same, in device memory (grown as batches need)
     std::vector<float> pulled;        // parameter_server: the distinct rows' values, pulled from the host
     EmbeddingTraffic traffic;
 };
 
 class EmbeddingStore {
 public:
-    // Throws as HostEmbeddingTable does, DeviceError when the device rows do not fit, and ConfigError for a
-    // backend whose memory the host cannot address.
+    // Throws as HostEmbeddingTable does, and DeviceError when the device rows do not fit.
     EmbeddingStore(const EmbeddingStoreSpec& spec, Backend& device);
 
     // The batch's compact table (distinct rows x dim, on the device; row k holds virtual id k) and, per
@@ -103,7 +106,10 @@ public:
     int dim() const { return table_.dim(); }
 
 private:
-    float* slot_record(std::int32_t slot);
+    // The cache slots as a matrix of records.
+    MatrixView slot_records();
+    // Copies the records in `slots` to the host and writes them to the host table as rows `ids`.
+    void write_back(std::span<const std::int64_t> ids, std::span<const std::int32_t> slots);
     void ensure_compact_capacity(std::int64_t rows);
 
     EmbeddingStoreSpec spec_;
@@ -113,6 +119,10 @@ private:
     DeviceBuffer<float> slots_;           // cache capacity x record floats
     DeviceBuffer<float> compact_;         // distinct rows x dim, grown as batches need
     std::vector<float> staging_;          // host records in flight
+    // The table manager's own device buffers (stage and flush): records on their way in or out, and
+    // the slots they go to or come from.
+    DeviceBuffer<float> transfer_records_;
+    DeviceBuffer<std::int32_t> transfer_slots_;
     VirtualIdMapper mapper_;
     StagedBatch current_;  // prepare's batch
     Prepared prepared_;

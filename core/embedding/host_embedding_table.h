@@ -1,6 +1,6 @@
 #pragma once
 // The whole embedding table of a CTR model, in host memory or memory-mapped from a file: one record per
-// row, the row's values and its optimizer state side by side (core/embedding/row_optimizer.h), so a row
+// row, the row's values and its optimizer state side by side (core/backend/row_optimizer.h), so a row
 // moves to a device cache and back with its state in one copy.
 //
 // Memory is committed only for rows that are used: a row nobody looked up is never written, and reads as
@@ -15,7 +15,7 @@
 #include <span>
 #include <vector>
 
-#include "core/embedding/row_optimizer.h"
+#include "core/backend/row_optimizer.h"
 
 namespace tb {
 

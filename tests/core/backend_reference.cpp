@@ -619,6 +619,95 @@ void sgd_element(double w, double g, double v, bool has_velocity, const SgdHyper
 
 }  // namespace
 
+Expected gather_rows(const HostMatrix& source, const std::vector<std::int32_t>& rows) {
+    Expected out = sized(rows.size() * static_cast<std::size_t>(source.cols));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (std::int64_t j = 0; j < source.cols; ++j) {
+            const double value = source.at(rows[i], j);
+            out.values[index(static_cast<std::int64_t>(i), j, source.cols)] = value;
+            out.error_scale[index(static_cast<std::int64_t>(i), j, source.cols)] = std::fabs(value);
+        }
+    }
+    return out;
+}
+
+Expected scatter_rows(const HostMatrix& in, const std::vector<std::int32_t>& rows, const HostMatrix& destination) {
+    Expected out = sized(destination.values.size());
+    for (std::size_t e = 0; e < destination.values.size(); ++e) {
+        out.values[e] = destination.values[e];
+        out.error_scale[e] = std::fabs(destination.values[e]);
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (std::int64_t j = 0; j < in.cols; ++j) {
+            const double value = in.at(static_cast<std::int64_t>(i), j);
+            out.values[index(rows[i], j, destination.cols)] = value;
+            out.error_scale[index(rows[i], j, destination.cols)] = std::fabs(value);
+        }
+    }
+    return out;
+}
+
+// Error scales: a value's scale is |w| + |its step| (the step's few roundings and the subtraction are
+// relative to those), a moment's or accumulator's the magnitudes of the terms it sums; the step count is
+// exact.
+Expected lazy_row_update(const HostMatrix& records, const std::vector<std::int32_t>& rows, const HostMatrix& gradient,
+                         const RowOptimizerSettings& settings) {
+    Expected out = sized(records.values.size());
+    for (std::size_t e = 0; e < records.values.size(); ++e) {
+        out.values[e] = records.values[e];
+        out.error_scale[e] = std::fabs(records.values[e]);
+    }
+    const std::int64_t dim = gradient.cols;
+    const double lr = settings.learning_rate;
+    const double epsilon = settings.epsilon;
+    const double beta1 = settings.beta1;
+    const double beta2 = settings.beta2;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::int64_t row = rows[i];
+        auto at = [&](std::int64_t column) { return index(row, column, records.cols); };
+        const double step_count = settings.kind == RowOptimizer::adam ? records.at(row, 3 * dim) + 1.0 : 0.0;
+        if (settings.kind == RowOptimizer::adam) {
+            out.values[at(3 * dim)] = step_count;
+            out.error_scale[at(3 * dim)] = step_count;
+        }
+        for (std::int64_t j = 0; j < dim; ++j) {
+            const double g = gradient.at(static_cast<std::int64_t>(i), j);
+            const double w = records.at(row, j);
+            double step = 0.0;
+            double step_carried_error = 0.0;
+            switch (settings.kind) {
+                case RowOptimizer::sgd: step = lr * g; break;
+                case RowOptimizer::adagrad: {
+                    const double a = records.at(row, dim + j) + g * g;
+                    out.values[at(dim + j)] = a;
+                    out.error_scale[at(dim + j)] = std::fabs(records.at(row, dim + j)) + g * g;
+                    step = lr * g / (std::sqrt(a) + epsilon);
+                    break;
+                }
+                case RowOptimizer::adam: {
+                    const double m = beta1 * records.at(row, dim + j) + (1 - beta1) * g;
+                    const double v = beta2 * records.at(row, 2 * dim + j) + (1 - beta2) * g * g;
+                    out.values[at(dim + j)] = m;
+                    out.error_scale[at(dim + j)] = std::fabs(beta1 * records.at(row, dim + j)) + std::fabs((1 - beta1) * g);
+                    out.values[at(2 * dim + j)] = v;
+                    out.error_scale[at(2 * dim + j)] = std::fabs(beta2 * records.at(row, 2 * dim + j)) + (1 - beta2) * g * g;
+                    const double m_hat = m / (1 - std::pow(beta1, step_count));
+                    const double v_hat = v / (1 - std::pow(beta2, step_count));
+                    step = lr * m_hat / (std::sqrt(v_hat) + epsilon);
+                    // m may cancel (its two terms of opposite signs): its rounding, relative to the terms'
+                    // magnitudes rather than to m, carries into the step.
+                    step_carried_error = lr * out.error_scale[at(dim + j)] / (1 - std::pow(beta1, step_count)) /
+                                         (std::sqrt(v_hat) + epsilon);
+                    break;
+                }
+            }
+            out.values[at(j)] = w - step;
+            out.error_scale[at(j)] = std::fabs(w) + std::fabs(step) + step_carried_error;
+        }
+    }
+    return out;
+}
+
 SgdExpected sgd_update(const std::vector<float>& weights, const std::vector<float>& gradient,
                        const std::vector<float>& velocity, const SgdHyperparameters& hyper) {
     const bool has_velocity = !velocity.empty();

@@ -111,7 +111,17 @@ LinearSoftmaxExpected linear_softmax_cross_entropy(const HostMatrix& input, cons
 // Each row's k best columns: larger score first, ties to the lower column (a stable sort).
 std::vector<std::int32_t> top_k(const HostMatrix& scores, int k);
 
+// ---- row copies ----
+// out row i = source row rows[i]; scatter: destination with row rows[i] replaced by in row i. Exact copies.
+Expected gather_rows(const HostMatrix& source, const std::vector<std::int32_t>& rows);
+Expected scatter_rows(const HostMatrix& in, const std::vector<std::int32_t>& rows, const HostMatrix& destination);
+
 // ---- optimizer updates ----
+// Backend::lazy_row_update: record rows[i] of `records` takes gradient row i by the row optimizer's
+// formulas (row_optimizer.h), in double from the same float inputs.
+Expected lazy_row_update(const HostMatrix& records, const std::vector<std::int32_t>& rows, const HostMatrix& gradient,
+                         const RowOptimizerSettings& settings);
+
 struct SgdExpected {
     Expected weights;
     Expected velocity;  // empty when there is no velocity

@@ -88,8 +88,11 @@ public:
     double sigmoid_binary_cross_entropy(ConstMatrixView /*logits*/, const CsrView& /*labels*/, MatrixView /*grad*/, float /*grad_scale*/) override { return 0.0; }
     void weighted_sum(std::span<const float* const> /*sources*/, std::span<const double> /*weights*/, float* /*out*/, std::int64_t /*count*/) override {}
     void top_k(ConstMatrixView /*scores*/, int /*k*/, std::int32_t* /*indices*/) override {}
+    void gather_rows(ConstMatrixView /*source*/, const std::int32_t* /*rows*/, MatrixView /*out*/) override {}
+    void scatter_rows(ConstMatrixView /*in*/, const std::int32_t* /*rows*/, MatrixView /*destination*/) override {}
     void sgd_update(float* /*weights*/, const float* /*gradient*/, float* /*velocity*/, std::int64_t /*count*/, const SgdHyperparameters& /*hyper*/) override {}
     void sgd_update_rows(MatrixView /*weights*/, const std::int32_t* /*rows*/, ConstMatrixView /*grad_rows*/, float* /*velocity*/, const SgdHyperparameters& /*hyper*/) override {}
+    void lazy_row_update(MatrixView /*records*/, const std::int32_t* /*rows*/, ConstMatrixView /*gradient*/, const RowOptimizerSettings& /*settings*/) override {}
     void gemm_f64(Transpose /*transpose_a*/, Transpose /*transpose_b*/, double /*alpha*/, ConstMatrixViewF64 /*a*/, ConstMatrixViewF64 /*b*/, double /*beta*/, MatrixViewF64 /*c*/) override {}
     void csr_times_dense_f64(const CsrView& /*a*/, const double* /*row_scale*/, ConstMatrixViewF64 /*b*/, MatrixViewF64 /*c*/) override {}
     void dense_times_csr_transpose_f64(ConstMatrixViewF64 /*b*/, const CsrView& /*a*/, const double* /*column_scale*/, MatrixViewF64 /*c*/) override {}

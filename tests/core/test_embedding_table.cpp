@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/embedding/host_embedding_table.h"
-#include "core/embedding/row_optimizer.h"
+#include "core/backend/row_optimizer.h"
 #include "core/errors.h"
 #include "core/tensor/host_memory_budget.h"
 

@@ -89,6 +89,7 @@ OperationFamily losses_family();
 OperationFamily linear_softmax_family();
 OperationFamily weighted_sum_family();
 OperationFamily top_k_family();
+OperationFamily rows_family();
 OperationFamily optimizer_updates_family();
 OperationFamily adaptive_direction_family();
 OperationFamily layer_norm_family();

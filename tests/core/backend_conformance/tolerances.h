@@ -67,6 +67,12 @@ inline constexpr Tolerance loss_value{8.0, 1.0, no_nmse_limit};
 // SGD: wd * w, + g, mu * v, +, the Nesterov look-ahead, lr * step and w - step: up to six roundings, each
 // relative to a quantity the reference's scale |w| + lr (1 + mu)(|g| + |wd w| + |mu v|) bounds.
 inline constexpr Tolerance sgd{6.0, 0.0, 1e-12};
+// lazy_row_update: Adagrad's a + g^2, its square root, the sum with epsilon, lr * g, the division and the
+// subtraction are six roundings; Adam's moments take three each and its step, evaluated in double, one
+// rounding to float and the subtraction, on top of the moment's error that the reference's scale carries
+// into the step (backend_reference.cpp). Eight leaves room for either evaluation order without admitting
+// a wrong formula, which is off by the size of the step itself.
+inline constexpr Tolerance lazy_row_update{8.0, 0.0, 1e-12};
 // adaptive_direction: the reference's error scales are first-order bounds on a float evaluation of the
 // formula that count every rounding, moments, square root and division included (backend_reference.cpp),
 // so a factor of 2 leaves room for the second-order terms and for another evaluation order of the same

@@ -1,6 +1,6 @@
 # Fails when a file in core/ includes a folder of core/ on a higher floor than its own. The floors are
 # DESIGN.md's, bottom to top; folders on one floor may include one another. embedding/ (the EmbeddingStore of
-# DESIGN.md's huge tables: host table, device cache, row optimizers) sits with optim/, whose job it shares
+# DESIGN.md's huge tables: host table, device cache) sits with optim/, whose job it shares
 # for parameters that live outside the arena. A folder of core/ that is not
 # listed here is an error too, so that a new folder gets a floor when it is made.
 #   cmake -DCORE_DIR=<path to a core/ folder> -P check_core_layering.cmake

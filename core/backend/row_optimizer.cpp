@@ -1,4 +1,4 @@
-#include "core/embedding/row_optimizer.h"
+#include "core/backend/row_optimizer.h"
 
 #include <cmath>
 
