@@ -7,8 +7,11 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <csignal>
 #include <cstdlib>
@@ -53,6 +56,20 @@ struct DecisionFrame {
     std::int64_t size = 0;
     std::byte inline_bytes[248] = {};
 };
+
+// The next message with `tag` from `source` (MPI_ANY_SOURCE: any rank) on `communicator`, if one has
+// arrived: its sender and its bytes, received whole (probed first for its size).
+std::optional<std::pair<int, std::vector<std::byte>>> receive_if_arrived(int source, int tag, MPI_Comm communicator) {
+    int arrived = 0;
+    MPI_Status status;
+    check(MPI_Iprobe(source, tag, communicator, &arrived, &status), "MPI_Iprobe");
+    if (!arrived) return std::nullopt;
+    int count = 0;
+    MPI_Get_count(&status, MPI_BYTE, &count);
+    std::vector<std::byte> bytes(static_cast<std::size_t>(count));
+    check(MPI_Recv(bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, tag, communicator, MPI_STATUS_IGNORE), "MPI_Recv");
+    return std::pair{status.MPI_SOURCE, std::move(bytes)};
+}
 
 }  // namespace
 
@@ -126,15 +143,8 @@ void MpiProcessGroup::keep_in_touch() {
         }
         return;
     }
-    for (;;) {
-        int arrived = 0;
-        MPI_Status status;
-        check(MPI_Iprobe(MPI_ANY_SOURCE, heartbeat_tag, communicators_->reports, &arrived, &status), "MPI_Iprobe");
-        if (!arrived) return;
-        std::byte alive{};
-        check(MPI_Recv(&alive, 1, MPI_BYTE, status.MPI_SOURCE, heartbeat_tag, communicators_->reports, MPI_STATUS_IGNORE),
-              "MPI_Recv");
-        last_heard_[static_cast<std::size_t>(status.MPI_SOURCE)] = now;
+    while (const auto heartbeat = receive_if_arrived(MPI_ANY_SOURCE, heartbeat_tag, communicators_->reports)) {
+        last_heard_[static_cast<std::size_t>(heartbeat->first)] = now;
     }
 }
 
@@ -166,26 +176,18 @@ void MpiProcessGroup::between_polls(const std::string& what, std::chrono::steady
                                     std::chrono::microseconds& pause, std::chrono::microseconds longest_pause) {
     keep_in_touch();
     if (leader()) {
-        int arrived = 0;
-        MPI_Status status;
-        check(MPI_Iprobe(MPI_ANY_SOURCE, failure_tag, communicators_->reports, &arrived, &status), "MPI_Iprobe");
-        if (arrived) {
-            int count = 0;
-            MPI_Get_count(&status, MPI_BYTE, &count);
-            std::string error(static_cast<std::size_t>(count), '\0');
-            check(MPI_Recv(error.data(), count, MPI_BYTE, status.MPI_SOURCE, failure_tag, communicators_->reports,
-                           MPI_STATUS_IGNORE),
-                  "MPI_Recv");
+        if (const auto report = receive_if_arrived(MPI_ANY_SOURCE, failure_tag, communicators_->reports)) {
+            const std::string error(reinterpret_cast<const char*>(report->second.data()), report->second.size());
             // That rank may not know whom to blame; the leader, which hears every rank, may.
             const std::string blame = whom_to_blame();
-            throw RankFailure(describe_rank(status.MPI_SOURCE) + " failed: " + error + (blame.empty() ? "" : "; " + blame));
+            throw RankFailure(describe_rank(report->first) + " failed: " + error + (blame.empty() ? "" : "; " + blame));
         }
     }
     if (abandon_ != nullptr && abandon_->load(std::memory_order_relaxed)) {
         const std::string blame = whom_to_blame();
         throw RankFailure("rank " + std::to_string(rank_) + " was stopped while waiting for " + what +
-                          (blame.empty() ? " (by Ctrl-C, or by mpirun ending the job after one of its processes died: mpirun's "
-                                           "message names it)"
+                          (blame.empty() ? " (mpirun ends every rank with SIGTERM on Ctrl-C, and when one of its "
+                                           "processes died: then its message names that one)"
                                          : ": " + blame));
     }
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -290,16 +292,8 @@ std::vector<ProcessGroup::Message> MpiProcessGroup::exchange_with(const std::vec
         const auto started = std::chrono::steady_clock::now();
         auto pause = std::chrono::microseconds(5);
         for (;;) {
-            int arrived = 0;
-            MPI_Status status;
-            check(MPI_Iprobe(peers[k], exchange_tag, communicators_->collectives, &arrived, &status), "MPI_Iprobe");
-            if (arrived) {
-                int count = 0;
-                MPI_Get_count(&status, MPI_BYTE, &count);
-                incoming[k].resize(static_cast<std::size_t>(count));
-                check(MPI_Recv(incoming[k].data(), count, MPI_BYTE, peers[k], exchange_tag, communicators_->collectives,
-                               MPI_STATUS_IGNORE),
-                      "MPI_Recv");
+            if (auto message = receive_if_arrived(peers[k], exchange_tag, communicators_->collectives)) {
+                incoming[k] = std::move(message->second);
                 break;
             }
             between_polls("the gossip vectors of " + describe_rank(peers[k]), started, pause);
@@ -317,26 +311,15 @@ ProcessGroup::Message MpiProcessGroup::leader_decides(
         auto started = std::chrono::steady_clock::now();
         auto pause = std::chrono::microseconds(5);
         for (;;) {
-            int arrived_flag = 0;
-            MPI_Status status;
-            check(MPI_Iprobe(MPI_ANY_SOURCE, report_tag, communicators_->reports, &arrived_flag, &status), "MPI_Iprobe");
-            std::optional<std::pair<int, Message>> arrived;
-            if (arrived_flag) {
-                int count = 0;
-                MPI_Get_count(&status, MPI_BYTE, &count);
-                Message message(static_cast<std::size_t>(count));
-                check(MPI_Recv(message.data(), count, MPI_BYTE, status.MPI_SOURCE, report_tag, communicators_->reports,
-                               MPI_STATUS_IGNORE),
-                      "MPI_Recv");
-                arrived.emplace(status.MPI_SOURCE, std::move(message));
-                last_heard_[static_cast<std::size_t>(status.MPI_SOURCE)] = std::chrono::steady_clock::now();
-            }
+            std::optional<std::pair<int, Message>> arrived = receive_if_arrived(MPI_ANY_SOURCE, report_tag, communicators_->reports);
+            const bool a_step_finished = arrived.has_value();
+            if (a_step_finished) last_heard_[static_cast<std::size_t>(arrived->first)] = std::chrono::steady_clock::now();
             if (std::optional<Message> chosen = decide(std::move(arrived))) {
                 decision = std::move(*chosen);
                 break;
             }
             // Any step finishing restarts the clock: a slow step on one rank is not a failure while others work.
-            if (arrived_flag) started = std::chrono::steady_clock::now();
+            if (a_step_finished) started = std::chrono::steady_clock::now();
             // The callbacks wait on the devices themselves; the pause here only spaces out the probes.
             between_polls("the next step to finish", started, pause, std::chrono::microseconds(20));
         }
