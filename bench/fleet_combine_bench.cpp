@@ -123,7 +123,13 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    std::vector<Worker> workers = make_fleet(data, worker_count, make_backend);
+    std::vector<Worker> workers;
+    try {
+        workers = make_fleet(data, worker_count, make_backend);
+    } catch (const DeviceError& error) {
+        std::fprintf(stderr, "fleet_combine_bench: %s\n", error.what());
+        return 1;
+    }
     const double replica_bytes = parameter_bytes(workers.front());
     std::printf("fleet: %s; replica %.0f MB\n", fleet_description.c_str(), replica_bytes / 1e6);
     const FleetMemoryPlan planned = plan_fleet_memory(workers);

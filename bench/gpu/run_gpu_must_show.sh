@@ -109,14 +109,21 @@ if fits 30 "the parity runs"; then
   python3 - "$out" <<'PY' | tee -a "$summary"
 import json, sys
 out = sys.argv[1]
-try:
-    runs = {backend: json.load(open(f"{out}/parity_{backend}.json")) for backend in ("cpu", "cuda")}
-    cpu, gpu = (runs[b]["metrics"]["p@1"] for b in ("cpu", "cuda"))
-    print(f"final P@1: cpu {cpu:.4f}, cuda {gpu:.4f}, difference {abs(cpu - gpu):.4f} "
-          f"({'within' if abs(cpu - gpu) <= 0.01 else 'NOT within'} 0.01); epochs {runs['cpu'].get('epochs')} and "
-          f"{runs['cuda'].get('epochs')}, wall {runs['cpu'].get('wall_s')} s and {runs['cuda'].get('wall_s')} s")
-except Exception as error:
-    print(f"parity summaries unreadable: {error}")
+runs = {}
+for backend in ("cpu", "cuda"):
+    try:
+        run = json.load(open(f"{out}/parity_{backend}.json"))
+    except Exception as error:
+        print(f"parity run on {backend}: no summary ({error})")
+        continue
+    print(f"parity run on {backend}: {run.get('status')}, P@1 {run.get('metrics', {}).get('p@1')}, "
+          f"epochs {run.get('epochs')}, wall {run.get('wall_s')} s" + (f", error: {run['error']}" if run.get("error") else ""))
+    if "p@1" in run.get("metrics", {}):
+        runs[backend] = run["metrics"]["p@1"]
+if len(runs) == 2:
+    difference = abs(runs["cpu"] - runs["cuda"])
+    print(f"final P@1: cpu {runs['cpu']:.4f}, cuda {runs['cuda']:.4f}, difference {difference:.4f} "
+          f"({'within' if difference <= 0.01 else 'NOT within'} 0.01)")
 PY
 fi
 
