@@ -2,9 +2,12 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+
+#include <algorithm>
 
 #include <unistd.h>
 
@@ -168,7 +171,12 @@ void DistributedRunLauncher::follow() {
             if (runs.empty() || runs.front().id <= newest_run_before_) return;
             run_id_ = runs.front().id;
         }
+        QElapsedTimer reading;
+        reading.start();
         StoredRunReplay replay = replay_stored_run(store, *run_id_);
+        // Each turn reads the whole run back, which grows with it: the turns are spaced to at least ten
+        // times the last read, so that following a long run takes at most a tenth of the GUI thread.
+        follow_timer_.setInterval(static_cast<int>(std::clamp<qint64>(10 * reading.elapsed(), 500, 5000)));
         // The end is delivered once the job has ended (on_finished), from the final record.
         if (!replay.events.empty() && std::holds_alternative<RunFinished>(replay.events.back().payload)) replay.events.pop_back();
         if (replay.events.size() <= events_delivered_) return;

@@ -4,7 +4,8 @@
 // dashboard shows rank 0's events live through the same path as a run in this process.
 //
 // Following reads the store, not a pipe: rank 0 commits its rows in small transactions as it goes, so
-// every half second the run is read back (stored_run_replay.h) and the events not yet delivered go out.
+// every half second (longer once reading a long run back takes more than a twentieth of that) the run is
+// read back (stored_run_replay.h) and the events not yet delivered go out.
 // The store is the one contract, whether the ranks run here or on other hosts.
 
 #include <QObject>
