@@ -67,19 +67,37 @@ void EmbeddingStore::ensure_compact_capacity(std::int64_t rows) {
     compact_ = DeviceBuffer<float>(device_, rows * table_.dim(), "embedding rows of a batch");
 }
 
-void EmbeddingStore::write_back(std::span<const std::int64_t> ids, std::span<const std::int32_t> slots) {
-    if (slots.empty()) return;
-    const auto count = static_cast<std::int64_t>(slots.size());
+MatrixView EmbeddingStore::stage_transfer(const std::vector<std::pair<std::int64_t, std::int32_t>>& rows) {
+    transfer_ids_.clear();
+    transfer_slot_list_.clear();
+    for (const auto& [id, slot] : rows) {
+        transfer_ids_.push_back(id);
+        transfer_slot_list_.push_back(slot);
+    }
+    const auto count = static_cast<std::int64_t>(rows.size());
     const int record_floats = table_.record_floats();
-    upload_growing(device_, transfer_slots_, slots, "embedding cache slots in transfer");
+    upload_growing(device_, transfer_slots_, std::span<const std::int32_t>(transfer_slot_list_), "embedding cache slots in transfer");
     if (transfer_records_.size() < count * record_floats) {
         transfer_records_ = DeviceBuffer<float>(device_, count * record_floats, "embedding records in transfer");
     }
-    const MatrixView records{transfer_records_.data(), count, record_floats};
-    device_.gather_rows(slot_records(), transfer_slots_.data(), records);
     staging_.resize(static_cast<std::size_t>(count * record_floats));
+    return {transfer_records_.data(), count, record_floats};
+}
+
+void EmbeddingStore::write_back(const std::vector<std::pair<std::int64_t, std::int32_t>>& rows) {
+    if (rows.empty()) return;
+    const MatrixView records = stage_transfer(rows);
+    device_.gather_rows(slot_records(), transfer_slots_.data(), records);
     device_.copy_device_to_host(staging_.data(), records.data, staging_.size() * sizeof(float));
-    table_.write_records(ids, staging_.data());
+    table_.write_records(transfer_ids_, staging_.data());
+}
+
+void EmbeddingStore::fetch(const std::vector<std::pair<std::int64_t, std::int32_t>>& rows) {
+    if (rows.empty()) return;
+    const MatrixView records = stage_transfer(rows);
+    table_.read_records(transfer_ids_, staging_.data());
+    device_.copy_host_to_device(records.data, staging_.data(), staging_.size() * sizeof(float));
+    device_.scatter_rows(records, transfer_slots_.data(), slot_records());
 }
 
 const EmbeddingStore::Prepared& EmbeddingStore::prepare(std::span<const std::int64_t> lookups) {
@@ -118,33 +136,9 @@ void EmbeddingStore::stage(StagedBatch& batch, const StagedBatch* in_flight) {
             in_flight != nullptr ? std::span<const std::int32_t>(in_flight->device_slots) : std::span<const std::int32_t>();
         const CachePlan plan = cache_->plan(batch.ids.unique_ids, pinned);
         // Evicted dirty rows go home before their slots are reused (the backend runs its operations in
-        // the order they are called, so the gather reads the slots before the scatter below fills them).
-        std::vector<std::int64_t> ids;
-        std::vector<std::int32_t> slots;
-        ids.reserve(std::max(plan.write_backs.size(), plan.fetches.size()));
-        slots.reserve(ids.capacity());
-        for (const auto& [id, slot] : plan.write_backs) {
-            ids.push_back(id);
-            slots.push_back(slot);
-        }
-        write_back(ids, slots);
-        ids.clear();
-        slots.clear();
-        for (const auto& [id, slot] : plan.fetches) {
-            ids.push_back(id);
-            slots.push_back(slot);
-        }
-        if (!ids.empty()) {
-            const auto count = static_cast<std::int64_t>(ids.size());
-            staging_.resize(static_cast<std::size_t>(count * record_floats));
-            table_.read_records(ids, staging_.data());
-            if (transfer_records_.size() < count * record_floats) {
-                transfer_records_ = DeviceBuffer<float>(device_, count * record_floats, "embedding records in transfer");
-            }
-            transfer_records_.upload(staging_);
-            upload_growing(device_, transfer_slots_, std::span<const std::int32_t>(slots), "embedding cache slots in transfer");
-            device_.scatter_rows({transfer_records_.data(), count, record_floats}, transfer_slots_.data(), slot_records());
-        }
+        // the order they are called, so the gather reads the slots before the scatter fills them).
+        write_back(plan.write_backs);
+        fetch(plan.fetches);
         batch.device_slots = plan.assigned_slots;
         upload_growing(device_, batch.device_slot_indices, std::span<const std::int32_t>(batch.device_slots),
                        "embedding cache slots of a batch");
@@ -195,14 +189,9 @@ void EmbeddingStore::apply_gradient(StagedBatch& batch, ConstMatrixView compact_
 
 void EmbeddingStore::flush() {
     if (!cache_) return;
-    std::vector<std::int64_t> ids;
-    std::vector<std::int32_t> slots;
-    for (const auto& [id, slot] : cache_->take_dirty_rows()) {
-        ids.push_back(id);
-        slots.push_back(slot);
-    }
-    write_back(ids, slots);
-    total_.bytes_device_to_host += static_cast<std::int64_t>(ids.size()) * table_.record_floats() *
+    const std::vector<std::pair<std::int64_t, std::int32_t>> dirty = cache_->take_dirty_rows();
+    write_back(dirty);
+    total_.bytes_device_to_host += static_cast<std::int64_t>(dirty.size()) * table_.record_floats() *
                                    static_cast<std::int64_t>(sizeof(float));
 }
 

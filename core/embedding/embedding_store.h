@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "core/backend/backend.h"
@@ -108,8 +109,13 @@ public:
 private:
     // The cache slots as a matrix of records.
     MatrixView slot_records();
-    // Copies the records in `slots` to the host and writes them to the host table as rows `ids`.
-    void write_back(std::span<const std::int64_t> ids, std::span<const std::int32_t> slots);
+    // Splits (id, slot) pairs into transfer_ids_ and the device's transfer_slots_, sizes the transfer
+    // buffers and staging_ for their records, and returns the device records as a matrix.
+    MatrixView stage_transfer(const std::vector<std::pair<std::int64_t, std::int32_t>>& rows);
+    // The records in the listed slots go to the host table as the listed ids (evicted or flushed rows).
+    void write_back(const std::vector<std::pair<std::int64_t, std::int32_t>>& rows);
+    // The listed ids' records come from the host table into the listed slots (misses).
+    void fetch(const std::vector<std::pair<std::int64_t, std::int32_t>>& rows);
     void ensure_compact_capacity(std::int64_t rows);
 
     EmbeddingStoreSpec spec_;
@@ -123,6 +129,8 @@ private:
     // the slots they go to or come from.
     DeviceBuffer<float> transfer_records_;
     DeviceBuffer<std::int32_t> transfer_slots_;
+    std::vector<std::int64_t> transfer_ids_;
+    std::vector<std::int32_t> transfer_slot_list_;
     VirtualIdMapper mapper_;
     StagedBatch current_;  // prepare's batch
     Prepared prepared_;
